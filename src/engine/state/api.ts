@@ -1,0 +1,21 @@
+// State store interfaces. Processors read and write synchronously (the cache layer serves reads
+// and absorbs writes); durable work happens in `flush`, at commit time, in batches.
+
+/** Anything a topology can attach to processors by name. */
+export interface StateStore {
+  readonly name: string;
+  /** Writes dirty entries down the stack (cache → changelog → backend). Called at commit. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A sorted key-value store. Keys are strings compared by their UTF-8 bytes, as RocksDB orders them. */
+export interface KeyValueStore<V> extends StateStore {
+  get(key: string): V | undefined;
+  put(key: string, value: V): void;
+  delete(key: string): void;
+  /** Entries with from <= key < to, in key order. Either bound may be omitted. */
+  range(from?: string, to?: string): Iterable<[string, V]>;
+  /** Approximate number of entries (for metrics). */
+  approximateSize(): number;
+}
