@@ -1,0 +1,80 @@
+# Shared settings for the local stack (sourced by scripts/stack.sh and the scripts beside it).
+# Everything the stack writes at run time lives under .stack/ (gitignored); everything it
+# downloads lives in the cache, so a fresh clone on the same machine starts without the network.
+STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STACK_DIR="${INVOICE_STREAM_STACK_DIR:-$STACK_ROOT/.stack}"
+STACK_CACHE="${INVOICE_STREAM_CACHE:-$HOME/.cache/invoice-stream}"
+STACK_LOGS="$STACK_DIR/logs"
+STACK_RUN="$STACK_DIR/run"
+
+KAFKA_VERSION="${KAFKA_VERSION:-3.9.2}"
+KAFKA_SCALA="${KAFKA_SCALA:-2.13}"
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
+KAFKA_READY_TIMEOUT_S="${KAFKA_READY_TIMEOUT_S:-120}"
+
+APICURIO_VERSION="${APICURIO_VERSION:-3.3.3}"
+SCHEMA_REGISTRY_PORT="${SCHEMA_REGISTRY_PORT:-18081}"
+SCHEMA_REGISTRY_URL_LOCAL="http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7"
+SCHEMA_REGISTRY_HEAP="${SCHEMA_REGISTRY_HEAP:--Xms128m -Xmx512m}"
+SCHEMA_REGISTRY_READY_TIMEOUT_S="${SCHEMA_REGISTRY_READY_TIMEOUT_S:-180}"
+
+# Maven's local repository sits inside the cache so that the cache alone is the unit to keep.
+STACK_M2="$STACK_CACHE/m2"
+
+mkdir -p "$STACK_LOGS" "$STACK_RUN" "$STACK_CACHE"
+
+stack_log() { printf '[stack] %s\n' "$*" >&2; }
+stack_die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+# Node 24 (with kafkajs from node_modules) runs the readiness probes.
+stack_node() {
+  # shellcheck source=../toolchain.sh
+  source "$STACK_ROOT/scripts/toolchain.sh" >/dev/null
+  node --disable-warning=TimeoutNegativeWarning "$@"
+}
+
+stack_mvn() {
+  command -v mvn >/dev/null 2>&1 || stack_die "Maven (mvn) is needed to fetch the stack's jars from Maven Central"
+  mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$STACK_M2" "$@"
+}
+
+stack_java() {
+  command -v java >/dev/null 2>&1 || stack_die "a JDK 17+ (java) is needed to run the local stack"
+  java "$@"
+}
+
+# pid file of a named service; alive means the pid exists and is ours.
+stack_pid_file() { printf '%s/%s.pid' "$STACK_RUN" "$1"; }
+stack_alive() {
+  local f; f="$(stack_pid_file "$1")"
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# Start a detached process (own session, so a caller's Ctrl-C or exit leaves it running).
+stack_spawn() {
+  local name="$1"; shift
+  local log="$STACK_LOGS/$name.log"
+  : >"$log"
+  setsid nohup "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$(stack_pid_file "$name")"
+}
+
+# Stop a named service: TERM, wait for a clean shutdown, KILL as a last resort.
+stack_stop() {
+  local name="$1" f pid i
+  f="$(stack_pid_file "$name")"
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    stack_log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      stack_log "$name did not stop in 30s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$f"
+}
