@@ -1,0 +1,158 @@
+// The one configuration schema of the `invoice-stream` process. Every setting has a default here or
+// is required; the environment and file sources (./sources.ts) only feed raw values into it.
+import { accessSync, constants } from 'node:fs';
+import { z } from 'zod';
+
+/** `host:port` with a port in 1–65535; IPv6 hosts in brackets (`[::1]:9092`). */
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([1-9]\d{0,4})$/, 'expected host:port')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
+
+/** A PEM given inline, or the path of a readable file holding one. */
+const pemOrFile = z.string().min(1).superRefine((value, ctx) => {
+  if (value.trimStart().startsWith('-----BEGIN ')) {
+    // An inline PEM must at least be complete; the message never repeats the value (it may be a key).
+    if (!/-----END [A-Z0-9 ]+-----/.test(value)) ctx.addIssue({ code: 'custom', message: 'inline PEM has no END line' });
+    return;
+  }
+  try {
+    accessSync(value, constants.R_OK);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected an inline PEM or the path of a readable file' });
+  }
+});
+
+/** Says `required` for a missing field instead of zod's "expected string, received undefined". */
+const required = (iss: { input?: unknown }): string | undefined => (iss.input === undefined ? 'required' : undefined);
+
+/** A non-empty string that must be given. */
+const text = () => z.string({ error: required }).min(1, 'must not be empty');
+
+/** Booleans from env strings arrive as strings; accept the usual spellings only. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { error: 'expected true or false' })
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+/** Integers from env strings arrive as strings. */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Kafka topic names: the broker's own rule (legal characters, at most 249). */
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name ([A-Za-z0-9._-], 1–249 chars)');
+
+const sasl = z.object({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: text(),
+  password: text(),
+}).strict();
+
+const tls = z.object({
+  enabled: flag.default(false),
+  ca: pemOrFile.optional(),
+  cert: pemOrFile.optional(),
+  key: pemOrFile.optional(),
+  rejectUnauthorized: flag.default(true),
+}).strict().superRefine((t, ctx) => {
+  // A client certificate without its key (or the reverse) cannot do mutual TLS.
+  if ((t.cert === undefined) !== (t.key === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [t.cert === undefined ? 'cert' : 'key'], message: 'cert and key must be given together' });
+  }
+});
+
+const schemaRegistry = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+}).strict().superRefine((r, ctx) => {
+  if ((r.username === undefined) !== (r.password === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [r.username === undefined ? 'username' : 'password'], message: 'basic auth needs both username and password' });
+  }
+});
+
+const topics = z.object({
+  orders: topicName.default('orders'),
+  payments: topicName.default('payments'),
+  invoiceActivity: topicName.default('invoice-activity'),
+  deadLetter: topicName.default('invoice-stream.dlq'),
+  /** Output topic is `<prefix>.invoices`; an empty prefix gives `invoices`. */
+  outputPrefix: z.string().regex(/^[A-Za-z0-9._-]{0,200}$/, 'expected [A-Za-z0-9._-], at most 200 chars').default(''),
+  /** With routing, each event type goes to `<output>.<type>` (`invoices.paid`, ...). */
+  routeByEventType: flag.default(false),
+}).strict();
+
+const clock = z.object({
+  /** `event_time`: the clock is the largest occurred_at seen. `wall_clock`: it also advances on wall time. */
+  mode: z.enum(['event_time', 'wall_clock']).default('event_time'),
+  /** How often the wall clock is applied (punctuation interval), when mode is `wall_clock`. */
+  wallClockIntervalMs: int(1000, 86_400_000).default(60_000),
+}).strict();
+
+const databricksAuth = z.object({
+  token: text().optional(),
+  clientId: text().optional(),
+  clientSecret: text().optional(),
+}, { error: required }).strict().superRefine((a, ctx) => {
+  // Exactly one style: a personal access token, or a service principal's OAuth M2M credentials.
+  const oauth = a.clientId !== undefined || a.clientSecret !== undefined;
+  if (a.token !== undefined && oauth) {
+    ctx.addIssue({ code: 'custom', message: 'give a token or clientId and clientSecret (OAuth M2M), not both' });
+  } else if (a.token === undefined && !oauth) {
+    ctx.addIssue({ code: 'custom', message: 'expected a token, or clientId and clientSecret (OAuth M2M)' });
+  } else if (oauth && (a.clientId === undefined || a.clientSecret === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [a.clientId === undefined ? 'clientId' : 'clientSecret'], message: 'OAuth M2M needs both clientId and clientSecret' });
+  }
+});
+
+const sink = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('delta'), dir: z.string().min(1).default('/var/lib/invoice-stream/delta') }).strict(),
+  z.object({
+    kind: z.literal('databricks'),
+    host: z.string({ error: required }).regex(/^(https:\/\/)?[A-Za-z0-9.-]+$/, 'expected a workspace host name'),
+    httpPath: z.string({ error: required }).regex(/^\/sql\//, 'expected a SQL warehouse HTTP path (/sql/...)'),
+    auth: databricksAuth,
+    catalog: z.string().regex(/^[A-Za-z0-9_]+$/).default('finance'),
+    schema: z.string().regex(/^[A-Za-z0-9_]+$/).default('ar'),
+  }).strict(),
+  z.object({ kind: z.literal('none') }).strict(),
+], { error: 'expected kind delta, databricks or none' });
+
+/** The whole configuration as accepted from sources, before defaults that depend on other fields. */
+export const configSchema = z.object({
+  applicationId: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected [A-Za-z0-9._-], 1–200 chars').default('invoice-stream'),
+  brokers: z.array(hostPort, { error: 'expected at least one host:port' }).min(1, 'expected at least one host:port'),
+  clientId: z.string().min(1).default('invoice-stream'),
+  /** Static membership (group.instance.id); a StatefulSet sets it from the pod name. */
+  groupInstanceId: z.string().min(1).max(249).optional(),
+  sasl: sasl.optional(),
+  tls: tls.default({ enabled: false, rejectUnauthorized: true }),
+  schemaRegistry: schemaRegistry.default({}),
+  topics: topics.default({ orders: 'orders', payments: 'payments', invoiceActivity: 'invoice-activity', deadLetter: 'invoice-stream.dlq', outputPrefix: '', routeByEventType: false }),
+  stateDir: z.string().min(1).default('/var/lib/invoice-stream'),
+  processingGuarantee: z.enum(['at_least_once', 'exactly_once']).default('exactly_once'),
+  /** Unset: 100 ms under exactly_once, 30 s under at_least_once (Kafka Streams' defaults). */
+  commitIntervalMs: int(1, 3_600_000).optional(),
+  clock: clock.default({ mode: 'event_time', wallClockIntervalMs: 60_000 }),
+  http: z.object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: int(0, 65535).default(8080),
+  }).strict().default({ host: '0.0.0.0', port: 8080 }),
+  metrics: z.object({
+    enabled: flag.default(true),
+    /** Node.js runtime metrics (event loop lag, heap, GC) from prom-client's default collectors. */
+    defaultMetrics: flag.default(true),
+  }).strict().default({ enabled: true, defaultMetrics: true }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta' }),
+}).strict();
+
+/** Validated configuration with every default applied. */
+export type Config = Omit<z.output<typeof configSchema>, 'commitIntervalMs'> & { commitIntervalMs: number };
+
+/** The raw shape a config file may hold (every field optional where a default exists). */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Paths (dot-joined) of the fields that hold secrets: never logged, never echoed in errors. */
+export const SECRET_PATHS: readonly string[] = [
+  'sasl.password',
+  'tls.key',
+  'schemaRegistry.password',
+  'sink.auth.token',
+  'sink.auth.clientSecret',
+];
