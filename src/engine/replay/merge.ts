@@ -1,0 +1,71 @@
+// The merge order of a replay (CONTRACT.md "Replay"): each file in its own order; next comes the
+// file whose next record has the smallest timestamp; ties go to the earlier input; a record with
+// no readable timestamp is taken as soon as it is next in its file.
+import type { Line, LineReader } from './line-reader.ts';
+
+/** A file's next record, with its extracted timestamp (undefined when unreadable). */
+export interface Head {
+  readonly timestamp: number | undefined;
+}
+
+/** Index of the head to take next, or -1 when every input is exhausted. */
+export function pickNext(heads: ReadonlyArray<Head | undefined>): number {
+  let best = -1;
+  let bestTs = Infinity;
+  for (let i = 0; i < heads.length; i++) {
+    const head = heads[i];
+    if (!head) continue;
+    // No readable timestamp: it goes first, and the earliest such input wins the tie.
+    if (head.timestamp === undefined) return i;
+    if (best < 0 || head.timestamp < bestTs) {
+      best = i;
+      bestTs = head.timestamp;
+    }
+  }
+  return best;
+}
+
+/** One merged record: which input, its line and its timestamp. */
+export interface MergedLine extends Line {
+  readonly input: number;
+  readonly timestamp: number | undefined;
+}
+
+/** Merges files line by line in replay order; awaits only when a file's buffer runs dry. */
+export async function* mergeFiles(readers: readonly LineReader[], timestampOf: (value: Buffer) => number | undefined): AsyncGenerator<MergedLine> {
+  const heads: Array<MergedLine | undefined> = [];
+  const load = async (i: number): Promise<void> => {
+    const reader = readers[i] as LineReader;
+    const line = reader.nextBuffered() ?? (await reader.next());
+    heads[i] = line ? { ...line, input: i, timestamp: safeTimestamp(timestampOf, line.bytes) } : undefined;
+  };
+  try {
+    for (let i = 0; i < readers.length; i++) await load(i);
+    while (true) {
+      const i = pickNext(heads);
+      if (i < 0) return;
+      yield heads[i] as MergedLine;
+      const reader = readers[i] as LineReader;
+      const line = reader.nextBuffered();
+      if (line) heads[i] = { ...line, input: i, timestamp: safeTimestamp(timestampOf, line.bytes) };
+      else await load(i);
+    }
+  } finally {
+    for (const r of readers) await r.close();
+  }
+}
+
+/** Readers exposed for progress (bytes read so far). */
+export function bytesOf(readers: readonly LineReader[]): number {
+  return readers.reduce((n, r) => n + r.bytesRead, 0);
+}
+
+// An extractor that throws means "no readable timestamp", not a failed replay.
+function safeTimestamp(timestampOf: (value: Buffer) => number | undefined, bytes: Buffer): number | undefined {
+  try {
+    const ts = timestampOf(bytes);
+    return ts === undefined || Number.isNaN(ts) ? undefined : ts;
+  } catch {
+    return undefined;
+  }
+}
