@@ -1,0 +1,208 @@
+// The metrics catalog: every metric the process exports on /metrics, defined in one place so the
+// runtime, the dashboards (k8s/base/dashboards) and the alerts (k8s/base/prometheus-rule.yaml) agree
+// on names. Names follow Prometheus conventions: `invoice_stream_` prefix, base units in the name
+// (seconds, bytes, records, rows), `_total` on counters.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prefix of every metric this project defines (Node runtime metrics keep their standard names). */
+export const METRIC_PREFIX = 'invoice_stream_';
+
+/**
+ * Latency buckets in seconds, dense around the 200 ms p99 target so the SLO threshold (0.2) is a
+ * bucket boundary and burn-rate queries can read `le="0.2"` exactly.
+ */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60, 300,
+];
+
+/** Sink round trips (Delta commits, Databricks MERGE statements) are slower: seconds to minutes. */
+export const SINK_LATENCY_BUCKETS_SECONDS: readonly number[] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Rows per sink micro-batch. */
+export const SINK_BATCH_ROWS_BUCKETS: readonly number[] = [1, 10, 50, 100, 500, 1000, 5000, 10_000, 50_000];
+
+/** What became of one input record (CONTRACT.md, Accounting). */
+export type RecordOutcome = 'applied' | 'duplicate' | 'dead_lettered' | 'held';
+
+/** Every outcome, in the order a summary shows them. */
+export const RECORD_OUTCOMES: readonly RecordOutcome[] = ['applied', 'duplicate', 'dead_lettered', 'held'];
+
+/** Names of every metric this catalog defines (not the Node runtime ones). */
+export const METRIC_NAMES = {
+  buildInfo: 'invoice_stream_build_info',
+  consumerLag: 'invoice_stream_consumer_lag_records',
+  recordsIn: 'invoice_stream_records_in_total',
+  recordsOut: 'invoice_stream_records_out_total',
+  processingLatency: 'invoice_stream_processing_latency_seconds',
+  clockLag: 'invoice_stream_clock_lag_seconds',
+  tasks: 'invoice_stream_tasks',
+  storeEntries: 'invoice_stream_state_store_entries',
+  storeSize: 'invoice_stream_state_store_size_bytes',
+  restoredRecords: 'invoice_stream_restore_records_total',
+  restoreRemaining: 'invoice_stream_restore_remaining_records',
+  duplicates: 'invoice_stream_duplicates_total',
+  deadLetters: 'invoice_stream_dead_letters_total',
+  heldPayments: 'invoice_stream_held_payments',
+  accountingRead: 'invoice_stream_accounting_read_total',
+  accountingOutcome: 'invoice_stream_accounting_outcome_total',
+  commitDuration: 'invoice_stream_commit_duration_seconds',
+  sinkBatchSize: 'invoice_stream_sink_batch_size_rows',
+  sinkBatchDuration: 'invoice_stream_sink_batch_duration_seconds',
+  sinkFailures: 'invoice_stream_sink_failures_total',
+} as const;
+
+/** Standard Node.js runtime metrics from prom-client's default collectors (unprefixed, as usual). */
+export const NODE_METRIC_NAMES: readonly string[] = [
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_gc_duration_seconds',
+];
+
+/** The metrics of one process, typed by their label names; the runtime updates them. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** 1, labelled with the version and processing guarantee (joins on other series). */
+  readonly buildInfo: Gauge<'version' | 'guarantee'>;
+  /** Records between the committed offset and the log end, per input partition. */
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  /** Records consumed, per topic (inputs and internal repartition/changelog topics). */
+  readonly recordsIn: Counter<'topic'>;
+  /** Records produced, per topic (invoice events, DLQ, repartition, changelog). */
+  readonly recordsOut: Counter<'topic'>;
+  /** Event time of the causing input to the emit of an invoice event, per output event type. */
+  readonly processingLatency: Histogram<'event_type'>;
+  /** Wall clock minus the task's event-time clock (how far behind "now" the invoice clock is). */
+  readonly clockLag: Gauge<'task'>;
+  /** Tasks on this instance by state (`restoring`, `running`). */
+  readonly tasks: Gauge<'state'>;
+  /** Entries per state store and partition. */
+  readonly storeEntries: Gauge<'store' | 'partition'>;
+  /** Approximate on-disk bytes per state store and partition. */
+  readonly storeSize: Gauge<'store' | 'partition'>;
+  /** Changelog records replayed into a store while restoring. */
+  readonly restoredRecords: Counter<'store' | 'partition'>;
+  /** Changelog records still to restore (0 once the store is ready). */
+  readonly restoreRemaining: Gauge<'store' | 'partition'>;
+  /** Valid input events dropped as duplicates, per input topic. */
+  readonly duplicates: Counter<'topic'>;
+  /** Records sent to the dead-letter topic, per `dlq.reason` and source topic. */
+  readonly deadLetters: Counter<'reason' | 'topic'>;
+  /** Payments and refunds held for an invoice not yet known, per task partition. */
+  readonly heldPayments: Gauge<'partition'>;
+  /** Input records read (the Accounting total), per input topic. */
+  readonly accountingRead: Counter<'topic'>;
+  /** Input records by outcome; per topic, the outcomes add up to accountingRead. */
+  readonly accountingOutcome: Counter<'topic' | 'outcome'>;
+  /** Commit (transaction commit under exactly_once) duration. */
+  readonly commitDuration: Histogram<'guarantee'>;
+  /** Rows per sink micro-batch, per sink (`delta`, `databricks`) and table. */
+  readonly sinkBatchSize: Histogram<'sink' | 'table'>;
+  /** Sink micro-batch write duration. */
+  readonly sinkBatchDuration: Histogram<'sink' | 'table'>;
+  /** Failed sink micro-batch writes (each retry that fails counts). */
+  readonly sinkFailures: Counter<'sink' | 'table'>;
+}
+
+/** Options for createMetrics. */
+export interface MetricsOptions {
+  /** Register Node.js runtime metrics (default true). */
+  readonly defaultMetrics?: boolean;
+  /** Labels added to every series, e.g. `{ instance_id }` when several instances share a registry in tests. */
+  readonly defaultLabels?: Record<string, string>;
+}
+
+/** Creates a fresh registry holding the whole catalog (one per process; tests make their own). */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels);
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const n = METRIC_NAMES;
+  const m: Metrics = {
+    registry,
+    buildInfo: new Gauge({ name: n.buildInfo, help: 'Build information; always 1.', labelNames: ['version', 'guarantee'], registers }),
+    consumerLag: new Gauge({ name: n.consumerLag, help: 'Records between the committed offset and the log end offset, per input partition.', labelNames: ['topic', 'partition'], registers }),
+    recordsIn: new Counter({ name: n.recordsIn, help: 'Records consumed, per topic.', labelNames: ['topic'], registers }),
+    recordsOut: new Counter({ name: n.recordsOut, help: 'Records produced, per topic.', labelNames: ['topic'], registers }),
+    processingLatency: new Histogram({
+      name: n.processingLatency,
+      help: 'Seconds from the event time of the causing input record to the emit of the invoice event.',
+      labelNames: ['event_type'], buckets: [...LATENCY_BUCKETS_SECONDS], registers,
+    }),
+    clockLag: new Gauge({ name: n.clockLag, help: 'Wall clock minus the task event-time clock, in seconds.', labelNames: ['task'], registers }),
+    tasks: new Gauge({ name: n.tasks, help: 'Tasks assigned to this instance, by state (restoring, running).', labelNames: ['state'], registers }),
+    storeEntries: new Gauge({ name: n.storeEntries, help: 'Entries in a state store partition.', labelNames: ['store', 'partition'], registers }),
+    storeSize: new Gauge({ name: n.storeSize, help: 'Approximate on-disk size of a state store partition, in bytes.', labelNames: ['store', 'partition'], registers }),
+    restoredRecords: new Counter({ name: n.restoredRecords, help: 'Changelog records restored into a state store partition.', labelNames: ['store', 'partition'], registers }),
+    restoreRemaining: new Gauge({ name: n.restoreRemaining, help: 'Changelog records left to restore for a state store partition (0 when ready).', labelNames: ['store', 'partition'], registers }),
+    duplicates: new Counter({ name: n.duplicates, help: 'Valid input events dropped as duplicates, per input topic.', labelNames: ['topic'], registers }),
+    deadLetters: new Counter({ name: n.deadLetters, help: 'Records sent to the dead-letter topic, per reason and source topic.', labelNames: ['reason', 'topic'], registers }),
+    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held for an invoice not yet known, per partition.', labelNames: ['partition'], registers }),
+    accountingRead: new Counter({ name: n.accountingRead, help: 'Input records read, per input topic (the accounting total).', labelNames: ['topic'], registers }),
+    accountingOutcome: new Counter({ name: n.accountingOutcome, help: 'Input records by outcome (applied, duplicate, dead_lettered, held), per input topic.', labelNames: ['topic', 'outcome'], registers }),
+    commitDuration: new Histogram({ name: n.commitDuration, help: 'Duration of a commit (a transaction commit under exactly_once), in seconds.', labelNames: ['guarantee'], buckets: [...LATENCY_BUCKETS_SECONDS], registers }),
+    sinkBatchSize: new Histogram({ name: n.sinkBatchSize, help: 'Rows per sink micro-batch.', labelNames: ['sink', 'table'], buckets: [...SINK_BATCH_ROWS_BUCKETS], registers }),
+    sinkBatchDuration: new Histogram({ name: n.sinkBatchDuration, help: 'Duration of a sink micro-batch write, in seconds.', labelNames: ['sink', 'table'], buckets: [...SINK_LATENCY_BUCKETS_SECONDS], registers }),
+    sinkFailures: new Counter({ name: n.sinkFailures, help: 'Failed sink micro-batch writes (each failed attempt).', labelNames: ['sink', 'table'], registers }),
+  };
+  return m;
+}
+
+/**
+ * Counts one input record's outcome. The accounting counters and the duplicate / dead-letter
+ * counters move together here so they can never disagree.
+ */
+export function recordOutcome(m: Metrics, topic: string, outcome: RecordOutcome, deadLetterReason?: string): void {
+  m.accountingRead.inc({ topic });
+  m.accountingOutcome.inc({ topic, outcome });
+  if (outcome === 'duplicate') m.duplicates.inc({ topic });
+  if (outcome === 'dead_lettered') m.deadLetters.inc({ reason: deadLetterReason ?? 'unknown', topic });
+}
+
+/** Observes the latency of one emitted invoice event from the event time (ms since epoch) that caused it. */
+export function observeEmit(m: Metrics, eventType: string, eventTimeMs: number, nowMs: number = Date.now()): void {
+  // Clamp: a producer clock ahead of ours must not record a negative latency.
+  m.processingLatency.observe({ event_type: eventType }, Math.max(0, nowMs - eventTimeMs) / 1000);
+}
+
+/** Sets the restore progress of a store partition (restored so far in this restore, and remaining). */
+export function observeRestore(m: Metrics, store: string, partition: number, restoredDelta: number, remaining: number): void {
+  const labels = { store, partition: String(partition) };
+  if (restoredDelta > 0) m.restoredRecords.inc(labels, restoredDelta);
+  m.restoreRemaining.set(labels, Math.max(0, remaining));
+}
+
+/** Records one sink micro-batch: its rows and duration, and whether it failed. */
+export function observeSinkBatch(m: Metrics, sink: string, table: string, rows: number, seconds: number, failed: boolean): void {
+  const labels = { sink, table };
+  if (failed) {
+    m.sinkFailures.inc(labels);
+    return;
+  }
+  m.sinkBatchSize.observe(labels, rows);
+  m.sinkBatchDuration.observe(labels, seconds);
+}
+
+/** What primeMetrics needs to know of the deployment. */
+export interface PrimeOptions {
+  readonly version: string;
+  readonly guarantee: 'at_least_once' | 'exactly_once';
+  /** The input topics (orders, payments, invoice-activity) as configured. */
+  readonly inputTopics: readonly string[];
+}
+
+/**
+ * Creates the zero-valued series the alerts divide by, so that `rate()` of a counter that has not
+ * moved yet is 0 rather than absent (absent series make ratio alerts silently never fire).
+ */
+export function primeMetrics(m: Metrics, options: PrimeOptions): void {
+  m.buildInfo.set({ version: options.version, guarantee: options.guarantee }, 1);
+  for (const topic of options.inputTopics) {
+    m.accountingRead.inc({ topic }, 0);
+    m.duplicates.inc({ topic }, 0);
+    for (const outcome of RECORD_OUTCOMES) m.accountingOutcome.inc({ topic, outcome }, 0);
+  }
+  for (const state of ['restoring', 'running']) m.tasks.set({ state }, 0);
+}

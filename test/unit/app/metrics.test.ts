@@ -1,0 +1,77 @@
+// The metrics catalog renders every metric under its conventional name, and the helpers keep the
+// accounting counters consistent.
+import { describe, expect, it } from 'vitest';
+import {
+  LATENCY_BUCKETS_SECONDS, METRIC_NAMES, METRIC_PREFIX, NODE_METRIC_NAMES, createMetrics, observeEmit,
+  observeRestore, observeSinkBatch, primeMetrics, recordOutcome,
+} from '../../../src/app/metrics.ts';
+
+describe('metrics catalog', () => {
+  it('renders a HELP and TYPE line for every catalog metric and the Node runtime metrics', async () => {
+    const m = createMetrics();
+    const text = await m.registry.metrics();
+    for (const name of Object.values(METRIC_NAMES)) {
+      expect(text, name).toMatch(new RegExp(`^# HELP ${name} \\S`, 'm'));
+      expect(text, name).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
+    }
+    for (const name of NODE_METRIC_NAMES) expect(text, name).toContain(`# TYPE ${name} `);
+  });
+
+  it('follows Prometheus naming: prefix, _total only on counters, a unit on the others', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const json = await m.registry.getMetricsAsJSON();
+    expect(json.length).toBe(Object.keys(METRIC_NAMES).length);
+    for (const metric of json) {
+      expect(metric.name.startsWith(METRIC_PREFIX)).toBe(true);
+      expect(metric.name.endsWith('_total'), metric.name).toBe(String(metric.type) === 'counter');
+      if (String(metric.type) !== 'counter' && metric.name !== METRIC_NAMES.buildInfo && metric.name !== METRIC_NAMES.tasks && metric.name !== METRIC_NAMES.heldPayments) {
+        expect(metric.name, metric.name).toMatch(/_(seconds|bytes|records|rows|entries)$/);
+      }
+    }
+  });
+
+  it('has the 200 ms SLO threshold as a latency bucket boundary', () => {
+    expect(LATENCY_BUCKETS_SECONDS).toContain(0.2);
+  });
+
+  it('keeps the accounting counters, duplicates and dead letters consistent', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    primeMetrics(m, { version: '0.1.0', guarantee: 'exactly_once', inputTopics: ['orders', 'payments', 'invoice-activity'] });
+    recordOutcome(m, 'orders', 'applied');
+    recordOutcome(m, 'orders', 'duplicate');
+    recordOutcome(m, 'payments', 'held');
+    recordOutcome(m, 'payments', 'dead_lettered', 'currency_mismatch');
+    const text = await m.registry.metrics();
+    expect(text).toContain('invoice_stream_accounting_read_total{topic="orders"} 2');
+    expect(text).toContain('invoice_stream_accounting_read_total{topic="invoice-activity"} 0');
+    expect(text).toContain('invoice_stream_accounting_outcome_total{topic="payments",outcome="held"} 1');
+    expect(text).toContain('invoice_stream_accounting_outcome_total{topic="orders",outcome="dead_lettered"} 0');
+    expect(text).toContain('invoice_stream_duplicates_total{topic="orders"} 1');
+    expect(text).toContain('invoice_stream_dead_letters_total{reason="currency_mismatch",topic="payments"} 1');
+    expect(text).toContain('invoice_stream_build_info{version="0.1.0",guarantee="exactly_once"} 1');
+  });
+
+  it('observes latency, restore progress and sink batches', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    observeEmit(m, 'invoice.created', 1_000, 1_150);
+    observeEmit(m, 'invoice.created', 2_000, 1_000); // producer clock ahead: clamped to 0
+    observeRestore(m, 'invoices', 3, 500, 1500);
+    observeRestore(m, 'invoices', 3, 1500, 0);
+    observeSinkBatch(m, 'delta', 'invoices', 120, 0.4, false);
+    observeSinkBatch(m, 'delta', 'invoices', 0, 0, true);
+    const text = await m.registry.metrics();
+    expect(text).toContain('invoice_stream_processing_latency_seconds_bucket{le="0.2",event_type="invoice.created"} 2');
+    expect(text).toContain('invoice_stream_processing_latency_seconds_bucket{le="0.1",event_type="invoice.created"} 1');
+    expect(text).toContain('invoice_stream_restore_records_total{store="invoices",partition="3"} 2000');
+    expect(text).toContain('invoice_stream_restore_remaining_records{store="invoices",partition="3"} 0');
+    expect(text).toContain('invoice_stream_sink_batch_size_rows_count{sink="delta",table="invoices"} 1');
+    expect(text).toContain('invoice_stream_sink_failures_total{sink="delta",table="invoices"} 1');
+  });
+
+  it('makes independent registries (one per process, one per test)', async () => {
+    const a = createMetrics({ defaultMetrics: false });
+    const b = createMetrics({ defaultMetrics: false });
+    a.recordsIn.inc({ topic: 'orders' }, 5);
+    expect(await b.registry.metrics()).not.toContain('invoice_stream_records_in_total{topic="orders"} 5');
+  });
+});
