@@ -1,0 +1,96 @@
+// Delta log actions this writer reads and writes (PROTOCOL.md "Actions"), and the snapshot they
+// reconcile into: the active files, the tombstones, the app transaction versions.
+
+/** `add` action: a data file becomes part of the table. */
+export interface AddAction {
+  path: string;
+  partitionValues: Record<string, string | null>;
+  size: number;
+  modificationTime: number;
+  dataChange: boolean;
+  stats?: string | null;
+  tags?: Record<string, string | null> | null;
+}
+
+/** `remove` action: a data file leaves the table (kept as a tombstone for VACUUM). */
+export interface RemoveAction {
+  path: string;
+  deletionTimestamp?: number | null;
+  dataChange: boolean;
+  extendedFileMetadata?: boolean | null;
+  partitionValues?: Record<string, string | null> | null;
+  size?: number | null;
+}
+
+/** `metaData` action: the table's identity and schema. */
+export interface MetaDataAction {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  format: { provider: string; options: Record<string, string | null> };
+  schemaString: string;
+  partitionColumns: string[];
+  configuration: Record<string, string | null>;
+  createdTime?: number | null;
+}
+
+/** `protocol` action: reader/writer versions required. */
+export interface ProtocolAction {
+  minReaderVersion: number;
+  minWriterVersion: number;
+}
+
+/** `txn` action: the last batch version an application committed (exactly-once offsets). */
+export interface TxnAction {
+  appId: string;
+  version: number;
+  lastUpdated?: number | null;
+}
+
+/** One line of a commit file. */
+export interface Action {
+  add?: AddAction;
+  remove?: RemoveAction;
+  metaData?: MetaDataAction;
+  protocol?: ProtocolAction;
+  txn?: TxnAction;
+  commitInfo?: Record<string, unknown>;
+}
+
+/** The table state at one version, reconciled from a checkpoint and the commits after it. */
+export interface Snapshot {
+  version: number;
+  protocol?: ProtocolAction;
+  metaData?: MetaDataAction;
+  files: Map<string, AddAction>;
+  tombstones: Map<string, RemoveAction>;
+  txns: Map<string, TxnAction>;
+}
+
+/** An empty snapshot (version -1: no commit yet). */
+export function emptySnapshot(): Snapshot {
+  return { version: -1, files: new Map(), tombstones: new Map(), txns: new Map() };
+}
+
+/** Apply one commit's actions in order (PROTOCOL.md "Action Reconciliation"). */
+export function applyActions(snap: Snapshot, version: number, actions: Action[]): void {
+  for (const a of actions) {
+    if (a.protocol) snap.protocol = a.protocol;
+    if (a.metaData) snap.metaData = a.metaData;
+    if (a.txn) snap.txns.set(a.txn.appId, a.txn);
+    if (a.add) {
+      snap.files.set(a.add.path, a.add);
+      snap.tombstones.delete(a.add.path);
+    }
+    if (a.remove) {
+      snap.files.delete(a.remove.path);
+      snap.tombstones.set(a.remove.path, a.remove);
+    }
+  }
+  snap.version = version;
+}
+
+/** Zero-padded 20-digit version, as commit and checkpoint file names use. */
+export function versionName(version: number): string {
+  return String(version).padStart(20, '0');
+}

@@ -1,0 +1,5 @@
+// Public API of the local Delta Lake writer.
+export { DeltaTable } from './table.ts';
+export type {
+  DeltaColumn, DeltaColumnType, DeltaRow, DeltaTableOptions, DeltaTableSpec, DeltaValue, UpsertOptions, UpsertResult,
+} from './types.ts';

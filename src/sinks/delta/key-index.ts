@@ -1,0 +1,112 @@
+// In-memory key -> (file, version) index of the current table. Rebuilt lazily from the log: a
+// file's keys are read (key and version columns only) the first time a batch holds a key inside
+// that file's key range from its add-action stats, so new keys outside every range cost no reads.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddAction } from './actions.ts';
+import { decodeDataFile } from './parquet.ts';
+import { rowKey, type CompiledSpec } from './schema.ts';
+import { parseStats } from './stats.ts';
+import { rowVersion } from './batch.ts';
+import type { DeltaRow, DeltaValue } from './types.ts';
+
+/** Where a key lives and the version it has there. */
+export interface KeyEntry {
+  file: string;
+  version: number | null;
+}
+
+interface Range { min: DeltaValue; max: DeltaValue }
+
+// Only these types have stats bounds that compare exactly with canonical values.
+const PRUNABLE = new Set(['string', 'long', 'integer', 'date']);
+
+/** The key index of one table. */
+export class KeyIndex {
+  private readonly spec: CompiledSpec;
+  private readonly dir: string;
+  private readonly entries = new Map<string, KeyEntry>();
+  private readonly loaded = new Set<string>();
+  /** Counters for benches and tests. */
+  readonly metrics = { filesLoaded: 0, keysLoaded: 0 };
+
+  constructor(dir: string, spec: CompiledSpec) {
+    this.dir = dir;
+    this.spec = spec;
+  }
+
+  /** Forget everything (after commits by another writer). */
+  reset(): void {
+    this.entries.clear();
+    this.loaded.clear();
+  }
+
+  /** Look a key up; only meaningful after `ensure` for the batch. */
+  get(key: string): KeyEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Load every active file that may hold one of `rows`' keys (by the file's key range). */
+  async ensure(files: Iterable<AddAction>, rows: DeltaRow[]): Promise<void> {
+    const first = this.spec.keyCodecs[0];
+    const prunable = PRUNABLE.has(first.column.type);
+    const sorted = prunable ? rows.map(r => r[first.column.name]).sort((a, b) => first.compare(a, b)) : [];
+    for (const add of files) {
+      if (this.loaded.has(add.path)) continue;
+      if (prunable && !this.mayContain(add, sorted)) continue;
+      await this.load(add.path);
+    }
+  }
+
+  private mayContain(add: AddAction, sorted: DeltaValue[]): boolean {
+    const range = this.range(add);
+    if (range === 'empty') return false;
+    if (!range) return true;
+    const first = this.spec.keyCodecs[0];
+    // Binary search for the first batch key >= min, then check it against max.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (first.compare(sorted[mid], range.min) < 0) lo = mid + 1; else hi = mid;
+    }
+    return lo < sorted.length && first.compare(sorted[lo], range.max) <= 0;
+  }
+
+  private range(add: AddAction): Range | 'empty' | undefined {
+    const stats = parseStats(add.stats);
+    const name = this.spec.keyCodecs[0].column.name;
+    if (!stats) return undefined;
+    if (stats.numRecords === 0) return 'empty';
+    const min = stats.minValues[name];
+    const max = stats.maxValues[name];
+    if (min === undefined || max === undefined) return undefined;
+    return { min: min as DeltaValue, max: max as DeltaValue };
+  }
+
+  private async load(path: string): Promise<void> {
+    const { keyColumns, versionColumn } = this.spec.spec;
+    const cols = versionColumn !== undefined && !keyColumns.includes(versionColumn) ? [...keyColumns, versionColumn] : keyColumns;
+    const rows = await decodeDataFile(await readFile(join(this.dir, path)), this.spec, cols);
+    this.track(path, rows);
+    this.metrics.filesLoaded++;
+    this.metrics.keysLoaded += rows.length;
+  }
+
+  /** Record that `rows` now live in `path` (a file this writer just added, or one just read). */
+  track(path: string, rows: DeltaRow[]): void {
+    const { keyColumns, versionColumn } = this.spec.spec;
+    for (const row of rows) this.entries.set(rowKey(row, keyColumns), { file: path, version: rowVersion(row, versionColumn) });
+    this.loaded.add(path);
+  }
+
+  /** Forget a removed file (its keys are re-tracked in the files that replace it). */
+  untrack(path: string): void {
+    this.loaded.delete(path);
+  }
+
+  /** Number of keys known. */
+  get size(): number {
+    return this.entries.size;
+  }
+}

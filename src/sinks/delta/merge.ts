@@ -1,0 +1,119 @@
+// Copy-on-write merge of one deduplicated batch: find the files holding affected keys (key index),
+// rewrite only those with at least one changed row, and put new keys into a new file, or into the
+// smallest small file so that small batches do not leave one tiny file per commit.
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
+import { isNewer, rowVersion, shouldReplace } from './batch.ts';
+import type { KeyIndex } from './key-index.ts';
+import { decodeDataFile, encodeDataFile } from './parquet.ts';
+import { rowKey, type CompiledSpec } from './schema.ts';
+import { computeStats, parseStats } from './stats.ts';
+import type { DeltaRow } from './types.ts';
+
+/** What a merge needs from its table. */
+export interface MergeContext {
+  dir: string;
+  spec: CompiledSpec;
+  snapshot: Snapshot;
+  index: KeyIndex;
+  targetFileRows: number;
+  smallFileRows: number;
+  now: number;
+}
+
+/** A planned commit body: the files written (not yet committed) and the counts. */
+export interface MergePlan {
+  removes: RemoveAction[];
+  adds: AddAction[];
+  written: { path: string; rows: DeltaRow[] }[];
+  inserted: number;
+  updated: number;
+  skipped: number;
+  rowsWritten: number;
+}
+
+function numRecords(add: AddAction): number {
+  return parseStats(add.stats)?.numRecords ?? Number.POSITIVE_INFINITY;
+}
+
+/** Plan the batch and write its new data files (uncommitted until the log says so). */
+export async function mergeBatch(ctx: MergeContext, batch: Map<string, DeltaRow>): Promise<MergePlan> {
+  const { spec, snapshot, index } = ctx;
+  const vc = spec.spec.versionColumn;
+  const plan: MergePlan = { removes: [], adds: [], written: [], inserted: 0, updated: 0, skipped: 0, rowsWritten: 0 };
+  await index.ensure(snapshot.files.values(), [...batch.values()]);
+
+  const byFile = new Map<string, Map<string, DeltaRow>>();
+  let inserts: DeltaRow[] = [];
+  for (const [key, row] of batch) {
+    const at = index.get(key);
+    if (at === undefined || !snapshot.files.has(at.file)) { inserts.push(row); continue; }
+    // The index holds versions, so stale rows are dropped without reading their file.
+    if (vc !== undefined && !isNewer(rowVersion(row, vc), at.version)) { plan.skipped++; continue; }
+    let m = byFile.get(at.file);
+    if (!m) byFile.set(at.file, m = new Map());
+    m.set(key, row);
+  }
+
+  let packInto: string | undefined;
+  if (inserts.length > 0) {
+    let best = Number.POSITIVE_INFINITY;
+    for (const add of snapshot.files.values()) {
+      const n = numRecords(add);
+      if (n < ctx.smallFileRows && n < best) { best = n; packInto = add.path; }
+    }
+    if (packInto !== undefined && !byFile.has(packInto)) byFile.set(packInto, new Map());
+  }
+
+  for (const [path, updates] of byFile) {
+    const rows = await decodeDataFile(await readFile(join(ctx.dir, path)), spec);
+    let changed = false;
+    for (let i = 0; i < rows.length; i++) {
+      const key = rowKey(rows[i], spec.spec.keyColumns);
+      const incoming = updates.get(key);
+      if (incoming === undefined) continue;
+      updates.delete(key);
+      if (shouldReplace(incoming, rows[i], spec)) { rows[i] = incoming; plan.updated++; changed = true; } else plan.skipped++;
+    }
+    // Keys the index placed here but the file lacks (a stale index) are new after all.
+    inserts = inserts.concat([...updates.values()]);
+    if (path === packInto) {
+      if (inserts.length > 0) changed = true;
+      plan.inserted += inserts.length;
+      rows.push(...inserts);
+      inserts = [];
+    }
+    if (!changed) continue;
+    const old = snapshot.files.get(path);
+    plan.removes.push({
+      path, deletionTimestamp: ctx.now, dataChange: true, extendedFileMetadata: true,
+      partitionValues: {}, size: old?.size ?? 0,
+    });
+    await writeChunks(ctx, rows, plan);
+  }
+  if (inserts.length > 0) {
+    plan.inserted += inserts.length;
+    await writeChunks(ctx, inserts, plan);
+  }
+  return plan;
+}
+
+async function writeChunks(ctx: MergeContext, rows: DeltaRow[], plan: MergePlan): Promise<void> {
+  // Equal-sized chunks no larger than the target, so a rewrite never leaves a runt file.
+  const chunks = Math.max(1, Math.ceil(rows.length / ctx.targetFileRows));
+  const per = Math.ceil(rows.length / chunks);
+  for (let i = 0; i < rows.length; i += per) {
+    const part = rows.slice(i, i + per);
+    const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
+    const bytes = encodeDataFile(part, ctx.spec);
+    await writeFile(join(ctx.dir, path), bytes, { flag: 'wx' });
+    plan.adds.push({
+      path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true,
+      stats: computeStats(part, ctx.spec.codecs),
+    });
+    plan.written.push({ path, rows: part });
+    plan.rowsWritten += part.length;
+  }
+}

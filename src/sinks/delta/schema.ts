@@ -1,0 +1,73 @@
+// The table's schema in its three forms: the spec (what callers declare), the Delta schemaString
+// (what the log records) and the Parquet schema (what data files carry); plus key helpers.
+import type { SchemaElement } from 'hyparquet';
+import { columnCodec, type ColumnCodec } from './columns.ts';
+import type { DeltaRow, DeltaTableSpec } from './types.ts';
+
+/** The compiled form of a spec: codecs by column and the key/version accessors. */
+export interface CompiledSpec {
+  spec: DeltaTableSpec;
+  codecs: ColumnCodec[];
+  byName: Map<string, ColumnCodec>;
+  keyCodecs: ColumnCodec[];
+  parquetSchema: SchemaElement[];
+  schemaString: string;
+}
+
+/** Validate a spec and build its codecs; throws with the reason when the spec is unusable. */
+export function compileSpec(spec: DeltaTableSpec): CompiledSpec {
+  if (spec.columns.length === 0) throw new Error(`table ${spec.name}: no columns`);
+  const codecs = spec.columns.map(columnCodec);
+  const byName = new Map(codecs.map(c => [c.column.name, c]));
+  if (byName.size !== codecs.length) throw new Error(`table ${spec.name}: duplicate column names`);
+  if (spec.keyColumns.length === 0) throw new Error(`table ${spec.name}: no key columns`);
+  const keyCodecs = spec.keyColumns.map(k => {
+    const c = byName.get(k);
+    if (!c) throw new Error(`table ${spec.name}: key column ${k} is not a column`);
+    return c;
+  });
+  if (spec.versionColumn !== undefined) {
+    const v = byName.get(spec.versionColumn);
+    if (!v || (v.column.type !== 'long' && v.column.type !== 'integer')) {
+      throw new Error(`table ${spec.name}: version column ${spec.versionColumn} must be a long or integer column`);
+    }
+  }
+  const parquetSchema: SchemaElement[] = [
+    { name: 'schema', num_children: codecs.length },
+    ...codecs.map(c => c.element),
+  ];
+  return { spec, codecs, byName, keyCodecs, parquetSchema, schemaString: deltaSchemaString(spec) };
+}
+
+/** The Delta schemaString of a spec (a JSON struct type, as in PROTOCOL.md "Schema Serialization"). */
+export function deltaSchemaString(spec: DeltaTableSpec): string {
+  return JSON.stringify({
+    type: 'struct',
+    fields: spec.columns.map(c => ({ name: c.name, type: c.type, nullable: c.nullable, metadata: {} })),
+  });
+}
+
+interface SchemaField { name: string; type: unknown; nullable: boolean }
+
+/** Throw when a table's recorded schema differs from the spec (no silent schema evolution). */
+export function checkSchema(spec: DeltaTableSpec, schemaString: string): void {
+  const recorded = (JSON.parse(schemaString) as { fields: SchemaField[] }).fields;
+  const norm = (t: unknown): unknown => typeof t === 'string' ? t.replace(/\s+/g, '') : t;
+  const want = spec.columns.map(c => `${c.name}:${c.type}:${c.nullable}`).join(',');
+  const have = recorded.map(f => `${f.name}:${String(norm(f.type))}:${f.nullable}`).join(',');
+  if (want !== have) throw new Error(`table ${spec.name}: schema in the log (${have}) differs from the spec (${want})`);
+}
+
+/** The key of a row as one string; key values must be non-null. */
+export function rowKey(row: DeltaRow, keyColumns: string[]): string {
+  if (keyColumns.length === 1) {
+    const v = row[keyColumns[0]];
+    if (v === null || v === undefined) throw new Error(`key column ${keyColumns[0]} is null`);
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return JSON.stringify(keyColumns.map(k => {
+    const v = row[k];
+    if (v === null || v === undefined) throw new Error(`key column ${k} is null`);
+    return v;
+  }));
+}

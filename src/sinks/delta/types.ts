@@ -1,0 +1,74 @@
+// Public types of the local Delta Lake writer. The invoice pipeline codes against these, so they
+// change only in backward-compatible steps.
+
+/** A Delta primitive type the writer supports (reader v1 / writer v2, no table features). */
+export type DeltaColumnType =
+  | 'string'
+  | 'long'
+  | 'integer'
+  | 'boolean'
+  | 'date'
+  | 'timestamp'
+  | `decimal(${number},${number})`;
+
+/** One column of a table. */
+export interface DeltaColumn {
+  name: string;
+  type: DeltaColumnType;
+  nullable: boolean;
+}
+
+/** A table: its columns, its key (one row per key) and the column that orders versions of a row. */
+export interface DeltaTableSpec {
+  name: string;
+  columns: DeltaColumn[];
+  keyColumns: string[];
+  versionColumn?: string;
+}
+
+/**
+ * A cell value. decimal: exact string ("3978.28"); date: "YYYY-MM-DD"; timestamp: RFC 3339 UTC
+ * string with up to microseconds; long/integer: number (safe integer).
+ */
+export type DeltaValue = string | number | boolean | null;
+
+/** A row keyed by column name. */
+export type DeltaRow = Record<string, DeltaValue>;
+
+/** Options of `upsert`. */
+export interface UpsertOptions {
+  /** Recorded as a `txn` action in the same commit; a batch whose version is not above the
+   * recorded one for `appId` is skipped (a replay after a crash). */
+  txn?: { appId: string; version: number };
+}
+
+/** What one `upsert` did. */
+export interface UpsertResult {
+  /** Table version committed, or null when nothing was committed. */
+  version: number | null;
+  /** Rows after in-batch dedup that were inserted (new keys). */
+  inserted: number;
+  /** Rows that replaced an existing row (newer version, or changed content without a version column). */
+  updated: number;
+  /** Rows ignored: stale or equal version, identical content, or duplicates within the batch. */
+  skipped: number;
+  /** True when the whole batch was skipped because its txn version was already committed. */
+  txnSkipped: boolean;
+  /** Data files removed and added by the commit. */
+  filesRemoved: number;
+  filesAdded: number;
+  /** Rows written to new data files (rewritten old rows included). */
+  rowsWritten: number;
+}
+
+/** Tuning of a table writer; defaults suit tables of up to a few million rows. */
+export interface DeltaTableOptions {
+  /** Write a checkpoint every N versions (default 10). */
+  checkpointInterval?: number;
+  /** Upper bound of rows per data file (default 131072). */
+  targetFileRows?: number;
+  /** Files below this many rows take in the new keys of a batch (default 16384): bounds small files. */
+  smallFileRows?: number;
+  /** Clock for commit timestamps (tests). */
+  now?: () => number;
+}

@@ -1,0 +1,111 @@
+// Exact conversions between the writer's cell values (strings for money and time) and their
+// Parquet physical form. Money never passes through binary floating point: a decimal string
+// becomes an unscaled BigInt and back.
+
+const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** Parsed `decimal(p,s)` type, or undefined for other types. */
+export function parseDecimalType(type: string): { precision: number; scale: number } | undefined {
+  const m = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
+  if (!m) return undefined;
+  const precision = Number(m[1]);
+  const scale = Number(m[2]);
+  if (precision < 1 || precision > 38 || scale > precision) throw new Error(`bad decimal type ${type}`);
+  return { precision, scale };
+}
+
+/** Decimal text (or a JS number, via its shortest round-trip text) to the unscaled integer at `scale`. */
+export function decimalToUnscaled(value: string | number, precision: number, scale: number): bigint {
+  const text = typeof value === 'number' ? numberText(value) : value.trim();
+  const m = DECIMAL_RE.exec(text);
+  if (!m) throw new Error(`not a decimal: ${JSON.stringify(value)}`);
+  const [, sign, int, frac = ''] = m;
+  // Extra fractional digits are only accepted when they are zeros: rounding money is the caller's job.
+  const extra = frac.slice(scale);
+  if (/[1-9]/.test(extra)) throw new Error(`decimal ${text} has more than ${scale} fractional digits`);
+  const digits = (int + frac.slice(0, scale).padEnd(scale, '0')).replace(/^0+(?=\d)/, '');
+  if (digits.length > precision) throw new Error(`decimal ${text} exceeds precision ${precision}`);
+  const unscaled = BigInt(digits);
+  return sign === '-' ? -unscaled : unscaled;
+}
+
+function numberText(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`not a decimal: ${n}`);
+  // String(1e21) is exponent notation; such magnitudes are out of any money range here.
+  const s = String(n);
+  if (/e/i.test(s)) throw new Error(`decimal out of range: ${s}`);
+  return s;
+}
+
+/** Unscaled integer back to canonical decimal text with exactly `scale` fractional digits. */
+export function unscaledToDecimal(unscaled: bigint, scale: number): string {
+  const neg = unscaled < 0n;
+  const digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const int = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale);
+  return (neg ? '-' : '') + int + (scale > 0 ? '.' + frac : '');
+}
+
+/** Byte width of the smallest two's-complement FIXED_LEN_BYTE_ARRAY that holds `precision` digits. */
+export function decimalByteLength(precision: number): number {
+  const max = 10n ** BigInt(precision) - 1n;
+  let bytes = 1;
+  while ((1n << BigInt(bytes * 8 - 1)) <= max) bytes++;
+  return bytes;
+}
+
+/** Big-endian two's-complement bytes (Parquet FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimal) to BigInt. */
+export function bytesToUnscaled(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  const bits = BigInt(bytes.length * 8);
+  return bytes[0] & 0x80 ? v - (1n << bits) : v;
+}
+
+/** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE). */
+export function dateToDays(value: string): number {
+  const m = DATE_RE.exec(value);
+  if (!m) throw new Error(`not a date: ${JSON.stringify(value)}`);
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const days = ms / DAY_MS;
+  if (daysToDate(days) !== value) throw new Error(`not a calendar date: ${value}`);
+  return days;
+}
+
+/** Days since the epoch to "YYYY-MM-DD". */
+export function daysToDate(days: number): string {
+  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** RFC 3339 timestamp (any offset, up to microseconds) to microseconds since the epoch, UTC. */
+export function timestampToMicros(value: string): bigint {
+  const m = TS_RE.exec(value);
+  if (!m) throw new Error(`not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
+  const [, y, mo, d, h, mi, s, frac = '', zone] = m;
+  if (/[1-9]/.test(frac.slice(6))) throw new Error(`timestamp ${value} is finer than microseconds`);
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${value}`);
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  }
+  return BigInt(ms) * 1000n + BigInt(frac.slice(0, 6).padEnd(6, '0'));
+}
+
+/** Microseconds since the epoch to RFC 3339 UTC: millisecond form when exact, else 6 digits. */
+export function microsToTimestamp(micros: bigint): string {
+  const ms = floorDiv(micros, 1000n);
+  const sub = micros - ms * 1000n;
+  const iso = new Date(Number(ms)).toISOString();
+  return sub === 0n ? iso : iso.slice(0, 23) + sub.toString().padStart(3, '0') + 'Z';
+}
+
+/** Floor division for BigInt (BigInt `/` truncates towards zero). */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+}
