@@ -47,7 +47,7 @@ export class StreamTask {
     for (const name of sub.stores) {
       const builder = options.storeBuilders.get(name);
       if (!builder) throw new Error(`no builder for store ${name}`);
-      this.stores.set(name, builder.build());
+      this.stores.set(name, builder.build(options.id));
     }
     this.#wire();
   }

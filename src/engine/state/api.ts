@@ -19,3 +19,25 @@ export interface KeyValueStore<V> extends StateStore {
   /** Approximate number of entries (for metrics). */
   approximateSize(): number;
 }
+
+/** One change for a store's changelog topic; a null value is a tombstone. */
+export interface ChangelogRecord {
+  readonly key: string;
+  readonly value: Buffer | null;
+}
+
+/** Stores built with logging enabled: the Kafka runtime drains changes at commit and restores from the topic. */
+export interface ChangeLoggingStore extends StateStore {
+  /** False when the store was built with logging disabled (then nothing is ever drained). */
+  readonly logged: boolean;
+  /** Changes flushed since the last drain (call after `flush()`), in order. */
+  drainChangelog(): ChangelogRecord[];
+  /** Applies changelog records to the backend (restoration), bypassing cache and logging. */
+  restore(records: readonly ChangelogRecord[]): Promise<void>;
+}
+
+/** Whether a store keeps a changelog. */
+export function isChangeLogging(store: StateStore): store is ChangeLoggingStore {
+  const s = store as Partial<ChangeLoggingStore>;
+  return typeof s.drainChangelog === 'function' && s.logged === true;
+}

@@ -1,20 +1,29 @@
 // Store suppliers and builders: the public way to declare a store for a topology. A supplier
-// makes the bottom layer (in-memory or persistent); the builder stacks the layers above it.
+// makes the bottom layer (in-memory or persistent); the builder stacks the layers above it:
+// metered → caching (or serializing) → change-logging → backend.
+import { join } from 'node:path';
+import type { TaskId } from '../processor/api.ts';
 import type { Serde } from '../serdes/api.ts';
+import { jsonSerde } from '../serdes/json.ts';
 import type { StoreBuilder } from '../topology/topology.ts';
-import type { KeyValueStore } from './api.ts';
-import { InMemoryKeyValueStore } from './memory/in-memory-kv.ts';
+import type { KeyValueBackend } from './backend.ts';
+import { CachingKeyValueStore } from './caching-store.ts';
+import { ChangeLoggingBackend } from './change-logging-backend.ts';
+import { InMemoryBackend } from './memory/in-memory-backend.ts';
+import { MeteredKeyValueStore } from './metered-store.ts';
+import { LmdbBackend } from './persistent/lmdb-backend.ts';
+import { SerializingKeyValueStore } from './serializing-store.ts';
 
-/** Makes the bottom layer of a key-value store; each task calls `get()` for its own instance. */
+/** Makes the bottom layer of a key-value store; each task calls `get(taskId)` for its own instance. */
 export interface KeyValueStoreSupplier {
   readonly name: string;
   readonly persistent: boolean;
-  get(): KeyValueStore<unknown>;
+  get(taskId?: TaskId): KeyValueBackend;
 }
 
 /** Declares a key-value store: its supplier, value serde and layers. */
-export interface KeyValueStoreBuilder<V> extends StoreBuilder<KeyValueStore<V>> {
-  /** Write-back cache of up to `maxEntries` (default 100k): reads and writes stay in memory until flush. */
+export interface KeyValueStoreBuilder<V> extends StoreBuilder<MeteredKeyValueStore<V>> {
+  /** Write-back cache of about `maxEntries` (default 100k): writes stay in memory until flush. On by default. */
   withCachingEnabled(maxEntries?: number): this;
   withCachingDisabled(): this;
   /** Changelog records are collected for the Kafka runtime (on by default, as in Kafka Streams). */
@@ -22,39 +31,56 @@ export interface KeyValueStoreBuilder<V> extends StoreBuilder<KeyValueStore<V>> 
   withLoggingDisabled(): this;
 }
 
+/** Options of the persistent (LMDB) store. */
+export interface PersistentStoreOptions {
+  /** State directory; the store lives in `<dir>/<task>/<name>`. */
+  readonly dir: string;
+  /** fsync on commit (default false: the changelog or the replayed files rebuild the state). */
+  readonly sync?: boolean;
+}
+
 /** Factories for store suppliers and builders (Kafka Streams' `Stores`). */
 export const Stores = {
   /** A sorted in-memory store. */
   inMemoryKeyValueStore(name: string): KeyValueStoreSupplier {
-    return { name, persistent: false, get: () => new InMemoryKeyValueStore<unknown>(name) };
+    return { name, persistent: false, get: () => new InMemoryBackend(name) };
   },
 
-  /** A builder over `supplier`; `valueSerde` is used where values become bytes (persistent backend, changelog). */
+  /** A persistent store on LMDB (the backend chosen by benchmark; see state/README.md). */
+  persistentKeyValueStore(name: string, options: PersistentStoreOptions): KeyValueStoreSupplier {
+    return {
+      name,
+      persistent: true,
+      get: (taskId) => new LmdbBackend(name, { path: join(options.dir, taskId ? `${taskId.subtopology}_${taskId.partition}` : 'store', name), noSync: !options.sync }),
+    };
+  },
+
+  /** A builder over `supplier`; values become bytes through `valueSerde` (default JSON) at flush. */
   keyValueStoreBuilder<V>(supplier: KeyValueStoreSupplier, valueSerde?: Serde<V>): KeyValueStoreBuilder<V> {
-    return new Builder<V>(supplier, valueSerde);
+    return new Builder<V>(supplier, valueSerde ?? jsonSerde<V>());
   },
 };
 
 class Builder<V> implements KeyValueStoreBuilder<V> {
   readonly name: string;
   loggingEnabled = true;
-  cacheEntries = 100_000;
+  #cacheEntries = 100_000;
   readonly #supplier: KeyValueStoreSupplier;
-  readonly valueSerde: Serde<V> | undefined;
+  readonly #serde: Serde<V>;
 
-  constructor(supplier: KeyValueStoreSupplier, valueSerde?: Serde<V>) {
+  constructor(supplier: KeyValueStoreSupplier, serde: Serde<V>) {
     this.name = supplier.name;
     this.#supplier = supplier;
-    this.valueSerde = valueSerde;
+    this.#serde = serde;
   }
 
   withCachingEnabled(maxEntries = 100_000): this {
-    this.cacheEntries = maxEntries;
+    this.#cacheEntries = maxEntries;
     return this;
   }
 
   withCachingDisabled(): this {
-    this.cacheEntries = 0;
+    this.#cacheEntries = 0;
     return this;
   }
 
@@ -68,7 +94,11 @@ class Builder<V> implements KeyValueStoreBuilder<V> {
     return this;
   }
 
-  build(): KeyValueStore<V> {
-    return this.#supplier.get() as KeyValueStore<V>;
+  build(taskId?: TaskId): MeteredKeyValueStore<V> {
+    const backend = this.#supplier.get(taskId);
+    const logged = this.loggingEnabled ? new ChangeLoggingBackend(backend) : undefined;
+    const lower = logged ?? backend;
+    const typed = this.#cacheEntries > 0 ? new CachingKeyValueStore<V>(lower, this.#serde, this.#cacheEntries) : new SerializingKeyValueStore<V>(lower, this.#serde);
+    return new MeteredKeyValueStore<V>(typed, logged);
   }
 }

@@ -1,6 +1,6 @@
 // The Processor API topology builder: sources, processors, sinks and stores, wired by name.
 // It only records the graph; `buildSubtopologies` splits it and the runtime instantiates it.
-import type { ProcessorSupplier, RecordMetadata } from '../processor/api.ts';
+import type { ProcessorSupplier, RecordMetadata, TaskId } from '../processor/api.ts';
 import type { StateStore } from '../state/api.ts';
 import type { Deserializer, Serializer } from '../serdes/api.ts';
 import { buildSubtopologies, type Subtopology } from './subtopologies.ts';
@@ -11,7 +11,8 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly name: string;
   /** Whether the store writes a changelog (the Kafka runtime creates `<appId>-<name>-changelog`). */
   readonly loggingEnabled: boolean;
-  build(): S;
+  /** A fresh store for one task (persistent stores use the task id in their path). */
+  build(taskId?: TaskId): S;
 }
 
 /** What a dynamic sink sees to choose a topic. */
