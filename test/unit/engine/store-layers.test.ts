@@ -97,9 +97,13 @@ describe('CachingKeyValueStore', () => {
             const store = new CachingKeyValueStore<number>(backend, jsonSerde<number>(), 4);
             const model = new Map<string, number>();
             for (const [op, k, v] of ops) {
-              if (op === 'put') (store.put(k, v), model.set(k, v));
-              else if (op === 'delete') (store.delete(k), model.delete(k));
-              else if (op === 'flush') await store.flush();
+              if (op === 'put') {
+                store.put(k, v);
+                model.set(k, v);
+              } else if (op === 'delete') {
+                store.delete(k);
+                model.delete(k);
+              } else if (op === 'flush') await store.flush();
               else expect(store.get(k)).toBe(model.get(k));
             }
             const expected = [...model.entries()].filter(([k]) => compareKeys(k, from) >= 0).sort(([a], [b]) => compareKeys(a, b));
