@@ -3,9 +3,17 @@
 import type { SchemaElement } from 'hyparquet';
 import type { DeltaColumn, DeltaValue } from './types.ts';
 import {
-  bytesToUnscaled, dateToDays, daysToDate, decimalByteLength, decimalToUnscaled, microsToTimestamp,
-  parseDecimalType, timestampToMicros, unscaledToDecimal,
+  bytesToUnscaled, dateToDays as parseDate, daysToDate as formatDate, decimalByteLength, decimalToUnscaled,
+  memo, microsToTimestamp as formatTimestamp, parseDecimalType, timestampToMicros as parseTimestamp, unscaledToDecimal,
 } from './values.ts';
+
+// Shared memoized conversions (pure functions of their input).
+const dateToDays = memo(parseDate);
+const daysToDate = memo(formatDate);
+const timestampToMicros = memo(parseTimestamp);
+const microsToTimestamp = memo(formatTimestamp);
+const canonicalDate = memo((s: string): string => formatDate(parseDate(s)));
+const canonicalTimestamp = memo((s: string): string => formatTimestamp(parseTimestamp(s)));
 
 /** A physical Parquet value as hyparquet-writer takes it (null for a missing value). */
 export type Physical = string | number | bigint | boolean | null;
@@ -116,7 +124,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         element: { name, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' }, repetition_type },
         normalize: v => {
           const s = need(col, v, 'date', isStr);
-          return s === null ? null : daysToDate(dateToDays(s));
+          return s === null ? null : canonicalDate(s);
         },
         toPhysical: v => v === null ? null : dateToDays(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : daysToDate(Number(raw)),
@@ -132,11 +140,13 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         normalize: v => {
           const s = need(col, v, 'timestamp', isStr);
-          return s === null ? null : microsToTimestamp(timestampToMicros(s));
+          return s === null ? null : canonicalTimestamp(s);
         },
         toPhysical: v => v === null ? null : timestampToMicros(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : microsToTimestamp(BigInt(raw as bigint)),
         compare: (a, b) => {
+          // Canonical forms of equal length have fixed-width fields: text order is time order.
+          if ((a as string).length === (b as string).length) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
           const x = timestampToMicros(a as string);
           const y = timestampToMicros(b as string);
           return x < y ? -1 : x > y ? 1 : 0;
@@ -161,12 +171,18 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
     converted_type: 'DECIMAL', precision, scale, repetition_type: opt(col),
     logical_type: { type: 'DECIMAL', precision, scale },
   });
-  const unscaled = (v: DeltaValue): bigint => decimalToUnscaled(v as string, precision, scale);
+  // Values reaching toPhysical/compare are canonical (normalize ran): dropping the point is exact.
+  const unscaled = (v: DeltaValue): bigint => BigInt(scale > 0 ? (v as string).replace('.', '') : v as string);
+  // Already canonical: optional minus, no leading zero, exactly `scale` decimals, within precision.
+  const intPart = precision > scale ? `(?:0|[1-9]\\d{0,${precision - scale - 1}})` : '0';
+  const canonical = new RegExp(`^-?${intPart}${scale > 0 ? `\\.\\d{${scale}}` : ''}$`);
+  const isNegZero = new RegExp(`^-0(?:\\.0*)?$`);
   return {
     column: col,
     element,
     normalize: v => {
       const x = need(col, v, 'decimal string', isStrOrNum);
+      if (typeof x === 'string' && canonical.test(x) && !isNegZero.test(x)) return x;
       return x === null ? null : unscaledToDecimal(decimalToUnscaled(x, precision, scale), scale);
     },
     toPhysical: v => v === null ? null : unscaled(v),
@@ -175,11 +191,16 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
       const u = raw instanceof Uint8Array ? bytesToUnscaled(raw) : BigInt(raw as bigint | number);
       return unscaledToDecimal(u, scale);
     },
-    compare: (a, b) => {
-      const x = unscaled(a);
-      const y = unscaled(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    },
+    compare: (a, b) => compareCanonicalDecimals(a as string, b as string),
     stat: v => ({ raw: v as string }),
   };
+}
+
+/** Order two canonical decimals of one scale by text: sign, then integer length, then digits. */
+export function compareCanonicalDecimals(a: string, b: string): number {
+  const na = a[0] === '-';
+  const nb = b[0] === '-';
+  if (na !== nb) return na ? -1 : 1;
+  const mag = a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+  return na ? -mag : mag;
 }

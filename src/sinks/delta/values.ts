@@ -83,12 +83,24 @@ export function daysToDate(days: number): string {
 
 /** RFC 3339 timestamp (any offset, up to microseconds) to microseconds since the epoch, UTC. */
 export function timestampToMicros(value: string): bigint {
+  // Fast path: canonical "YYYY-MM-DDTHH:MM:SS.sssZ" or ".ssssssZ" (what this writer stores).
+  if ((value.length === 24 || value.length === 27) && value[10] === 'T' && value[19] === '.' && value[value.length - 1] === 'Z') {
+    const ms = Date.parse(value.slice(0, 23) + 'Z');
+    const sub = value.length === 27 ? value.slice(23, 26) : '000';
+    // Date.parse rolls Feb 30 over to Mar 1: the round trip rejects such dates.
+    if (!Number.isNaN(ms) && /^\d{3}$/.test(sub) && new Date(ms).toISOString().slice(0, 23) === value.slice(0, 23)) {
+      return BigInt(ms) * 1000n + BigInt(sub);
+    }
+  }
   const m = TS_RE.exec(value);
   if (!m) throw new Error(`not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s, frac = '', zone] = m;
   if (/[1-9]/.test(frac.slice(6))) throw new Error(`timestamp ${value} is finer than microseconds`);
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${value}`);
+  // Date.UTC rolls out-of-range fields over (Feb 30, 24:00): the round trip rejects them.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== `${y}-${mo}-${d}T${h}:${mi}:${s}`) {
+    throw new Error(`not a timestamp: ${value}`);
+  }
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
@@ -108,4 +120,21 @@ export function microsToTimestamp(micros: bigint): string {
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+}
+
+/**
+ * Memoize a pure conversion with a bounded cache (cleared when full): table columns repeat dates
+ * and timestamps a lot, and parsing them dominated file rewrites in profiles.
+ */
+export function memo<K, V>(fn: (k: K) => V, limit = 1 << 16): (k: K) => V {
+  const cache = new Map<K, V>();
+  return (k: K): V => {
+    let v = cache.get(k);
+    if (v === undefined && !cache.has(k)) {
+      v = fn(k);
+      if (cache.size >= limit) cache.clear();
+      cache.set(k, v);
+    }
+    return v as V;
+  };
 }
