@@ -1,0 +1,53 @@
+// Per-file statistics written into add actions.
+import { describe, expect, it } from 'vitest';
+import { dedupBatch } from '../../../src/sinks/delta/batch.ts';
+import { compileSpec } from '../../../src/sinks/delta/schema.ts';
+import { computeStats } from '../../../src/sinks/delta/stats.ts';
+import { compareStrings } from '../../../src/sinks/delta/columns.ts';
+
+const spec = compileSpec({
+  name: 't', keyColumns: ['id'], versionColumn: 'v',
+  columns: [
+    { name: 'id', type: 'string', nullable: false },
+    { name: 'v', type: 'long', nullable: false },
+    { name: 'amt', type: 'decimal(18,2)', nullable: true },
+    { name: 'd', type: 'date', nullable: true },
+    { name: 'ts', type: 'timestamp', nullable: true },
+    { name: 'ok', type: 'boolean', nullable: true },
+  ],
+});
+
+describe('computeStats', () => {
+  it('writes numRecords, min/max and null counts; decimals as exact JSON numbers', () => {
+    const { rows } = dedupBatch([
+      { id: 'b', v: 1, amt: '-10.5', d: '2024-01-02', ts: '2024-01-01T00:00:00.000500Z', ok: true },
+      { id: 'a', v: 2, amt: '9.99', d: null, ts: '2024-01-01T00:00:00.999999Z', ok: null },
+      { id: 'c', v: 3, amt: '100.00', d: '2023-12-31', ts: null, ok: false },
+    ], spec);
+    const text = computeStats([...rows.values()], spec.codecs);
+    expect(text).toContain('"amt":-10.50');
+    expect(text).toContain('"amt":100.00');
+    const s = JSON.parse(text);
+    expect(s.numRecords).toBe(3);
+    expect(s.minValues).toMatchObject({ id: 'a', v: 1, d: '2023-12-31' });
+    expect(s.maxValues).toMatchObject({ id: 'c', v: 3, d: '2024-01-02' });
+    // millisecond bounds are widened so they still contain the microsecond values
+    expect(s.minValues.ts).toBe('2024-01-01T00:00:00.000Z');
+    expect(s.maxValues.ts).toBe('2024-01-01T00:00:01.000Z');
+    expect(s.nullCount).toEqual({ id: 0, v: 0, amt: 0, d: 1, ts: 1, ok: 1 });
+    expect(s.minValues.ok).toBeUndefined();
+  });
+
+  it('orders decimals numerically, not as text', () => {
+    const { rows } = dedupBatch([
+      { id: 'x', v: 1, amt: '9.00' }, { id: 'y', v: 1, amt: '10.00' }, { id: 'z', v: 1, amt: '-100.00' }, { id: 'w', v: 1, amt: '-2.00' },
+    ], spec);
+    const s = JSON.parse(computeStats([...rows.values()], spec.codecs));
+    expect([s.minValues.amt, s.maxValues.amt]).toEqual([-100, 10]);
+  });
+
+  it('orders strings by code point (UTF-8 byte order) like Parquet', () => {
+    expect(compareStrings('\uffff', '\u{10000}')).toBeLessThan(0); // UTF-16 order says the opposite
+    expect(compareStrings('a', 'ab')).toBeLessThan(0);
+  });
+});
