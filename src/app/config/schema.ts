@@ -128,10 +128,14 @@ export const configSchema = z.object({
   processingGuarantee: z.enum(['at_least_once', 'exactly_once']).default('exactly_once'),
   /** Unset: 100 ms under exactly_once, 30 s under at_least_once (Kafka Streams' defaults). */
   commitIntervalMs: int(1, 3_600_000).optional(),
+  /** Bound on a graceful stop (final commit, store flush); keep it under the pod's grace period. */
+  shutdownTimeoutMs: int(1000, 600_000).default(45_000),
   clock: clock.default({ mode: 'event_time', wallClockIntervalMs: 60_000 }),
   http: z.object({
     host: z.string().min(1).default('0.0.0.0'),
     port: int(0, 65535).default(8080),
+    /** Host name other instances and clients reach this one at (interactive query owner address). */
+    advertisedHost: z.string().min(1).optional(),
   }).strict().default({ host: '0.0.0.0', port: 8080 }),
   metrics: z.object({
     enabled: flag.default(true),
