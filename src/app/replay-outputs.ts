@@ -1,0 +1,137 @@
+// The replay's sinks: what the topology produces, written to the output directory. Invoice
+// events go to an Avro object container file and the invoice_events Delta table, dead letters
+// to dlq.jsonl, table changelogs to the Delta tables (the latest row per key, at each commit).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import avro from 'avsc';
+import type { Headers, ProducedRecord } from '../engine/index.ts';
+import { DeltaTable, type DeltaRow } from '../sinks/delta/index.ts';
+import { INVOICE_EVENT_SCHEMA, toAvroRecord } from '../invoice/avro.ts';
+import type { ClientBalanceRow } from '../invoice/balances.ts';
+import type { InvoiceEvent, InvoiceRow } from '../invoice/invoice.ts';
+import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
+import type { PipelineTopics } from '../../topologies/invoice-pipeline.ts';
+
+/** One line of dlq.jsonl. */
+export interface DlqLine {
+  reason: string;
+  error: string;
+  source: { topic: string; partition: number; offset: number };
+  value: string;
+}
+
+function header(headers: Headers | undefined, name: string): string {
+  const v = headers?.[name];
+  return v === undefined ? '' : typeof v === 'string' ? v : v.toString('utf8');
+}
+
+function bytesText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+}
+
+/** Collects the pipeline's output records and writes the replay's files. */
+export class ReplayOutputs {
+  readonly #dir: string;
+  readonly #topics: PipelineTopics;
+  readonly #avro: avro.streams.BlockEncoder;
+  readonly #avroFile: WriteStream;
+  readonly #dlq: WriteStream;
+  readonly #invoices = new Map<string, InvoiceRow>();
+  readonly #balances = new Map<string, ClientBalanceRow>();
+  #pendingEvents: InvoiceEvent[] = [];
+  #pendingInvoices = new Map<string, InvoiceRow>();
+  #pendingBalances = new Map<string, ClientBalanceRow>();
+  #tables: { invoices: DeltaTable; events: DeltaTable; balances: DeltaTable } | undefined;
+  #batch = 0;
+  /** Counts of records written, by kind. */
+  readonly written = { events: 0, deadLetters: 0 };
+
+  private constructor(dir: string, topics: PipelineTopics) {
+    this.#dir = dir;
+    this.#topics = topics;
+    this.#avro = new avro.streams.BlockEncoder(INVOICE_EVENT_SCHEMA);
+    this.#avroFile = createWriteStream(join(dir, 'invoice-events.avro'));
+    this.#avro.pipe(this.#avroFile);
+    this.#dlq = createWriteStream(join(dir, 'dlq.jsonl'));
+  }
+
+  /** Creates the output directory and opens the files and Delta tables. */
+  static async open(dir: string, topics: PipelineTopics): Promise<ReplayOutputs> {
+    await mkdir(join(dir, 'delta'), { recursive: true });
+    const outputs = new ReplayOutputs(dir, topics);
+    const delta = (name: string) => join(dir, 'delta', name);
+    outputs.#tables = {
+      invoices: await DeltaTable.open(delta(INVOICES_TABLE.name), INVOICES_TABLE),
+      events: await DeltaTable.open(delta(INVOICE_EVENTS_TABLE.name), INVOICE_EVENTS_TABLE),
+      balances: await DeltaTable.open(delta(CLIENT_BALANCES_TABLE.name), CLIENT_BALANCES_TABLE),
+    };
+    return outputs;
+  }
+
+  /** Takes one produced record (synchronous: the replay calls it inside processing). */
+  accept(record: ProducedRecord): void {
+    const topics = this.#topics;
+    if (record.topic === topics.invoiceRows) {
+      const row = record.value as InvoiceRow;
+      this.#invoices.set(row.invoice_id, row);
+      this.#pendingInvoices.set(row.invoice_id, row);
+    } else if (record.topic === topics.balanceRows) {
+      const row = record.value as ClientBalanceRow;
+      this.#balances.set(record.key as string, row);
+      this.#pendingBalances.set(record.key as string, row);
+    } else if (record.topic === topics.dlq) {
+      const line: DlqLine = {
+        reason: header(record.headers, 'dlq.reason'),
+        error: header(record.headers, 'dlq.error'),
+        source: {
+          topic: header(record.headers, 'dlq.source.topic'),
+          partition: Number(header(record.headers, 'dlq.source.partition')),
+          offset: Number(header(record.headers, 'dlq.source.offset')),
+        },
+        value: bytesText(record.value),
+      };
+      this.#dlq.write(`${JSON.stringify(line)}\n`);
+      this.written.deadLetters += 1;
+    } else if (record.topic === topics.invoiceEvents || record.topic.startsWith(`${topics.invoiceEvents}.`)) {
+      const event = record.value as InvoiceEvent;
+      this.#avro.write(toAvroRecord(event));
+      this.#pendingEvents.push(event);
+      this.written.events += 1;
+    }
+  }
+
+  /** Commit: upserts the rows gathered since the last commit into the Delta tables. */
+  async commit(): Promise<void> {
+    const tables = this.#tables;
+    if (!tables) return;
+    this.#batch += 1;
+    const txn = (appId: string) => ({ txn: { appId, version: this.#batch } });
+    if (this.#pendingEvents.length) await tables.events.upsert(this.#pendingEvents as unknown as DeltaRow[], txn('replay-invoice-events'));
+    if (this.#pendingInvoices.size) await tables.invoices.upsert([...this.#pendingInvoices.values()] as unknown as DeltaRow[], txn('replay-invoices'));
+    if (this.#pendingBalances.size) await tables.balances.upsert([...this.#pendingBalances.values()] as unknown as DeltaRow[], txn('replay-client-balances'));
+    this.#pendingEvents = [];
+    this.#pendingInvoices = new Map();
+    this.#pendingBalances = new Map();
+  }
+
+  /** Final rows of the two keyed tables (also written as tables/*.json for quick inspection). */
+  finalRows(): { invoices: InvoiceRow[]; client_balances: ClientBalanceRow[] } {
+    return { invoices: [...this.#invoices.values()], client_balances: [...this.#balances.values()] };
+  }
+
+  /** Flushes everything and closes the files; writes summary.json and tables/*.json. */
+  async close(summary: object): Promise<void> {
+    await this.commit();
+    this.#avro.end();
+    this.#dlq.end();
+    await Promise.all([once(this.#avroFile, 'finish'), once(this.#dlq, 'finish')]);
+    await mkdir(join(this.#dir, 'tables'), { recursive: true });
+    const rows = this.finalRows();
+    await writeFile(join(this.#dir, 'tables', 'invoices.json'), `${JSON.stringify(rows.invoices, null, 1)}\n`);
+    await writeFile(join(this.#dir, 'tables', 'client_balances.json'), `${JSON.stringify(rows.client_balances, null, 1)}\n`);
+    await writeFile(join(this.#dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+}

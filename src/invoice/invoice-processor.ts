@@ -1,0 +1,238 @@
+// The stateful invoice processor: one per task of the invoice sub-topology (records keyed by
+// invoice_id). For each valid event: move the task's clock and run the clock rules (orphaned
+// held payments, overdue invoices, dedup expiry), THEN deduplicate and apply (CONTRACT.md "The
+// clock"). Punctuators run the same rules when only time moves (end of a replay, wall clock).
+import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
+import { PunctuationType } from '../engine/index.ts';
+import type { Accounting } from './accounting.ts';
+import { balanceKey, contributionOf, sameContribution, type ContributionChange } from './balances.ts';
+import { deadLetterHeaders, type DeadLetter, type DomainRejection } from './dead-letters.ts';
+import { invoiceIdOf, type InputEnvelope, type Origin, type PaymentEvent } from './events.ts';
+import { toInvoiceRow, statusAt, type InvoiceEvent, type InvoiceState } from './invoice.ts';
+import { applyEvent, markOverdue } from './invoice-machine.ts';
+import { afterTime, dedupKey, dueKey, heldKey, pad, STORE, type HeldPayment } from './stores.ts';
+import { MICROS_PER_DAY, utcDay } from './time.ts';
+
+/** Names of the processor's children (sink or processor nodes) it forwards to. */
+export interface InvoiceOutputs {
+  events: string;
+  table: string;
+  dlq: string;
+  balances: string;
+}
+
+/** Settings of the invoice processor. */
+export interface InvoiceProcessorOptions {
+  outputs: InvoiceOutputs;
+  accounting: Accounting;
+  /** Dedup horizon in µs of clock (contract: at least 7 days). */
+  dedupHorizonMicros: number;
+  /** How long a payment waits for its invoice before it is an orphan (7 days). */
+  holdMicros: number;
+  /** Live mode: also advance the clock to the wall clock, every this many ms. */
+  wallClockIntervalMs?: number;
+}
+
+/** Output record values of the invoice processor. */
+export type InvoiceOutput = InvoiceEvent | ReturnType<typeof toInvoiceRow> | ContributionChange | Buffer;
+
+const INDEXED: ReadonlySet<string> = new Set(['open', 'partially_paid']);
+
+/** The invoice processor (see the file comment). */
+export class InvoiceProcessor implements Processor<string, InputEnvelope, string | Buffer | null, InvoiceOutput> {
+  readonly #options: InvoiceProcessorOptions;
+  #context!: ProcessorContext<string | Buffer | null, InvoiceOutput>;
+  #invoices!: KeyValueStore<InvoiceState>;
+  #dedup!: KeyValueStore<number>;
+  #dedupExpiry!: KeyValueStore<number>;
+  #held!: KeyValueStore<HeldPayment>;
+  #heldExpiry!: KeyValueStore<number>;
+  #dueIndex!: KeyValueStore<number>;
+  #clockStore!: KeyValueStore<number>;
+  #clock = -Infinity;
+  #seq = 0;
+
+  constructor(options: InvoiceProcessorOptions) {
+    this.#options = options;
+  }
+
+  init(context: ProcessorContext<string | Buffer | null, InvoiceOutput>): void {
+    this.#context = context;
+    this.#invoices = context.getStateStore(STORE.invoices);
+    this.#dedup = context.getStateStore(STORE.dedup);
+    this.#dedupExpiry = context.getStateStore(STORE.dedupExpiry);
+    this.#held = context.getStateStore(STORE.held);
+    this.#heldExpiry = context.getStateStore(STORE.heldExpiry);
+    this.#dueIndex = context.getStateStore(STORE.dueIndex);
+    this.#clockStore = context.getStateStore(STORE.clock);
+    this.#clock = this.#clockStore.get('clock') ?? -Infinity;
+    this.#seq = this.#clockStore.get('seq') ?? 0;
+    // Stream time only moves on valid events here (this task reads the repartition topic), so the
+    // punctuator's time is the contract's clock; it matters when time moves without a record.
+    context.schedule(1, PunctuationType.STREAM_TIME, (ms) => this.advanceClock(Math.round(ms * 1000)));
+    const wall = this.#options.wallClockIntervalMs;
+    if (wall !== undefined) context.schedule(wall, PunctuationType.WALL_CLOCK_TIME, (ms) => this.advanceClock(ms * 1000));
+  }
+
+  process(record: StreamRecord<string, InputEnvelope>): void {
+    const { event, origin } = record.value;
+    this.advanceClock(event.occurredAt);
+    const acc = this.#options.accounting;
+    const key = dedupKey(origin.topic, event.eventId);
+    const seenAt = this.#dedup.get(key);
+    if (seenAt !== undefined && this.#clock - seenAt <= this.#options.dedupHorizonMicros) {
+      acc.count('duplicate');
+      return;
+    }
+    this.#dedup.put(key, this.#clock);
+    this.#dedupExpiry.put(`${pad(this.#clock)}\u0000${key}`, 1);
+    const invoiceId = invoiceIdOf(event);
+    const prev = this.#invoices.get(invoiceId);
+    const outcome = applyEvent(prev, event, this.#clock);
+    switch (outcome.kind) {
+      case 'duplicate':
+        acc.count('duplicate');
+        return;
+      case 'held':
+        this.#hold(invoiceId, event as PaymentEvent, origin);
+        acc.count('held');
+        return;
+      case 'rejected':
+        this.#deadLetter({ reason: outcome.reason, error: outcome.error, origin });
+        acc.count('dead_lettered');
+        return;
+      case 'applied':
+        acc.count('applied');
+        this.#commit(prev, outcome.state, outcome.events);
+        if (event.type === 'order.placed') this.#releaseHeld(invoiceId);
+    }
+  }
+
+  /** Moves the clock to `micros` if later and runs the clock rules. */
+  advanceClock(micros: number): void {
+    if (!(micros > this.#clock)) return;
+    this.#clock = micros;
+    this.#clockStore.put('clock', micros);
+    this.#expireHeld();
+    this.#markOverdue();
+    this.#expireDedup();
+  }
+
+  /** The task's clock (µs; -Infinity before the first valid event). */
+  get clock(): number {
+    return this.#clock;
+  }
+
+  #expireHeld(): void {
+    const due = [...this.#heldExpiry.range(undefined, pad(this.#clock + 1))];
+    for (const [indexKey] of due) {
+      this.#heldExpiry.delete(indexKey);
+      const key = afterTime(indexKey);
+      const held = this.#held.get(key);
+      if (!held) continue;
+      this.#held.delete(key);
+      this.#deadLetter({ reason: 'orphan_payment', error: 'no invoice arrived', origin: originOf(held) });
+      this.#options.accounting.release('dead_lettered');
+    }
+  }
+
+  #markOverdue(): void {
+    const due = [...this.#dueIndex.range(undefined, pad(utcDay(this.#clock), 7))];
+    for (const [indexKey] of due) {
+      this.#dueIndex.delete(indexKey);
+      const prev = this.#invoices.get(afterTime(indexKey));
+      if (!prev || statusAt(prev, this.#clock) !== 'overdue' || prev.status === 'overdue') continue;
+      const next = { ...prev };
+      const event = markOverdue(next, this.#clock);
+      this.#commit(prev, next, [event]);
+    }
+  }
+
+  #expireDedup(): void {
+    const expired = [...this.#dedupExpiry.range(undefined, pad(this.#clock - this.#options.dedupHorizonMicros))];
+    for (const [indexKey] of expired) {
+      this.#dedupExpiry.delete(indexKey);
+      const key = afterTime(indexKey);
+      const seenAt = this.#dedup.get(key);
+      // A newer sighting of the same id has its own index entry; keep it.
+      if (seenAt !== undefined && this.#clock - seenAt > this.#options.dedupHorizonMicros) this.#dedup.delete(key);
+    }
+  }
+
+  #hold(invoiceId: string, event: PaymentEvent, origin: Origin): void {
+    this.#seq += 1;
+    this.#clockStore.put('seq', this.#seq);
+    const key = heldKey(invoiceId, event.occurredAt, this.#seq);
+    const stored: HeldPayment = {
+      event,
+      origin: {
+        topic: origin.topic, partition: origin.partition, offset: origin.offset,
+        key: origin.key === null ? null : origin.key.toString('base64'), value: origin.value.toString('base64'),
+      },
+    };
+    this.#held.put(key, stored);
+    this.#heldExpiry.put(`${pad(event.occurredAt + this.#options.holdMicros)}\u0000${key}`, 1);
+  }
+
+  // The held payments of a newly issued invoice, oldest first.
+  #releaseHeld(invoiceId: string): void {
+    const entries = [...this.#held.range(`${invoiceId}\u0000`, `${invoiceId}\u0001`)];
+    for (const [key, held] of entries) {
+      this.#held.delete(key);
+      this.#heldExpiry.delete(`${pad(held.event.occurredAt + this.#options.holdMicros)}\u0000${key}`);
+      const prev = this.#invoices.get(invoiceId);
+      const outcome = applyEvent(prev, held.event, this.#clock);
+      if (outcome.kind === 'applied') {
+        this.#options.accounting.release('applied');
+        this.#commit(prev, outcome.state, outcome.events);
+      } else {
+        const reason: DomainRejection = outcome.kind === 'rejected' ? outcome.reason : 'orphan_payment';
+        const error = outcome.kind === 'rejected' ? outcome.error : 'not applicable';
+        this.#deadLetter({ reason, error, origin: originOf(held) });
+        this.#options.accounting.release('dead_lettered');
+      }
+    }
+  }
+
+  // Stores the new state, keeps the due-date index right, and publishes events, row and balance change.
+  #commit(prev: InvoiceState | undefined, next: InvoiceState, events: InvoiceEvent[]): void {
+    if (events.length === 0) return;
+    this.#invoices.put(next.invoiceId, next);
+    const wasIndexed = prev !== undefined && INDEXED.has(prev.status);
+    const isIndexed = INDEXED.has(next.status);
+    const moved = prev !== undefined && prev.dueDay !== next.dueDay;
+    if (wasIndexed && (!isIndexed || moved)) this.#dueIndex.delete(dueKey(prev.dueDay, prev.invoiceId));
+    if (isIndexed && (!wasIndexed || moved)) this.#dueIndex.put(dueKey(next.dueDay, next.invoiceId), 1);
+    const outputs = this.#options.outputs;
+    for (const event of events) {
+      this.#context.forward({ key: next.invoiceId, value: event, timestamp: Date.parse(event.timestamp) }, outputs.events);
+    }
+    const timestamp = Math.floor(next.updatedAt / 1000);
+    this.#context.forward({ key: next.invoiceId, value: toInvoiceRow(next), timestamp }, outputs.table);
+    const old = prev ? contributionOf(prev) : null;
+    const contribution = contributionOf(next);
+    if (!sameContribution(old, contribution)) {
+      const change: ContributionChange = { clientId: next.clientId, currency: next.currency, scale: next.scale, old, new: contribution };
+      this.#context.forward({ key: balanceKey(next.clientId, next.currency), value: change, timestamp }, outputs.balances);
+    }
+  }
+
+  #deadLetter(letter: DeadLetter): void {
+    const timestamp = Number.isFinite(this.#clock) ? Math.floor(this.#clock / 1000) : 0;
+    this.#context.forward(
+      { key: letter.origin.key, value: letter.origin.value, timestamp, headers: deadLetterHeaders(letter) },
+      this.#options.outputs.dlq,
+    );
+  }
+}
+
+function originOf(held: HeldPayment): Origin {
+  const o = held.origin;
+  return {
+    topic: o.topic, partition: o.partition, offset: o.offset,
+    key: o.key === null ? null : Buffer.from(o.key, 'base64'), value: Buffer.from(o.value, 'base64'),
+  };
+}
+
+/** Seven days in µs: the contract's hold time and minimum dedup horizon. */
+export const SEVEN_DAYS_MICROS = 7 * MICROS_PER_DAY;

@@ -1,0 +1,151 @@
+// Raw record value → a typed input event, or the reason it is bad input. Checks run in a fixed
+// order (size, UTF-8, JSON, object, event_id, event_type for the topic, fields, currency, amount
+// decimals) so a record with several faults always gets the same reason.
+import type * as z from 'zod';
+import { minorUnits } from './currency.ts';
+import type { InputRejection } from './dead-letters.ts';
+import type { InputEvent, InputRole, OrderLine } from './events.ts';
+import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
+import { decodeUtf8, parseJsonExact } from './json.ts';
+import { normalize, parseDecimal } from './money.ts';
+import { parseDate, parseTimestamp } from './time.ts';
+
+/** Default largest accepted value: Kafka's default `max.message.bytes` (1 MiB). */
+export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+
+/** The outcome of validating one record value. */
+export type Validation = { ok: true; event: InputEvent } | { ok: false; reason: InputRejection; error: string };
+
+function reject(reason: InputRejection, error: string): Validation {
+  return { ok: false, reason, error };
+}
+
+function firstIssue(issues: readonly z.core.$ZodIssue[]): string {
+  const issue = issues[0];
+  if (!issue) return 'invalid';
+  // Our own checks carry a readable message; zod's generic ones are named by the field path.
+  if (issue.code === 'custom' || issue.path.length === 0) return issue.message;
+  return issue.path.join('.');
+}
+
+function toLines(raw: ReadonlyArray<{ sku: string; quantity: string; unit_price: string; tax_rate: string }>): OrderLine[] {
+  return raw.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unit_price, taxRate: l.tax_rate }));
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n += 1;
+  return n;
+}
+
+/** Validates a record value read from a topic with the given role. */
+export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES): Validation {
+  if (value === null) return reject('schema_violation', 'no value');
+  if (value.length > maxBytes) return reject('oversize', `${value.length} bytes > ${maxBytes}`);
+  const text = decodeUtf8(value);
+  if (text === undefined) return reject('malformed_json', 'not UTF-8');
+  let json: unknown;
+  try {
+    json = parseJsonExact(text);
+  } catch {
+    return reject('malformed_json', 'not JSON');
+  }
+  return validateObject(role, json);
+}
+
+/** Validates an already parsed JSON value (the JSON and Avro paths share this). */
+export function validateObject(role: InputRole, json: unknown): Validation {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return reject('schema_violation', 'not an object');
+  const record = json as Record<string, unknown>;
+  const eventId = record.event_id;
+  if (typeof eventId !== 'string' || eventId.length === 0 || (eventId.length > 128 && codePoints(eventId) > 128)) {
+    return reject('schema_violation', 'event_id');
+  }
+  const type = record.event_type;
+  const allowed: readonly string[] = TYPES_BY_ROLE[role];
+  if (typeof type !== 'string' || !allowed.includes(type)) return reject('schema_violation', 'event_type');
+  return validateFields(type as keyof typeof INPUT_SCHEMAS, eventId, record);
+}
+
+function checkCurrency(currency: string): Validation | number {
+  const minor = minorUnits(currency);
+  return minor === undefined ? reject('unknown_currency', currency) : minor;
+}
+
+function checkAmount(amount: string, minor: number): Validation | string {
+  const value = parseDecimal(amount);
+  if (!value || normalize(value).scale > minor) return reject('schema_violation', 'amount has too many decimals');
+  return amount;
+}
+
+function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, record: Record<string, unknown>): Validation {
+  const base = { eventId, occurredAt: 0 };
+  switch (type) {
+    case 'order.placed': {
+      const r = INPUT_SCHEMAS[type].safeParse(record);
+      if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
+      const minor = checkCurrency(r.data.currency);
+      if (typeof minor !== 'number') return minor;
+      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      const event: InputEvent = {
+        type, ...base, orderId: r.data.order_id, clientId: r.data.client_id, currency: r.data.currency,
+        lines: toLines(r.data.lines), paymentTermsDays: r.data.payment_terms_days ?? 30,
+      };
+      return { ok: true, event };
+    }
+    case 'order.amended': {
+      const r = INPUT_SCHEMAS[type].safeParse(record);
+      if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
+      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      const event: InputEvent = { type, ...base, orderId: r.data.order_id };
+      if (r.data.lines != null) event.lines = toLines(r.data.lines);
+      if (r.data.due_date != null) event.dueDate = parseDate(r.data.due_date) as number;
+      return { ok: true, event };
+    }
+    case 'order.cancelled': {
+      const r = INPUT_SCHEMAS[type].safeParse(record);
+      if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
+      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      const event: InputEvent = { type, ...base, orderId: r.data.order_id };
+      if (r.data.reason != null) event.reason = r.data.reason;
+      return { ok: true, event };
+    }
+    case 'payment.received': {
+      const r = INPUT_SCHEMAS[type].safeParse(record);
+      if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
+      const common = paymentFields(eventId, r.data);
+      if ('ok' in common) return common;
+      return { ok: true, event: { type, ...common, method: r.data.method } };
+    }
+    case 'payment.refunded': {
+      const r = INPUT_SCHEMAS[type].safeParse(record);
+      if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
+      const common = paymentFields(eventId, r.data);
+      if ('ok' in common) return common;
+      return { ok: true, event: { type, ...common } };
+    }
+    default: {
+      const r = INPUT_SCHEMAS[type].safeParse(record);
+      if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
+      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      return { ok: true, event: { type, ...base, invoiceId: r.data.invoice_id } };
+    }
+  }
+}
+
+interface PaymentWire {
+  occurred_at: string;
+  payment_id: string;
+  invoice_id: string;
+  amount: string;
+  currency: string;
+}
+
+function paymentFields(eventId: string, data: PaymentWire) {
+  const minor = checkCurrency(data.currency);
+  if (typeof minor !== 'number') return minor;
+  const amount = checkAmount(data.amount, minor);
+  if (typeof amount !== 'string') return amount;
+  const occurredAt = parseTimestamp(data.occurred_at) as number;
+  return { eventId, occurredAt, paymentId: data.payment_id, invoiceId: data.invoice_id, amount, currency: data.currency };
+}

@@ -1,0 +1,143 @@
+// The invoice pipeline (CONTRACT.md) as a topology on the engine's Processor API:
+//
+//   orders, payments, invoice-activity → validate ─┬→ dlq
+//                                                 └→ by-invoice repartition → invoice processor ─┬→ invoices (events)
+//                                                                                                ├→ invoice rows (KTable changelog)
+//                                                                                                ├→ dlq (domain dead letters)
+//                                                                                                └→ by-client repartition → client balances → balance rows
+import { Stores, Topology, type KeyValueStoreSupplier, type SinkSerializers } from '../src/engine/index.ts';
+import { Accounting } from '../src/invoice/accounting.ts';
+import { BalanceProcessor } from '../src/invoice/balance-processor.ts';
+import type { InputRole } from '../src/invoice/events.ts';
+import type { InvoiceEvent } from '../src/invoice/invoice.ts';
+import { InvoiceProcessor, SEVEN_DAYS_MICROS } from '../src/invoice/invoice-processor.ts';
+import { STORE } from '../src/invoice/stores.ts';
+import { MICROS_PER_DAY } from '../src/invoice/time.ts';
+import { ValidateProcessor } from '../src/invoice/validate-processor.ts';
+
+/** Topic names of the pipeline (inputs configurable; outputs derived from the prefix). */
+export interface PipelineTopics {
+  orders: string;
+  payments: string;
+  activity: string;
+  /** `<prefix>.invoices`; with routing, the stem of `<prefix>.invoices.<type>`. */
+  invoiceEvents: string;
+  /** The `invoices` table changelog (key invoice_id). */
+  invoiceRows: string;
+  /** The `client_balances` table changelog (key [client_id, currency]). */
+  balanceRows: string;
+  dlq: string;
+  byInvoiceRepartition: string;
+  byClientRepartition: string;
+}
+
+/** Serializers of the sinks and repartition topics; omitted: objects pass through (in-process runs). */
+export interface PipelineSerdes {
+  invoiceEvents?: SinkSerializers<string, InvoiceEvent>;
+  rows?: SinkSerializers<string, unknown>;
+  repartition?: SinkSerializers<string, unknown>;
+  repartitionDeserializer?: { key?: { deserialize(topic: string, data: Buffer | null): unknown }; value?: { deserialize(topic: string, data: Buffer | null): unknown } };
+}
+
+/** Settings of the invoice pipeline. */
+export interface InvoicePipelineOptions {
+  inputs?: Partial<Pick<PipelineTopics, 'orders' | 'payments' | 'activity'>>;
+  /** Output topic prefix; empty: `invoices`, `dlq`, ... */
+  prefix?: string;
+  /** Route invoice events to `<prefix>.invoices.<type>` (e.g. `invoices.paid`). */
+  routeByType?: boolean;
+  /** Where stores live (default: in memory). */
+  storeSupplier?: (name: string) => KeyValueStoreSupplier;
+  /** Changelogs for the Kafka runtime (default off: replays and tests rebuild from input). */
+  changelogs?: boolean;
+  dedupHorizonDays?: number;
+  /** Live mode: advance the clock on the wall clock too, every this many ms. */
+  wallClockIntervalMs?: number;
+  maxValueBytes?: number;
+  serdes?: PipelineSerdes;
+  accounting?: Accounting;
+}
+
+/** The built pipeline: the topology, its topics and its accounting counters. */
+export interface InvoicePipeline {
+  topology: Topology;
+  topics: PipelineTopics;
+  accounting: Accounting;
+}
+
+/** Output topic names for a prefix. */
+export function pipelineTopics(options: Pick<InvoicePipelineOptions, 'inputs' | 'prefix'> = {}): PipelineTopics {
+  const p = options.prefix ? `${options.prefix}.` : '';
+  return {
+    orders: options.inputs?.orders ?? 'orders',
+    payments: options.inputs?.payments ?? 'payments',
+    activity: options.inputs?.activity ?? 'invoice-activity',
+    invoiceEvents: `${p}invoices`,
+    invoiceRows: `${p}invoice-rows`,
+    balanceRows: `${p}client-balances`,
+    dlq: `${p}dlq`,
+    byInvoiceRepartition: `${p}invoice-pipeline-by-invoice-repartition`,
+    byClientRepartition: `${p}invoice-pipeline-by-client-repartition`,
+  };
+}
+
+/** Builds the invoice pipeline topology. */
+export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): InvoicePipeline {
+  const topics = pipelineTopics(options);
+  const accounting = options.accounting ?? new Accounting();
+  const supplier = options.storeSupplier ?? ((name: string) => Stores.inMemoryKeyValueStore(name));
+  const store = (name: string) => {
+    const builder = Stores.keyValueStoreBuilder(supplier(name));
+    return options.changelogs ? builder.withLoggingEnabled() : builder.withLoggingDisabled();
+  };
+  const serdes = options.serdes ?? {};
+  const roles = new Map<string, InputRole>([
+    [topics.orders, 'orders'],
+    [topics.payments, 'payments'],
+    [topics.activity, 'activity'],
+  ]);
+  const eventTopic = options.routeByType
+    ? (_key: string, value: InvoiceEvent) => `${topics.invoiceEvents}.${value.event_type.slice('invoice.'.length)}`
+    : topics.invoiceEvents;
+  const dedupHorizonMicros = (options.dedupHorizonDays ?? 7) * MICROS_PER_DAY;
+  const rd = serdes.repartitionDeserializer;
+
+  const t = new Topology()
+    .addSource('orders-source', topics.orders)
+    .addSource('payments-source', topics.payments)
+    .addSource('activity-source', topics.activity)
+    .addProcessor(
+      'validate',
+      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes }),
+      'orders-source', 'payments-source', 'activity-source',
+    )
+    .addRepartitionTopic(topics.byInvoiceRepartition)
+    .addSink('by-invoice-sink', topics.byInvoiceRepartition, serdes.repartition, 'validate')
+    .addSource('by-invoice-source', topics.byInvoiceRepartition, rd?.key, rd?.value)
+    .addProcessor(
+      'invoice-processor',
+      () =>
+        new InvoiceProcessor({
+          outputs: { events: 'invoice-events-sink', table: 'invoice-rows-sink', dlq: 'dlq-sink', balances: 'by-client-sink' },
+          accounting,
+          dedupHorizonMicros,
+          holdMicros: SEVEN_DAYS_MICROS,
+          wallClockIntervalMs: options.wallClockIntervalMs,
+        }),
+      'by-invoice-source',
+    )
+    .addSink('invoice-events-sink', eventTopic, serdes.invoiceEvents, 'invoice-processor')
+    .addSink('invoice-rows-sink', topics.invoiceRows, serdes.rows, 'invoice-processor')
+    .addSink('dlq-sink', topics.dlq, undefined, 'validate', 'invoice-processor')
+    .addRepartitionTopic(topics.byClientRepartition)
+    .addSink('by-client-sink', topics.byClientRepartition, serdes.repartition, 'invoice-processor')
+    .addSource('by-client-source', topics.byClientRepartition, rd?.key, rd?.value)
+    .addProcessor('client-balances', () => new BalanceProcessor(), 'by-client-source')
+    .addSink('balance-rows-sink', topics.balanceRows, serdes.rows, 'client-balances');
+
+  for (const name of [STORE.invoices, STORE.dedup, STORE.dedupExpiry, STORE.held, STORE.heldExpiry, STORE.dueIndex, STORE.clock]) {
+    t.addStateStore(store(name), 'invoice-processor');
+  }
+  t.addStateStore(store(STORE.balances), 'client-balances');
+  return { topology: t, topics, accounting };
+}
