@@ -1,0 +1,88 @@
+// The Schema Registry behind a small interface: an HTTP client (Confluent REST API, via fetch)
+// and an in-memory one for tests. Lookups are cached; ids never change meaning.
+
+/** The registry does not know a schema id (as opposed to being unreachable). */
+export class SchemaNotFoundError extends Error {
+  constructor(id: number) {
+    super(`schema id ${id} is not in the registry`);
+    this.name = 'SchemaNotFoundError';
+  }
+}
+
+/** What the Avro serdes need from a registry. */
+export interface SchemaRegistry {
+  /** The writer schema (JSON text) of an id. */
+  getSchema(id: number): Promise<string>;
+  /** Registers (or finds) a schema under a subject; returns its id. */
+  register(subject: string, schema: string): Promise<number>;
+}
+
+/** A Confluent-compatible registry over HTTP. */
+export class HttpSchemaRegistry implements SchemaRegistry {
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #byId = new Map<number, Promise<string>>();
+
+  constructor(url: string, options: { username?: string; password?: string } = {}) {
+    this.#url = url.replace(/\/+$/, '');
+    this.#headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    if (options.username !== undefined) this.#headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+  }
+
+  getSchema(id: number): Promise<string> {
+    let found = this.#byId.get(id);
+    if (!found) {
+      found = this.#fetch(`/schemas/ids/${id}`).then(
+        (body) => (body as { schema: string }).schema,
+        (error: unknown) => {
+          throw error instanceof HttpError && error.status === 404 ? new SchemaNotFoundError(id) : error;
+        },
+      );
+      // A failed lookup is not cached: the registry may be back on the next try.
+      found.catch(() => this.#byId.delete(id));
+      this.#byId.set(id, found);
+    }
+    return found;
+  }
+
+  async register(subject: string, schema: string): Promise<number> {
+    const body = await this.#fetch(`/subjects/${encodeURIComponent(subject)}/versions`, { method: 'POST', body: JSON.stringify({ schema }) });
+    return (body as { id: number }).id;
+  }
+
+  async #fetch(path: string, init: { method?: string; body?: string } = {}): Promise<unknown> {
+    const response = await fetch(this.#url + path, { ...init, headers: this.#headers });
+    if (!response.ok) throw new HttpError(response.status, `schema registry ${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+}
+
+/** A registry in memory (tests, replay of Avro files). */
+export class InMemorySchemaRegistry implements SchemaRegistry {
+  readonly #schemas: string[] = [];
+  readonly #subjects = new Map<string, number>();
+
+  async getSchema(id: number): Promise<string> {
+    const schema = this.#schemas[id - 1];
+    if (schema === undefined) throw new SchemaNotFoundError(id);
+    return schema;
+  }
+
+  async register(subject: string, schema: string): Promise<number> {
+    const key = `${subject}\u0000${schema}`;
+    const known = this.#subjects.get(key);
+    if (known !== undefined) return known;
+    const existing = this.#schemas.indexOf(schema);
+    const id = existing >= 0 ? existing + 1 : this.#schemas.push(schema);
+    this.#subjects.set(key, id);
+    return id;
+  }
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
