@@ -50,6 +50,7 @@ export interface InvoicePipelineOptions {
   storeSupplier?: (name: string) => KeyValueStoreSupplier;
   /** Changelogs for the Kafka runtime (default off: replays and tests rebuild from input). */
   changelogs?: boolean;
+  /** Dedup horizon in days of clock (default 30; the contract asks for at least 7). */
   dedupHorizonDays?: number;
   /** Live mode: advance the clock on the wall clock too, every this many ms. */
   wallClockIntervalMs?: number;
@@ -99,7 +100,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
   const eventTopic = options.routeByType
     ? (_key: string, value: InvoiceEvent) => `${topics.invoiceEvents}.${value.event_type.slice('invoice.'.length)}`
     : topics.invoiceEvents;
-  const dedupHorizonMicros = (options.dedupHorizonDays ?? 7) * MICROS_PER_DAY;
+  const dedupHorizonMicros = (options.dedupHorizonDays ?? 30) * MICROS_PER_DAY;
   const rd = serdes.repartitionDeserializer;
 
   const t = new Topology()
@@ -111,6 +112,8 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
       () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes }),
       'orders-source', 'payments-source', 'activity-source',
     )
+    // Two DLQ sinks, one per sub-topology: a shared sink would fuse validation and the invoice task.
+    .addSink('dlq-sink', topics.dlq, undefined, 'validate')
     .addRepartitionTopic(topics.byInvoiceRepartition)
     .addSink('by-invoice-sink', topics.byInvoiceRepartition, serdes.repartition, 'validate')
     .addSource('by-invoice-source', topics.byInvoiceRepartition, rd?.key, rd?.value)
@@ -118,7 +121,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
       'invoice-processor',
       () =>
         new InvoiceProcessor({
-          outputs: { events: 'invoice-events-sink', table: 'invoice-rows-sink', dlq: 'dlq-sink', balances: 'by-client-sink' },
+          outputs: { events: 'invoice-events-sink', table: 'invoice-rows-sink', dlq: 'domain-dlq-sink', balances: 'by-client-sink' },
           accounting,
           dedupHorizonMicros,
           holdMicros: SEVEN_DAYS_MICROS,
@@ -128,7 +131,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     )
     .addSink('invoice-events-sink', eventTopic, serdes.invoiceEvents, 'invoice-processor')
     .addSink('invoice-rows-sink', topics.invoiceRows, serdes.rows, 'invoice-processor')
-    .addSink('dlq-sink', topics.dlq, undefined, 'validate', 'invoice-processor')
+    .addSink('domain-dlq-sink', topics.dlq, undefined, 'invoice-processor')
     .addRepartitionTopic(topics.byClientRepartition)
     .addSink('by-client-sink', topics.byClientRepartition, serdes.repartition, 'invoice-processor')
     .addSource('by-client-source', topics.byClientRepartition, rd?.key, rd?.value)

@@ -1,0 +1,121 @@
+// The `invoice-stream` command: `replay` (JSONL files → outputs, no broker), `describe` (the
+// topology), `run` (live against Kafka, or `--embedded`: the bundled sample, no broker). With no
+// arguments it runs the embedded demo. Bad arguments and unreadable files: one line, exit code 2.
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { parseDate, parseTimestamp, MICROS_PER_DAY } from '../invoice/time.ts';
+import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
+import { replayInvoices } from './replay.ts';
+
+/** A usage error: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const USAGE = `usage:
+  invoice-stream                      run the pipeline on the bundled sample and print a report
+  invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--progress]
+  invoice-stream run --embedded       same as no arguments
+  invoice-stream describe             print the topology`;
+
+/** `--as-of`: an RFC 3339 timestamp, or a date (its 00:00Z); epoch µs. */
+export function parseAsOf(text: string): number {
+  const ts = parseTimestamp(text);
+  if (ts !== undefined) return ts;
+  const day = parseDate(text);
+  if (day !== undefined) return day * MICROS_PER_DAY;
+  throw new UsageError(`--as-of: not an RFC 3339 timestamp or YYYY-MM-DD date: ${text}`);
+}
+
+async function readable(option: string, path: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`--${option}: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`);
+  }
+}
+
+function parse(args: string[], options: ParseArgsOptionsConfig) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+}
+
+async function replayCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    orders: { type: 'string' }, payments: { type: 'string' }, activity: { type: 'string' }, out: { type: 'string' },
+    'as-of': { type: 'string' }, 'state-dir': { type: 'string' }, progress: { type: 'boolean' },
+  });
+  const need = (name: 'orders' | 'payments' | 'activity' | 'out'): string => {
+    const v = values[name];
+    if (typeof v !== 'string' || v === '') throw new UsageError(`replay: --${name} is required`);
+    return v;
+  };
+  const [orders, payments, activity, out] = [need('orders'), need('payments'), need('activity'), need('out')];
+  const asOf = typeof values['as-of'] === 'string' ? parseAsOf(values['as-of']) : undefined;
+  for (const [option, path] of [['orders', orders], ['payments', payments], ['activity', activity]] as const) await readable(option, path);
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out: cannot create ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined;
+  const result = await replayInvoices({ orders, payments, activity, out, asOfMicros: asOf, stateDir, progress: values.progress === true ? true : undefined });
+  const s = result.summary;
+  process.stderr.write(
+    `replay: ${result.records} records in ${result.elapsedMs} ms (${result.recordsPerSecond}/s): ` +
+      `applied ${s.applied}, duplicate ${s.duplicate}, dead_lettered ${s.dead_lettered}, held ${s.held} → ${out}\n`,
+  );
+}
+
+async function embeddedCommand(): Promise<void> {
+  const { runEmbedded } = await import('./report.ts');
+  await runEmbedded(process.stdout);
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case undefined:
+        await embeddedCommand();
+        return 0;
+      case 'replay':
+        await replayCommand(rest);
+        return 0;
+      case 'describe':
+        parse(rest, {});
+        process.stdout.write(`${buildInvoicePipeline().topology.describe()}\n`);
+        return 0;
+      case 'run': {
+        const { values } = parse(rest, { embedded: { type: 'boolean' } });
+        if (!values.embedded) throw new UsageError('run: live mode needs a Kafka configuration; use `run --embedded` for the bundled sample');
+        await embeddedCommand();
+        return 0;
+      }
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command: ${command} (try --help)`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`invoice-stream: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`invoice-stream: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+// Run when executed (directly, or through bin/invoice-stream.js), not when imported by tests.
+const entry = process.argv[1] ?? '';
+if (/(?:cli\.[jt]s|invoice-stream(?:\.js)?)$/.test(entry)) process.exitCode = await main(process.argv.slice(2));
