@@ -1,15 +1,15 @@
 // delta-upsert: rows/s upserting batches of 10k into a local Delta table of 1M rows.
 // Builds the table first (large batches, so files come out near targetFileRows), reopens it like a
 // restarted sink, then times batches that mix updates of existing keys and new keys.
-// Run: node bench/delta-upsert.bench.ts [--rows=1000000] [--batch=10000] [--batches=5]
-//        [--update-fraction=0.5] [--spread=uniform|recent] [--file-rows=131072] [--dir=/tmp/x]
+// Run: npm run bench -- delta-upsert [--rows=1000000] [--batch=10000] [--batches=5]
+//        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=131072]
+// One JSON line per spread. recent: updates hit the newest 2% of keys (open invoices are recent);
+// uniform: any key, the copy-on-write worst case (every file holds an updated key).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../src/sinks/delta/index.ts';
-
-/** Bench arguments (`--name=value` pairs). */
-export type BenchArgs = Record<string, string | undefined>;
+import { emit, numberArg, parseArgs, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
 const SPEC: DeltaTableSpec = {
   name: 'bench_invoices',
@@ -29,18 +29,6 @@ const SPEC: DeltaTableSpec = {
   ],
 };
 
-// Deterministic PRNG (mulberry32) so runs compare.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function row(i: number, version: number, rand: () => number): DeltaRow {
   const cents = Math.floor(rand() * 10_000_000);
   const paid = version > 1 && rand() < 0.5;
@@ -58,83 +46,78 @@ function row(i: number, version: number, rand: () => number): DeltaRow {
   };
 }
 
-const num = (v: string | undefined, d: number): number => v === undefined ? d : Number(v);
+interface Phase { spread: string; hotFraction: number }
 
-async function deltaUpsert(args: BenchArgs = {}): Promise<Record<string, unknown>> {
-  const total = num(args.rows, 1_000_000);
-  const batch = num(args.batch, 10_000);
-  const batches = num(args.batches, 5);
-  const updateFraction = num(args['update-fraction'], 0.5);
-  const spread = args.spread ?? 'uniform';
-  const fileRows = num(args['file-rows'], 131_072);
+/** Time `batches` upserts of `batch` rows on a freshly opened table (empty key index, like a restart). */
+async function timeBatches(dir: string, opts: object, args: BenchArgs, phase: Phase, state: { next: number; versions: Map<number, number>; rand: () => number; txn: number }): Promise<Record<string, unknown>> {
+  const batch = numberArg(args, 'batch', 10_000);
+  const batches = numberArg(args, 'batches', 5);
+  const updateFraction = numberArg(args, 'update-fraction', 0.5);
+  const t0 = performance.now();
+  const table = await DeltaTable.open(dir, SPEC, opts);
+  const openMs = since(t0);
+  const filesBefore = table.fileCount;
+  const perBatch: Record<string, number>[] = [];
+  for (let b = 0; b < batches; b++) {
+    const rows: DeltaRow[] = [];
+    for (let k = 0; k < batch; k++) {
+      if (state.rand() < updateFraction) {
+        // uniform: any existing key; recent: the newest `hotFraction` of the keys (live invoices).
+        const lo = phase.spread === 'recent' ? Math.floor(state.next * (1 - phase.hotFraction)) : 0;
+        const i = lo + Math.floor(state.rand() * (state.next - lo));
+        const v = (state.versions.get(i) ?? 1) + 1;
+        state.versions.set(i, v);
+        rows.push(row(i, v, state.rand));
+      } else {
+        rows.push(row(state.next++, 1, state.rand));
+      }
+    }
+    const s = performance.now();
+    const r = await table.upsert(rows, { txn: { appId: 'bench', version: ++state.txn } });
+    perBatch.push({ ms: Math.round(since(s)), files_removed: r.filesRemoved, files_added: r.filesAdded, rows_rewritten: r.rowsWritten, updated: r.updated, inserted: r.inserted });
+  }
+  const ms = perBatch.reduce((a, p) => a + p.ms, 0);
+  return {
+    name: 'delta-upsert',
+    records_per_s: rate(batch * batches, ms),
+    spread: phase.spread, ...(phase.spread === 'recent' ? { hot_fraction: phase.hotFraction } : {}),
+    batch, batches, update_fraction: updateFraction,
+    mean_files_rewritten: perBatch.reduce((a, p) => a + p.files_removed, 0) / batches,
+    mean_rows_rewritten: Math.round(perBatch.reduce((a, p) => a + p.rows_rewritten, 0) / batches),
+    files_before: filesBefore, files_after: table.fileCount, open_ms: Math.round(openMs),
+    index: table.indexMetrics, per_batch: perBatch,
+  };
+}
+
+async function deltaUpsert(args: BenchArgs): Promise<void> {
+  const total = numberArg(args, 'rows', 1_000_000);
+  const fileRows = numberArg(args, 'file-rows', 131_072);
+  const spreads = (args.spread ?? 'recent,uniform').split(',');
+  const hotFraction = numberArg(args, 'hot-fraction', 0.02);
   const dir = args.dir ?? await mkdtemp(join(tmpdir(), 'delta-upsert-'));
-  const rand = rng(42);
+  const state = { next: total, versions: new Map<number, number>(), rand: rng(42), txn: 0 };
   const opts = { targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8) };
   try {
-    let t0 = performance.now();
+    const t0 = performance.now();
     const build = await DeltaTable.open(dir, SPEC, opts);
-    // Build batches of whole files, so the table starts as ~total/fileRows full files.
+    // Build in batches just under the file size, so the table starts as ~total/fileRows full files.
     const buildBatch = Math.floor(fileRows * 0.95);
     for (let i = 0; i < total; i += buildBatch) {
       const rows: DeltaRow[] = [];
-      for (let j = i; j < Math.min(total, i + buildBatch); j++) rows.push(row(j, 1, rand));
+      for (let j = i; j < Math.min(total, i + buildBatch); j++) rows.push(row(j, 1, state.rand));
       await build.upsert(rows);
     }
-    const buildMs = performance.now() - t0;
-    t0 = performance.now();
-    const table = await DeltaTable.open(dir, SPEC, opts); // a restarted sink: empty key index
-    const openMs = performance.now() - t0;
-    const filesBefore = table.fileCount;
-    let next = total;
-    const perBatch: { ms: number; filesRemoved: number; filesAdded: number; rowsWritten: number; updated: number; inserted: number }[] = [];
-    const versions = new Map<number, number>();
-    for (let b = 0; b < batches; b++) {
-      const rows: DeltaRow[] = [];
-      for (let k = 0; k < batch; k++) {
-        if (rand() < updateFraction) {
-          // uniform: any existing key; recent: the newest eighth of the keys (where live invoices are).
-          const lo = spread === 'recent' ? Math.floor(next * 7 / 8) : 0;
-          const i = lo + Math.floor(rand() * (next - lo));
-          const v = (versions.get(i) ?? 1) + 1;
-          versions.set(i, v);
-          rows.push(row(i, v, rand));
-        } else {
-          rows.push(row(next++, 1, rand));
-        }
-      }
-      const s = performance.now();
-      const r = await table.upsert(rows, { txn: { appId: 'bench', version: b + 1 } });
-      perBatch.push({ ms: Math.round(performance.now() - s), filesRemoved: r.filesRemoved, filesAdded: r.filesAdded, rowsWritten: r.rowsWritten, updated: r.updated, inserted: r.inserted });
+    const buildMs = since(t0);
+    for (const spread of spreads) {
+      const result = await timeBatches(dir, opts, args, { spread, hotFraction }, state);
+      emit({ ...(result as { name: string; records_per_s: number }), ...result, table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs) });
     }
-    const totalMs = perBatch.reduce((a, p) => a + p.ms, 0);
-    const steady = perBatch.slice(1);
-    const steadyMs = steady.reduce((a, p) => a + p.ms, 0);
-    return {
-      name: 'delta-upsert',
-      records_per_s: Math.round(batch * batches / (totalMs / 1000)),
-      steady_records_per_s: steady.length ? Math.round(batch * steady.length / (steadyMs / 1000)) : null,
-      table_rows: total, batch, batches, update_fraction: updateFraction, spread, file_rows: fileRows,
-      files_before: filesBefore, files_after: table.fileCount,
-      build_records_per_s: Math.round(total / (buildMs / 1000)), open_ms: Math.round(openMs),
-      index: table.indexMetrics, version: table.version, per_batch: perBatch,
-    };
   } finally {
     if (args.dir === undefined && args.keep === undefined) await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** Bench registry (bench/README.md convention). */
-export const benchmarks = {
-  'delta-upsert': async (args: BenchArgs = {}): Promise<void> => {
-    console.log(JSON.stringify(await deltaUpsert(args)));
-  },
-};
+export const benchmarks: BenchmarkMap = { 'delta-upsert': deltaUpsert };
 
-if (import.meta.main) {
-  const args: BenchArgs = {};
-  for (const a of process.argv.slice(2)) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (m) args[m[1]] = m[2] ?? 'true';
-  }
-  await benchmarks['delta-upsert'](args);
-}
+if (import.meta.main) await deltaUpsert(parseArgs(process.argv.slice(2)));
