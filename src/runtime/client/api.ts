@@ -1,0 +1,173 @@
+// The Kafka client as the runtime sees it: the few admin, consumer and producer operations it
+// needs, in our own shapes, so a second client (e.g. @platformatic/kafka) can be added beside
+// kafkajs and measured without touching the runtime.
+
+/** A record read from a topic; offsets are numbers (safe up to 2^53, far beyond any real log). */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Record timestamp, epoch ms. */
+  timestamp: number;
+  headers: Record<string, Buffer | undefined>;
+}
+
+/** A record to produce; without `partition` the client's Java-compatible murmur2 partitioner picks it. */
+export interface OutgoingRecord {
+  topic: string;
+  partition?: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp?: number;
+  headers?: Record<string, Buffer | string>;
+}
+
+/** Where a produced batch landed: the offset of the first record per topic-partition. */
+export interface ProduceAck {
+  topic: string;
+  partition: number;
+  baseOffset: number;
+}
+
+/** The next offset to consume for one topic-partition (what a consumer group commits). */
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A topic to create: partitions and topic-level configs. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+/** Cluster administration the runtime needs at start and for restore. */
+export interface RuntimeAdmin {
+  /** Partition counts of the topics that exist; missing topics are absent from the map. */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
+  /** Creates the topics that do not exist yet (an existing topic is left as it is). */
+  createTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** High watermark per partition of a topic. */
+  endOffsets(topic: string): Promise<Map<number, number>>;
+  /** Log start and end (high watermark) of one partition. */
+  offsetRange(topic: string, partition: number): Promise<{ low: number; high: number }>;
+  /** Offsets the group has committed for `topic` (partitions with no commit are absent). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One fetched batch of one partition. */
+export interface FetchedBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  highWatermark: number;
+  /** Offset after the batch, counting trailing control records (transaction markers). */
+  nextOffset: number;
+}
+
+/** Hooks into a batch in flight. */
+export interface BatchControl {
+  /** Keeps the group membership alive during long work (restore, slow commit). */
+  heartbeat(): Promise<void>;
+  /** True when the partition was revoked while the batch was in flight. */
+  isStale(): boolean;
+}
+
+/** The member's view of a finished rebalance. */
+export interface GroupAssignment {
+  generation: number;
+  memberId: string;
+  partitions: Map<string, number[]>;
+}
+
+/** A group protocol of our own: member metadata in, partitions per member out. */
+export interface GroupAssignor {
+  readonly name: string;
+  /** Opaque user data this member sends at join time (read by whoever leads the group). */
+  userData(): Buffer;
+  /** Run by the group leader: partitions per member id. */
+  assign(members: ReadonlyArray<{ memberId: string; userData: Buffer }>, partitionCounts: ReadonlyMap<string, number>): Map<string, Map<string, number[]>>;
+}
+
+/** Options of a group consumer. */
+export interface GroupConsumerOptions {
+  groupId: string;
+  topics: readonly string[];
+  assignor: GroupAssignor;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** read_committed unless told otherwise. */
+  readUncommitted?: boolean;
+  maxBytesPerPartition?: number;
+  maxWaitTimeMs?: number;
+}
+
+/** What a group consumer calls back. */
+export interface GroupConsumerHandlers {
+  onBatch(batch: FetchedBatch, control: BatchControl): Promise<void>;
+  onAssigned(assignment: GroupAssignment): void;
+  /** A fetched batch held only transaction markers or aborted records: the position moves past them. */
+  onSkipped(topic: string, partition: number, nextOffset: number): void;
+  /** The consumer crashed beyond its own retries. */
+  onCrash(error: Error): void;
+}
+
+/** A consumer-group member that fetches in batches and never auto-commits. */
+export interface GroupConsumer {
+  run(handlers: GroupConsumerHandlers): Promise<void>;
+  pause(topic: string, partitions: number[]): void;
+  resume(topic: string, partitions: number[]): void;
+  commitOffsets(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Stops fetching and leaves the group. */
+  close(): Promise<void>;
+}
+
+/** A plain (idempotent) producer for at_least_once. */
+export interface RecordProducer {
+  send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]>;
+  close(): Promise<void>;
+}
+
+/** A transactional producer: one transactional.id, one transaction at a time. */
+export interface TransactionalProducer {
+  /** InitProducerId: fences any older producer with the same transactional id and completes its open transaction. */
+  init(): Promise<void>;
+  begin(): Promise<void>;
+  send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]>;
+  /** Adds consumer offsets to the open transaction. */
+  sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  inTransaction(): boolean;
+  close(): Promise<void>;
+}
+
+/** Reads a partition without a group (assign mode), read_committed, from an offset to an end offset. */
+export interface PartitionReader {
+  read(topic: string, partition: number, fromOffset: number, toOffset: number, onRecords: (records: ConsumedRecord[]) => void | Promise<void>): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Everything the runtime asks of a Kafka client library. */
+export interface KafkaClient {
+  admin(): Promise<RuntimeAdmin>;
+  groupConsumer(options: GroupConsumerOptions): GroupConsumer;
+  producer(): Promise<RecordProducer>;
+  transactionalProducer(transactionalId: string, transactionTimeoutMs?: number): TransactionalProducer;
+  partitionReader(): Promise<PartitionReader>;
+}
+
+/** Another producer took over our transactional id: this instance is a zombie for that task. */
+export class ProducerFencedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProducerFencedError';
+  }
+}

@@ -1,0 +1,63 @@
+// Settings of the Kafka runtime, with Kafka Streams' names where one exists.
+import { hostname } from 'node:os';
+import type { DeserializationExceptionHandler } from '../engine/runtime/deserialization.ts';
+import type { KafkaClient } from './client/api.ts';
+
+/** `processing.guarantee`. */
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
+
+/** A log line from the runtime (the app plugs its pino logger in). */
+export type RuntimeLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+/** What a KafkaStreams instance is told. */
+export interface RuntimeConfig {
+  /** `application.id`: consumer group, transactional-id prefix, internal topic prefix. */
+  applicationId: string;
+  client: KafkaClient;
+  guarantee: ProcessingGuarantee;
+  /** `state.dir`: tasks live in `<stateDir>/<applicationId>/<taskId>/`. */
+  stateDir: string;
+  /** `commit.interval.ms`: default 100 under exactly_once, 1000 under at_least_once. */
+  commitIntervalMs?: number;
+  /** Stable name of this instance (a StatefulSet pod name): keeps tasks sticky across restarts. */
+  instanceId?: string;
+  /** Where dead letters go (deserialization and processing failures). Default `dlq`. */
+  deadLetterTopic?: string;
+  onDeserializationError?: DeserializationExceptionHandler;
+  /** A task with more buffered output records commits early (back-pressure on the fetch loop). */
+  maxBufferedRecords?: number;
+  /** Partition counts of repartition topics, by topology name (default: inferred). */
+  repartitionPartitions?: ReadonlyMap<string, number>;
+  replicationFactor?: number;
+  sessionTimeoutMs?: number;
+  /** `transaction.timeout.ms` of the task producers (default 60 s). */
+  transactionTimeoutMs?: number;
+  /** Bound of a graceful close (default 30 s); past it the instance stops without committing. */
+  shutdownTimeoutMs?: number;
+  log?: RuntimeLogger;
+  /** Called once when the instance stops on a fatal error (it is already closed). */
+  onFatal?: (error: Error) => void;
+}
+
+/** The config with defaults filled in. */
+export type ResolvedConfig = Required<Omit<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal'>> &
+  Pick<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal'>;
+
+/** Fills defaults and checks ranges. */
+export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
+  if (!/^[A-Za-z0-9._-]+$/.test(config.applicationId)) throw new Error(`application.id "${config.applicationId}": use letters, digits, '.', '_' and '-' only`);
+  const eos = config.guarantee === 'exactly_once';
+  const resolved: ResolvedConfig = {
+    ...config,
+    commitIntervalMs: config.commitIntervalMs ?? (eos ? 100 : 1_000),
+    instanceId: config.instanceId ?? `${hostname()}-${process.pid}`,
+    deadLetterTopic: config.deadLetterTopic ?? 'dlq',
+    maxBufferedRecords: config.maxBufferedRecords ?? 20_000,
+    sessionTimeoutMs: config.sessionTimeoutMs ?? 30_000,
+    transactionTimeoutMs: config.transactionTimeoutMs ?? 60_000,
+    shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
+    log: config.log ?? (() => {}),
+  };
+  if (resolved.commitIntervalMs < 1) throw new Error('commit.interval.ms must be >= 1');
+  return resolved;
+}

@@ -1,0 +1,6 @@
+// The Kafka runtime's public surface: what the app imports to run a topology against Kafka.
+export { KafkaStreams, closeOnSignals, type StreamsState } from './kafka-streams.ts';
+export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config.ts';
+export type { KafkaClient } from './client/api.ts';
+export { KafkajsClient, type KafkajsClientOptions } from './client/kafkajs/client.ts';
+export type { ThreadMetrics } from './stream/stream-thread.ts';

@@ -1,0 +1,134 @@
+// KafkaStreams: runs one topology against Kafka. `start` checks the topics, creates the internal
+// ones and joins the group; `close` commits, closes the tasks and leaves within a bound.
+import type { Topology } from '../engine/topology/topology.ts';
+import type { PartitionReader, RecordProducer, RuntimeAdmin } from './client/api.ts';
+import { resolveConfig, type ResolvedConfig, type RuntimeConfig } from './config.ts';
+import { tasksOnDisk } from './state/task-directory.ts';
+import { StreamThread, type ThreadMetrics } from './stream/stream-thread.ts';
+import { ensureInternalTopics } from './topics/internal-topics.ts';
+import { planLayout, type ApplicationLayout } from './topics/layout.ts';
+
+/** Lifecycle states, as Kafka Streams names them. */
+export type StreamsState = 'CREATED' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+/** One instance of a streams application. */
+export class KafkaStreams {
+  readonly config: ResolvedConfig;
+  readonly #topology: Topology;
+  #state: StreamsState = 'CREATED';
+  #admin: RuntimeAdmin | undefined;
+  #reader: PartitionReader | undefined;
+  #producer: RecordProducer | undefined;
+  #thread: StreamThread | undefined;
+  #layout: ApplicationLayout | undefined;
+  #fatal: Error | undefined;
+
+  constructor(topology: Topology, config: RuntimeConfig) {
+    this.#topology = topology;
+    this.config = resolveConfig(config);
+  }
+
+  get state(): StreamsState {
+    return this.#state;
+  }
+
+  /** The fatal error that stopped the instance, if any. */
+  get fatalError(): Error | undefined {
+    return this.#fatal;
+  }
+
+  /** Counters of the processing loop. */
+  get metrics(): ThreadMetrics | undefined {
+    return this.#thread?.metrics;
+  }
+
+  /** Task ids this instance runs now. */
+  get activeTasks(): string[] {
+    return this.#thread?.activeTasks ?? [];
+  }
+
+  /** The physical plan (after start). */
+  get layout(): ApplicationLayout | undefined {
+    return this.#layout;
+  }
+
+  /** Checks topics, creates internal topics, joins the group. Throws a clear error on a bad setup. */
+  async start(): Promise<void> {
+    if (this.#state !== 'CREATED') throw new Error(`cannot start from state ${this.#state}`);
+    const { config } = this;
+    const admin = (this.#admin = await config.client.admin());
+    const subtopologies = this.#topology.subtopologies();
+    const repartition = new Set(subtopologies.flatMap((s) => s.repartitionTopics));
+    const userTopics = [...new Set(subtopologies.flatMap((s) => [...s.sourceTopics, ...s.sinkTopics]).filter((t) => !repartition.has(t)))];
+    const counts = await admin.partitionCounts([...userTopics, config.deadLetterTopic]);
+    const missing = [...userTopics, config.deadLetterTopic].filter((t) => !counts.has(t));
+    if (missing.length > 0) throw new Error(`topics missing: ${missing.join(', ')} (create them before starting; auto-creation is not used)`);
+    const loggedStores = new Set([...this.#topology.storeBuilders()].filter(([, b]) => b.loggingEnabled).map(([name]) => name));
+    const layout = (this.#layout = planLayout({
+      applicationId: config.applicationId,
+      subtopologies,
+      loggedStores,
+      userTopicPartitions: counts,
+      repartitionPartitions: config.repartitionPartitions,
+      replicationFactor: config.replicationFactor,
+    }));
+    await ensureInternalTopics(admin, layout);
+    this.#reader = await config.client.partitionReader();
+    if (config.guarantee === 'at_least_once') this.#producer = await config.client.producer();
+    this.#thread = new StreamThread({
+      config,
+      topology: this.#topology,
+      layout,
+      admin,
+      reader: this.#reader,
+      producer: this.#producer,
+      onDisk: await tasksOnDisk(config.stateDir, config.applicationId),
+      onFatal: (error) => void this.#onFatal(error),
+    });
+    this.#thread.start();
+    this.#state = 'RUNNING';
+    config.log('info', 'started', { applicationId: config.applicationId, guarantee: config.guarantee, instance: config.instanceId, subtopologies: layout.subtopologies.length });
+  }
+
+  /** Graceful shutdown within `shutdownTimeoutMs`; returns false if the bound was hit. */
+  async close(): Promise<boolean> {
+    if (this.#state === 'NOT_RUNNING' || this.#state === 'PENDING_SHUTDOWN') return true;
+    this.#state = 'PENDING_SHUTDOWN';
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs)));
+    const clean = (async () => {
+      await this.#thread?.close();
+      return true as const;
+    })();
+    const ok = await Promise.race([clean, bound]);
+    clearTimeout(timer);
+    await this.#releaseClients();
+    this.#state = this.#fatal ? 'ERROR' : 'NOT_RUNNING';
+    return ok;
+  }
+
+  async #releaseClients(): Promise<void> {
+    await this.#producer?.close().catch(() => undefined);
+    await this.#reader?.close().catch(() => undefined);
+    await this.#admin?.close().catch(() => undefined);
+  }
+
+  async #onFatal(error: Error): Promise<void> {
+    this.#fatal = error;
+    this.#state = 'ERROR';
+    await this.#releaseClients();
+    this.config.onFatal?.(error);
+  }
+}
+
+/** SIGTERM/SIGINT → graceful close, then exit (1 if the bound was hit or the instance failed). */
+export function closeOnSignals(streams: KafkaStreams, exit: (code: number) => void = (code) => process.exit(code)): void {
+  let closing = false;
+  const handler = (): void => {
+    if (closing) return;
+    closing = true;
+    void streams.close().then((ok) => exit(ok && !streams.fatalError ? 0 : 1));
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

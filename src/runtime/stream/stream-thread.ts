@@ -1,0 +1,309 @@
+// The processing loop (Kafka Streams' StreamThread + TaskManager in one, as this runtime has one
+// thread per instance): fetched batches go to their task, commits happen on the commit interval
+// or when a task's output buffer is full, rebalances close and open tasks, and a failed commit
+// closes every task and rejoins the group so positions come back from committed offsets.
+import type { Topology } from '../../engine/topology/topology.ts';
+import type { BatchControl, FetchedBatch, GroupAssignment, GroupConsumer, PartitionReader, RecordProducer, RuntimeAdmin } from '../client/api.ts';
+import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
+import type { ResolvedConfig } from '../config.ts';
+import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
+import type { ApplicationLayout } from '../topics/layout.ts';
+import { RuntimeTask } from '../task/runtime-task.ts';
+import { formatTaskId, parseTaskId } from '../task/task-id.ts';
+import { commitAtLeastOnce } from './alos-commit.ts';
+
+/** Counters for metrics, tests and benches. */
+export interface ThreadMetrics {
+  processed: number;
+  produced: number;
+  commits: number;
+  restoredRecords: number;
+  restoreMs: number;
+  rebalances: number;
+  consumerRestarts: number;
+}
+
+/** What the thread is given by the KafkaStreams facade. */
+export interface ThreadDeps {
+  config: ResolvedConfig;
+  topology: Topology;
+  layout: ApplicationLayout;
+  admin: RuntimeAdmin;
+  reader: PartitionReader;
+  /** at_least_once only: the shared producer. */
+  producer?: RecordProducer;
+  onDisk: string[];
+  onFatal(error: Error): void;
+}
+
+const MAX_CONSECUTIVE_RESTARTS = 10;
+
+/** One consumer, its tasks, and the loop between them. */
+export class StreamThread {
+  readonly metrics: ThreadMetrics = { processed: 0, produced: 0, commits: 0, restoredRecords: 0, restoreMs: 0, rebalances: 0, consumerRestarts: 0 };
+  readonly #d: ThreadDeps;
+  readonly #tasks = new Map<string, RuntimeTask>();
+  readonly #subtopologyOf = new Map<string, number>();
+  readonly #topologyName = new Map<string, string>();
+  #consumer: GroupConsumer | undefined;
+  #epoch = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closing = false;
+  #failed = false;
+  #lastCommit = Date.now();
+  #timer: NodeJS.Timeout | undefined;
+  #heartbeat: () => Promise<void> = async () => {};
+  #restartsInARow = 0;
+
+  constructor(deps: ThreadDeps) {
+    this.#d = deps;
+    for (const s of deps.layout.subtopologies) for (const t of s.sourceTopics) this.#subtopologyOf.set(t, s.id);
+    for (const s of deps.topology.subtopologies()) for (const t of s.sourceTopics) this.#topologyName.set(deps.layout.physicalName(t), t);
+  }
+
+  /** Task ids running now. */
+  get activeTasks(): string[] {
+    return [...this.#tasks.keys()];
+  }
+
+  /** Joins the group and starts the commit/punctuation timer. */
+  start(): void {
+    this.#startConsumer();
+    const every = Math.max(5, Math.floor(this.#d.config.commitIntervalMs / 2));
+    this.#timer = setInterval(() => void this.#serial(() => this.#tick()).catch((e: unknown) => this.#fail(e)), every);
+  }
+
+  /** Graceful stop: commit, close every task (checkpoints written), leave the group. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#serial(() => this.#closeAll(true));
+    await this.#consumer?.close().catch(() => undefined);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #startConsumer(): void {
+    const epoch = ++this.#epoch;
+    const { config } = this.#d;
+    const consumer = config.client.groupConsumer({
+      groupId: config.applicationId,
+      topics: [...this.#subtopologyOf.keys()],
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      assignor: copartitionAssignor({
+        layout: new Map(this.#d.layout.subtopologies.map((s) => [s.id, s.sourceTopics])),
+        instanceId: config.instanceId,
+        current: () => ({ owned: this.activeTasks, onDisk: this.#d.onDisk }),
+      }),
+    });
+    this.#consumer = consumer;
+    consumer
+      .run({
+        onBatch: (batch, control) => (epoch === this.#epoch ? this.#serial(() => this.#onBatch(batch, control, epoch)) : Promise.resolve()),
+        onAssigned: (assignment) => {
+          if (epoch === this.#epoch) void this.#serial(() => this.#onAssigned(assignment, epoch)).catch((e: unknown) => this.#fail(e));
+        },
+        onSkipped: (topic, partition, nextOffset) => {
+          if (epoch === this.#epoch) void this.#serial(async () => this.#onSkipped(topic, partition, nextOffset, epoch));
+        },
+        onCrash: (error) => {
+          if (epoch === this.#epoch) void this.#serial(() => this.#recover(error, [])).catch((e: unknown) => this.#fail(e));
+        },
+      })
+      .catch((error: unknown) => {
+        if (epoch === this.#epoch) void this.#serial(() => this.#recover(error, [])).catch((e: unknown) => this.#fail(e));
+      });
+  }
+
+  async #onBatch(batch: FetchedBatch, control: BatchControl, epoch: number): Promise<void> {
+    if (this.#closing || this.#failed || epoch !== this.#epoch || control.isStale()) return;
+    this.#heartbeat = control.heartbeat;
+    const subtopology = this.#subtopologyOf.get(batch.topic);
+    if (subtopology === undefined) return;
+    const name = formatTaskId({ subtopology, partition: batch.partition });
+    try {
+      const task = this.#tasks.get(name) ?? (await this.#openTask(name));
+      this.metrics.processed += task.process(batch.records, batch.nextOffset);
+      this.#restartsInARow = 0;
+      if (this.#commitDue() || task.buffered > this.#d.config.maxBufferedRecords) await this.#commitAll();
+    } catch (error) {
+      await this.#recover(error, [name]);
+    }
+  }
+
+  #onSkipped(topic: string, partition: number, nextOffset: number, epoch: number): void {
+    const subtopology = this.#subtopologyOf.get(topic);
+    if (epoch !== this.#epoch || subtopology === undefined) return;
+    this.#tasks.get(formatTaskId({ subtopology, partition }))?.skipTo(topic, partition, nextOffset);
+  }
+
+  async #onAssigned(assignment: GroupAssignment, epoch: number): Promise<void> {
+    if (this.#closing || this.#failed || epoch !== this.#epoch) return;
+    this.metrics.rebalances++;
+    const wanted = new Set<string>();
+    for (const [topic, partitions] of assignment.partitions) {
+      const subtopology = this.#subtopologyOf.get(topic);
+      if (subtopology !== undefined) for (const p of partitions) wanted.add(formatTaskId({ subtopology, partition: p }));
+    }
+    const revoked = [...this.#tasks.values()].filter((t) => !wanted.has(t.name));
+    for (const task of revoked) await this.#closeTask(task, true);
+    this.#d.config.log('info', 'assignment', { generation: assignment.generation, tasks: [...wanted].sort(), revoked: revoked.map((t) => t.name) });
+    // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
+    try {
+      for (const name of [...wanted].sort()) if (!this.#tasks.has(name)) await this.#openTask(name);
+    } catch (error) {
+      await this.#recover(error, []);
+    }
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#closing || this.#failed) return;
+    for (const task of this.#tasks.values()) task.punctuate();
+    if (this.#commitDue()) {
+      try {
+        await this.#commitAll();
+      } catch (error) {
+        await this.#recover(error, []);
+      }
+    }
+  }
+
+  #commitDue(): boolean {
+    return Date.now() - this.#lastCommit >= this.#d.config.commitIntervalMs;
+  }
+
+  async #openTask(name: string): Promise<RuntimeTask> {
+    const { config, topology, layout } = this.#d;
+    const id = parseTaskId(name);
+    const sub = topology.subtopologies().find((s) => s.id === id.subtopology);
+    const subLayout = layout.subtopologies.find((s) => s.id === id.subtopology);
+    if (!sub || !subLayout) throw new Error(`no sub-topology ${id.subtopology}`);
+    const task = new RuntimeTask({
+      id,
+      applicationId: config.applicationId,
+      groupId: config.applicationId,
+      exactlyOnce: config.guarantee === 'exactly_once',
+      subtopology: sub,
+      sourceTopics: subLayout.sourceTopics,
+      physicalName: layout.physicalName,
+      topologyName: (t) => this.#topologyName.get(t) ?? t,
+      storeBuilders: topology.storeBuilders(),
+      changelogs: subLayout.changelogs,
+      stateDir: config.stateDir,
+      admin: this.#d.admin,
+      reader: this.#d.reader,
+      producer: config.guarantee === 'exactly_once' ? config.client.transactionalProducer(`${config.applicationId}-${name}`, config.transactionTimeoutMs) : undefined,
+      deadLetterTopic: config.deadLetterTopic,
+      onDeserializationError: config.onDeserializationError ?? deadLetterHandler(config.deadLetterTopic),
+      wallClock: () => Date.now(),
+    });
+    const started = performance.now();
+    try {
+      await task.initialize(() => this.#heartbeat());
+    } catch (error) {
+      await task.closeDirty();
+      throw error;
+    }
+    this.metrics.restoredRecords += task.restoredRecords;
+    this.metrics.restoreMs += performance.now() - started;
+    this.#tasks.set(name, task);
+    this.#d.config.log('info', 'task ready', { task: name, restored: task.restoredRecords, ms: Math.round(performance.now() - started) });
+    return task;
+  }
+
+  async #commitAll(): Promise<void> {
+    this.#lastCommit = Date.now();
+    const tasks = [...this.#tasks.values()];
+    if (this.#d.config.guarantee === 'exactly_once') {
+      // One transaction per task, all in flight together: each task has its own producer.
+      const results = await Promise.allSettled(tasks.map((t) => t.commitTransaction()));
+      const failed: string[] = [];
+      let firstError: unknown;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') this.metrics.produced += r.value;
+        else {
+          failed.push((tasks[i] as RuntimeTask).name);
+          firstError ??= r.reason;
+        }
+      });
+      if (failed.length > 0) return this.#recover(firstError, failed);
+    } else {
+      this.metrics.produced += await commitAtLeastOnce(tasks, this.#d.producer as RecordProducer, this.#consumer as GroupConsumer);
+    }
+    this.metrics.commits++;
+  }
+
+  async #closeTask(task: RuntimeTask, commit: boolean): Promise<void> {
+    this.#tasks.delete(task.name);
+    try {
+      if (commit) {
+        if (this.#d.config.guarantee === 'exactly_once') this.metrics.produced += await task.commitTransaction();
+        else this.metrics.produced += await commitAtLeastOnce([task], this.#d.producer as RecordProducer, this.#consumer as GroupConsumer);
+        await task.closeClean();
+        return;
+      }
+    } catch (error) {
+      this.#d.config.log('warn', 'commit on close failed; closing dirty', { task: task.name, error: String(error) });
+    }
+    await task.closeDirty();
+  }
+
+  async #closeAll(commit: boolean): Promise<void> {
+    for (const task of [...this.#tasks.values()]) await this.#closeTask(task, commit);
+  }
+
+  // A commit or task failed: the failed tasks lose their uncommitted work (abort, wipe), the others
+  // commit and close, and the consumer rejoins so every position comes from committed offsets.
+  async #recover(error: unknown, failedTasks: string[]): Promise<void> {
+    if (this.#closing || this.#failed) return;
+    if (isFatal(error)) return this.#fail(error);
+    this.#d.config.log('warn', 'task failure: closing tasks and rejoining the group', { error: String(error), tasks: failedTasks });
+    for (const name of failedTasks) {
+      const task = this.#tasks.get(name);
+      if (task) {
+        this.#tasks.delete(name);
+        await task.closeDirty();
+      }
+    }
+    await this.#closeAll(true);
+    if (++this.#restartsInARow > MAX_CONSECUTIVE_RESTARTS) return this.#fail(new Error(`giving up after ${MAX_CONSECUTIVE_RESTARTS} consumer restarts in a row`, { cause: error }));
+    this.metrics.consumerRestarts++;
+    const old = this.#consumer;
+    this.#epoch++;
+    // Outside the queue: closing the consumer waits for its batch in flight, which waits for the queue.
+    void (async () => {
+      await old?.close().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * this.#restartsInARow)));
+      if (!this.#closing && !this.#failed) this.#startConsumer();
+    })();
+  }
+
+  async #fail(error: unknown): Promise<void> {
+    if (this.#failed) return;
+    this.#failed = true;
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.#d.config.log('error', `fatal: ${err.message}`, { stack: err.stack });
+    if (this.#timer) clearInterval(this.#timer);
+    for (const task of [...this.#tasks.values()]) await task.closeDirty().catch(() => undefined);
+    this.#tasks.clear();
+    await this.#consumer?.close().catch(() => undefined);
+    this.#d.onFatal(err);
+  }
+}
+
+/** Errors no restart can fix: the configuration or the topology is wrong. */
+export class FatalRuntimeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FatalRuntimeError';
+  }
+}
+
+function isFatal(error: unknown): boolean {
+  return error instanceof FatalRuntimeError || (error instanceof Error && /give the sink a serializer|not co-partitioned/.test(error.message));
+}

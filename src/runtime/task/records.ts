@@ -1,0 +1,40 @@
+// Between the engine's records (topology topic names, loosely typed keys and values) and the
+// client's (physical topic names, bytes).
+import type { ConsumedRecord as EngineRecord, ProducedRecord } from '../../engine/runtime/records.ts';
+import type { ConsumedRecord, OutgoingRecord } from '../client/api.ts';
+
+/** A consumed record as the engine's task wants it, under its topology topic name. */
+export function toEngineRecord(record: ConsumedRecord, topologyTopic: string): EngineRecord {
+  return {
+    topic: topologyTopic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key,
+    value: record.value,
+    timestamp: record.timestamp,
+    headers: record.headers,
+  };
+}
+
+function toBytes(what: string, topic: string, data: unknown): Buffer | null {
+  if (data === null || data === undefined) return null;
+  if (Buffer.isBuffer(data)) return data;
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Fatal by design: a sink without a serializer cannot write to Kafka, retrying will not help.
+  throw new Error(`a sink writing to ${topic} produced a ${what} that is not bytes (${typeof data}): give the sink a serializer`);
+}
+
+/** An engine output as a record to produce, with its physical topic. */
+export function toOutgoing(record: ProducedRecord, physicalTopic: string): OutgoingRecord {
+  const headers: Record<string, Buffer | string> = {};
+  for (const [name, value] of Object.entries(record.headers ?? {})) if (value !== undefined) headers[name] = value;
+  return {
+    topic: physicalTopic,
+    partition: record.partition,
+    key: toBytes('key', physicalTopic, record.key),
+    value: toBytes('value', physicalTopic, record.value),
+    timestamp: Number.isFinite(record.timestamp) && record.timestamp >= 0 ? record.timestamp : undefined,
+    headers,
+  };
+}

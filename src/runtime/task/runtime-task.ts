@@ -1,0 +1,250 @@
+// A task as the Kafka runtime hosts it: the engine's StreamTask plus what Kafka adds: input
+// positions, buffered outputs, changelog records, restoration, the task directory and, under
+// exactly_once, the task's own transactional producer (EOS-alpha: one transactional.id per task).
+import { deadLetterHeaders } from '../../engine/runtime/deserialization.ts';
+import type { DeserializationExceptionHandler } from '../../engine/runtime/deserialization.ts';
+import type { ProducedRecord } from '../../engine/runtime/records.ts';
+import { StreamTask } from '../../engine/runtime/task.ts';
+import type { TaskId } from '../../engine/processor/api.ts';
+import type { Subtopology } from '../../engine/topology/subtopologies.ts';
+import type { StoreBuilder } from '../../engine/topology/topology.ts';
+import type { ConsumedRecord, OutgoingRecord, PartitionOffset, PartitionReader, ProduceAck, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
+import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
+import { checkpointKey, TaskDirectory, type Checkpoint } from '../state/task-directory.ts';
+import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
+import { toEngineRecord, toOutgoing } from './records.ts';
+import { formatTaskId } from './task-id.ts';
+
+/** Everything a task needs from the instance that hosts it. */
+export interface RuntimeTaskOptions {
+  id: TaskId;
+  applicationId: string;
+  groupId: string;
+  exactlyOnce: boolean;
+  subtopology: Subtopology;
+  /** Physical source topics of this task's sub-topology. */
+  sourceTopics: readonly string[];
+  physicalName(topic: string): string;
+  topologyName(physicalTopic: string): string;
+  storeBuilders: ReadonlyMap<string, StoreBuilder>;
+  changelogs: ReadonlyArray<{ store: string; topic: string }>;
+  stateDir: string;
+  admin: RuntimeAdmin;
+  reader: PartitionReader;
+  /** Under exactly_once: this task's producer (transactional.id `<applicationId>-<taskId>`). */
+  producer?: TransactionalProducer;
+  deadLetterTopic: string;
+  onDeserializationError: DeserializationExceptionHandler;
+  wallClock(): number;
+}
+
+/** What a task hands over at commit under at_least_once (the thread produces and commits). */
+export interface CommitBatch {
+  records: OutgoingRecord[];
+  offsets: PartitionOffset[];
+}
+
+/** One (sub-topology, partition) task on this instance. */
+export class RuntimeTask {
+  readonly id: TaskId;
+  readonly name: string;
+  readonly directory: TaskDirectory;
+  readonly #o: RuntimeTaskOptions;
+  #engine: StreamTask | undefined;
+  readonly #positions = new Map<string, number>();
+  #outputs: OutgoingRecord[] = [];
+  #changelogOffsets: Checkpoint = new Map();
+  #dirty = false;
+  restoredRecords = 0;
+
+  constructor(options: RuntimeTaskOptions) {
+    this.#o = options;
+    this.id = options.id;
+    this.name = formatTaskId(options.id);
+    this.directory = new TaskDirectory(options.stateDir, options.applicationId, this.name);
+  }
+
+  /** Source topic-partitions of this task. */
+  get inputs(): Array<{ topic: string; partition: number }> {
+    return this.#o.sourceTopics.map((topic) => ({ topic, partition: this.id.partition }));
+  }
+
+  /** Records waiting to be produced at the next commit. */
+  get buffered(): number {
+    return this.#outputs.length;
+  }
+
+  /** True when something was processed since the last commit. */
+  get needsCommit(): boolean {
+    return this.#dirty;
+  }
+
+  /** Makes the task ready: fence the previous owner, read where it stopped, restore its stores. */
+  async initialize(heartbeat: () => Promise<void>): Promise<void> {
+    // Fencing first: InitProducerId aborts or completes the previous owner's transaction, so the
+    // offsets and changelog ends read below are final (what KIP-447's require_stable gives Java).
+    if (this.#o.producer) await this.#o.producer.init();
+    for (const { topic, partition } of this.inputs) {
+      const committed = await this.#o.admin.committedOffsets(this.#o.groupId, topic);
+      const offset = committed.get(partition);
+      if (offset !== undefined) this.#positions.set(checkpointKey(topic, partition), offset);
+    }
+    const checkpoint = await this.directory.readCheckpoint();
+    if (this.#o.exactlyOnce) {
+      // No checkpoint = unclean stop: local state may hold uncommitted writes. Wipe, full restore.
+      if (!checkpoint) await this.directory.wipe();
+      // While the task runs, its on-disk state runs ahead of Kafka: remove the claim until a clean close.
+      else await this.directory.deleteCheckpoint();
+    }
+    await this.directory.create();
+    const engine = new StreamTask({
+      id: this.id,
+      applicationId: this.#o.applicationId,
+      subtopology: this.#o.subtopology,
+      storeBuilders: this.#o.storeBuilders,
+      collector: (record) => this.#collect(record),
+      wallClock: this.#o.wallClock,
+      onDeserializationError: this.#o.onDeserializationError,
+    });
+    const targets: RestoreTarget[] = this.#o.changelogs.map((c) => {
+      const store = loggedStore(engine.stores.get(c.store), c.store);
+      return { store, topic: c.topic, partition: this.id.partition, persistent: (store as { persistent?: unknown }).persistent === true };
+    });
+    const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat);
+    this.restoredRecords = restored.records;
+    this.#changelogOffsets = restored.offsets;
+    this.#engine = engine;
+  }
+
+  /** Moves a partition's position past records that are not data (markers, aborted records). */
+  skipTo(topic: string, partition: number, nextOffset: number): void {
+    const key = checkpointKey(topic, partition);
+    const position = this.#positions.get(key);
+    // Only forward, and only when nothing unprocessed lies before: kafkajs delivers in order.
+    if (position === undefined || nextOffset > position) {
+      this.#positions.set(key, nextOffset);
+      this.#dirty = true;
+    }
+  }
+
+  /** Processes records of one of its partitions; records below the position were already processed. */
+  process(records: readonly ConsumedRecord[], nextOffset?: number): number {
+    const engine = this.#ready();
+    let processed = 0;
+    for (const record of records) {
+      const key = checkpointKey(record.topic, record.partition);
+      const position = this.#positions.get(key);
+      if (position !== undefined && record.offset < position) continue;
+      this.#positions.set(key, record.offset + 1);
+      this.#dirty = true;
+      processed++;
+      try {
+        engine.process(toEngineRecord(record, this.#o.topologyName(record.topic)));
+      } catch (error) {
+        this.#deadLetterProcessingError(record, error);
+      }
+    }
+    const last = records[records.length - 1];
+    if (nextOffset !== undefined && last && nextOffset > last.offset + 1) this.skipTo(last.topic, last.partition, nextOffset);
+    return processed;
+  }
+
+  /** Fires due wall-clock punctuators. */
+  punctuate(): void {
+    if (this.#engine?.punctuateWallClock()) this.#dirty = true;
+  }
+
+  /** Flushes stores and hands over outputs, changelog records and input offsets. */
+  async prepareCommit(): Promise<CommitBatch> {
+    const engine = this.#ready();
+    await engine.flush();
+    const records = this.#outputs;
+    this.#outputs = [];
+    for (const c of this.#o.changelogs) {
+      const store = loggedStore(engine.stores.get(c.store), c.store);
+      for (const e of store.drainChangelog()) records.push({ topic: c.topic, partition: this.id.partition, key: Buffer.from(e.key, 'utf8'), value: e.value });
+    }
+    const offsets: PartitionOffset[] = [];
+    for (const { topic, partition } of this.inputs) {
+      const offset = this.#positions.get(checkpointKey(topic, partition));
+      if (offset !== undefined) offsets.push({ topic, partition, offset });
+    }
+    this.#dirty = false;
+    return { records, offsets };
+  }
+
+  /** Notes where changelog records landed (for the checkpoint). */
+  committed(records: readonly OutgoingRecord[], acks: readonly ProduceAck[]): void {
+    const counts = new Map<string, number>();
+    for (const r of records) {
+      if (r.partition === undefined) continue;
+      const key = checkpointKey(r.topic, r.partition);
+      if (this.#changelogOffsets.has(key)) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const ack of acks) {
+      const key = checkpointKey(ack.topic, ack.partition);
+      const n = counts.get(key);
+      if (n !== undefined && ack.baseOffset >= 0) this.#changelogOffsets.set(key, ack.baseOffset + n);
+    }
+  }
+
+  /** exactly_once: outputs, changelog records and input offsets in one transaction. */
+  async commitTransaction(): Promise<number> {
+    const producer = this.#o.producer;
+    if (!producer) throw new Error(`task ${this.name}: no transactional producer`);
+    if (!this.#dirty && this.#outputs.length === 0) return 0;
+    const batch = await this.prepareCommit();
+    await producer.begin();
+    const acks = await producer.send(batch.records);
+    await producer.sendOffsets(this.#o.groupId, batch.offsets);
+    await producer.commit();
+    this.committed(batch.records, acks);
+    return batch.records.length;
+  }
+
+  /** Clean close after a successful commit: checkpoint, close stores and producer. */
+  async closeClean(): Promise<void> {
+    if (this.#engine) {
+      await this.#engine.close();
+      await this.directory.writeCheckpoint(this.#changelogOffsets);
+    }
+    this.#engine = undefined;
+    await this.#o.producer?.close();
+  }
+
+  /** Dirty close (revoked uncommitted, fenced, failed commit): abort, drop local state. */
+  async closeDirty(): Promise<void> {
+    const producer = this.#o.producer;
+    if (producer) {
+      await producer.abort().catch(() => undefined);
+      await producer.close().catch(() => undefined);
+    }
+    // Do not flush: the cache and the stores hold writes no transaction committed.
+    for (const store of this.#engine?.stores.values() ?? []) await store.close().catch(() => undefined);
+    this.#engine = undefined;
+    this.#outputs = [];
+    await this.directory.wipe();
+  }
+
+  #ready(): StreamTask {
+    if (!this.#engine) throw new Error(`task ${this.name} is not initialized`);
+    return this.#engine;
+  }
+
+  #collect(record: ProducedRecord): void {
+    this.#outputs.push(toOutgoing(record, this.#o.physicalName(record.topic)));
+  }
+
+  #deadLetterProcessingError(record: ConsumedRecord, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const headers: Record<string, Buffer | string> = {};
+    const all = deadLetterHeaders('processing_error', message, record, record.headers);
+    for (const [k, v] of Object.entries(all)) if (v !== undefined) headers[k] = v;
+    this.#outputs.push({ topic: this.#o.deadLetterTopic, key: record.key, value: record.value, timestamp: record.timestamp, headers });
+  }
+}
+
+function loggedStore(store: StateStore | undefined, name: string): ChangeLoggingStore {
+  if (!store || !isChangeLogging(store)) throw new Error(`store ${name} is declared logged but does not expose its changelog (build it with Stores.keyValueStoreBuilder)`);
+  return store;
+}

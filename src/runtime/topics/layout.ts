@@ -1,0 +1,99 @@
+// The physical plan of an application: its tasks and internal topics, derived from the engine's
+// sub-topologies and the partition counts of the user's input topics. Pure, so it is unit-tested
+// without a broker; `internal-topics.ts` applies it.
+import type { Subtopology } from '../../engine/topology/subtopologies.ts';
+import type { TopicSpec } from '../client/api.ts';
+
+/** A sub-topology with its physical topic names and partition count (= its task count). */
+export interface SubtopologyLayout {
+  id: number;
+  /** Physical source topics (repartition topics with their `<application.id>-` prefix). */
+  sourceTopics: string[];
+  partitions: number;
+  /** Stores of this sub-topology that write a changelog, with its physical topic. */
+  changelogs: Array<{ store: string; topic: string }>;
+}
+
+/** The whole plan. */
+export interface ApplicationLayout {
+  subtopologies: SubtopologyLayout[];
+  /** Internal topics to create: repartition and changelog topics. */
+  internalTopics: TopicSpec[];
+  /** Topology topic name → physical name (identity for user topics). */
+  physicalName(topic: string): string;
+}
+
+/** Inputs of the plan. */
+export interface LayoutInput {
+  applicationId: string;
+  subtopologies: readonly Subtopology[];
+  /** Stores that log (StoreBuilder.loggingEnabled). */
+  loggedStores: ReadonlySet<string>;
+  /** Partition counts of the user topics that exist. */
+  userTopicPartitions: ReadonlyMap<string, number>;
+  /** Fixed partition counts for some repartition topics (by topology name). */
+  repartitionPartitions?: ReadonlyMap<string, number>;
+  replicationFactor?: number;
+}
+
+/** `<application.id>-<name>` for an internal topic, unless the topology already prefixed it. */
+export function internalTopicName(applicationId: string, name: string): string {
+  return name.startsWith(`${applicationId}-`) ? name : `${applicationId}-${name}`;
+}
+
+/** `<application.id>-<store>-changelog`. */
+export function changelogTopicName(applicationId: string, store: string): string {
+  return `${applicationId}-${store}-changelog`;
+}
+
+/** Computes partition counts (repartition topics take the max of their writers' partitions, as
+ * Kafka Streams does), checks co-partitioning, and lists the internal topics. */
+export function planLayout(input: LayoutInput): ApplicationLayout {
+  const repartition = new Set(input.subtopologies.flatMap((s) => s.repartitionTopics));
+  const physicalName = (topic: string): string => (repartition.has(topic) ? internalTopicName(input.applicationId, topic) : topic);
+  const counts = new Map<string, number>();
+  for (const s of input.subtopologies) {
+    for (const t of s.sourceTopics) {
+      if (repartition.has(t)) continue;
+      const n = input.userTopicPartitions.get(t);
+      if (n === undefined) throw new Error(`source topic ${t} (sub-topology ${s.id}) does not exist: create it before starting`);
+      counts.set(t, n);
+    }
+  }
+  for (const [t, n] of input.repartitionPartitions ?? []) counts.set(t, n);
+  // Fixed point: a repartition topic's count is known once all its writers' sources are.
+  for (let round = 0; round <= input.subtopologies.length; round++) {
+    let changed = false;
+    for (const topic of repartition) {
+      if (counts.has(topic)) continue;
+      const writers = input.subtopologies.filter((s) => s.sinkTopics.includes(topic));
+      const writerCounts = writers.map((w) => Math.max(...w.sourceTopics.map((t) => counts.get(t) ?? NaN)));
+      if (writers.length > 0 && writerCounts.every((n) => Number.isFinite(n))) {
+        counts.set(topic, Math.max(...writerCounts));
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const subtopologies: SubtopologyLayout[] = [];
+  const internalTopics: TopicSpec[] = [];
+  for (const topic of repartition) {
+    const n = counts.get(topic);
+    if (n === undefined) throw new Error(`repartition topic ${topic}: cannot infer its partition count (no writer with known sources); configure it`);
+    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'delete' } });
+  }
+  for (const s of input.subtopologies) {
+    const sourceCounts = s.sourceTopics.map((t) => counts.get(t) as number);
+    if (new Set(sourceCounts).size > 1) {
+      const detail = s.sourceTopics.map((t, i) => `${t}=${sourceCounts[i]}`).join(', ');
+      throw new Error(`sub-topology ${s.id} is not co-partitioned: its source topics must have the same partition count (${detail})`);
+    }
+    const partitions = sourceCounts[0] ?? 0;
+    const changelogs = s.stores.filter((st) => input.loggedStores.has(st)).map((store) => ({ store, topic: changelogTopicName(input.applicationId, store) }));
+    for (const c of changelogs) {
+      internalTopics.push({ name: c.topic, partitions, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'compact' } });
+    }
+    subtopologies.push({ id: s.id, sourceTopics: s.sourceTopics.map(physicalName), partitions, changelogs });
+  }
+  return { subtopologies, internalTopics, physicalName };
+}

@@ -1,0 +1,60 @@
+// The workload of the runtime tests, in the manner of Kafka Streams' EosTestClient: input
+// `<prefix>-data` (key `k<n>`, value the record's global sequence number as text) feeds
+//   echo: every input record, unchanged      → `<prefix>-echo`
+//   sum:  running sum of the values per key  → `<prefix>-sum`   (store `sum`)
+//   cnt:  records per group `g<value % 7>`, through a repartition topic → `<prefix>-cnt` (store `cnt`)
+// so a verifier can check each input exactly once in echo and exact final aggregates.
+import { StreamsBuilder } from '../../../src/engine/index.ts';
+import type { Serde, Topology } from '../../../src/engine/index.ts';
+
+/** UTF-8 strings. */
+export const stringSerde: Serde<string> = {
+  serialize: (_t, data) => (data === null || data === undefined ? null : Buffer.from(data, 'utf8')),
+  deserialize: (_t, data) => (data === null ? (null as unknown as string) : data.toString('utf8')),
+};
+
+/** Integers as decimal text (what a console producer would write). */
+export const intSerde: Serde<number> = {
+  serialize: (_t, data) => (data === null || data === undefined ? null : Buffer.from(String(data), 'utf8')),
+  deserialize: (_t, data) => {
+    const n = Number(data?.toString('utf8'));
+    if (!Number.isInteger(n)) throw new Error(`not an integer: ${data?.toString('utf8')}`);
+    return n;
+  },
+};
+
+/** Topic names of one test run. */
+export interface EosTopics {
+  data: string;
+  echo: string;
+  sum: string;
+  cnt: string;
+  dlq: string;
+}
+
+/** Topic names under a prefix. */
+export function eosTopics(prefix: string): EosTopics {
+  return { data: `${prefix}-data`, echo: `${prefix}-echo`, sum: `${prefix}-sum`, cnt: `${prefix}-cnt`, dlq: `${prefix}-dlq` };
+}
+
+/** Number of count groups. */
+export const GROUPS = 7;
+
+/** Builds the topology. */
+export function eosTopology(applicationId: string, topics: EosTopics): Topology {
+  const builder = new StreamsBuilder({ applicationId });
+  const data = builder.stream<string, number>(topics.data, { keyDeserializer: stringSerde, valueDeserializer: intSerde });
+  data.to(topics.echo, { keySerializer: stringSerde, valueSerializer: intSerde });
+  data
+    .groupByKey()
+    .aggregate(() => 0, (_k, v, sum) => sum + v, { storeName: 'sum' })
+    .toStream()
+    .to(topics.sum, { keySerializer: stringSerde, valueSerializer: intSerde });
+  data
+    .selectKey((_k, v) => `g${v % GROUPS}`)
+    .groupByKey({ name: 'by-group', keySerde: stringSerde, valueSerde: intSerde })
+    .count({ storeName: 'cnt' })
+    .toStream()
+    .to(topics.cnt, { keySerializer: stringSerde, valueSerializer: intSerde });
+  return builder.build();
+}

@@ -1,0 +1,130 @@
+// Driver and verifier of the runtime tests: produces the keyed workload whose exact results are
+// known, waits for an application to catch up, and reads outputs back read_committed.
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { KafkajsClient } from '../../../src/runtime/client/kafkajs/client.ts';
+import type { ConsumedRecord, RuntimeAdmin } from '../../../src/runtime/client/api.ts';
+import { GROUPS, type EosTopics } from './eos-topology.ts';
+
+/** Creates the input, output and dead-letter topics. */
+export async function createTopics(admin: RuntimeAdmin, topics: EosTopics, partitions: number): Promise<void> {
+  await admin.createTopics([
+    { name: topics.data, partitions },
+    { name: topics.echo, partitions },
+    { name: topics.sum, partitions },
+    { name: topics.cnt, partitions },
+    { name: topics.dlq, partitions: 1 },
+  ]);
+}
+
+/** Produces records `from..to-1`: key `k<i % keys>`, value `i`. Returns the count. */
+export async function produceWorkload(brokers: string[], topic: string, from: number, to: number, keys: number, options: { batch?: number; ratePerSec?: number } = {}): Promise<number> {
+  const kafka = new Kafka({ clientId: 'workload-driver', brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const batch = options.batch ?? 2_000;
+  const started = Date.now();
+  try {
+    for (let i = from; i < to; i += batch) {
+      const messages = [];
+      for (let j = i; j < Math.min(to, i + batch); j++) messages.push({ key: `k${j % keys}`, value: String(j) });
+      await producer.send({ topic, messages, acks: -1 });
+      if (options.ratePerSec) {
+        const due = started + ((i + messages.length - from) / options.ratePerSec) * 1000;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return to - from;
+}
+
+/** Produces raw values (e.g. bad input) to a topic. */
+export async function produceRaw(brokers: string[], topic: string, records: Array<{ key: string; value: string }>): Promise<void> {
+  const kafka = new Kafka({ clientId: 'workload-raw', brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic, messages: records, acks: -1 });
+  await producer.disconnect();
+}
+
+/** Waits until the group has committed every input offset of `topics` (lag 0), or throws. */
+export async function waitForLag0(admin: RuntimeAdmin, groupId: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    let lag = 0;
+    for (const topic of topics) {
+      const ends = await admin.endOffsets(topic);
+      const committed = await admin.committedOffsets(groupId, topic);
+      for (const [p, end] of ends) lag += Math.max(0, end - (committed.get(p) ?? 0));
+    }
+    if (lag === 0) return;
+    last = `lag ${lag}`;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`group ${groupId} did not catch up in ${timeoutMs} ms (${last})`);
+}
+
+/** Reads every committed record of a topic (all partitions, start to end), read_committed. */
+export async function readCommitted(brokers: string[], admin: RuntimeAdmin, topic: string): Promise<ConsumedRecord[]> {
+  const client = new KafkajsClient({ brokers, clientId: 'verifier' });
+  const reader = await client.partitionReader();
+  const out: ConsumedRecord[] = [];
+  try {
+    for (const [partition] of await admin.endOffsets(topic)) {
+      const range = await admin.offsetRange(topic, partition);
+      await reader.read(topic, partition, range.low, range.high, (records) => void out.push(...records));
+    }
+  } finally {
+    await reader.close();
+  }
+  return out;
+}
+
+/** What the verifier found. */
+export interface Verdict {
+  expected: number;
+  echoed: number;
+  missing: number;
+  duplicated: number;
+  wrongSums: string[];
+  wrongCounts: string[];
+}
+
+/** Checks echo (each of 0..n-1 exactly once), final sums per key and final counts per group. */
+export async function verify(brokers: string[], admin: RuntimeAdmin, topics: EosTopics, n: number, keys: number): Promise<Verdict> {
+  const seen = new Map<number, number>();
+  for (const r of await readCommitted(brokers, admin, topics.echo)) {
+    const v = Number(r.value?.toString());
+    seen.set(v, (seen.get(v) ?? 0) + 1);
+  }
+  let missing = 0;
+  let duplicated = 0;
+  for (let i = 0; i < n; i++) {
+    const c = seen.get(i) ?? 0;
+    if (c === 0) missing++;
+    if (c > 1) duplicated += c - 1;
+  }
+  const expectedSum = new Map<string, number>();
+  const expectedCnt = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    expectedSum.set(`k${i % keys}`, (expectedSum.get(`k${i % keys}`) ?? 0) + i);
+    expectedCnt.set(`g${i % GROUPS}`, (expectedCnt.get(`g${i % GROUPS}`) ?? 0) + 1);
+  }
+  const finals = async (topic: string): Promise<Map<string, number>> => {
+    const last = new Map<string, { offset: number; value: number }>();
+    for (const r of await readCommitted(brokers, admin, topic)) {
+      const key = r.key?.toString() ?? '';
+      const prev = last.get(key);
+      if (!prev || r.offset > prev.offset) last.set(key, { offset: r.offset, value: Number(r.value?.toString()) });
+    }
+    return new Map([...last].map(([k, v]) => [k, v.value]));
+  };
+  const sums = await finals(topics.sum);
+  const cnts = await finals(topics.cnt);
+  const wrongSums = [...expectedSum].filter(([k, v]) => sums.get(k) !== v).map(([k, v]) => `${k}: ${sums.get(k)} != ${v}`);
+  const wrongCounts = [...expectedCnt].filter(([k, v]) => cnts.get(k) !== v).map(([k, v]) => `${k}: ${cnts.get(k)} != ${v}`);
+  return { expected: n, echoed: seen.size, missing, duplicated, wrongSums, wrongCounts };
+}
