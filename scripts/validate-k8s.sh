@@ -8,7 +8,8 @@
 #  - project rules: every alert has a runbook_url to docs/runbooks/<alert>.md that exists, every
 #    grafana_dashboard ConfigMap holds dashboard JSON, names are DNS-1123, no object twice;
 #  - and, with no arguments, the Dockerfile through hadolint (the image these manifests run).
-# Usage: scripts/validate-k8s.sh                 render and validate k8s/overlays/*, lint Dockerfile
+# Usage: scripts/validate-k8s.sh                 render and validate k8s/overlays/* and k8s/**/*.example.yaml,
+#                                                lint the Dockerfile
 #        scripts/validate-k8s.sh FILE.yaml ...   validate these (multi-document) files as they are
 # Exit status: 0 when every document is valid, 1 otherwise. Tools: scripts/k8s-tools.sh.
 set -euo pipefail
@@ -29,6 +30,8 @@ if [ "$#" -eq 0 ]; then
     echo "validate-k8s: rendered k8s/overlays/$name ($(grep -c '^kind:' "$work/$name.yaml") objects)"
   done
   [ "${#files[@]}" -gt 0 ] || { echo "validate-k8s: no overlay under k8s/overlays" >&2; exit 1; }
+  # Examples kept beside the overlays (never rendered, e.g. the prod Secrets) are validated too.
+  while IFS= read -r example; do files+=("$example"); done < <(find "$root/k8s" -name '*.example.yaml' | sort)
   if "$tools/venv/bin/hadolint" "$root/Dockerfile"; then
     echo "validate-k8s: hadolint Dockerfile: ok"
   else

@@ -29,9 +29,9 @@ function manifest(text: string): string {
 describe('k8s manifests', () => {
   it('render (dev and prod) and pass schema validation, CRDs included', { timeout: TOOL_TIMEOUT_MS }, () => {
     const { status, output } = validate();
-    expect(output).toMatch(/validate-k8s: \d+ documents in 2 file\(s\), 0 error\(s\)/);
+    expect(output).toMatch(/validate-k8s: \d+ documents in 3 file\(s\), 0 error\(s\)/);
     for (const overlay of ['dev', 'prod']) {
-      for (const kind of ['StatefulSet/invoice-stream', 'Service/invoice-stream-headless', 'PodDisruptionBudget/invoice-stream', 'ConfigMap/invoice-stream-dashboard', 'Secret/invoice-stream-credentials']) {
+      for (const kind of ['StatefulSet/invoice-stream', 'Service/invoice-stream-headless', 'PodDisruptionBudget/invoice-stream', 'ConfigMap/invoice-stream-dashboard']) {
         expect(output).toContain(`ok   ${overlay}.yaml ${kind} (kubernetes `);
       }
       for (const [kind, crd] of [['ScaledObject/invoice-stream', 'keda.sh_scaledobjects'], ['ServiceMonitor/invoice-stream', 'monitoring.coreos.com_servicemonitors'], ['PrometheusRule/invoice-stream', 'monitoring.coreos.com_prometheusrules']]) {
@@ -39,6 +39,11 @@ describe('k8s manifests', () => {
       }
     }
     expect(output).toContain('ok   prod.yaml TriggerAuthentication/invoice-stream-kafka (CRD keda.sh_triggerauthentications.yaml)');
+    // The credentials: an empty template in dev; in prod only an example (from the secret store).
+    expect(output).toContain('ok   dev.yaml Secret/invoice-stream-credentials (kubernetes ');
+    expect(output).not.toContain('prod.yaml Secret/');
+    expect(output).toContain('ok   credentials.example.yaml Secret/invoice-stream-credentials (kubernetes ');
+    expect(output).toContain('ok   credentials.example.yaml Secret/invoice-stream-kafka-tls (kubernetes ');
     expect(output).toContain('hadolint Dockerfile: ok');
     expect(status).toBe(0);
   });
