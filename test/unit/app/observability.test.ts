@@ -89,3 +89,42 @@ describe('docs/operations.md', () => {
     for (const name of Object.values(METRIC_NAMES)) expect(doc, name).toContain(`\`${name}\``);
   });
 });
+
+describe('k8s configuration uses the config schema', () => {
+  const envFile = readFileSync(repo('k8s/base/config.env'), 'utf8');
+  const baseEnv = Object.fromEntries(envFile.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+  /** Names from the overlays' configMapGenerator literals, the Secret template and example, and the StatefulSet env. */
+  function deployedNames(): string[] {
+    const names = Object.keys(baseEnv);
+    for (const overlay of ['dev', 'prod']) {
+      const k = parse(readFileSync(repo(`k8s/overlays/${overlay}/kustomization.yaml`), 'utf8')) as { configMapGenerator?: { literals?: string[] }[] };
+      for (const gen of k.configMapGenerator ?? []) for (const lit of gen.literals ?? []) names.push(lit.slice(0, lit.indexOf('=')));
+    }
+    const secrets = [readFileSync(repo('k8s/components/credentials-template/secret.yaml'), 'utf8'), readFileSync(repo('k8s/overlays/prod/credentials.example.yaml'), 'utf8')]
+      .flatMap((text) => text.split('\n---\n').map((d) => parse(d) as { metadata: { name: string }; stringData: Record<string, string> }))
+      .filter((s) => s.metadata.name === 'invoice-stream-credentials');
+    for (const s of secrets) names.push(...Object.keys(s.stringData));
+    const sts = parse(readFileSync(repo('k8s/base/statefulset.yaml'), 'utf8')) as { spec: { template: { spec: { containers: { env: { name: string }[] }[] } } } };
+    names.push(...sts.spec.template.spec.containers.flatMap((c) => c.env.map((e) => e.name)));
+    return names;
+  }
+
+  it('sets only variables the config reads (no typo goes unnoticed)', async () => {
+    const { ENV_BINDINGS } = await import('../../../src/app/config.ts');
+    const known = new Set(ENV_BINDINGS.flatMap((b) => b.names));
+    // Not config: the pod's identity, Node's own options, and the KEDA scaler's keys.
+    const other = new Set(['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS', 'KEDA_KAFKA_SASL', 'KEDA_KAFKA_TLS']);
+    for (const name of deployedNames()) expect(known.has(name) || other.has(name), name).toBe(true);
+  });
+
+  it('base settings load as a valid configuration', async () => {
+    const { loadConfig } = await import('../../../src/app/config.ts');
+    const c = loadConfig({ argv: [], env: { ...baseEnv, INVOICE_STREAM_GROUP_INSTANCE_ID: 'invoice-stream-0' } });
+    expect(c.processingGuarantee).toBe('exactly_once');
+    expect(c.commitIntervalMs).toBe(100);
+    expect(c.shutdownTimeoutMs).toBeLessThan(60_000); // below terminationGracePeriodSeconds
+    expect(c.clock.mode).toBe('wall_clock');
+    expect(c.stateDir).toBe('/var/lib/invoice-stream');
+  });
+});
