@@ -128,3 +128,21 @@ export async function verify(brokers: string[], admin: RuntimeAdmin, topics: Eos
   const wrongCounts = [...expectedCnt].filter(([k, v]) => cnts.get(k) !== v).map(([k, v]) => `${k}: ${cnts.get(k)} != ${v}`);
   return { expected: n, echoed: seen.size, missing, duplicated, wrongSums, wrongCounts };
 }
+
+/** Sum of the group's committed offsets on `topic` (progress of the application). */
+export async function committedTotal(admin: RuntimeAdmin, groupId: string, topic: string): Promise<number> {
+  let total = 0;
+  for (const offset of (await admin.committedOffsets(groupId, topic)).values()) total += offset;
+  return total;
+}
+
+/** Waits until the group commits at least `delta` more input offsets (or the timeout passes). */
+export async function waitForProgress(admin: RuntimeAdmin, groupId: string, topic: string, delta: number, timeoutMs: number): Promise<boolean> {
+  const start = await committedTotal(admin, groupId, topic);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await committedTotal(admin, groupId, topic)) >= start + delta) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}

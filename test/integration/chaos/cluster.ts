@@ -1,0 +1,84 @@
+// Starts, kills and stops instance child processes for the multi-instance tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+const INSTANCE = join(import.meta.dirname, 'instance.ts');
+
+/** Settings shared by every instance of a test. */
+export interface ClusterOptions {
+  brokers: string[];
+  applicationId: string;
+  topicPrefix: string;
+  stateRoot: string;
+  logDir: string;
+  guarantee?: string;
+}
+
+/** A set of named instances (the name keeps its state dir across restarts, like a pod ordinal). */
+export class InstanceCluster {
+  readonly #o: ClusterOptions;
+  readonly #running = new Map<string, ChildProcess>();
+  kills = 0;
+  starts = 0;
+
+  constructor(options: ClusterOptions) {
+    this.#o = options;
+  }
+
+  get running(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  start(name: string): void {
+    if (this.#running.has(name)) return;
+    const log = createWriteStream(join(this.#o.logDir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [INSTANCE], {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: this.#o.brokers.join(','),
+        APP_ID: this.#o.applicationId,
+        TOPIC_PREFIX: this.#o.topicPrefix,
+        STATE_DIR: join(this.#o.stateRoot, name),
+        INSTANCE_ID: name,
+        GUARANTEE: this.#o.guarantee ?? 'exactly_once',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    child.once('exit', () => {
+      if (this.#running.get(name) === child) this.#running.delete(name);
+    });
+    this.#running.set(name, child);
+    this.starts++;
+  }
+
+  /** SIGKILL: no commit, no close, no leave-group. */
+  async kill(name: string): Promise<void> {
+    const child = this.#running.get(name);
+    if (!child) return;
+    this.#running.delete(name);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    this.kills++;
+  }
+
+  /** SIGTERM and wait for the graceful exit; returns the exit code. */
+  async stop(name: string): Promise<number | null> {
+    const child = this.#running.get(name);
+    if (!child) return null;
+    this.#running.delete(name);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running.map((n) => this.stop(n)));
+  }
+}

@@ -1,0 +1,37 @@
+// One application instance as a child process, for the chaos, scaling and broker-restart tests:
+//   node test/integration/chaos/instance.ts
+// Env: KAFKA_BROKERS, APP_ID, TOPIC_PREFIX, STATE_DIR, INSTANCE_ID, GUARANTEE (exactly_once),
+//      COMMIT_INTERVAL_MS (100). SIGTERM closes gracefully; the tests also SIGKILL it.
+import { KafkaStreams, KafkajsClient, closeOnSignals, type ProcessingGuarantee } from '../../../src/runtime/index.ts';
+import { eosTopics, eosTopology } from './eos-topology.ts';
+
+function env(name: string, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is required`);
+  return value;
+}
+
+const applicationId = env('APP_ID');
+const topics = eosTopics(env('TOPIC_PREFIX'));
+const instanceId = env('INSTANCE_ID', `instance-${process.pid}`);
+const streams = new KafkaStreams(eosTopology(applicationId, topics), {
+  applicationId,
+  client: new KafkajsClient({ brokers: env('KAFKA_BROKERS').split(','), clientId: instanceId }),
+  guarantee: env('GUARANTEE', 'exactly_once') as ProcessingGuarantee,
+  stateDir: env('STATE_DIR'),
+  instanceId,
+  commitIntervalMs: Number(env('COMMIT_INTERVAL_MS', '100')),
+  deadLetterTopic: topics.dlq,
+  sessionTimeoutMs: Number(env('SESSION_TIMEOUT_MS', '6000')),
+  shutdownTimeoutMs: 20_000,
+  log: (level, message, fields) => {
+    if (level !== 'debug') process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), instance: instanceId, level, message, ...fields })}\n`);
+  },
+  onFatal: (error) => {
+    process.stderr.write(`[${instanceId}] fatal: ${error.message}\n`);
+    process.exit(2);
+  },
+});
+closeOnSignals(streams);
+await streams.start();
+process.stdout.write(`${JSON.stringify({ instance: instanceId, message: 'running' })}\n`);
