@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # invoice-stream image: `docker build -t invoice-stream:0.1.0 .`
-# Three stages: production dependencies (native addons compiled where a compiler exists), the
-# TypeScript build, and a slim runtime holding only what `invoice-stream run` needs.
-# The build stages use node:24 (Debian with python3, make, g++ for native addons that have no
-# prebuilt binary); the runtime uses node:24-slim of the same Debian release, so the addons'
-# glibc matches.
+# Two stages: production dependencies, installed where a compiler exists (native addons without a
+# prebuilt binary compile there), and a slim runtime with only what `invoice-stream run` needs.
+# The runtime executes the TypeScript sources directly with Node 24's type stripping, exactly as
+# the tests and `npm start` do (the code is erasable-syntax only, imports end in .ts): no build
+# output whose relative paths to schemas/ and samples/ could differ from the sources'.
+# node:24 and node:24-slim are the same Debian release, so the addons' glibc matches.
 
 ARG NODE_IMAGE=node:24
 ARG NODE_RUNTIME_IMAGE=node:24-slim
@@ -15,31 +16,24 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
-FROM ${NODE_IMAGE} AS build
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-COPY topologies ./topologies
-RUN npx tsc -p tsconfig.build.json
-
 FROM ${NODE_RUNTIME_IMAGE} AS runtime
 ENV NODE_ENV=production \
     INVOICE_STREAM_STATE_DIR=/var/lib/invoice-stream \
     INVOICE_STREAM_HTTP_PORT=8080
 WORKDIR /app
 # A fixed non-root uid/gid (10001) that the Kubernetes securityContext (k8s/base/statefulset.yaml)
-# names too; the application files stay root-owned and read-only to it.
+# names too; the application files stay root-owned, read-only to it.
 RUN groupadd --system --gid 10001 invoice-stream \
  && useradd --system --uid 10001 --gid invoice-stream --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin invoice-stream \
  && mkdir -p /var/lib/invoice-stream \
  && chown invoice-stream:invoice-stream /var/lib/invoice-stream
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+COPY src ./src
+COPY topologies ./topologies
 COPY schemas ./schemas
+COPY samples ./samples
 USER 10001:10001
 # State stores, checkpoints and local Delta tables: the only writable path (with /tmp).
 VOLUME ["/var/lib/invoice-stream"]
