@@ -10,8 +10,7 @@ export async function commitAtLeastOnce(tasks: readonly RuntimeTask[], producer:
   for (const task of tasks) if (task.needsCommit || task.buffered > 0) batches.push({ task, batch: await task.prepareCommit() });
   if (batches.length === 0) return 0;
   const records = batches.flatMap((b) => b.batch.records);
-  const acks = await producer.send(records);
+  await producer.send(records);
   await consumer.commitOffsets(batches.flatMap((b) => b.batch.offsets));
-  for (const { task, batch } of batches) task.committed(batch.records, acks);
   return records.length;
 }

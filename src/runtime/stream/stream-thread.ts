@@ -305,5 +305,7 @@ export class FatalRuntimeError extends Error {
 }
 
 function isFatal(error: unknown): boolean {
-  return error instanceof FatalRuntimeError || (error instanceof Error && /give the sink a serializer|not co-partitioned/.test(error.message));
+  // A record over the broker's size limit fails the same way on every retry (Kafka Streams'
+  // default production exception handler fails too).
+  return error instanceof FatalRuntimeError || (error instanceof Error && /give the sink a serializer|not co-partitioned|larger than the max message size/.test(error.message));
 }

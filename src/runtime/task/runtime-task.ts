@@ -8,7 +8,7 @@ import { StreamTask } from '../../engine/runtime/task.ts';
 import type { TaskId } from '../../engine/processor/api.ts';
 import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
-import type { ConsumedRecord, OutgoingRecord, PartitionOffset, PartitionReader, ProduceAck, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
+import type { ConsumedRecord, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
 import { checkpointKey, TaskDirectory, type Checkpoint } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
@@ -53,7 +53,6 @@ export class RuntimeTask {
   #engine: StreamTask | undefined;
   readonly #positions = new Map<string, number>();
   #outputs: OutgoingRecord[] = [];
-  #changelogOffsets: Checkpoint = new Map();
   #dirty = false;
   restoredRecords = 0;
 
@@ -112,7 +111,6 @@ export class RuntimeTask {
     });
     const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat);
     this.restoredRecords = restored.records;
-    this.#changelogOffsets = restored.offsets;
     this.#engine = engine;
   }
 
@@ -173,21 +171,6 @@ export class RuntimeTask {
     return { records, offsets };
   }
 
-  /** Notes where changelog records landed (for the checkpoint). */
-  committed(records: readonly OutgoingRecord[], acks: readonly ProduceAck[]): void {
-    const counts = new Map<string, number>();
-    for (const r of records) {
-      if (r.partition === undefined) continue;
-      const key = checkpointKey(r.topic, r.partition);
-      if (this.#changelogOffsets.has(key)) counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    for (const ack of acks) {
-      const key = checkpointKey(ack.topic, ack.partition);
-      const n = counts.get(key);
-      if (n !== undefined && ack.baseOffset >= 0) this.#changelogOffsets.set(key, ack.baseOffset + n);
-    }
-  }
-
   /** exactly_once: outputs, changelog records and input offsets in one transaction. */
   async commitTransaction(): Promise<number> {
     const producer = this.#o.producer;
@@ -195,10 +178,9 @@ export class RuntimeTask {
     if (!this.#dirty && this.#outputs.length === 0) return 0;
     const batch = await this.prepareCommit();
     await producer.begin();
-    const acks = await producer.send(batch.records);
+    await producer.send(batch.records);
     await producer.sendOffsets(this.#o.groupId, batch.offsets);
     await producer.commit();
-    this.committed(batch.records, acks);
     return batch.records.length;
   }
 
@@ -206,7 +188,10 @@ export class RuntimeTask {
   async closeClean(): Promise<void> {
     if (this.#engine) {
       await this.#engine.close();
-      await this.directory.writeCheckpoint(this.#changelogOffsets);
+      // After our last commit the changelog ends where our writes end: this task is its only writer.
+      const checkpoint: Checkpoint = new Map();
+      for (const c of this.#o.changelogs) checkpoint.set(checkpointKey(c.topic, this.id.partition), (await this.#o.admin.offsetRange(c.topic, this.id.partition)).high);
+      await this.directory.writeCheckpoint(checkpoint);
     }
     this.#engine = undefined;
     await this.#o.producer?.close();

@@ -2,7 +2,7 @@
 // for exactly_once (transactional.id = `<application.id>-<taskId>`, the EOS-alpha design).
 import { Partitioners, type Kafka, type Producer, type Transaction } from 'kafkajs';
 import type { OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
-import { toAcks, toTopicMessages, translateError } from './convert.ts';
+import { chunkBySize, toAcks, toTopicMessages, translateError } from './convert.ts';
 
 /** An idempotent producer (acks=all). */
 export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer> {
@@ -10,8 +10,10 @@ export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer
   await producer.connect();
   return {
     async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
-      if (records.length === 0) return [];
-      return toAcks(await producer.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 }));
+      const acks: ProduceAck[] = [];
+      // One chunk after the other: concurrent sends could reorder a partition's records.
+      for (const chunk of chunkBySize(records)) acks.push(...toAcks(await producer.sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 })));
+      return acks;
     },
     close: () => producer.disconnect(),
   };
@@ -59,9 +61,10 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
-    if (records.length === 0) return [];
+    const acks: ProduceAck[] = [];
     try {
-      return toAcks(await this.#open().sendBatch({ topicMessages: toTopicMessages(records), acks: -1 }));
+      for (const chunk of chunkBySize(records)) acks.push(...toAcks(await this.#open().sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 })));
+      return acks;
     } catch (error) {
       throw translateError(error, this.#transactionalId);
     }

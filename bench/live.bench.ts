@@ -1,0 +1,136 @@
+// Live benchmarks of the Kafka runtime against the local broker (`npm run stack -- up`):
+//   live-alos, live-eos: records/s from a 4-partition input topic to the output topic with one
+//   instance (input produced beforehand, timed from start until every input offset is
+//   committed), then p50/p99 end-to-end latency (input CreateTime → read_committed read of the
+//   output) at a fixed rate.   npm run bench -- live-eos [--records=200000] [--rate=5000] [--seconds=10]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Topology } from '../src/engine/index.ts';
+import { KafkaStreams, KafkajsClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
+import type { RuntimeAdmin } from '../src/runtime/client/api.ts';
+import { emit, numberArg, since, rate, type BenchArgs, type BenchmarkMap } from './lib.ts';
+
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+
+// Source → stamp (a processor that touches each record) → sink: the runtime's overhead, not a domain's.
+function passThrough(input: string, output: string): Topology {
+  return new Topology()
+    .addSource('in', input)
+    .addProcessor('stamp', () => {
+      let ctx: { forward(r: unknown): void } | undefined;
+      return {
+        init: (c) => void (ctx = c as { forward(r: unknown): void }),
+        process: (r) => ctx?.forward(r),
+      };
+    }, 'in')
+    .addSink('out', output, undefined, 'stamp');
+}
+
+async function produce(topic: string, n: number, ratePerSec?: number): Promise<void> {
+  const kafka = new Kafka({ clientId: 'bench-driver', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const batch = ratePerSec ? Math.max(1, Math.round(ratePerSec / 100)) : 5_000;
+  const value = Buffer.alloc(100, 'x');
+  const started = Date.now();
+  const inflight: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const messages = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) messages.push({ key: `k${j % 10_000}`, value, timestamp: String(Date.now()) });
+    inflight.push(producer.send({ topic, messages, acks: 1 }));
+    if (inflight.length >= 8) await inflight.shift();
+    if (ratePerSec) {
+      const wait = started + ((i + messages.length) / ratePerSec) * 1000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+  await Promise.all(inflight);
+  await producer.disconnect();
+}
+
+async function lag(admin: RuntimeAdmin, group: string, topic: string): Promise<number> {
+  const ends = await admin.endOffsets(topic);
+  const committed = await admin.committedOffsets(group, topic);
+  let total = 0;
+  for (const [p, end] of ends) total += Math.max(0, end - (committed.get(p) ?? 0));
+  return total;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+}
+
+async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<void> {
+  const records = numberArg(args, 'records', 200_000);
+  const fixedRate = numberArg(args, 'rate', 5_000);
+  const seconds = numberArg(args, 'seconds', 10);
+  const commitIntervalMs = numberArg(args, 'commit-interval', 100);
+  const run = `bench-live-${guarantee === 'exactly_once' ? 'eos' : 'alos'}-${Date.now()}`;
+  const input = `${run}-in`;
+  const output = `${run}-out`;
+  const client = new KafkajsClient({ brokers: BROKERS, clientId: run });
+  const admin = await client.admin();
+  await admin.createTopics([{ name: input, partitions: 4 }, { name: output, partitions: 4 }, { name: `${run}-dlq`, partitions: 1 }]);
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-live-'));
+  try {
+    // Throughput: a backlog, drained by one instance.
+    await produce(input, records);
+    const log = process.env.BENCH_LOG ? (level: string, message: string, fields?: Record<string, unknown>) => console.error(level, message, JSON.stringify(fields)) : undefined;
+    const streams = new KafkaStreams(passThrough(input, output), { applicationId: run, client, guarantee, stateDir, commitIntervalMs, deadLetterTopic: `${run}-dlq`, log });
+    const start = performance.now();
+    await streams.start();
+    while ((await lag(admin, run, input)) > 0) await new Promise((r) => setTimeout(r, 50));
+    const ms = since(start);
+    const m = streams.metrics;
+
+    // Latency: a fixed rate through the running instance, read back read_committed.
+    const kafka = new Kafka({ clientId: `${run}-reader`, brokers: BROKERS, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false, maxWaitTimeInMs: 20 });
+    const latencies: number[] = [];
+    let measuring = false;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [output], fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        if (measuring) for (const msg of batch.messages) latencies.push(now - Number(msg.timestamp));
+      },
+    });
+    await joined;
+    await new Promise((r) => setTimeout(r, 1_000));
+    measuring = true;
+    await produce(input, fixedRate * seconds, fixedRate);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await consumer.disconnect();
+    await streams.close();
+    latencies.sort((a, b) => a - b);
+    emit({
+      name: guarantee === 'exactly_once' ? 'live-eos' : 'live-alos',
+      records_per_s: rate(records, ms),
+      records,
+      ms: Math.round(ms),
+      commit_interval_ms: commitIntervalMs,
+      partitions: 4,
+      instances: 1,
+      commits: m?.commits,
+      latency_rate_per_s: fixedRate,
+      latency_samples: latencies.length,
+      p50_ms: percentile(latencies, 0.5),
+      p99_ms: percentile(latencies, 0.99),
+      max_ms: latencies[latencies.length - 1],
+    });
+  } finally {
+    await admin.deleteTopics([input, output, `${run}-dlq`]).catch(() => undefined);
+    await admin.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** The live benchmarks. */
+export const benchmarks: BenchmarkMap = {
+  'live-alos': (args) => live('at_least_once', args),
+  'live-eos': (args) => live('exactly_once', args),
+};
