@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The runtime first: it installs its kafkajs fix before kafkajs loads.
+import { KafkaStreams, KafkajsClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Topology } from '../src/engine/index.ts';
-import { KafkaStreams, KafkajsClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../src/runtime/client/api.ts';
 import { emit, numberArg, since, rate, type BenchArgs, type BenchmarkMap } from './lib.ts';
 

@@ -1,4 +1,5 @@
 // The Kafka runtime's public surface: what the app imports to run a topology against Kafka.
+import './client/kafkajs/linear-grouping.ts';
 export { KafkaStreams, closeOnSignals, type StreamsState } from './kafka-streams.ts';
 export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config.ts';
 export type { KafkaClient } from './client/api.ts';

@@ -69,7 +69,8 @@ export class StreamThread {
   /** Joins the group and starts the commit/punctuation timer. */
   start(): void {
     this.#startConsumer();
-    const every = Math.max(5, Math.floor(this.#d.config.commitIntervalMs / 2));
+    // Checked often so a commit is at most a few ms late (latency), cheap when nothing is due.
+    const every = Math.max(5, Math.min(20, Math.floor(this.#d.config.commitIntervalMs / 4)));
     this.#timer = setInterval(() => void this.#serial(() => this.#tick()).catch((e: unknown) => this.#fail(e)), every);
   }
 

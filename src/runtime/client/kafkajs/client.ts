@@ -1,4 +1,5 @@
 // The kafkajs implementation of the runtime's KafkaClient.
+import './linear-grouping.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { GroupConsumer, GroupConsumerOptions, KafkaClient, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../api.ts';
 import { createAdmin } from './admin.ts';
