@@ -36,7 +36,8 @@ export interface ThreadDeps {
   onFatal(error: Error): void;
 }
 
-const MAX_CONSECUTIVE_RESTARTS = 10;
+// With the backoff below, about two minutes of an unreachable cluster before giving up.
+const MAX_CONSECUTIVE_RESTARTS = 30;
 
 /** One consumer, its tasks, and the loop between them. */
 export class StreamThread {
@@ -279,7 +280,7 @@ export class StreamThread {
     // Outside the queue: closing the consumer waits for its batch in flight, which waits for the queue.
     void (async () => {
       await old?.close().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * this.#restartsInARow)));
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * this.#restartsInARow)));
       if (!this.#closing && !this.#failed) this.#startConsumer();
     })();
   }

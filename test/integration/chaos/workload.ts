@@ -17,8 +17,8 @@ export async function createTopics(admin: RuntimeAdmin, topics: EosTopics, parti
 }
 
 /** Produces records `from..to-1`: key `k<i % keys>`, value `i`. Returns the count. */
-export async function produceWorkload(brokers: string[], topic: string, from: number, to: number, keys: number, options: { batch?: number; ratePerSec?: number } = {}): Promise<number> {
-  const kafka = new Kafka({ clientId: 'workload-driver', brokers, logLevel: logLevel.NOTHING });
+export async function produceWorkload(brokers: string[], topic: string, from: number, to: number, keys: number, options: { batch?: number; ratePerSec?: number; retries?: number } = {}): Promise<number> {
+  const kafka = new Kafka({ clientId: 'workload-driver', brokers, logLevel: logLevel.NOTHING, retry: { retries: options.retries ?? 5 } });
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const batch = options.batch ?? 2_000;
