@@ -19,7 +19,8 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   readonly #serde: Serde<V>;
   readonly #maxEntries: number;
   readonly #cache = new Map<string, Entry<V>>();
-  #dirty = 0;
+  // Keys in the order they became dirty: flush walks these, not the whole cache.
+  #dirtyKeys: string[] = [];
 
   constructor(inner: KeyValueBackend, serde: Serde<V>, maxEntries: number) {
     this.name = inner.name;
@@ -30,7 +31,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
 
   /** Entries waiting for the next flush. */
   get dirtyCount(): number {
-    return this.#dirty;
+    return this.#dirtyKeys.length;
   }
 
   get(key: string): V | undefined {
@@ -78,18 +79,20 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
 
   approximateSize(): number {
     // The backend's count plus dirty entries is close enough for metrics.
-    return this.#inner.approximateSize() + this.#dirty;
+    return this.#inner.approximateSize() + this.#dirtyKeys.length;
   }
 
   async flush(): Promise<void> {
-    if (this.#dirty > 0) {
-      const batch: Array<[string, Buffer | null]> = [];
-      for (const [key, entry] of this.#cache) {
-        if (!entry.dirty) continue;
-        batch.push([key, entry.value === undefined ? null : this.#serde.serialize(this.name, entry.value)]);
+    if (this.#dirtyKeys.length > 0) {
+      const keys = this.#dirtyKeys;
+      this.#dirtyKeys = [];
+      const batch: Array<[string, Buffer | null]> = new Array(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const entry = this.#cache.get(key) as Entry<V>;
+        batch[i] = [key, entry.value === undefined ? null : this.#serde.serialize(this.name, entry.value)];
         entry.dirty = false;
       }
-      this.#dirty = 0;
       await this.#inner.write(batch);
     }
     await this.#inner.flush();
@@ -107,12 +110,12 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
       entry.value = value;
       if (!entry.dirty) {
         entry.dirty = true;
-        this.#dirty++;
+        this.#dirtyKeys.push(key);
       }
       return;
     }
     this.#cache.set(key, { value, dirty: true });
-    this.#dirty++;
+    this.#dirtyKeys.push(key);
     this.#maybeEvict();
   }
 
@@ -120,7 +123,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   // (a write needs an async batch), so when most entries are dirty the cache grows until commit.
   #maybeEvict(): void {
     const size = this.#cache.size;
-    if (size <= this.#maxEntries || this.#dirty > this.#maxEntries * 0.5) return;
+    if (size <= this.#maxEntries || this.#dirtyKeys.length > this.#maxEntries * 0.5) return;
     let excess = size - Math.floor(this.#maxEntries * 0.9);
     for (const [key, entry] of this.#cache) {
       if (excess <= 0) break;

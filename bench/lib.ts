@@ -1,0 +1,60 @@
+// Shared helpers of the benchmarks (convention in bench/README.md).
+
+/** Bench arguments (`--name=value` pairs after the benchmark name). */
+export type BenchArgs = Record<string, string | undefined>;
+
+/** One benchmark: prints one JSON object per line to stdout (at least `name` and `records_per_s`). */
+export type Benchmark = (args: BenchArgs) => Promise<void>;
+
+/** What a `*.bench.ts` file exports: `export const benchmarks: BenchmarkMap`. */
+export type BenchmarkMap = Record<string, Benchmark>;
+
+/** A result line. */
+export interface BenchResult {
+  name: string;
+  records_per_s: number;
+  [field: string]: unknown;
+}
+
+/** Prints one result line. */
+export function emit(result: BenchResult): void {
+  console.log(JSON.stringify(result));
+}
+
+/** `--name=value` pairs; a bare `--flag` is `'true'`. */
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = {};
+  for (const a of argv) {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    if (m?.[1]) args[m[1]] = m[2] ?? 'true';
+  }
+  return args;
+}
+
+/** A numeric argument with a default. */
+export function numberArg(args: BenchArgs, name: string, fallback: number): number {
+  const v = args[name];
+  return v === undefined ? fallback : Number(v);
+}
+
+/** Deterministic PRNG (mulberry32) so runs compare. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Milliseconds since `start` (a `performance.now()` value). */
+export function since(start: number): number {
+  return performance.now() - start;
+}
+
+/** Records per second, rounded. */
+export function rate(records: number, ms: number): number {
+  return Math.round(records / (ms / 1000));
+}
