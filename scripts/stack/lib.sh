@@ -14,9 +14,11 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 KAFKA_READY_TIMEOUT_S="${KAFKA_READY_TIMEOUT_S:-120}"
 
-APICURIO_VERSION="${APICURIO_VERSION:-3.3.3}"
+APICURIO_VERSION="${APICURIO_VERSION:-2.1.5.Final}"
+# The Quarkus release that Apicurio version was built with (its parent pom's quarkus.version).
+APICURIO_QUARKUS_VERSION="${APICURIO_QUARKUS_VERSION:-2.2.3.Final}"
 SCHEMA_REGISTRY_PORT="${SCHEMA_REGISTRY_PORT:-18081}"
-SCHEMA_REGISTRY_URL_LOCAL="http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7"
+SCHEMA_REGISTRY_URL_LOCAL="http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v6"
 SCHEMA_REGISTRY_HEAP="${SCHEMA_REGISTRY_HEAP:--Xms128m -Xmx512m}"
 SCHEMA_REGISTRY_READY_TIMEOUT_S="${SCHEMA_REGISTRY_READY_TIMEOUT_S:-180}"
 
@@ -35,9 +37,21 @@ stack_node() {
   node --disable-warning=TimeoutNegativeWarning "$@"
 }
 
+# Every repository a pom names (Apicurio's name JitPack and Eclipse's) is routed to Maven Central,
+# the one Maven repository this project may reach. MAVEN_SETTINGS overrides (a corporate mirror).
 stack_mvn() {
   command -v mvn >/dev/null 2>&1 || stack_die "Maven (mvn) is needed to fetch the stack's jars from Maven Central"
-  mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$STACK_M2" "$@"
+  local settings="${MAVEN_SETTINGS:-$STACK_CACHE/maven-settings.xml}"
+  if [ -z "${MAVEN_SETTINGS:-}" ] && [ ! -f "$settings" ]; then
+    cat >"$settings" <<'XML'
+<settings>
+  <mirrors>
+    <mirror><id>central-only</id><mirrorOf>*</mirrorOf><url>https://repo.maven.apache.org/maven2</url></mirror>
+  </mirrors>
+</settings>
+XML
+  fi
+  mvn -B -q -Dstyle.color=never -s "$settings" -Dmaven.repo.local="$STACK_M2" "$@"
 }
 
 stack_java() {
@@ -57,7 +71,8 @@ stack_spawn() {
   local name="$1"; shift
   local log="$STACK_LOGS/$name.log"
   : >"$log"
-  setsid nohup "$@" >>"$log" 2>&1 </dev/null &
+  # 9>&- : the child must not inherit the stack lock, or it would hold it for its whole life.
+  setsid nohup "$@" >>"$log" 2>&1 </dev/null 9>&- &
   echo $! >"$(stack_pid_file "$name")"
 }
 
