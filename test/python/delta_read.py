@@ -3,7 +3,10 @@
 one JSON object: version, protocol, rows (decimals as exact strings, dates and timestamps ISO),
 txn versions of the given app ids, per-file stats and the operations of the history.
 
-usage: delta_read.py TABLE_DIR [--app-id ID ...] [--version N]
+usage: delta_read.py TABLE_DIR [--app-id ID ...] [--version N] [--sql 'SELECT ... FROM t WHERE ...']
+
+--sql runs through delta-rs's DataFusion engine (QueryBuilder), which prunes files with the add
+actions' min/max stats: wrong stats would show up as missing rows.
 """
 import argparse
 import datetime
@@ -12,7 +15,7 @@ import json
 import sys
 
 import pyarrow as pa
-from deltalake import DeltaTable
+from deltalake import DeltaTable, QueryBuilder
 
 
 def cell(v):
@@ -33,6 +36,7 @@ def main():
     ap.add_argument('table')
     ap.add_argument('--app-id', action='append', default=[])
     ap.add_argument('--version', type=int)
+    ap.add_argument('--sql', action='append', default=[])
     args = ap.parse_args()
     dt = DeltaTable(args.table, version=args.version) if args.version is not None else DeltaTable(args.table)
     rows = [{k: cell(v) for k, v in r.items()} for r in dt.to_pyarrow_table().to_pylist()]
@@ -49,7 +53,12 @@ def main():
         'txn': {a: dt.transaction_version(a) for a in args.app_id},
         'files': files,
         'operations': [h.get('operation') for h in dt.history()],
+        'queries': [],
     }
+    for sql in args.sql:
+        reader = QueryBuilder().register('t', dt).execute(sql)
+        result = pa.table(reader.read_all())
+        out['queries'].append([{k: cell(v) for k, v in r.items()} for r in result.to_pylist()])
     json.dump(out, sys.stdout, default=str)
     sys.stdout.write('\n')
 
