@@ -1,5 +1,5 @@
 // The Kafka runtime's public surface: what the app imports to run a topology against Kafka.
-import './client/kafkajs/linear-grouping.ts';
+import './client/kafkajs/kafkajs-fixes.ts';
 export { KafkaStreams, closeOnSignals, type StreamsState } from './kafka-streams.ts';
 export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config.ts';
 export type { KafkaClient } from './client/api.ts';

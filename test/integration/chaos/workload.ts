@@ -1,7 +1,8 @@
 // Driver and verifier of the runtime tests: produces the keyed workload whose exact results are
 // known, waits for an application to catch up, and reads outputs back read_committed.
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+// The runtime's client first: it installs its kafkajs fixes before kafkajs loads.
 import { KafkajsClient } from '../../../src/runtime/client/kafkajs/client.ts';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { ConsumedRecord, RuntimeAdmin } from '../../../src/runtime/client/api.ts';
 import { GROUPS, type EosTopics } from './eos-topology.ts';
 
@@ -75,7 +76,9 @@ export async function readCommitted(brokers: string[], admin: RuntimeAdmin, topi
   try {
     for (const [partition] of await admin.endOffsets(topic)) {
       const range = await admin.offsetRange(topic, partition);
-      await reader.read(topic, partition, range.low, range.high, (records) => void out.push(...records));
+      await reader.read(topic, partition, range.low, range.high, (records) => {
+        for (const r of records) out.push(r);
+      });
     }
   } finally {
     await reader.close();

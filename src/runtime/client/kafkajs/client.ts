@@ -1,8 +1,9 @@
 // The kafkajs implementation of the runtime's KafkaClient.
-import './linear-grouping.ts';
+import './kafkajs-fixes.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { GroupConsumer, GroupConsumerOptions, KafkaClient, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../api.ts';
 import { createAdmin } from './admin.ts';
+import { assertKafkajsFixed } from './kafkajs-fixes.ts';
 import { KafkajsGroupConsumer } from './consumer.ts';
 import { createPartitionReader } from './partition-reader.ts';
 import { createRecordProducer, KafkajsTransactionalProducer } from './producer.ts';
@@ -22,6 +23,7 @@ export class KafkajsClient implements KafkaClient {
   readonly kafka: Kafka;
 
   constructor(options: KafkajsClientOptions) {
+    assertKafkajsFixed();
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
