@@ -28,19 +28,17 @@ cmd_up() {
   [ "$what" = kafka ] || echo "SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL_LOCAL"
 }
 
-# Stops every service this stack started (all Kafka versions), whatever the current env says.
+# `down` stops every service this stack started (all Kafka versions), whatever the env says;
+# `down kafka` only the broker of KAFKA_VERSION, `down registry` only the registry.
 cmd_down() {
-  local f name
-  for f in "$STACK_RUN"/*.pid; do
-    [ -e "$f" ] || continue
-    name="$(basename "$f" .pid)"
-    case "${1:-all}" in
-      all) stack_stop "$name" ;;
-      kafka) [[ "$name" != kafka-* ]] || stack_stop "$name" ;;
-      registry) [[ "$name" != registry* ]] || stack_stop "$name" ;;
-      *) usage ;;
-    esac
-  done
+  local f
+  case "${1:-all}" in
+    all) for f in "$STACK_RUN"/*.pid; do [ -e "$f" ] && stack_stop "$(basename "$f" .pid)"; done ;;
+    kafka) stack_stop "$KAFKA_NAME" ;;
+    registry) stack_stop "$REGISTRY_NAME" ;;
+    *) usage ;;
+  esac
+  return 0
 }
 
 cmd_status() {
