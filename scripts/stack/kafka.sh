@@ -128,6 +128,7 @@ kafka_up() {
     kafka_ready 10 && { stack_log "$KAFKA_NAME already up on 127.0.0.1:$KAFKA_PORT"; return 0; }
     stack_die "$KAFKA_NAME is running (pid $(cat "$(stack_pid_file "$KAFKA_NAME")")) but not answering; try: npm run stack -- down"
   fi
+  stack_require_ports "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   kafka_fetch
   kafka_write_config
   kafka_format
@@ -136,7 +137,7 @@ kafka_up() {
   stack_spawn "$KAFKA_NAME" java $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true $(kafka_jvm_logging) \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_DATA/server.properties"
-  if ! kafka_ready "$KAFKA_READY_TIMEOUT_S"; then
+  if ! kafka_ready "$KAFKA_READY_TIMEOUT_S" || ! stack_alive "$KAFKA_NAME"; then
     tail -n 40 "$STACK_LOGS/$KAFKA_NAME.log" >&2
     stack_die "$KAFKA_NAME did not become ready in ${KAFKA_READY_TIMEOUT_S}s"
   fi

@@ -59,6 +59,18 @@ stack_java() {
   java "$@"
 }
 
+# A port that answers belongs to someone else (another checkout's stack): starting there would
+# fail to bind while the readiness probe happily talks to the other server.
+stack_port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+stack_require_ports() {
+  local port
+  for port in "$@"; do
+    stack_port_free "$port" || stack_die "port $port on 127.0.0.1 is already in use by another process; pick other ports (KAFKA_PORT, KAFKA_CONTROLLER_PORT, SCHEMA_REGISTRY_PORT)"
+  done
+}
+
 # pid file of a named service; alive means the pid exists and is ours.
 stack_pid_file() { printf '%s/%s.pid' "$STACK_RUN" "$1"; }
 stack_alive() {

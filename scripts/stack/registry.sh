@@ -77,6 +77,7 @@ registry_up() {
     registry_ready 10 && { stack_log "registry already up at $SCHEMA_REGISTRY_URL_LOCAL"; return 0; }
     stack_die "registry is running (pid $(cat "$(stack_pid_file "$REGISTRY_NAME")")) but not answering; try: npm run stack -- down"
   fi
+  stack_require_ports "$SCHEMA_REGISTRY_PORT"
   registry_build
   mkdir -p "$REGISTRY_DATA"
   stack_log "starting Apicurio Registry $APICURIO_VERSION at $SCHEMA_REGISTRY_URL_LOCAL; log: $STACK_LOGS/$REGISTRY_NAME.log"
@@ -84,7 +85,7 @@ registry_up() {
   (cd "$REGISTRY_DATA" && stack_spawn "$REGISTRY_NAME" java $SCHEMA_REGISTRY_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$SCHEMA_REGISTRY_PORT" \
     -jar "$REGISTRY_HOME/target/apicurio-registry-runner-$APICURIO_VERSION-runner.jar")
-  if ! registry_ready "$SCHEMA_REGISTRY_READY_TIMEOUT_S"; then
+  if ! registry_ready "$SCHEMA_REGISTRY_READY_TIMEOUT_S" || ! stack_alive "$REGISTRY_NAME"; then
     tail -n 40 "$STACK_LOGS/$REGISTRY_NAME.log" >&2
     stack_die "registry did not become ready in ${SCHEMA_REGISTRY_READY_TIMEOUT_S}s"
   fi
