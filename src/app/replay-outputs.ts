@@ -103,16 +103,21 @@ export class ReplayOutputs {
     }
   }
 
-  /** Commit: upserts the rows gathered since the last commit into the Delta tables. */
-  async commit(): Promise<void> {
+  /**
+   * Commit: appends the new invoice events to their Delta table. The keyed tables get their final
+   * rows once, at the end: in a replay nobody reads them midway, and each upsert of rows spread
+   * over the whole table rewrites most of its files.
+   */
+  async commit(final = false): Promise<void> {
     const tables = this.#tables;
     if (!tables) return;
     this.#batch += 1;
     const txn = (appId: string) => ({ txn: { appId, version: this.#batch } });
     if (this.#pendingEvents.length) await tables.events.upsert(this.#pendingEvents as unknown as DeltaRow[], txn('replay-invoice-events'));
+    this.#pendingEvents = [];
+    if (!final) return;
     if (this.#pendingInvoices.size) await tables.invoices.upsert([...this.#pendingInvoices.values()] as unknown as DeltaRow[], txn('replay-invoices'));
     if (this.#pendingBalances.size) await tables.balances.upsert([...this.#pendingBalances.values()] as unknown as DeltaRow[], txn('replay-client-balances'));
-    this.#pendingEvents = [];
     this.#pendingInvoices = new Map();
     this.#pendingBalances = new Map();
   }
@@ -124,7 +129,7 @@ export class ReplayOutputs {
 
   /** Flushes everything and closes the files; writes summary.json and tables/*.json. */
   async close(summary: object): Promise<void> {
-    await this.commit();
+    await this.commit(true);
     this.#avro.end();
     this.#dlq.end();
     await Promise.all([once(this.#avroFile, 'finish'), once(this.#dlq, 'finish')]);

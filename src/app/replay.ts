@@ -2,7 +2,7 @@
 // engine's replay runner (the test driver's code path), as CONTRACT.md "Replay" says.
 import { replay, Stores } from '../engine/index.ts';
 import type { AccountingCounts } from '../invoice/accounting.ts';
-import { parseJsonExact } from '../invoice/json.ts';
+import { parseAndRemember } from '../invoice/json.ts';
 import { parseTimestamp } from '../invoice/time.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { ReplayOutputs } from './replay-outputs.ts';
@@ -32,7 +32,8 @@ export interface InvoiceReplayResult {
 
 /** Event time of a raw line for the merge: `occurred_at` in (fractional) epoch ms, so µs order is kept. */
 export function occurredAtMillis(bytes: Buffer): number | undefined {
-  const json = parseJsonExact(bytes.toString('utf8'));
+  // Remembered so validation does not parse the same line again.
+  const json = parseAndRemember(bytes);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const text = (json as { occurred_at?: unknown }).occurred_at;
   if (typeof text !== 'string') return undefined;

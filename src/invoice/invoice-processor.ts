@@ -10,7 +10,8 @@ import { deadLetterHeaders, type DeadLetter, type DomainRejection } from './dead
 import { invoiceIdOf, type InputEnvelope, type Origin, type PaymentEvent } from './events.ts';
 import { toInvoiceRow, statusAt, type InvoiceEvent, type InvoiceState } from './invoice.ts';
 import { applyEvent, markOverdue } from './invoice-machine.ts';
-import { afterTime, dedupKey, dueKey, heldKey, pad, STORE, type HeldPayment } from './stores.ts';
+import { DayBuckets } from './day-buckets.ts';
+import { dedupKey, heldExpiryKey, pad, parseHeldExpiryKey, STORE, type HeldPayment } from './stores.ts';
 import { MICROS_PER_DAY, utcDay } from './time.ts';
 
 /** Names of the processor's children (sink or processor nodes) it forwards to. */
@@ -41,32 +42,40 @@ const INDEXED: ReadonlySet<string> = new Set(['open', 'partially_paid']);
 /** The invoice processor (see the file comment). */
 export class InvoiceProcessor implements Processor<string, InputEnvelope, string | Buffer | null, InvoiceOutput> {
   readonly #options: InvoiceProcessorOptions;
+  readonly #horizonDays: number;
   #context!: ProcessorContext<string | Buffer | null, InvoiceOutput>;
   #invoices!: KeyValueStore<InvoiceState>;
   #dedup!: KeyValueStore<number>;
-  #dedupExpiry!: KeyValueStore<number>;
-  #held!: KeyValueStore<HeldPayment>;
+  #dedupByDay!: DayBuckets;
+  #held!: KeyValueStore<HeldPayment[]>;
   #heldExpiry!: KeyValueStore<number>;
-  #dueIndex!: KeyValueStore<number>;
+  #dueIndex!: DayBuckets;
   #clockStore!: KeyValueStore<number>;
   #clock = -Infinity;
   #seq = 0;
+  // The rules only need work when something can be due: overdue and dedup expiry change with the
+  // clock's day; orphans at the earliest held expiry. Kept in memory, rebuilt from stores at init.
+  #rulesDay = -Infinity;
+  #nextOrphanAt = Infinity;
 
   constructor(options: InvoiceProcessorOptions) {
     this.#options = options;
+    this.#horizonDays = Math.ceil(options.dedupHorizonMicros / MICROS_PER_DAY);
   }
 
   init(context: ProcessorContext<string | Buffer | null, InvoiceOutput>): void {
     this.#context = context;
     this.#invoices = context.getStateStore(STORE.invoices);
     this.#dedup = context.getStateStore(STORE.dedup);
-    this.#dedupExpiry = context.getStateStore(STORE.dedupExpiry);
+    this.#dedupByDay = new DayBuckets(context.getStateStore(STORE.dedupByDay));
     this.#held = context.getStateStore(STORE.held);
     this.#heldExpiry = context.getStateStore(STORE.heldExpiry);
-    this.#dueIndex = context.getStateStore(STORE.dueIndex);
+    this.#dueIndex = new DayBuckets(context.getStateStore(STORE.dueIndex));
     this.#clockStore = context.getStateStore(STORE.clock);
     this.#clock = this.#clockStore.get('clock') ?? -Infinity;
     this.#seq = this.#clockStore.get('seq') ?? 0;
+    if (Number.isFinite(this.#clock)) this.#rulesDay = utcDay(this.#clock);
+    this.#nextOrphanAt = this.#firstExpiry();
     // Stream time only moves on valid events here (this task reads the repartition topic), so the
     // punctuator's time is the contract's clock; it matters when time moves without a record.
     context.schedule(1, PunctuationType.STREAM_TIME, (ms) => this.advanceClock(Math.round(ms * 1000)));
@@ -85,7 +94,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       return;
     }
     this.#dedup.put(key, this.#clock);
-    this.#dedupExpiry.put(`${pad(this.#clock)}\u0000${key}`, 1);
+    this.#dedupByDay.add(utcDay(this.#clock), key);
     const invoiceId = invoiceIdOf(event);
     const prev = this.#invoices.get(invoiceId);
     const outcome = applyEvent(prev, event, this.#clock);
@@ -113,9 +122,17 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     if (!(micros > this.#clock)) return;
     this.#clock = micros;
     this.#clockStore.put('clock', micros);
-    this.#expireHeld();
-    this.#markOverdue();
-    this.#expireDedup();
+    if (micros >= this.#nextOrphanAt) this.#expireHeld();
+    const day = utcDay(micros);
+    if (day > this.#rulesDay) {
+      const from = this.#rulesDay;
+      this.#rulesDay = day;
+      // Nothing is indexed before the first valid event, so there is no earlier day to look at.
+      if (Number.isFinite(from)) {
+        for (let d = from; d < day; d++) this.#markOverdue(d);
+        for (let d = from - this.#horizonDays; d < day - this.#horizonDays; d++) this.#expireDedup(d);
+      }
+    }
   }
 
   /** The task's clock (µs; -Infinity before the first valid event). */
@@ -123,38 +140,45 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     return this.#clock;
   }
 
+  // The earliest orphan time of the held payments (Infinity when none).
+  #firstExpiry(): number {
+    for (const [key] of this.#heldExpiry.range()) return parseHeldExpiryKey(key).expiresAt;
+    return Infinity;
+  }
+
   #expireHeld(): void {
     const due = [...this.#heldExpiry.range(undefined, pad(this.#clock + 1))];
     for (const [indexKey] of due) {
       this.#heldExpiry.delete(indexKey);
-      const key = afterTime(indexKey);
-      const held = this.#held.get(key);
+      const { invoiceId, seq } = parseHeldExpiryKey(indexKey);
+      const list = this.#held.get(invoiceId) ?? [];
+      const held = list.find((h) => h.seq === seq);
       if (!held) continue;
-      this.#held.delete(key);
+      const rest = list.filter((h) => h.seq !== seq);
+      if (rest.length) this.#held.put(invoiceId, rest);
+      else this.#held.delete(invoiceId);
       this.#deadLetter({ reason: 'orphan_payment', error: 'no invoice arrived', origin: originOf(held) });
       this.#options.accounting.release('dead_lettered');
     }
+    this.#nextOrphanAt = this.#firstExpiry();
   }
 
-  #markOverdue(): void {
-    const due = [...this.#dueIndex.range(undefined, pad(utcDay(this.#clock), 7))];
-    for (const [indexKey] of due) {
-      this.#dueIndex.delete(indexKey);
-      const prev = this.#invoices.get(afterTime(indexKey));
-      if (!prev || statusAt(prev, this.#clock) !== 'overdue' || prev.status === 'overdue') continue;
+  // Invoices due on `day` become overdue now that the clock is past it (unless paid, disputed...).
+  #markOverdue(day: number): void {
+    for (const invoiceId of this.#dueIndex.take(day)) {
+      const prev = this.#invoices.get(invoiceId);
+      if (!prev || prev.dueDay !== day || prev.status === 'overdue' || statusAt(prev, this.#clock) !== 'overdue') continue;
       const next = { ...prev };
       const event = markOverdue(next, this.#clock);
       this.#commit(prev, next, [event]);
     }
   }
 
-  #expireDedup(): void {
-    const expired = [...this.#dedupExpiry.range(undefined, pad(this.#clock - this.#options.dedupHorizonMicros))];
-    for (const [indexKey] of expired) {
-      this.#dedupExpiry.delete(indexKey);
-      const key = afterTime(indexKey);
+  // Dedup entries first seen on `day` are now all older than the horizon.
+  #expireDedup(day: number): void {
+    for (const key of this.#dedupByDay.take(day)) {
       const seenAt = this.#dedup.get(key);
-      // A newer sighting of the same id has its own index entry; keep it.
+      // A newer sighting of the same id lives in a later bucket; keep it.
       if (seenAt !== undefined && this.#clock - seenAt > this.#options.dedupHorizonMicros) this.#dedup.delete(key);
     }
   }
@@ -162,24 +186,29 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
   #hold(invoiceId: string, event: PaymentEvent, origin: Origin): void {
     this.#seq += 1;
     this.#clockStore.put('seq', this.#seq);
-    const key = heldKey(invoiceId, event.occurredAt, this.#seq);
-    const stored: HeldPayment = {
+    const held: HeldPayment = {
+      seq: this.#seq,
       event,
       origin: {
         topic: origin.topic, partition: origin.partition, offset: origin.offset,
         key: origin.key === null ? null : origin.key.toString('base64'), value: origin.value.toString('base64'),
       },
     };
-    this.#held.put(key, stored);
-    this.#heldExpiry.put(`${pad(event.occurredAt + this.#options.holdMicros)}\u0000${key}`, 1);
+    // Oldest first by occurred_at, then arrival: the order they are applied in.
+    const list = [...(this.#held.get(invoiceId) ?? []), held].sort((a, b) => a.event.occurredAt - b.event.occurredAt || a.seq - b.seq);
+    this.#held.put(invoiceId, list);
+    const expiry = event.occurredAt + this.#options.holdMicros;
+    this.#heldExpiry.put(heldExpiryKey(expiry, invoiceId, held.seq), 1);
+    if (expiry < this.#nextOrphanAt) this.#nextOrphanAt = expiry;
   }
 
   // The held payments of a newly issued invoice, oldest first.
   #releaseHeld(invoiceId: string): void {
-    const entries = [...this.#held.range(`${invoiceId}\u0000`, `${invoiceId}\u0001`)];
-    for (const [key, held] of entries) {
-      this.#held.delete(key);
-      this.#heldExpiry.delete(`${pad(held.event.occurredAt + this.#options.holdMicros)}\u0000${key}`);
+    const list = this.#held.get(invoiceId);
+    if (!list) return;
+    this.#held.delete(invoiceId);
+    for (const held of list) {
+      this.#heldExpiry.delete(heldExpiryKey(held.event.occurredAt + this.#options.holdMicros, invoiceId, held.seq));
       const prev = this.#invoices.get(invoiceId);
       const outcome = applyEvent(prev, held.event, this.#clock);
       if (outcome.kind === 'applied') {
@@ -201,8 +230,8 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     const wasIndexed = prev !== undefined && INDEXED.has(prev.status);
     const isIndexed = INDEXED.has(next.status);
     const moved = prev !== undefined && prev.dueDay !== next.dueDay;
-    if (wasIndexed && (!isIndexed || moved)) this.#dueIndex.delete(dueKey(prev.dueDay, prev.invoiceId));
-    if (isIndexed && (!wasIndexed || moved)) this.#dueIndex.put(dueKey(next.dueDay, next.invoiceId), 1);
+    if (wasIndexed && (!isIndexed || moved)) this.#dueIndex.remove(prev.dueDay, prev.invoiceId);
+    if (isIndexed && (!wasIndexed || moved)) this.#dueIndex.add(next.dueDay, next.invoiceId);
     const outputs = this.#options.outputs;
     for (const event of events) {
       this.#context.forward({ key: next.invoiceId, value: event, timestamp: Date.parse(event.timestamp) }, outputs.events);

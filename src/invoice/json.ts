@@ -27,3 +27,24 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
     return undefined;
   }
 }
+
+// The replay reads each line's occurred_at (to merge files) before validation parses it again;
+// the first parse is kept here, keyed by the very Buffer, and handed over once.
+const parsed = new WeakMap<Uint8Array, unknown>();
+
+/** Parses strict UTF-8 JSON bytes and remembers the result for `takeParsed`; throws on bad input. */
+export function parseAndRemember(bytes: Uint8Array): unknown {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new Error('not UTF-8');
+  const value = parseJsonExact(text);
+  parsed.set(bytes, value);
+  return value;
+}
+
+/** The value remembered for these bytes (forgotten once taken), or `undefined` when none. */
+export function takeParsed(bytes: Uint8Array): { value: unknown } | undefined {
+  if (!parsed.has(bytes)) return undefined;
+  const value = parsed.get(bytes);
+  parsed.delete(bytes);
+  return { value };
+}

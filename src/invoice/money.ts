@@ -77,8 +77,15 @@ export function formatMinor(units: bigint, scale: number): string {
   return negative ? `-${digits}` : digits;
 }
 
+const CANONICAL_RE = /^-?\d+\.\d+$/;
+const INTEGER_RE = /^-?\d+$/;
+
 /** Reads text written by `formatMinor` (or any decimal) back as minor units at `scale`. */
 export function parseMinor(text: string, scale: number): bigint {
+  // Fast path for what formatMinor writes (state and rows hold money this way): digits, '.', digits.
+  const dot = text.indexOf('.');
+  if (dot > 0 && text.length - dot - 1 === scale && CANONICAL_RE.test(text)) return BigInt(text.slice(0, dot) + text.slice(dot + 1));
+  if (dot < 0 && scale === 0 && INTEGER_RE.test(text)) return BigInt(text);
   const d = parseDecimal(text);
   if (!d) throw new Error(`not a decimal: ${text}`);
   return roundToScale(d, scale);

@@ -8,13 +8,13 @@ export const STORE = {
   invoices: 'invoices',
   /** topic \0 event_id → clock (µs) when first seen. */
   dedup: 'dedup',
-  /** first-seen (µs, padded) \0 topic \0 event_id → 1: expires dedup entries. */
-  dedupExpiry: 'dedup-expiry',
-  /** invoice_id \0 occurred_at \0 seq → HeldPayment: payments waiting for their invoice. */
+  /** day first seen (padded) → { dedup key: 1 }: expires dedup entries a day at a time. */
+  dedupByDay: 'dedup-by-day',
+  /** invoice_id → HeldPayment[] (oldest first): payments waiting for their invoice. */
   held: 'held-payments',
-  /** orphan-at (µs, padded) \0 held key → 1: held payments by expiry. */
+  /** orphan-at (µs, padded) \0 invoice_id \0 seq → 1: held payments by expiry (range-scanned). */
   heldExpiry: 'held-payments-by-expiry',
-  /** due day (padded) \0 invoice_id → 1: invoices that may become overdue. */
+  /** due day (padded) → { invoice_id: 1 }: open invoices that may become overdue. */
   dueIndex: 'invoices-by-due-date',
   /** `clock` → µs, `seq` → arrival counter. */
   clock: 'invoice-clock',
@@ -24,6 +24,8 @@ export const STORE = {
 
 /** A payment event held until its invoice exists; bytes as base64 so any store serde keeps them. */
 export interface HeldPayment {
+  /** Arrival number, unique per task: orders ties and names the expiry entry. */
+  seq: number;
   event: InputEvent;
   origin: { topic: string; partition: number; offset: number; key: string | null; value: string };
 }
@@ -38,17 +40,14 @@ export function dedupKey(topic: string, eventId: string): string {
   return `${topic}\u0000${eventId}`;
 }
 
-/** Key of a held payment: by invoice, then oldest first, then arrival. */
-export function heldKey(invoiceId: string, occurredAt: number, seq: number): string {
-  return `${invoiceId}\u0000${pad(occurredAt)}\u0000${pad(seq, 12)}`;
+/** Key of a held payment's expiry entry: orphan time, invoice, arrival. */
+export function heldExpiryKey(expiresAt: number, invoiceId: string, seq: number): string {
+  return `${pad(expiresAt)}\u0000${invoiceId}\u0000${seq}`;
 }
 
-/** Key of the due-date index. */
-export function dueKey(dueDay: number, invoiceId: string): string {
-  return `${pad(dueDay, 7)}\u0000${invoiceId}`;
-}
-
-/** The part of an expiry-index key after the time: the key it points to. */
-export function afterTime(indexKey: string): string {
-  return indexKey.slice(indexKey.indexOf('\u0000') + 1);
+/** The parts of a held-payment expiry key. */
+export function parseHeldExpiryKey(key: string): { expiresAt: number; invoiceId: string; seq: number } {
+  const first = key.indexOf('\u0000');
+  const last = key.lastIndexOf('\u0000');
+  return { expiresAt: Number(key.slice(0, first)), invoiceId: key.slice(first + 1, last), seq: Number(key.slice(last + 1)) };
 }

@@ -6,7 +6,7 @@ import { minorUnits } from './currency.ts';
 import type { InputRejection } from './dead-letters.ts';
 import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
-import { decodeUtf8, parseJsonExact } from './json.ts';
+import { decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
 import { normalize, parseDecimal } from './money.ts';
 import { parseDate, parseTimestamp } from './time.ts';
 
@@ -42,6 +42,8 @@ function codePoints(text: string): number {
 export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES): Validation {
   if (value === null) return reject('schema_violation', 'no value');
   if (value.length > maxBytes) return reject('oversize', `${value.length} bytes > ${maxBytes}`);
+  const remembered = takeParsed(value);
+  if (remembered) return validateObject(role, remembered.value);
   const text = decodeUtf8(value);
   if (text === undefined) return reject('malformed_json', 'not UTF-8');
   let json: unknown;

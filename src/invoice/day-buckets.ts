@@ -1,0 +1,48 @@
+// Members grouped by day in a key-value store: `pad(day)` → { member: 1 }. The clock rules take
+// whole days at a time (overdue on the due date's next day, dedup expiry by day of first sight),
+// so a day change reads a few buckets by key instead of range-scanning an index per record.
+import type { KeyValueStore } from '../engine/index.ts';
+import { pad } from './stores.ts';
+
+/** A set of members per day (days since the epoch). */
+export class DayBuckets {
+  readonly #store: KeyValueStore<Record<string, 1>>;
+
+  constructor(store: KeyValueStore<Record<string, 1>>) {
+    this.#store = store;
+  }
+
+  /** Adds `member` to `day`. */
+  add(day: number, member: string): void {
+    const key = pad(day, 7);
+    // Updated in place then put again: a day's bucket can hold many thousands of members, and a
+    // copy per add would be quadratic. Stores serialize at put or flush, never keep our reference
+    // below the cache, so this is safe.
+    const bucket = this.#store.get(key) ?? {};
+    bucket[member] = 1;
+    this.#store.put(key, bucket);
+  }
+
+  /** Removes `member` from `day` (no-op when absent). */
+  remove(day: number, member: string): void {
+    const key = pad(day, 7);
+    const bucket = this.#store.get(key);
+    if (!bucket || !(member in bucket)) return;
+    delete bucket[member];
+    // for-in finds out whether anything is left without building a key array.
+    for (const _ in bucket) {
+      this.#store.put(key, bucket);
+      return;
+    }
+    this.#store.delete(key);
+  }
+
+  /** Removes and returns the members of `day`, in insertion order. */
+  take(day: number): string[] {
+    const key = pad(day, 7);
+    const bucket = this.#store.get(key);
+    if (!bucket) return [];
+    this.#store.delete(key);
+    return Object.keys(bucket);
+  }
+}
