@@ -33,10 +33,19 @@ export function parseTimestamp(text: string): number | undefined {
 
 /** Formats epoch microseconds as RFC 3339 UTC with six decimals: 2026-01-05T20:05:54.897000Z. */
 export function formatTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const iso = new Date(ms).toISOString(); // 2026-01-05T20:05:54.897Z
-  const sub = String(micros - ms * 1000).padStart(3, '0');
-  return `${iso.slice(0, 23)}${sub}Z`;
+  const day = Math.floor(micros / MICROS_PER_DAY);
+  let rest = micros - day * MICROS_PER_DAY;
+  const hours = Math.floor(rest / 3_600_000_000);
+  rest -= hours * 3_600_000_000;
+  const minutes = Math.floor(rest / 60_000_000);
+  rest -= minutes * 60_000_000;
+  const seconds = Math.floor(rest / 1_000_000);
+  const fraction = rest - seconds * 1_000_000;
+  return `${formatDate(day)}T${two(hours)}:${two(minutes)}:${two(seconds)}.${String(fraction).padStart(6, '0')}Z`;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** Parses a calendar date `YYYY-MM-DD` to days since the epoch. */
@@ -48,9 +57,27 @@ export function parseDate(text: string): number | undefined {
   return Date.UTC(y, mo - 1, d) / 86_400_000;
 }
 
-/** Formats days since the epoch as `YYYY-MM-DD`. */
+// Rows and events format the same few dates over and over; a small cache saves the arithmetic.
+const dateCache = new Map<number, string>();
+
+/** Formats days since the epoch as `YYYY-MM-DD` (proleptic Gregorian, years 0000–9999). */
 export function formatDate(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  let text = dateCache.get(day);
+  if (text !== undefined) return text;
+  // Howard Hinnant's civil_from_days: integer arithmetic, no Date object.
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  text = `${String(y).padStart(4, '0')}-${two(m)}-${two(d)}`;
+  if (dateCache.size > 100_000) dateCache.clear();
+  dateCache.set(day, text);
+  return text;
 }
 
 /** The UTC calendar day (days since the epoch) of an instant in microseconds. */
