@@ -1,15 +1,34 @@
 // The three Delta tables (CONTRACT.md "Output: Delta tables"): columns, keys, version column.
 // Money is decimal(38,4): ISO 4217 minor units go up to 4 (CLF, UYW), so every amount fits exactly.
-import type { DeltaColumn, DeltaColumnType, DeltaTableSpec } from '../sinks/delta/index.ts';
+// The shapes are declared here (structurally what src/sinks/delta accepts) so that the domain
+// does not depend on a sink.
 
-const MONEY: DeltaColumnType = 'decimal(38,4)';
+/** A column type of the tables. */
+export type ColumnType = 'string' | 'long' | 'integer' | 'boolean' | 'date' | 'timestamp' | `decimal(${number},${number})`;
 
-function col(name: string, type: DeltaColumnType, nullable = false): DeltaColumn {
+/** One column. */
+export interface TableColumn {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+}
+
+/** A table: columns, key columns (one row per key), and the column that orders versions of a row. */
+export interface TableSpec {
+  name: string;
+  columns: TableColumn[];
+  keyColumns: string[];
+  versionColumn?: string;
+}
+
+const MONEY: ColumnType = 'decimal(38,4)';
+
+function col(name: string, type: ColumnType, nullable = false): TableColumn {
   return { name, type, nullable };
 }
 
 /** `invoices`: one row per invoice, the latest version. */
-export const INVOICES_TABLE: DeltaTableSpec = {
+export const INVOICES_TABLE: TableSpec = {
   name: 'invoices',
   columns: [
     col('invoice_id', 'string'), col('order_id', 'string'), col('client_id', 'string'), col('currency', 'string'),
@@ -23,7 +42,7 @@ export const INVOICES_TABLE: DeltaTableSpec = {
 };
 
 /** `invoice_events`: every invoice event, each once (key: its deterministic id). */
-export const INVOICE_EVENTS_TABLE: DeltaTableSpec = {
+export const INVOICE_EVENTS_TABLE: TableSpec = {
   name: 'invoice_events',
   columns: [
     col('event_id', 'string'), col('event_type', 'string'), col('timestamp', 'timestamp'), col('invoice_id', 'string'),
@@ -37,7 +56,7 @@ export const INVOICE_EVENTS_TABLE: DeltaTableSpec = {
 };
 
 /** `client_balances`: one row per (client_id, currency). */
-export const CLIENT_BALANCES_TABLE: DeltaTableSpec = {
+export const CLIENT_BALANCES_TABLE: TableSpec = {
   name: 'client_balances',
   columns: [
     col('client_id', 'string'), col('currency', 'string'), col('invoiced_total', MONEY), col('paid_total', MONEY),
@@ -47,4 +66,4 @@ export const CLIENT_BALANCES_TABLE: DeltaTableSpec = {
 };
 
 /** All three, in the order the replay writes them. */
-export const INVOICE_TABLES: readonly DeltaTableSpec[] = [INVOICES_TABLE, INVOICE_EVENTS_TABLE, CLIENT_BALANCES_TABLE];
+export const INVOICE_TABLES: readonly TableSpec[] = [INVOICES_TABLE, INVOICE_EVENTS_TABLE, CLIENT_BALANCES_TABLE];
