@@ -6,6 +6,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { DecodedArray } from 'hyparquet';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaRow } from './types.ts';
+import { floorDiv } from './values.ts';
 
 /** Encode rows (already normalized) as one Parquet file with a single row group. */
 export function encodeDataFile(rows: DeltaRow[], spec: CompiledSpec): Uint8Array {
@@ -39,9 +40,12 @@ function rawMetadata(meta: FileMetaData): FileMetaData {
   return { ...meta, schema };
 }
 
+// Timestamps come back as microseconds whatever the file's unit: Spark writes INT96 (nanoseconds)
+// by default, other writers MILLIS or MICROS.
 const RAW_PARSERS = {
   timestampFromMicroseconds: (micros: bigint): bigint => micros,
-  timestampFromMilliseconds: (millis: bigint): bigint => millis * 1000n,
+  timestampFromMilliseconds: (millis: bigint): bigint => BigInt(millis) * 1000n,
+  timestampFromNanoseconds: (nanos: bigint): bigint => floorDiv(BigInt(nanos), 1000n),
   dateFromDays: (days: number): number => days,
 };
 
