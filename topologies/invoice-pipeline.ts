@@ -44,6 +44,8 @@ export interface InvoicePipelineOptions {
   inputs?: Partial<Pick<PipelineTopics, 'orders' | 'payments' | 'activity'>>;
   /** Output topic prefix; empty: `invoices`, `dlq`, ... */
   prefix?: string;
+  /** The dead-letter topic (default `<prefix>.dlq`). */
+  dlqTopic?: string;
   /** Route invoice events to `<prefix>.invoices.<type>` (e.g. `invoices.paid`). */
   routeByType?: boolean;
   /** Where stores live (default: in memory). */
@@ -67,7 +69,7 @@ export interface InvoicePipeline {
 }
 
 /** Output topic names for a prefix. */
-export function pipelineTopics(options: Pick<InvoicePipelineOptions, 'inputs' | 'prefix'> = {}): PipelineTopics {
+export function pipelineTopics(options: Pick<InvoicePipelineOptions, 'inputs' | 'prefix' | 'dlqTopic'> = {}): PipelineTopics {
   const p = options.prefix ? `${options.prefix}.` : '';
   return {
     orders: options.inputs?.orders ?? 'orders',
@@ -76,7 +78,7 @@ export function pipelineTopics(options: Pick<InvoicePipelineOptions, 'inputs' | 
     invoiceEvents: `${p}invoices`,
     invoiceRows: `${p}invoice-rows`,
     balanceRows: `${p}client-balances`,
-    dlq: `${p}dlq`,
+    dlq: options.dlqTopic ?? `${p}dlq`,
     byInvoiceRepartition: `${p}invoice-pipeline-by-invoice-repartition`,
     byClientRepartition: `${p}invoice-pipeline-by-client-repartition`,
   };

@@ -1,0 +1,50 @@
+// The invoice pipeline for a Kafka deployment: the same topology with serdes on every topic,
+// invoice events in Avro registered as `<topic>-value`, persistent stores with changelogs.
+import { avroSerde, jsonSerde, Stores, stringSerde, type AvroSerde, type SchemaRegistry } from '../src/engine/index.ts';
+import { INVOICE_EVENT_SCHEMA } from '../src/invoice/avro.ts';
+import type { InvoiceEvent, InvoiceEventType } from '../src/invoice/invoice.ts';
+import { internalJsonSerde } from '../src/invoice/serdes.ts';
+import { toAvroRecord } from '../src/invoice/avro.ts';
+import { buildInvoicePipeline, pipelineTopics, type InvoicePipeline, type InvoicePipelineOptions } from './invoice-pipeline.ts';
+
+/** Settings of a live pipeline. */
+export interface LivePipelineOptions extends Omit<InvoicePipelineOptions, 'serdes' | 'storeSupplier' | 'changelogs'> {
+  registry: SchemaRegistry;
+  /** Where the LMDB stores live (the runtime adds the task directory). */
+  stateDir: string;
+}
+
+const EVENT_TYPES: readonly InvoiceEventType[] = [
+  'invoice.created', 'invoice.sent', 'invoice.viewed', 'invoice.partially_paid', 'invoice.paid', 'invoice.overpaid',
+  'invoice.overdue', 'invoice.disputed', 'invoice.dispute_resolved', 'invoice.adjusted', 'invoice.voided', 'invoice.refunded',
+];
+
+/** Registers the invoice event schema for every output topic and builds the pipeline with Kafka serdes. */
+export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Promise<InvoicePipeline> {
+  const topics = pipelineTopics(options);
+  const outputs = options.routeByType ? EVENT_TYPES.map((t) => `${topics.invoiceEvents}.${t.slice('invoice.'.length)}`) : [topics.invoiceEvents];
+  const avro = new Map<string, AvroSerde<Record<string, unknown>>>();
+  for (const topic of outputs) avro.set(topic, await avroSerde<Record<string, unknown>>(options.registry, `${topic}-value`, INVOICE_EVENT_SCHEMA));
+  const key = stringSerde();
+  const internal = internalJsonSerde<unknown>();
+  return buildInvoicePipeline({
+    ...options,
+    changelogs: true,
+    storeSupplier: (name) => Stores.persistentKeyValueStore(name, { dir: options.stateDir }),
+    serdes: {
+      invoiceEvents: {
+        key,
+        value: {
+          serialize: (topic: string, event: InvoiceEvent) => {
+            const serde = avro.get(topic);
+            if (!serde) throw new Error(`no Avro serde registered for topic ${topic}`);
+            return serde.serialize(topic, toAvroRecord(event));
+          },
+        },
+      },
+      rows: { key, value: jsonSerde<unknown>() },
+      repartition: { key, value: internal },
+      repartitionDeserializer: { key, value: internal },
+    },
+  });
+}
