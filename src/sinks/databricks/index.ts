@@ -1,0 +1,9 @@
+// Public API of the Databricks writer (MERGE through @databricks/sql).
+export { DriverSqlRunner, connectionOptions } from './client.ts';
+export type { DatabricksConnectionConfig, DriverOptions } from './client.ts';
+export { classifyError, DatabricksStatementError, withRetry } from './retry.ts';
+export type { RetryOptions, RetryReason } from './retry.ts';
+export { createTableSql, mergeSql, OFFSETS_TABLE, qualifiedName } from './sql.ts';
+export type { DatabricksTarget, MergeMode, Statement } from './sql.ts';
+export { DatabricksTable, DatabricksWriter } from './writer.ts';
+export type { DatabricksUpsertResult, DatabricksWriterOptions, ResultRow, SqlRunner } from './writer.ts';

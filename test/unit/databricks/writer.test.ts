@@ -1,0 +1,149 @@
+// The writer's control flow with a recording SqlRunner: DDL once, client-side dedup and chunking,
+// txn markers (skip of a replayed batch), and the retry policy (conflicts and transient errors
+// retried with backoff for idempotent statements; other errors surface at once).
+import { describe, expect, it } from 'vitest';
+import { CLIENT_BALANCES_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
+import type { DeltaRow, DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
+import { chunk, dedupBatch } from '../../../src/sinks/databricks/batch.ts';
+import { backoffDelay, classifyError, DatabricksStatementError, withRetry } from '../../../src/sinks/databricks/retry.ts';
+import type { Statement } from '../../../src/sinks/databricks/sql.ts';
+import { DatabricksWriter, type ResultRow, type SqlRunner } from '../../../src/sinks/databricks/writer.ts';
+
+const spec: DeltaTableSpec = {
+  name: 't', keyColumns: ['id'], versionColumn: 'version',
+  columns: [{ name: 'id', type: 'string', nullable: false }, { name: 'v', type: 'string', nullable: true }, { name: 'version', type: 'long', nullable: false }],
+};
+
+class FakeRunner implements SqlRunner {
+  readonly log: Statement[] = [];
+  offsets = new Map<string, number>();
+  failures: unknown[] = [];
+  async run(stmt: Statement): Promise<ResultRow[]> {
+    this.log.push(stmt);
+    const f = this.failures.shift();
+    if (f !== undefined) throw f;
+    if (stmt.sql.startsWith('SELECT `version` FROM')) {
+      const v = this.offsets.get(stmt.params.app_id ?? '');
+      return v === undefined ? [] : [{ version: v }];
+    }
+    if (stmt.sql.includes('`_sink_offsets` AS t')) {
+      const v = Number(stmt.params.version);
+      const old = this.offsets.get(stmt.params.app_id ?? '');
+      if (old === undefined || v > old) this.offsets.set(stmt.params.app_id ?? '', v);
+      return [{ num_affected_rows: 1, num_updated_rows: 0, num_deleted_rows: 0, num_inserted_rows: 1 }];
+    }
+    if (stmt.sql.startsWith('MERGE')) return [{ num_affected_rows: 2, num_updated_rows: 1, num_deleted_rows: 0, num_inserted_rows: 1 }];
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
+const noSleep = { sleep: async () => undefined, random: () => 0.5 };
+
+describe('batch preparation', () => {
+  it('dedups per mode', () => {
+    const rows: DeltaRow[] = [{ id: 'a', v: '1', version: 1 }, { id: 'a', v: '3', version: 3 }, { id: 'a', v: '2', version: 2 }, { id: 'b', v: 'x', version: 1 }, { id: 'b', v: 'y', version: 1 }];
+    expect(dedupBatch(spec, rows, 'versioned')).toEqual([{ id: 'a', v: '3', version: 3 }, { id: 'b', v: 'y', version: 1 }]);
+    expect(dedupBatch(spec, rows, 'latest')).toEqual([{ id: 'a', v: '2', version: 2 }, { id: 'b', v: 'y', version: 1 }]);
+    expect(dedupBatch(spec, rows, 'insert-only')).toEqual([{ id: 'a', v: '1', version: 1 }, { id: 'b', v: 'x', version: 1 }]);
+    const bal: DeltaRow[] = [{ client_id: 'c', currency: 'EUR', n: 1 }, { client_id: 'c', currency: 'USD', n: 2 }, { client_id: 'c', currency: 'EUR', n: 3 }];
+    expect(dedupBatch(CLIENT_BALANCES_TABLE, bal, 'latest')).toEqual([{ client_id: 'c', currency: 'EUR', n: 3 }, { client_id: 'c', currency: 'USD', n: 2 }]);
+  });
+
+  it('chunks', () => {
+    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(() => chunk([1], 0)).toThrow();
+  });
+});
+
+describe('DatabricksWriter', () => {
+  it('creates _sink_offsets and the table once, then MERGEs deduplicated chunks and records the txn', async () => {
+    const runner = new FakeRunner();
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'finance', schema: 'ar' }, maxRowsPerStatement: 2, createSchema: true, retry: noSleep });
+    const t = await writer.table(spec);
+    await writer.table(spec);
+    expect(runner.log.map(s => s.sql.split('\n')[0])).toEqual([
+      'CREATE SCHEMA IF NOT EXISTS `finance`.`ar`',
+      'CREATE TABLE IF NOT EXISTS `finance`.`ar`.`_sink_offsets` (',
+      'CREATE TABLE IF NOT EXISTS `finance`.`ar`.`t` (',
+    ]);
+    runner.log.length = 0;
+    const rows: DeltaRow[] = [{ id: 'a', v: null, version: 1 }, { id: 'b', v: null, version: 1 }, { id: 'a', v: 'x', version: 2 }, { id: 'c', v: null, version: 1 }];
+    const r = await t.upsert(rows, { txn: { appId: 'app', version: 7 } });
+    expect(runner.log.map(s => s.sql.split('\n')[0])).toEqual([
+      'SELECT `version` FROM `finance`.`ar`.`_sink_offsets` WHERE `app_id` = :app_id',
+      'MERGE INTO `finance`.`ar`.`t` AS t',
+      'MERGE INTO `finance`.`ar`.`t` AS t',
+      'MERGE INTO `finance`.`ar`.`_sink_offsets` AS t',
+    ]);
+    expect(runner.log[1]?.params).toEqual({ p0: 'a', p1: 'x', p2: '2', p3: 'b', p4: '1' }); // a@2 won the dedup
+    expect(r).toEqual({ inserted: 2, updated: 2, skipped: 0, txnSkipped: false, statements: 2 });
+    expect(await t.txnVersion('app')).toBe(7);
+
+    runner.log.length = 0;
+    const again = await t.upsert(rows, { txn: { appId: 'app', version: 7 } });
+    expect(again).toMatchObject({ txnSkipped: true, skipped: 4, statements: 0 });
+    expect(runner.log).toHaveLength(1);
+  });
+
+  it('uses the invoice modes by default (invoice_events insert-only, balances latest)', async () => {
+    const writer = new DatabricksWriter(new FakeRunner(), { target: { catalog: 'finance', schema: 'ar' } });
+    expect((await writer.table(INVOICES_TABLE)).mode).toBe('versioned');
+    expect((await writer.table(CLIENT_BALANCES_TABLE)).mode).toBe('latest');
+    expect((await writer.table({ ...spec, name: 'invoice_events' })).mode).toBe('insert-only');
+  });
+
+  it('retries a concurrent-modification conflict and a dropped connection, then succeeds', async () => {
+    const runner = new FakeRunner();
+    const retries: string[] = [];
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' }, retry: { ...noSleep, onRetry: i => retries.push(i.reason) } });
+    const t = await writer.table(spec);
+    runner.failures.push(
+      new Error('[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the root of the table by a concurrent update.'),
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    );
+    const r = await t.upsert([{ id: 'a', v: null, version: 1 }]);
+    expect(r.statements).toBe(1);
+    expect(retries).toEqual(['concurrent-modification', 'transient']);
+  });
+
+  it('surfaces a non-retryable error at once, and gives up after maxAttempts', async () => {
+    const runner = new FakeRunner();
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' }, retry: { ...noSleep, maxAttempts: 3 } });
+    const t = await writer.table(spec);
+    runner.log.length = 0;
+    runner.failures.push(new Error('[PARSE_SYNTAX_ERROR] Syntax error at or near'));
+    const e = await t.upsert([{ id: 'a', v: null, version: 1 }]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatabricksStatementError);
+    expect((e as DatabricksStatementError).attempts).toBe(1);
+    runner.failures.push(...Array.from({ length: 3 }, () => new Error('HTTP 503 Service Unavailable')));
+    const e2 = await t.upsert([{ id: 'a', v: null, version: 1 }]).catch((x: unknown) => x);
+    expect((e2 as DatabricksStatementError).attempts).toBe(3);
+    expect((e2 as DatabricksStatementError).retryable).toBe(true);
+  });
+});
+
+describe('retry policy', () => {
+  it('classifies errors', () => {
+    expect(classifyError(new Error('io.delta.exceptions.ConcurrentDeleteReadException: This transaction attempted to read'))).toBe('concurrent-modification');
+    expect(classifyError(new Error('[DELTA_METADATA_CHANGED] MetadataChangedException'))).toBe('concurrent-modification');
+    expect(classifyError(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('retries exhausted'), { name: 'RetryError' }))).toBe('transient');
+    expect(classifyError(new Error('[TABLE_OR_VIEW_NOT_FOUND] The table cannot be found'))).toBeNull();
+    expect(classifyError(new Error('PERMISSION_DENIED: User does not have MODIFY'))).toBeNull();
+  });
+
+  it('backs off exponentially with full jitter, capped', () => {
+    expect(backoffDelay(1, { random: () => 1 })).toBe(500);
+    expect(backoffDelay(4, { random: () => 1 })).toBe(4000);
+    expect(backoffDelay(20, { random: () => 1 })).toBe(30_000);
+    expect(backoffDelay(3, { random: () => 0 })).toBe(0);
+  });
+
+  it('never retries a statement that is not idempotent', async () => {
+    let calls = 0;
+    const e = await withRetry(async () => { calls++; throw new Error('ECONNRESET'); }, false, noSleep).catch((x: unknown) => x);
+    expect(calls).toBe(1);
+    expect((e as Error).message).toMatch(/not idempotent/);
+  });
+});
