@@ -16,6 +16,7 @@ export class UsageError extends Error {
 const USAGE = `usage:
   invoice-stream                      run the pipeline on the bundled sample and print a report
   invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--progress]
+  invoice-stream run [--config FILE]  live: the pipeline on Kafka (config from FILE and INVOICE_STREAM_* env)
   invoice-stream run --embedded       same as no arguments
   invoice-stream describe             print the topology`;
 
@@ -72,6 +73,49 @@ async function replayCommand(args: string[]): Promise<void> {
   );
 }
 
+// Live: the configuration (--config FILE and INVOICE_STREAM_* env, see src/app/config.ts) → the
+// live pipeline on the Kafka runtime, until SIGTERM/SIGINT.
+async function runLive(args: string[]): Promise<void> {
+  const { loadConfig, ConfigError } = await import('./config.ts');
+  let config;
+  try {
+    config = loadConfig({ argv: args });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('; '));
+    throw new UsageError((err as Error).message);
+  }
+  const registryUrl = config.schemaRegistry.url;
+  if (!registryUrl) throw new UsageError('run: schemaRegistry.url is required (invoice events are Avro)');
+  const { HttpSchemaRegistry } = await import('../engine/index.ts');
+  const { KafkaStreams, KafkajsClient, closeOnSignals } = await import('../runtime/index.ts');
+  const { buildLiveInvoicePipeline } = await import('../../topologies/invoice-pipeline-live.ts');
+  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const t = config.topics;
+  const pipeline = await buildLiveInvoicePipeline({
+    registry,
+    stateDir: config.stateDir,
+    inputs: { orders: t.orders, payments: t.payments, activity: t.invoiceActivity },
+    prefix: t.outputPrefix,
+    routeByType: t.routeByEventType,
+    dlqTopic: t.deadLetter,
+    wallClockIntervalMs: config.clock.mode === 'wall_clock' ? config.clock.wallClockIntervalMs : undefined,
+  });
+  const streams = new KafkaStreams(pipeline.topology, {
+    applicationId: config.applicationId,
+    client: new KafkajsClient({ brokers: config.brokers, clientId: config.clientId }),
+    guarantee: config.processingGuarantee,
+    stateDir: config.stateDir,
+    commitIntervalMs: config.commitIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    deadLetterTopic: t.deadLetter,
+    instanceId: config.groupInstanceId,
+    log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
+  });
+  await streams.start();
+  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}\n`);
+  closeOnSignals(streams);
+}
+
 async function embeddedCommand(): Promise<void> {
   const { runEmbedded } = await import('./report.ts');
   await runEmbedded(process.stdout);
@@ -93,9 +137,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${buildInvoicePipeline().topology.describe()}\n`);
         return 0;
       case 'run': {
-        const { values } = parse(rest, { embedded: { type: 'boolean' } });
-        if (!values.embedded) throw new UsageError('run: live mode needs a Kafka configuration; use `run --embedded` for the bundled sample');
-        await embeddedCommand();
+        const { values } = parse(rest, { embedded: { type: 'boolean' }, config: { type: 'string' } });
+        if (values.embedded) await embeddedCommand();
+        else await runLive(rest);
         return 0;
       }
       case 'help':
