@@ -193,5 +193,34 @@ function memoryNoCache(store: KeyValueStore<Value>): KeyValueStore<Value> {
   } } as KeyValueStore<Value>;
 }
 
+// store-index: a time index scanned on every record, as expiry indexes are: put an index entry,
+// scan everything older than the horizon, delete it. Commits every `--commit` records.
+async function storeIndex(args: BenchArgs): Promise<void> {
+  const ops = numberArg(args, 'ops', 200_000);
+  const horizon = numberArg(args, 'horizon', 10_000);
+  const commit = numberArg(args, 'commit', 100_000);
+  for (const backend of ['memory', 'lmdb']) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
+    try {
+      const store = Stores.keyValueStoreBuilder<number>(backend === 'memory' ? Stores.inMemoryKeyValueStore('i') : Stores.persistentKeyValueStore('i', { dir })).build();
+      const pad = (n: number): string => String(n).padStart(15, '0');
+      let expired = 0;
+      const start = performance.now();
+      for (let t = 0; t < ops; t++) {
+        store.put(`${pad(t)}\u0000e${t}`, 1);
+        const old = [...store.range(undefined, pad(t - horizon))];
+        for (const [k] of old) store.delete(k);
+        expired += old.length;
+        if ((t + 1) % commit === 0) await store.flush();
+      }
+      await store.close();
+      const ms = since(start);
+      emit({ name: 'store-index', records_per_s: rate(ops, ms), backend, cache: true, ops, horizon, expired, commit_every: commit, elapsed_ms: Math.round(ms) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 /** Bench registry (bench/README.md convention). */
-export const benchmarks: BenchmarkMap = { 'store-put': storePut, 'store-get': storeGet };
+export const benchmarks: BenchmarkMap = { 'store-put': storePut, 'store-get': storeGet, 'store-index': storeIndex };

@@ -7,4 +7,6 @@ export interface KeyValueBackend extends KeyValueStore<Buffer> {
   readonly persistent: boolean;
   /** Applies puts and deletes (`null`) in one batch; resolves when readable. */
   write(batch: ReadonlyArray<readonly [string, Buffer | null]>): Promise<void>;
+  /** The same, synchronously, where the backend can (both built-in backends can). */
+  readonly writeSync?: (batch: ReadonlyArray<readonly [string, Buffer | null]>) => void;
 }

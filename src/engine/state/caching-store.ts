@@ -4,13 +4,19 @@
 import type { Serde } from '../serdes/api.ts';
 import type { KeyValueStore } from './api.ts';
 import type { KeyValueBackend } from './backend.ts';
-import { compareKeys, inRange } from './key-order.ts';
+import { compareKeys } from './key-order.ts';
+import { SortedKeySet } from './sorted-keys.ts';
 
 interface Entry<V> {
   // undefined: the key is absent (deleted, or known missing below).
   value: V | undefined;
   dirty: boolean;
 }
+
+type Pair<V> = [string, V];
+
+// How many deleted-but-still-below keys a scan may walk before it deletes them below at once.
+const MASKED_BATCH = 16;
 
 /** A bounded write-back cache over a byte backend. */
 export class CachingKeyValueStore<V> implements KeyValueStore<V> {
@@ -19,8 +25,11 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   readonly #serde: Serde<V>;
   readonly #maxEntries: number;
   readonly #cache = new Map<string, Entry<V>>();
-  // Keys in the order they became dirty: flush walks these, not the whole cache.
+  // Keys in the order they became dirty (a key may repeat): flush walks these, not the cache.
   #dirtyKeys: string[] = [];
+  // Dirty keys with a value, sorted; built on the first range scan and kept up to date from
+  // then on, so stores never scanned pay nothing and scanned ones never re-sort.
+  #liveIndex: SortedKeySet | undefined;
 
   constructor(inner: KeyValueBackend, serde: Serde<V>, maxEntries: number) {
     this.name = inner.name;
@@ -29,7 +38,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
     this.#maxEntries = maxEntries;
   }
 
-  /** Entries waiting for the next flush. */
+  /** Keys waiting for the next flush (approximate: a key cleaned early may still count). */
   get dirtyCount(): number {
     return this.#dirtyKeys.length;
   }
@@ -53,27 +62,31 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   *range(from?: string, to?: string): Iterable<[string, V]> {
-    // Dirty entries override the backend; clean ones equal it, so only dirty ones are merged in.
-    const overlay: Array<[string, V | undefined]> = [];
-    for (const [key, entry] of this.#cache) if (entry.dirty && inRange(key, from, to)) overlay.push([key, entry.value]);
-    overlay.sort((a, b) => compareKeys(a[0], b[0]));
-    let i = 0;
-    for (const [key, bytes] of this.#inner.range(from, to)) {
-      while (i < overlay.length && compareKeys((overlay[i] as [string, V | undefined])[0], key) < 0) {
-        const [k, v] = overlay[i++] as [string, V | undefined];
-        if (v !== undefined) yield [k, v];
-      }
-      if (i < overlay.length && (overlay[i] as [string, V | undefined])[0] === key) {
-        const [k, v] = overlay[i++] as [string, V | undefined];
-        if (v !== undefined) yield [k, v];
-        continue;
-      }
-      const cached = this.#cache.get(key);
-      yield [key, cached && cached.value !== undefined ? cached.value : this.#serde.deserialize(this.name, bytes)];
+    this.#liveIndex ??= SortedKeySet.from(this.#dirtyKeys.filter((k) => this.#cache.get(k)?.value !== undefined));
+    // Live dirty entries, snapshotted: they replace or add to what the backend holds.
+    const overlay: Pair<V>[] = [];
+    for (const key of this.#liveIndex.range(from, to)) {
+      const entry = this.#cache.get(key) as Entry<V>;
+      overlay.push([key, entry.value as V]);
     }
-    for (; i < overlay.length; i++) {
-      const [k, v] = overlay[i] as [string, V | undefined];
-      if (v !== undefined) yield [k, v];
+    // Backend keys deleted in the cache: skipped now, and deleted below right after the scan so
+    // the next scan does not walk them again (an expiry index is scanned on every record).
+    const masked: string[] = [];
+    let i = 0;
+    try {
+      for (const [key, bytes] of this.#inner.range(from, to)) {
+        while (i < overlay.length && compareKeys((overlay[i] as Pair<V>)[0], key) < 0) yield overlay[i++] as Pair<V>;
+        const entry = this.#cache.get(key);
+        if (entry?.dirty) {
+          if (entry.value === undefined) masked.push(key);
+          continue; // a live dirty value comes from the overlay
+        }
+        yield [key, entry?.value !== undefined ? entry.value : this.#serde.deserialize(this.name, bytes)];
+      }
+      for (; i < overlay.length; i++) yield overlay[i] as Pair<V>;
+    } finally {
+      // A few masked keys cost less to walk again than a native write each time.
+      if (masked.length >= MASKED_BATCH) this.#deleteBelow(masked);
     }
   }
 
@@ -86,11 +99,12 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
     if (this.#dirtyKeys.length > 0) {
       const keys = this.#dirtyKeys;
       this.#dirtyKeys = [];
-      const batch: Array<[string, Buffer | null]> = new Array(keys.length);
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
+      if (this.#liveIndex) this.#liveIndex = new SortedKeySet();
+      const batch: Array<[string, Buffer | null]> = [];
+      for (const key of keys) {
         const entry = this.#cache.get(key) as Entry<V>;
-        batch[i] = [key, entry.value === undefined ? null : this.#serde.serialize(this.name, entry.value)];
+        if (!entry.dirty) continue; // cleaned early, or a repeat
+        batch.push([key, entry.value === undefined ? null : this.#serde.serialize(this.name, entry.value)]);
         entry.dirty = false;
       }
       await this.#inner.write(batch);
@@ -112,11 +126,29 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
         entry.dirty = true;
         this.#dirtyKeys.push(key);
       }
-      return;
+    } else {
+      this.#cache.set(key, { value, dirty: true });
+      this.#dirtyKeys.push(key);
+      this.#maybeEvict();
     }
-    this.#cache.set(key, { value, dirty: true });
-    this.#dirtyKeys.push(key);
-    this.#maybeEvict();
+    if (this.#liveIndex) {
+      if (value === undefined) this.#liveIndex.delete(key);
+      else this.#liveIndex.add(key);
+    }
+  }
+
+  // Writes deletes found by a scan now, in one synchronous batch, when the backend can.
+  #deleteBelow(keys: readonly string[]): void {
+    const writeSync = this.#inner.writeSync;
+    if (!writeSync) return;
+    const batch: Array<[string, null]> = [];
+    for (const key of keys) {
+      const entry = this.#cache.get(key);
+      if (!entry || !entry.dirty || entry.value !== undefined) continue; // re-put during the scan
+      batch.push([key, null]);
+      entry.dirty = false;
+    }
+    if (batch.length) writeSync(batch);
   }
 
   // Drops the oldest clean entries down to 90% of the bound. Dirty entries stay until flush

@@ -7,6 +7,7 @@ import type { KeyValueBackend } from './backend.ts';
 export class ChangeLoggingBackend implements KeyValueBackend {
   readonly name: string;
   readonly persistent: boolean;
+  readonly writeSync: ((batch: ReadonlyArray<readonly [string, Buffer | null]>) => void) | undefined;
   readonly #inner: KeyValueBackend;
   #log: ChangelogRecord[] = [];
 
@@ -14,6 +15,13 @@ export class ChangeLoggingBackend implements KeyValueBackend {
     this.name = inner.name;
     this.persistent = inner.persistent;
     this.#inner = inner;
+    const sync = inner.writeSync;
+    this.writeSync = sync
+      ? (batch) => {
+          for (const [key, value] of batch) this.#log.push({ key, value });
+          sync(batch);
+        }
+      : undefined;
   }
 
   /** Changes since the last drain, in write order. */

@@ -7,9 +7,13 @@ export class InMemoryBackend extends InMemoryKeyValueStore<Buffer> implements Ke
   readonly persistent = false;
 
   async write(batch: ReadonlyArray<readonly [string, Buffer | null]>): Promise<void> {
+    this.writeSync(batch);
+  }
+
+  readonly writeSync = (batch: ReadonlyArray<readonly [string, Buffer | null]>): void => {
     for (const [key, value] of batch) {
       if (value === null) this.delete(key);
       else this.put(key, value);
     }
-  }
+  };
 }

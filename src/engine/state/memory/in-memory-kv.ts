@@ -1,17 +1,14 @@
-// The in-memory key-value store: a Map for point access plus a key index sorted by UTF-8
-// bytes for range scans. New keys wait in a small unsorted list and are merged into the index
-// only when a range scan needs it, so a write-heavy task pays no ordering cost per put.
+// The in-memory key-value store: a Map for point access plus, once the store is first scanned,
+// a sorted key index maintained on each insert and delete. Stores that are never scanned pay
+// nothing for order; stores scanned on every record never re-sort.
 import type { KeyValueStore } from '../api.ts';
-import { compareKeys } from '../key-order.ts';
+import { SortedKeySet } from '../sorted-keys.ts';
 
 /** A sorted in-memory store of typed values (no serialization). */
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   readonly name: string;
   readonly #map = new Map<string, V>();
-  #sorted: string[] = [];
-  #added: string[] = [];
-  // Deleted keys stay in #sorted until the next merge; this counts them to bound the waste.
-  #stale = 0;
+  #index: SortedKeySet | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -23,21 +20,19 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
 
   put(key: string, value: V): void {
     if (value === undefined) throw new Error(`store ${this.name}: undefined value for ${key} (use delete)`);
-    if (!this.#map.has(key)) this.#added.push(key);
+    if (this.#index && !this.#map.has(key)) this.#index.add(key);
     this.#map.set(key, value);
   }
 
   delete(key: string): void {
-    if (this.#map.delete(key)) this.#stale++;
+    if (this.#map.delete(key)) this.#index?.delete(key);
   }
 
   *range(from?: string, to?: string): Iterable<[string, V]> {
-    const keys = this.#index();
-    let i = from === undefined ? 0 : lowerBound(keys, from);
-    for (; i < keys.length; i++) {
-      const key = keys[i] as string;
-      if (to !== undefined && compareKeys(key, to) >= 0) return;
-      // Read at yield time: the caller may delete or update while iterating.
+    this.#index ??= SortedKeySet.from(this.#map.keys());
+    // Keys first, values at yield time: the caller may write while iterating.
+    const keys = [...this.#index.range(from, to)];
+    for (const key of keys) {
       const value = this.#map.get(key);
       if (value !== undefined) yield [key, value];
     }
@@ -54,40 +49,6 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   /** Removes everything (used by tests and restores). */
   clear(): void {
     this.#map.clear();
-    this.#sorted = [];
-    this.#added = [];
-    this.#stale = 0;
+    this.#index = undefined;
   }
-
-  // Merges new keys into the index and drops deleted ones; a fresh array, so live iterators keep theirs.
-  #index(): string[] {
-    if (this.#added.length === 0 && this.#stale === 0) return this.#sorted;
-    const added = [...new Set(this.#added)].filter((k) => this.#map.has(k)).sort(compareKeys);
-    const merged: string[] = [];
-    const old = this.#sorted;
-    let i = 0;
-    let j = 0;
-    while (i < old.length || j < added.length) {
-      let key: string;
-      if (j >= added.length || (i < old.length && compareKeys(old[i] as string, added[j] as string) <= 0)) key = old[i++] as string;
-      else key = added[j++] as string;
-      if (this.#map.has(key) && merged[merged.length - 1] !== key) merged.push(key);
-    }
-    this.#sorted = merged;
-    this.#added = [];
-    this.#stale = 0;
-    return merged;
-  }
-}
-
-/** First index whose key is >= `key`. */
-export function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeys(keys[mid] as string, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

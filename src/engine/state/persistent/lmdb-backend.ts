@@ -44,6 +44,10 @@ export class LmdbBackend implements KeyValueBackend {
   }
 
   async write(batch: ReadonlyArray<readonly [string, Buffer | null]>): Promise<void> {
+    this.writeSync(batch);
+  }
+
+  readonly writeSync = (batch: ReadonlyArray<readonly [string, Buffer | null]>): void => {
     if (batch.length === 0) return;
     // One synchronous transaction: measured faster than lmdb-js's async write queue (bench/README.md),
     // and processing waits for the commit anyway.
@@ -53,7 +57,7 @@ export class LmdbBackend implements KeyValueBackend {
         else this.#db.putSync(key, value);
       }
     });
-  }
+  };
 
   approximateSize(): number {
     return (this.#db.getStats() as { entryCount?: number }).entryCount ?? 0;
