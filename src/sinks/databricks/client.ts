@@ -74,6 +74,9 @@ export class DriverSqlRunner implements SqlRunner {
       }
       const op = await session.executeStatement(stmt.sql, Object.keys(namedParameters).length ? { namedParameters } : {});
       try {
+        // Wait for the final state first: for a statement without a result set (DDL) fetchAll
+        // returns at once and would not notice that the statement failed.
+        await op.finished();
         return (await op.fetchAll()) as ResultRow[];
       } finally {
         await op.close().catch(() => undefined);

@@ -38,6 +38,14 @@ function messages(error: unknown): string {
       parts.push(`${e.name}: ${e.message}`);
       const code = (e as { code?: unknown }).code;
       if (typeof code === 'string') parts.push(code);
+      // The driver's OperationStateError keeps the server's text in `response` (TGetOperationStatusResp).
+      const response = (e as { response?: unknown }).response;
+      if (typeof response === 'object' && response !== null) {
+        for (const field of ['displayMessage', 'errorMessage', 'sqlState', 'errorCode']) {
+          const v = (response as Record<string, unknown>)[field];
+          if (typeof v === 'string' || typeof v === 'number') parts.push(String(v));
+        }
+      }
       e = e.cause;
     } else {
       parts.push(String(e));
