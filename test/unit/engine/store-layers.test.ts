@@ -90,7 +90,7 @@ describe('CachingKeyValueStore', () => {
     it(`matches a model under random puts, deletes, flushes and scans (${label})`, async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.tuple(fc.constantFrom('put', 'delete', 'flush', 'get'), fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 999 }))),
+          fc.array(fc.tuple(fc.constantFrom('put', 'put', 'delete', 'flush', 'get', 'range'), fc.string({ maxLength: 2 }), fc.integer({ min: 0, max: 999 })), { maxLength: 300 }),
           fc.string({ maxLength: 2 }),
           async (ops, from) => {
             const backend = make();
@@ -104,7 +104,10 @@ describe('CachingKeyValueStore', () => {
                 store.delete(k);
                 model.delete(k);
               } else if (op === 'flush') await store.flush();
-              else expect(store.get(k)).toBe(model.get(k));
+              else if (op === 'range') {
+                const want = [...model.entries()].filter(([mk]) => compareKeys(mk, k) < 0).sort(([a], [b]) => compareKeys(a, b));
+                expect([...store.range(undefined, k)]).toEqual(want);
+              } else expect(store.get(k)).toBe(model.get(k));
             }
             const expected = [...model.entries()].filter(([k]) => compareKeys(k, from) >= 0).sort(([a], [b]) => compareKeys(a, b));
             expect([...store.range(from)]).toEqual(expected);
@@ -115,6 +118,23 @@ describe('CachingKeyValueStore', () => {
       );
     });
   }
+});
+
+describe('CachingKeyValueStore deletes under scans', () => {
+  it('deletes keys masked by the cache below, once, and logs the tombstones', async () => {
+    const logged = new ChangeLoggingBackend(new InMemoryBackend('s'));
+    const store = new CachingKeyValueStore<number>(logged, jsonSerde<number>(), 1000);
+    for (let i = 0; i < 40; i++) store.put(`k${String(i).padStart(2, '0')}`, i);
+    await store.flush();
+    logged.drainChangelog();
+    for (let i = 0; i < 30; i++) store.delete(`k${String(i).padStart(2, '0')}`);
+    expect([...store.range()].map(([, v]) => v)).toEqual(Array.from({ length: 10 }, (_, i) => 30 + i));
+    expect(logged.approximateSize()).toBe(10); // deleted below by the scan, in one batch
+    expect(logged.drainChangelog()).toHaveLength(30);
+    await store.flush();
+    expect(logged.drainChangelog()).toEqual([]); // not written twice
+    expect([...store.range()]).toHaveLength(10);
+  });
 });
 
 describe('ChangeLoggingBackend', () => {
