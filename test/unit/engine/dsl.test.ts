@@ -195,6 +195,26 @@ describe('grouping and tables', () => {
     expect(text).toContain('Repartition topics: [app-parity-repartition]');
   });
 
+  it('groupBy re-keys through a repartition topic; repartition() always adds one', () => {
+    const b = new StreamsBuilder({ applicationId: 'app' });
+    const s = b.stream<string, number>('in');
+    s.groupBy((k) => k.toUpperCase(), { name: 'upper' }).count({ storeName: 'c' }).toStream().to('counts');
+    s.repartition({ name: 'again' }).foreach(() => {});
+    const topology = b.build();
+    expect([...topology.repartitionTopics()]).toEqual(['app-upper-repartition', 'app-again-repartition']);
+    const driver = new TopologyTestDriver(topology);
+    const input = driver.createInputTopic<string, number>('in', undefined, undefined, { start: 100, autoAdvanceMs: 10 });
+    input.pipeKeyValueList([
+      ['a', 1],
+      ['A', 2],
+    ]);
+    expect(driver.createOutputTopic<string, number>('counts').readRecordsToList()).toEqual([
+      { key: 'A', value: 1, timestamp: 100 },
+      { key: 'A', value: 2, timestamp: 110 },
+    ]);
+    expect(driver.createOutputTopic('app-again-repartition').getQueueSize()).toBe(2);
+  });
+
   it('stream-table join and leftJoin', () => {
     const b = new StreamsBuilder({ applicationId: 'app' });
     const names = b.table<string, string>('names', undefined, { storeName: 'names' });
