@@ -15,8 +15,12 @@ const microsToTimestamp = memo(formatTimestamp);
 const canonicalDate = memo((s: string): string => formatDate(parseDate(s)));
 const canonicalTimestamp = memo((s: string): string => formatTimestamp(parseTimestamp(s)));
 
-/** A physical Parquet value as hyparquet-writer takes it (null for a missing value). */
-export type Physical = string | number | bigint | boolean | null;
+/**
+ * A physical Parquet value as hyparquet-writer takes it and as this module reads it back (null for
+ * a missing value): strings as UTF-8 bytes, so unchanged rows of a rewritten file are never decoded
+ * to JS strings and encoded again; decimals as unscaled bigint; dates as days; timestamps as micros.
+ */
+export type Physical = Uint8Array | number | bigint | boolean | null;
 
 /** Rendered stats value: a JSON value, or `{ raw }` for a decimal written as an exact JSON number. */
 export type StatValue = string | number | boolean | { raw: string };
@@ -29,8 +33,10 @@ export interface ColumnCodec {
   normalize(v: DeltaValue | undefined): DeltaValue;
   /** Canonical value to the value handed to the Parquet writer. */
   toPhysical(v: DeltaValue): Physical;
-  /** Raw value read by hyparquet (logical conversions disabled) back to the canonical value. */
-  fromPhysical(raw: unknown): DeltaValue;
+  /** Physical value back to the canonical value. */
+  fromPhysical(raw: Physical | undefined): DeltaValue;
+  /** Total order of non-null physical values (the order of `compare`). */
+  comparePhysical(a: Physical, b: Physical): number;
   /** Total order of canonical non-null values, as Parquet and Delta order them. */
   compare(a: DeltaValue, b: DeltaValue): number;
   /** Canonical value as written in the add action's stats. */
@@ -54,6 +60,21 @@ export function compareStrings(a: string, b: string): number {
 }
 
 const cmpNum = (a: DeltaValue, b: DeltaValue): number => (a as number) - (b as number);
+// Integers read back from INT64 are bigint, fresh ones may be numbers: compare as bigint.
+const cmpBig = (a: Physical, b: Physical): number => {
+  const x = BigInt(a as bigint | number);
+  const y = BigInt(b as bigint | number);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+/** Unsigned byte order: for UTF-8, the code point order Parquet uses for string statistics. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
 
 function need<T>(col: DeltaColumn, v: DeltaValue | undefined, kind: string, ok: (x: DeltaValue) => x is T & DeltaValue): T | null {
   if (v === null || v === undefined) {
@@ -83,8 +104,9 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         column: col,
         element: { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type },
         normalize: v => need(col, v, 'string', isStr),
-        toPhysical: v => v as string | null,
-        fromPhysical: raw => (raw ?? null) as string | null,
+        toPhysical: v => v === null ? null : utf8.encode(v as string),
+        fromPhysical: raw => raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : utf8d.decode(raw as Uint8Array),
+        comparePhysical: (a, b) => compareBytes(a as Uint8Array, b as Uint8Array),
         compare: (a, b) => compareStrings(a as string, b as string),
         stat: v => v as string,
       };
@@ -104,6 +126,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         toPhysical: v => v === null ? null : long ? BigInt(v as number) : v as number,
         fromPhysical: raw => raw === null || raw === undefined ? null : Number(raw as bigint | number),
+        comparePhysical: long ? cmpBig : (a, b) => (a as number) - (b as number),
         compare: cmpNum,
         stat: v => v as number,
       };
@@ -115,6 +138,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         normalize: v => need(col, v, 'boolean', isBool),
         toPhysical: v => v as boolean | null,
         fromPhysical: raw => (raw ?? null) as boolean | null,
+        comparePhysical: (a, b) => Number(a) - Number(b),
         compare: (a, b) => Number(a) - Number(b),
         stat: v => v as boolean,
       };
@@ -128,6 +152,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         toPhysical: v => v === null ? null : dateToDays(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : daysToDate(Number(raw)),
+        comparePhysical: (a, b) => (a as number) - (b as number),
         compare: (a, b) => compareStrings(a as string, b as string),
         stat: v => v as string,
       };
@@ -144,6 +169,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         toPhysical: v => v === null ? null : timestampToMicros(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : microsToTimestamp(BigInt(raw as bigint)),
+        comparePhysical: cmpBig,
         compare: (a, b) => {
           // Canonical forms of equal length have fixed-width fields: text order is time order.
           if ((a as string).length === (b as string).length) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
@@ -191,6 +217,7 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
       const u = raw instanceof Uint8Array ? bytesToUnscaled(raw) : BigInt(raw as bigint | number);
       return unscaledToDecimal(u, scale);
     },
+    comparePhysical: cmpBig,
     compare: (a, b) => compareCanonicalDecimals(a as string, b as string),
     stat: v => ({ raw: v as string }),
   };

@@ -4,10 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddAction } from './actions.ts';
-import { decodeDataFile } from './parquet.ts';
-import { rowKey, type CompiledSpec } from './schema.ts';
+import { keysAndVersions } from './columnar.ts';
+import { decodeColumns } from './parquet.ts';
+import type { CompiledSpec } from './schema.ts';
 import { parseStats } from './stats.ts';
-import { rowVersion } from './batch.ts';
 import type { DeltaRow, DeltaValue } from './types.ts';
 
 /** Where a key lives and the version it has there. */
@@ -87,16 +87,16 @@ export class KeyIndex {
   private async load(path: string): Promise<void> {
     const { keyColumns, versionColumn } = this.spec.spec;
     const cols = versionColumn !== undefined && !keyColumns.includes(versionColumn) ? [...keyColumns, versionColumn] : keyColumns;
-    const rows = await decodeDataFile(await readFile(join(this.dir, path)), this.spec, cols);
-    this.track(path, rows);
+    const batch = await decodeColumns(await readFile(join(this.dir, path)), this.spec, cols);
+    const { keys, versions } = keysAndVersions(batch, this.spec);
+    this.track(path, keys, versions);
     this.metrics.filesLoaded++;
-    this.metrics.keysLoaded += rows.length;
+    this.metrics.keysLoaded += keys.length;
   }
 
-  /** Record that `rows` now live in `path` (a file this writer just added, or one just read). */
-  track(path: string, rows: DeltaRow[]): void {
-    const { keyColumns, versionColumn } = this.spec.spec;
-    for (const row of rows) this.entries.set(rowKey(row, keyColumns), { file: path, version: rowVersion(row, versionColumn) });
+  /** Record that these keys (with their versions) now live in `path`. */
+  track(path: string, keys: string[], versions: (number | null)[]): void {
+    for (let i = 0; i < keys.length; i++) this.entries.set(keys[i], { file: path, version: versions[i] });
     this.loaded.add(path);
   }
 

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
 import { isNewer, rowVersion, shouldReplace } from './batch.ts';
 import type { KeyIndex } from './key-index.ts';
-import { decodeDataFile, encodeDataFile } from './parquet.ts';
+import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, sliceBatch, type ColumnBatch } from './columnar.ts';
+import { decodeColumns, encodeColumns } from './parquet.ts';
 import { rowKey, type CompiledSpec } from './schema.ts';
-import { computeStats, parseStats } from './stats.ts';
+import { computeBatchStats, parseStats } from './stats.ts';
 import type { DeltaRow } from './types.ts';
 
 /** What a merge needs from its table. */
@@ -27,7 +28,8 @@ export interface MergeContext {
 export interface MergePlan {
   removes: RemoveAction[];
   adds: AddAction[];
-  written: { path: string; rows: DeltaRow[] }[];
+  /** New files with the keys and versions they hold (for the key index once committed). */
+  written: { path: string; keys: string[]; versions: (number | null)[] }[];
   inserted: number;
   updated: number;
   skipped: number;
@@ -68,21 +70,34 @@ export async function mergeBatch(ctx: MergeContext, batch: Map<string, DeltaRow>
   }
 
   for (const [path, updates] of byFile) {
-    const rows = await decodeDataFile(await readFile(join(ctx.dir, path)), spec);
+    // Columns of physical values: only the replaced rows are converted, the rest is copied as is.
+    const cols = await decodeColumns(await readFile(join(ctx.dir, path)), spec);
+    const { keys, versions } = keysAndVersions(cols, spec);
     let changed = false;
-    for (let i = 0; i < rows.length; i++) {
-      const key = rowKey(rows[i], spec.spec.keyColumns);
-      const incoming = updates.get(key);
+    for (let i = 0; i < cols.length; i++) {
+      const incoming = updates.get(keys[i]);
       if (incoming === undefined) continue;
-      updates.delete(key);
-      if (shouldReplace(incoming, rows[i], spec)) { rows[i] = incoming; plan.updated++; changed = true; } else plan.skipped++;
+      updates.delete(keys[i]);
+      const replace = vc !== undefined
+        ? isNewer(rowVersion(incoming, vc), versions[i])
+        : shouldReplace(incoming, rowAt(cols, i, spec), spec);
+      if (replace) {
+        setRow(cols, i, incoming, spec);
+        versions[i] = rowVersion(incoming, vc);
+        plan.updated++;
+        changed = true;
+      } else plan.skipped++;
     }
     // Keys the index placed here but the file lacks (a stale index) are new after all.
     inserts = inserts.concat([...updates.values()]);
     if (path === packInto) {
       if (inserts.length > 0) changed = true;
       plan.inserted += inserts.length;
-      rows.push(...inserts);
+      for (const row of inserts) {
+        appendRow(cols, row, spec);
+        keys.push(rowKey(row, spec.spec.keyColumns));
+        versions.push(rowVersion(row, vc));
+      }
       inserts = [];
     }
     if (!changed) continue;
@@ -91,29 +106,30 @@ export async function mergeBatch(ctx: MergeContext, batch: Map<string, DeltaRow>
       path, deletionTimestamp: ctx.now, dataChange: true, extendedFileMetadata: true,
       partitionValues: {}, size: old?.size ?? 0,
     });
-    await writeChunks(ctx, rows, plan);
+    await writeChunks(ctx, cols, keys, versions, plan);
   }
   if (inserts.length > 0) {
     plan.inserted += inserts.length;
-    await writeChunks(ctx, inserts, plan);
+    const cols = rowsToBatch(inserts, spec);
+    await writeChunks(ctx, cols, inserts.map(r => rowKey(r, spec.spec.keyColumns)), inserts.map(r => rowVersion(r, vc)), plan);
   }
   return plan;
 }
 
-async function writeChunks(ctx: MergeContext, rows: DeltaRow[], plan: MergePlan): Promise<void> {
+async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[], versions: (number | null)[], plan: MergePlan): Promise<void> {
   // Equal-sized chunks no larger than the target, so a rewrite never leaves a runt file.
-  const chunks = Math.max(1, Math.ceil(rows.length / ctx.targetFileRows));
-  const per = Math.ceil(rows.length / chunks);
-  for (let i = 0; i < rows.length; i += per) {
-    const part = rows.slice(i, i + per);
+  const chunks = Math.max(1, Math.ceil(cols.length / ctx.targetFileRows));
+  const per = Math.ceil(cols.length / chunks);
+  for (let i = 0; i < cols.length; i += per) {
+    const part = chunks === 1 ? cols : sliceBatch(cols, i, i + per);
     const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
-    const bytes = encodeDataFile(part, ctx.spec);
+    const bytes = encodeColumns(part, ctx.spec);
     await writeFile(join(ctx.dir, path), bytes, { flag: 'wx' });
     plan.adds.push({
       path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true,
-      stats: computeStats(part, ctx.spec.codecs),
+      stats: computeBatchStats(part, ctx.spec.codecs),
     });
-    plan.written.push({ path, rows: part });
+    plan.written.push({ path, keys: keys.slice(i, i + per), versions: versions.slice(i, i + per) });
     plan.rowsWritten += part.length;
   }
 }

@@ -1,31 +1,38 @@
-// Data files: rows to a Parquet buffer (hyparquet-writer) and back (hyparquet), exactly. Reading
-// disables hyparquet's DECIMAL conversion (it yields binary floats) and its Date conversions, and
-// decodes the raw unscaled integers, day counts and microsecond counts here instead.
-import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
+// Data files: column batches to a Parquet buffer (hyparquet-writer) and back (hyparquet), exactly.
+// Reading keeps physical values: strings stay UTF-8 bytes, DECIMAL conversion (hyparquet yields
+// binary floats) is disabled so unscaled integers come back, dates stay day counts and timestamps
+// microsecond counts; the codecs turn them into canonical values only where rows are looked at.
+import { parquetMetadata, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { DecodedArray } from 'hyparquet';
+import { batchToRows, rowsToBatch, type ColumnBatch } from './columnar.ts';
+import type { Physical } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaRow } from './types.ts';
-import { floorDiv } from './values.ts';
+import { bytesToUnscaled, floorDiv } from './values.ts';
 
-/** Encode rows (already normalized) as one Parquet file with a single row group. */
-export function encodeDataFile(rows: DeltaRow[], spec: CompiledSpec): Uint8Array {
+/** Encode a column batch as one Parquet file with a single row group. */
+export function encodeColumns(batch: ColumnBatch, spec: CompiledSpec): Uint8Array {
   const columnData = spec.codecs.map(codec => {
     const name = codec.column.name;
-    const data = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) data[i] = codec.toPhysical(rows[i][name] ?? null);
+    const data = batch.columns.get(name);
+    if (!data) throw new Error(`column ${name} missing from the batch`);
     return { name, data: data as DecodedArray, nullable: codec.column.nullable };
   });
   const buf = parquetWriteBuffer({
     columnData,
     schema: spec.parquetSchema,
     // One row group per file: files are bounded by targetFileRows already.
-    rowGroupSize: Math.max(rows.length, 1),
-    // Full string bounds keep the footer's min/max exact for key columns.
+    rowGroupSize: Math.max(batch.length, 1),
+    // Longer string bounds than the default 16 keep the footer's min/max exact for ids.
     statisticsTruncateLength: 64,
     createdBy: 'invoice-stream delta writer (hyparquet-writer)',
   });
   return new Uint8Array(buf);
+}
+
+/** Encode canonical rows as one Parquet file. */
+export function encodeDataFile(rows: DeltaRow[], spec: CompiledSpec): Uint8Array {
+  return encodeColumns(rowsToBatch(rows, spec), spec);
 }
 
 /** Metadata with logical conversions that hyparquet would do lossily (decimal) removed. */
@@ -41,31 +48,47 @@ function rawMetadata(meta: FileMetaData): FileMetaData {
 }
 
 // Timestamps come back as microseconds whatever the file's unit: Spark writes INT96 (nanoseconds)
-// by default, other writers MILLIS or MICROS.
+// by default, other writers MILLIS or MICROS. Strings stay bytes.
 const RAW_PARSERS = {
   timestampFromMicroseconds: (micros: bigint): bigint => micros,
   timestampFromMilliseconds: (millis: bigint): bigint => BigInt(millis) * 1000n,
   timestampFromNanoseconds: (nanos: bigint): bigint => floorDiv(BigInt(nanos), 1000n),
   dateFromDays: (days: number): number => days,
+  stringFromBytes: (bytes: Uint8Array): Uint8Array => bytes,
 };
 
-/** Decode a data file's rows (only `columns` when given), as canonical values. */
-export async function decodeDataFile(bytes: Uint8Array, spec: CompiledSpec, columns?: string[]): Promise<DeltaRow[]> {
+/** Decode a data file (only `columns` when given) into physical column arrays. */
+export async function decodeColumns(bytes: Uint8Array, spec: CompiledSpec, columns?: string[]): Promise<ColumnBatch> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata = rawMetadata(parquetMetadata(file));
   const wanted = columns ?? spec.codecs.map(c => c.column.name);
-  const rawRows = await parquetReadObjects({ file, metadata, columns: wanted, parsers: RAW_PARSERS });
-  const codecs = wanted.map(name => {
-    const c = spec.byName.get(name);
-    if (!c) throw new Error(`unknown column ${name}`);
-    return c;
-  });
-  const out: DeltaRow[] = new Array(rawRows.length);
-  for (let i = 0; i < rawRows.length; i++) {
-    const raw = rawRows[i];
-    const row: DeltaRow = {};
-    for (const c of codecs) row[c.column.name] = c.fromPhysical(raw[c.column.name]);
-    out[i] = row;
+  const chunks = new Map<string, ColumnData[]>(wanted.map(n => [n, []]));
+  await parquetRead({ file, metadata, columns: wanted, parsers: RAW_PARSERS, onChunk: c => chunks.get(c.columnName)?.push(c) });
+  const length = Number(metadata.num_rows);
+  const out = new Map<string, Physical[]>();
+  for (const name of wanted) {
+    const codec = spec.byName.get(name);
+    if (!codec) throw new Error(`unknown column ${name}`);
+    const col: Physical[] = new Array(length);
+    const flba = codec.element.type === 'FIXED_LEN_BYTE_ARRAY';
+    // Another writer may have used a narrower physical type (Spark: INT32 for decimal(p <= 9)).
+    const int64 = codec.element.type === 'INT64';
+    for (const chunk of chunks.get(name) ?? []) {
+      const data = chunk.columnData;
+      for (let i = 0; i < data.length && chunk.rowStart + i < length; i++) {
+        const v = data[i] as Physical | undefined;
+        // Decimals wider than INT64 arrive as two's-complement bytes: the writer takes bigint.
+        col[chunk.rowStart + i] = v === undefined ? null
+          : flba && v instanceof Uint8Array ? bytesToUnscaled(v)
+            : int64 && typeof v === 'number' ? BigInt(v) : v;
+      }
+    }
+    out.set(name, col);
   }
-  return out;
+  return { length, columns: out };
+}
+
+/** Decode a data file's rows (only `columns` when given), as canonical values. */
+export async function decodeDataFile(bytes: Uint8Array, spec: CompiledSpec, columns?: string[]): Promise<DeltaRow[]> {
+  return batchToRows(await decodeColumns(bytes, spec, columns), spec);
 }

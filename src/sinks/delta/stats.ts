@@ -1,7 +1,8 @@
 // Per-file statistics for the add action (numRecords, minValues, maxValues, nullCount), computed
 // from the rows while they are written, so readers (delta-rs, Spark) can skip files.
-import type { ColumnCodec, StatValue } from './columns.ts';
-import type { DeltaRow, DeltaValue } from './types.ts';
+import type { ColumnBatch } from './columnar.ts';
+import type { ColumnCodec, Physical, StatValue } from './columns.ts';
+import type { DeltaRow } from './types.ts';
 import { floorDiv, timestampToMicros } from './values.ts';
 
 /** Parsed view of a file's stats that the writer needs back (key ranges for pruning). */
@@ -29,34 +30,44 @@ function timestampBound(ts: string, up: boolean): string {
   return new Date(Number(ms)).toISOString();
 }
 
-/** Compute the stats JSON string of `rows` for the given columns. */
+/** Compute the stats JSON string of canonical `rows` for the given columns. */
 export function computeStats(rows: DeltaRow[], codecs: ColumnCodec[]): string {
+  const columns = new Map<string, Physical[]>();
+  for (const c of codecs) columns.set(c.column.name, rows.map(r => c.toPhysical(r[c.column.name] ?? null)));
+  return computeBatchStats({ length: rows.length, columns }, codecs);
+}
+
+/** Compute the stats JSON string of a column batch: bounds found on physical values, then rendered. */
+export function computeBatchStats(batch: ColumnBatch, codecs: ColumnCodec[]): string {
   const minValues: Record<string, unknown> = {};
   const maxValues: Record<string, unknown> = {};
   const nullCount: Record<string, number> = {};
   for (const codec of codecs) {
     const name = codec.column.name;
-    let min: DeltaValue = null;
-    let max: DeltaValue = null;
+    const col = batch.columns.get(name) ?? [];
+    let min: Physical = null;
+    let max: Physical = null;
     let nulls = 0;
-    for (const row of rows) {
-      const v = row[name];
+    for (let i = 0; i < batch.length; i++) {
+      const v = col[i];
       if (v === null || v === undefined) { nulls++; continue; }
-      if (min === null || codec.compare(v, min) < 0) min = v;
-      if (max === null || codec.compare(v, max) > 0) max = v;
+      if (min === null || codec.comparePhysical(v, min) < 0) min = v;
+      if (max === null || codec.comparePhysical(v, max) > 0) max = v;
     }
     nullCount[name] = nulls;
     // Booleans carry no min/max in Delta stats (Spark writes none either).
     if (min === null || max === null || codec.column.type === 'boolean') continue;
+    const lo = codec.fromPhysical(min);
+    const hi = codec.fromPhysical(max);
     if (codec.column.type === 'timestamp') {
-      minValues[name] = timestampBound(min as string, false);
-      maxValues[name] = timestampBound(max as string, true);
+      minValues[name] = timestampBound(lo as string, false);
+      maxValues[name] = timestampBound(hi as string, true);
     } else {
-      minValues[name] = render(codec.stat(min));
-      maxValues[name] = render(codec.stat(max));
+      minValues[name] = render(codec.stat(lo));
+      maxValues[name] = render(codec.stat(hi));
     }
   }
-  const json = JSON.stringify({ numRecords: rows.length, minValues, maxValues, nullCount });
+  const json = JSON.stringify({ numRecords: batch.length, minValues, maxValues, nullCount });
   return json.replace(RAW_RE, '$1');
 }
 

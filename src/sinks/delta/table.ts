@@ -138,7 +138,7 @@ export class DeltaTable {
       }
       applyActions(this.snap, version, actions);
       for (const r of plan.removes) this.index.untrack(r.path);
-      for (const w of plan.written) this.index.track(w.path, w.rows);
+      for (const w of plan.written) this.index.track(w.path, w.keys, w.versions);
       await this.maybeCheckpoint();
       return { ...result, version };
     }
