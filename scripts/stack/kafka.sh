@@ -40,8 +40,10 @@ $(kafka_logging_deps)
 </project>
 XML
   stack_mvn -f "$KAFKA_HOME/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs" \
-    || stack_die "could not fetch Kafka $KAFKA_VERSION from Maven Central (see above)"
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs" >"$KAFKA_HOME/fetch.log" 2>&1 || {
+    grep -E 'ERROR' "$KAFKA_HOME/fetch.log" | head -n 5 >&2
+    stack_die "could not fetch Kafka $KAFKA_VERSION from Maven Central: see $KAFKA_HOME/fetch.log"
+  }
   touch "$KAFKA_HOME/.complete"
 }
 
