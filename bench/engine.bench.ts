@@ -2,11 +2,13 @@
 // persistent (LMDB) store behind the write-back cache, commits (store flushes) every
 // `--commit` records and the final flush and close inside the timed span.
 // Run: npm run bench -- engine-count [--records=1000000] [--keys=100000] [--commit=10000] [--cache=100000] [--store=lmdb|memory]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamsBuilder } from '../src/engine/dsl/streams-builder.ts';
+import { replay } from '../src/engine/replay/replay.ts';
 import { TopologyRunner } from '../src/engine/runtime/runner.ts';
+import { Topology } from '../src/engine/topology/topology.ts';
 import { Stores } from '../src/engine/state/stores.ts';
 import { emit, numberArg, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
@@ -44,5 +46,36 @@ async function engineCount(args: BenchArgs): Promise<void> {
   }
 }
 
+// engine-replay: the replay runner alone: 3 JSONL files merged by timestamp (JSON.parse per
+// line for the timestamp), each line through a one-processor topology. Files written untimed.
+async function engineReplay(args: BenchArgs): Promise<void> {
+  const records = numberArg(args, 'records', 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
+  try {
+    const rand = rng(3);
+    const files = ['a', 'b', 'c'].map((n) => join(dir, `${n}.jsonl`));
+    const lines: string[][] = [[], [], []];
+    for (let i = 0; i < records; i++) {
+      const ts = 1_700_000_000_000 + i * 10 + Math.floor(rand() * 50);
+      lines[i % 3]?.push(JSON.stringify({ event_id: `e${i}`, occurred_at: new Date(ts).toISOString(), amount: '12.50' }));
+    }
+    files.forEach((f, i) => writeFileSync(f, (lines[i] as string[]).join('\n') + '\n'));
+    let seen = 0;
+    const topology = new Topology().addSource('src', ['A', 'B', 'C']).addProcessor('count', () => ({ process: () => void seen++ }), 'src');
+    const start = performance.now();
+    const summary = await replay({
+      topology,
+      inputs: files.map((path, i) => ({ topic: ['A', 'B', 'C'][i] as string, path })),
+      timestampOf: (bytes) => Date.parse((JSON.parse(bytes.toString('utf8')) as { occurred_at: string }).occurred_at),
+      progress: false,
+    });
+    const ms = since(start);
+    if (seen !== records || summary.records !== records) throw new Error(`replay saw ${seen} of ${records}`);
+    emit({ name: 'engine-replay', records_per_s: rate(records, ms), records, files: 3, elapsed_ms: Math.round(ms) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Bench registry (bench/README.md convention). */
-export const benchmarks: BenchmarkMap = { 'engine-count': engineCount };
+export const benchmarks: BenchmarkMap = { 'engine-count': engineCount, 'engine-replay': engineReplay };
