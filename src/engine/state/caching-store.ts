@@ -54,7 +54,8 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   put(key: string, value: V): void {
-    this.#set(key, value);
+    // A null value is a delete, as in Kafka Streams (and as the changelog would record it).
+    this.#set(key, value === null ? undefined : value);
   }
 
   delete(key: string): void {

@@ -175,6 +175,19 @@ describe('store builder stack', () => {
     expect(store.metrics).toMatchObject({ gets: 1, puts: 2, deletes: 1, flushes: 1 });
   });
 
+  it('treats put(key, null) as a delete in every stack', async () => {
+    for (const caching of [true, false]) {
+      const b = Stores.keyValueStoreBuilder<number | null>(Stores.inMemoryKeyValueStore('n'));
+      const store = (caching ? b : b.withCachingDisabled()).build();
+      store.put('a', 1);
+      store.put('a', null);
+      expect(store.get('a')).toBeUndefined();
+      await store.flush();
+      expect(store.get('a')).toBeUndefined();
+      expect([...store.range()]).toEqual([]);
+    }
+  });
+
   it('writes through without a cache, and can skip logging', async () => {
     const store = Stores.keyValueStoreBuilder<number>(Stores.inMemoryKeyValueStore('s')).withCachingDisabled().withLoggingDisabled().build();
     store.put('x', 1);

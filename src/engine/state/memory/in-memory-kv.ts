@@ -20,6 +20,11 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
 
   put(key: string, value: V): void {
     if (value === undefined) throw new Error(`store ${this.name}: undefined value for ${key} (use delete)`);
+    if (value === null) {
+      // A null value is a delete, as in Kafka Streams.
+      this.delete(key);
+      return;
+    }
     if (this.#index && !this.#map.has(key)) this.#index.add(key);
     this.#map.set(key, value);
   }
