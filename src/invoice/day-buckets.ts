@@ -23,18 +23,15 @@ export class DayBuckets {
     this.#store.put(key, bucket);
   }
 
-  /** Removes `member` from `day` (no-op when absent). */
+  /** Removes `member` from `day` (no-op when absent; an empty bucket stays until taken). */
   remove(day: number, member: string): void {
     const key = pad(day, 7);
     const bucket = this.#store.get(key);
     if (!bucket || !(member in bucket)) return;
     delete bucket[member];
-    // for-in finds out whether anything is left without building a key array.
-    for (const _ in bucket) {
-      this.#store.put(key, bucket);
-      return;
-    }
-    this.#store.delete(key);
+    // An emptied bucket stays until `take` reads it: checking emptiness would enumerate a large
+    // object on every removal.
+    this.#store.put(key, bucket);
   }
 
   /** Removes and returns the members of `day`, in insertion order. */
