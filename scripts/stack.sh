@@ -2,6 +2,7 @@
 # The local stack: Apache Kafka (single-node KRaft) and a Confluent-compatible Schema Registry
 # (Apicurio Registry), both run on the machine's JDK from Maven Central artifacts.
 #   npm run stack -- up|down|status|logs [kafka|registry]
+#   npm run stack -- reset     (down, then delete the brokers' data: the next up starts empty)
 # Env: KAFKA_VERSION (3.9.2), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 #      SCHEMA_REGISTRY_PORT (18081), INVOICE_STREAM_CACHE (~/.cache/invoice-stream).
 set -euo pipefail
@@ -13,7 +14,7 @@ source "$here/stack/kafka.sh"
 # shellcheck source=stack/registry.sh
 source "$here/stack/registry.sh"
 
-usage() { echo "usage: $0 up|down|status|logs [kafka|registry]" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|status|logs [kafka|registry] | reset" >&2; exit 2; }
 
 cmd_up() {
   local what="${1:-all}" started=$SECONDS
@@ -39,6 +40,12 @@ cmd_down() {
     *) usage ;;
   esac
   return 0
+}
+
+cmd_reset() {
+  cmd_down all
+  stack_log "deleting broker data under $STACK_DIR"
+  rm -rf "$STACK_DIR"/kafka-* "$STACK_DIR/registry"
 }
 
 cmd_status() {
@@ -80,6 +87,7 @@ stack_lock() {
 case "${1:-}" in
   up) stack_lock; cmd_up "${2:-all}" ;;
   down) stack_lock; cmd_down "${2:-all}" ;;
+  reset) stack_lock; cmd_reset ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-all}" ;;
   *) usage ;;
