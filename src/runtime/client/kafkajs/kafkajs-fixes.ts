@@ -10,6 +10,11 @@
 // 2. Send grouping (producer/groupMessagesPerPartition.js): `[...current, message]` in a reduce is
 //    quadratic in the records per partition, a sixth of the CPU at 50k records/s. Linear here.
 //
+// 3. Coordinator lookups: every transactional call (AddPartitionsToTxn, AddOffsetsToTxn,
+//    TxnOffsetCommit, EndTxn) first sends a FindCoordinator request, four extra round trips per
+//    task per commit. Lookups are cached per client for a few seconds; a moved coordinator fails
+//    the transaction at worst, which the runtime handles (task closed dirty, fresh producer).
+//
 // The runtime's entry points import this module first; `assertKafkajsFixed` refuses to run if
 // kafkajs was loaded before it (a wrong import order would silently lose exactly-once).
 import { createRequire } from 'node:module';
@@ -86,7 +91,34 @@ function install(request: string, exports: unknown): void {
   require.cache[path] = mod as unknown as NodeJS.Module;
 }
 
+const COORDINATOR_TTL_MS = 5_000;
+
+interface ClusterPrototype {
+  findGroupCoordinatorMetadata(this: object, args: { groupId: string; coordinatorType?: number }): Promise<unknown>;
+}
+
+function cacheCoordinatorLookups(): void {
+  const Cluster = require('kafkajs/src/cluster') as { prototype: ClusterPrototype };
+  const original = Cluster.prototype.findGroupCoordinatorMetadata;
+  if ((original as { cached?: boolean }).cached) return;
+  const caches = new WeakMap<object, Map<string, { at: number; value: Promise<unknown> }>>();
+  const cached = function (this: object, args: { groupId: string; coordinatorType?: number }): Promise<unknown> {
+    let cache = caches.get(this);
+    if (!cache) caches.set(this, (cache = new Map()));
+    const key = `${args.coordinatorType ?? 0}:${args.groupId}`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < COORDINATOR_TTL_MS) return hit.value;
+    const value = original.call(this, args);
+    cache.set(key, { at: Date.now(), value });
+    value.catch(() => cache.delete(key));
+    return value;
+  };
+  Object.assign(cached, { cached: true });
+  Cluster.prototype.findGroupCoordinatorMetadata = cached;
+}
+
 install('kafkajs/src/consumer/filterAbortedMessages', filterAbortedMessages);
+cacheCoordinatorLookups();
 install('kafkajs/src/producer/groupMessagesPerPartition', groupMessagesPerPartition);
 
 /** Throws when kafkajs runs its own read_committed filter (it was loaded before this module). */
