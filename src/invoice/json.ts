@@ -17,9 +17,10 @@ export function parseJsonExact(text: string): unknown {
   return BARE_NUMBER_FIELD.test(text) ? JSON.parse(text, keepSource) : JSON.parse(text);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// A BOM is kept, so JSON.parse refuses it as most JSON parsers do (a record value carries no BOM).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Decodes strict UTF-8 (a leading BOM is dropped); undefined when the bytes are not UTF-8. */
+/** Decodes strict UTF-8 (a BOM is kept, making the JSON malformed); undefined when the bytes are not UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return utf8.decode(bytes);

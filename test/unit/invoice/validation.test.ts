@@ -27,6 +27,8 @@ describe('validation', () => {
     expect(rejected(check('orders', '{"event_id": "x"'))).toBe('malformed_json: not JSON');
     expect(rejected(validateValue('orders', Buffer.from([0xff, 0xfe, 0x7b])))).toBe('malformed_json: not UTF-8');
     expect(rejected(check('orders', '[]'))).toBe('schema_violation: not an object');
+    expect(rejected(check('orders', `\uFEFF${JSON.stringify(order({}))}`))).toBe('malformed_json: not JSON');
+    expect(rejected(check('orders', ''))).toBe('malformed_json: not JSON');
     expect(rejected(check('activity', '{}'))).toBe('schema_violation: event_id');
     expect(rejected(check('orders', { ...order({}), event_id: 'z'.repeat(129) }))).toBe('schema_violation: event_id');
     expect(check('orders', { ...order({}), event_id: 'z'.repeat(128) }).ok).toBe(true);
