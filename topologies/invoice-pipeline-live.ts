@@ -2,6 +2,7 @@
 // invoice events in Avro registered as `<topic>-value`, persistent stores with changelogs.
 import { avroSerde, jsonSerde, Stores, stringSerde, type AvroSerde, type SchemaRegistry } from '../src/engine/index.ts';
 import { INVOICE_EVENT_SCHEMA } from '../src/invoice/avro.ts';
+import { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import type { InvoiceEvent, InvoiceEventType } from '../src/invoice/invoice.ts';
 import { internalJsonSerde } from '../src/invoice/serdes.ts';
 import { toAvroRecord } from '../src/invoice/avro.ts';
@@ -29,6 +30,7 @@ export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Pr
   const internal = internalJsonSerde<unknown>();
   return buildInvoicePipeline({
     ...options,
+    avroInputs: new AvroInputDecoder(options.registry),
     changelogs: true,
     storeSupplier: (name) => Stores.persistentKeyValueStore(name, { dir: options.stateDir }),
     serdes: {

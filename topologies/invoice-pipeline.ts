@@ -7,6 +7,7 @@
 //                                                                                                └→ by-client repartition → client balances → balance rows
 import { Stores, Topology, type KeyValueStoreSupplier, type SinkSerializers } from '../src/engine/index.ts';
 import { Accounting } from '../src/invoice/accounting.ts';
+import type { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import { BalanceProcessor } from '../src/invoice/balance-processor.ts';
 import type { InputRole } from '../src/invoice/events.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
@@ -57,6 +58,8 @@ export interface InvoicePipelineOptions {
   /** Live mode: advance the clock on the wall clock too, every this many ms. */
   wallClockIntervalMs?: number;
   maxValueBytes?: number;
+  /** Accept Confluent-framed Avro input values, decoded with writer schemas from a registry. */
+  avroInputs?: AvroInputDecoder;
   serdes?: PipelineSerdes;
   accounting?: Accounting;
 }
@@ -105,13 +108,19 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
   const dedupHorizonMicros = (options.dedupHorizonDays ?? 30) * MICROS_PER_DAY;
   const rd = serdes.repartitionDeserializer;
 
+  // Raw bytes pass through; with Avro inputs the deserializer's `prepare` fetches writer schemas
+  // ahead (the Kafka runtime calls it for polled records), since validation decodes synchronously.
+  const avroInputs = options.avroInputs;
+  const input = avroInputs
+    ? { deserialize: (_topic: string, data: Buffer | null) => data, prepare: (data: Buffer | null) => avroInputs.prepare(data) }
+    : undefined;
   const t = new Topology()
-    .addSource('orders-source', topics.orders)
-    .addSource('payments-source', topics.payments)
-    .addSource('activity-source', topics.activity)
+    .addSource('orders-source', topics.orders, undefined, input)
+    .addSource('payments-source', topics.payments, undefined, input)
+    .addSource('activity-source', topics.activity, undefined, input)
     .addProcessor(
       'validate',
-      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes }),
+      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes, avroInputs: options.avroInputs }),
       'orders-source', 'payments-source', 'activity-source',
     )
     // Two DLQ sinks, one per sub-topology: a shared sink would fuse validation and the invoice task.

@@ -2,6 +2,7 @@
 // repartition), or a dead letter with the key and bytes unchanged (CONTRACT.md rule 1).
 import type { Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
 import type { Accounting } from './accounting.ts';
+import type { AvroInputDecoder } from './avro-input.ts';
 import { deadLetterHeaders } from './dead-letters.ts';
 import { invoiceIdOf, type InputEnvelope, type InputRole } from './events.ts';
 import { validateValue } from './validation.ts';
@@ -14,6 +15,8 @@ export interface ValidateOptions {
   /** Child names: valid events, dead letters. */
   outputs: { valid: string; dlq: string };
   maxValueBytes?: number;
+  /** Accept Confluent-framed Avro values too (live mode with a registry). */
+  avroInputs?: AvroInputDecoder;
 }
 
 function toBuffer(value: unknown): Buffer | null {
@@ -45,7 +48,7 @@ export class ValidateProcessor implements Processor<unknown, unknown, string | B
     this.#options.accounting.read();
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
-    const result = validateValue(role, value, this.#options.maxValueBytes);
+    const result = validateValue(role, value, this.#options.maxValueBytes, this.#options.avroInputs);
     const origin = { topic: meta.topic, partition: meta.partition, offset: meta.offset, key, value: value ?? Buffer.alloc(0) };
     if (!result.ok) {
       this.#options.accounting.count('dead_lettered');

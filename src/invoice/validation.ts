@@ -2,6 +2,7 @@
 // order (size, UTF-8, JSON, object, event_id, event_type for the topic, fields, currency, amount
 // decimals) so a record with several faults always gets the same reason.
 import type * as z from 'zod';
+import { isFramed, type AvroInputDecoder } from './avro-input.ts';
 import { minorUnits } from './currency.ts';
 import type { InputRejection } from './dead-letters.ts';
 import type { InputEvent, InputRole, OrderLine } from './events.ts';
@@ -39,9 +40,14 @@ function codePoints(text: string): number {
 }
 
 /** Validates a record value read from a topic with the given role. */
-export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES): Validation {
+export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES, avro?: AvroInputDecoder): Validation {
   if (value === null) return reject('schema_violation', 'no value');
   if (value.length > maxBytes) return reject('oversize', `${value.length} bytes > ${maxBytes}`);
+  // Framed Avro only when a registry is configured; otherwise a leading 0 byte is just not JSON.
+  if (avro && isFramed(value)) {
+    const decoded = avro.decode(value);
+    return decoded.ok ? validateObject(role, decoded.value) : reject('bad_avro_framing', decoded.error);
+  }
   const remembered = takeParsed(value);
   if (remembered) return validateObject(role, remembered.value);
   const text = decodeUtf8(value);
