@@ -5,3 +5,4 @@ export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config
 export type { KafkaClient } from './client/api.ts';
 export { KafkajsClient, type KafkajsClientOptions } from './client/kafkajs/client.ts';
 export type { ThreadMetrics } from './stream/stream-thread.ts';
+export { FatalRuntimeError } from './errors.ts';

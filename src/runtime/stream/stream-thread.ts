@@ -11,6 +11,7 @@ import type { ApplicationLayout } from '../topics/layout.ts';
 import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
 import { commitAtLeastOnce } from './alos-commit.ts';
+import { FatalRuntimeError } from '../errors.ts';
 
 /** Counters for metrics, tests and benches. */
 export interface ThreadMetrics {
@@ -293,16 +294,13 @@ export class StreamThread {
     if (this.#timer) clearInterval(this.#timer);
     for (const task of [...this.#tasks.values()]) await task.closeDirty().catch(() => undefined);
     this.#tasks.clear();
-    await this.#consumer?.close().catch(() => undefined);
-    this.#d.onFatal(err);
-  }
-}
-
-/** Errors no restart can fix: the configuration or the topology is wrong. */
-export class FatalRuntimeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FatalRuntimeError';
+    // Not awaited here: we may be inside a batch, and closing the consumer waits for that batch.
+    const consumer = this.#consumer;
+    this.#epoch++;
+    void (async () => {
+      await consumer?.close().catch(() => undefined);
+      this.#d.onFatal(err);
+    })();
   }
 }
 

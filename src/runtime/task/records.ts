@@ -2,6 +2,7 @@
 // client's (physical topic names, bytes).
 import type { ConsumedRecord as EngineRecord, ProducedRecord } from '../../engine/runtime/records.ts';
 import type { ConsumedRecord, OutgoingRecord } from '../client/api.ts';
+import { FatalRuntimeError } from '../errors.ts';
 
 /** A consumed record as the engine's task wants it, under its topology topic name. */
 export function toEngineRecord(record: ConsumedRecord, topologyTopic: string): EngineRecord {
@@ -22,7 +23,7 @@ function toBytes(what: string, topic: string, data: unknown): Buffer | null {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   // Fatal by design: a sink without a serializer cannot write to Kafka, retrying will not help.
-  throw new Error(`a sink writing to ${topic} produced a ${what} that is not bytes (${typeof data}): give the sink a serializer`);
+  throw new FatalRuntimeError(`a sink writing to ${topic} produced a ${what} that is not bytes (${typeof data}): give the sink a serializer`);
 }
 
 /** An engine output as a record to produce, with its physical topic. */

@@ -14,6 +14,7 @@ import { checkpointKey, TaskDirectory, type Checkpoint } from '../state/task-dir
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
 import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
+import { FatalRuntimeError } from '../errors.ts';
 
 /** Everything a task needs from the instance that hosts it. */
 export interface RuntimeTaskOptions {
@@ -139,6 +140,8 @@ export class RuntimeTask {
       try {
         engine.process(toEngineRecord(record, this.#o.topologyName(record.topic)));
       } catch (error) {
+        // A broken sink is the topology's fault, not the record's: stop rather than dead-letter all.
+        if (error instanceof FatalRuntimeError) throw error;
         this.#deadLetterProcessingError(record, error);
       }
     }
