@@ -12,7 +12,7 @@ import { toInvoiceRow, statusAt, type InvoiceEvent, type InvoiceState } from './
 import { applyEvent, markOverdue } from './invoice-machine.ts';
 import { DayBuckets } from './day-buckets.ts';
 import { dedupKey, heldExpiryKey, pad, parseHeldExpiryKey, STORE, type HeldPayment } from './stores.ts';
-import { MICROS_PER_DAY, utcDay } from './time.ts';
+import { MICROS_PER_DAY, parseTimestamp, utcDay } from './time.ts';
 
 /** Names of the processor's children (sink or processor nodes) it forwards to. */
 export interface InvoiceOutputs {
@@ -234,7 +234,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     if (isIndexed && (!wasIndexed || moved)) this.#dueIndex.add(next.dueDay, next.invoiceId);
     const outputs = this.#options.outputs;
     for (const event of events) {
-      this.#context.forward({ key: next.invoiceId, value: event, timestamp: Date.parse(event.timestamp) }, outputs.events);
+      this.#context.forward({ key: next.invoiceId, value: event, timestamp: Math.floor((parseTimestamp(event.timestamp) as number) / 1000) }, outputs.events);
     }
     const timestamp = Math.floor(next.updatedAt / 1000);
     this.#context.forward({ key: next.invoiceId, value: toInvoiceRow(next), timestamp }, outputs.table);

@@ -13,8 +13,22 @@ function validDate(y: number, m: number, d: number): boolean {
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
+// A record's occurred_at is parsed by the replay merge, the schema and the event builder; and
+// outputs format the same instants several times. Small caches, cleared when full.
+const CACHE_LIMIT = 8192;
+const parsedTimestamps = new Map<string, number | undefined>();
+const formattedTimestamps = new Map<number, string>();
+
 /** Parses an RFC 3339 timestamp to epoch microseconds (digits past microseconds are truncated). */
 export function parseTimestamp(text: string): number | undefined {
+  if (parsedTimestamps.has(text)) return parsedTimestamps.get(text);
+  const value = parseTimestampUncached(text);
+  if (parsedTimestamps.size >= CACHE_LIMIT) parsedTimestamps.clear();
+  parsedTimestamps.set(text, value);
+  return value;
+}
+
+function parseTimestampUncached(text: string): number | undefined {
   const m = TIMESTAMP_RE.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
@@ -33,6 +47,15 @@ export function parseTimestamp(text: string): number | undefined {
 
 /** Formats epoch microseconds as RFC 3339 UTC with six decimals: 2026-01-05T20:05:54.897000Z. */
 export function formatTimestamp(micros: number): string {
+  let text = formattedTimestamps.get(micros);
+  if (text !== undefined) return text;
+  text = formatTimestampUncached(micros);
+  if (formattedTimestamps.size >= CACHE_LIMIT) formattedTimestamps.clear();
+  formattedTimestamps.set(micros, text);
+  return text;
+}
+
+function formatTimestampUncached(micros: number): string {
   const day = Math.floor(micros / MICROS_PER_DAY);
   let rest = micros - day * MICROS_PER_DAY;
   const hours = Math.floor(rest / 3_600_000_000);
