@@ -47,6 +47,16 @@ export class KafkaStreams {
     return this.#thread?.activeTasks ?? [];
   }
 
+  /** Back-pressure: stop fetching the partitions of a task (e.g. `"0_3"`) until `resumeTask`. */
+  pauseTask(taskId: string): void {
+    this.#thread?.pauseTask(taskId);
+  }
+
+  /** Resumes a paused task. */
+  resumeTask(taskId: string): void {
+    this.#thread?.resumeTask(taskId);
+  }
+
   /** The physical plan (after start). */
   get layout(): ApplicationLayout | undefined {
     return this.#layout;

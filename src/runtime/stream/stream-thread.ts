@@ -56,6 +56,8 @@ export class StreamThread {
   #timer: NodeJS.Timeout | undefined;
   #heartbeat: () => Promise<void> = async () => {};
   #restartsInARow = 0;
+  // Survives consumer restarts and rebalances: re-applied whenever the task is assigned again.
+  readonly #paused = new Set<string>();
 
   constructor(deps: ThreadDeps) {
     this.#d = deps;
@@ -66,6 +68,27 @@ export class StreamThread {
   /** Task ids running now. */
   get activeTasks(): string[] {
     return [...this.#tasks.keys()];
+  }
+
+  /** Back-pressure from outside (e.g. a slow sink): stop fetching a task's partitions. */
+  pauseTask(name: string): void {
+    this.#paused.add(name);
+    this.#applyPause(name, true);
+  }
+
+  /** Undoes `pauseTask`. */
+  resumeTask(name: string): void {
+    this.#paused.delete(name);
+    this.#applyPause(name, false);
+  }
+
+  #applyPause(name: string, pause: boolean): void {
+    const id = parseTaskId(name);
+    const sub = this.#d.layout.subtopologies.find((s) => s.id === id.subtopology);
+    for (const topic of sub?.sourceTopics ?? []) {
+      if (pause) this.#consumer?.pause(topic, [id.partition]);
+      else this.#consumer?.resume(topic, [id.partition]);
+    }
   }
 
   /** Joins the group and starts the commit/punctuation timer. */
@@ -157,6 +180,7 @@ export class StreamThread {
     for (const task of revoked) await this.#closeTask(task, true);
     this.#d.config.log('info', 'assignment', { generation: assignment.generation, tasks: [...wanted].sort(), revoked: revoked.map((t) => t.name) });
     // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
+    for (const name of wanted) if (this.#paused.has(name)) this.#applyPause(name, true);
     try {
       for (const name of [...wanted].sort()) if (!this.#tasks.has(name)) await this.#openTask(name);
     } catch (error) {
