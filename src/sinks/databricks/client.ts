@@ -1,7 +1,7 @@
 // The SqlRunner over @databricks/sql (Thrift over HTTPS to a SQL warehouse). One session, opened
 // lazily and reopened after a failure that may have broken it, so a retried statement gets a
 // fresh session instead of failing again on a dead handle.
-import { DBSQLClient } from '@databricks/sql';
+import { DBSQLClient, DBSQLLogger, LogLevel } from '@databricks/sql';
 import { classifyError } from './retry.ts';
 import type { Statement } from './sql.ts';
 import type { ResultRow, SqlRunner } from './writer.ts';
@@ -95,7 +95,8 @@ export class DriverSqlRunner implements SqlRunner {
 
   #openSession(): Promise<IDBSQLSession> {
     if (this.#session === null) {
-      const client = new DBSQLClient();
+      // The driver logs every client creation at info to stdout; the writer reports failures itself.
+      const client = new DBSQLClient({ logger: new DBSQLLogger({ level: LogLevel.warn }) });
       this.#client = client;
       const session = client.connect(this.#options).then(c => c.openSession());
       this.#session = session;
