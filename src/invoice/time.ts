@@ -52,6 +52,9 @@ export function formatTimestamp(micros: number): string {
   text = formatTimestampUncached(micros);
   if (formattedTimestamps.size >= CACHE_LIMIT) formattedTimestamps.clear();
   formattedTimestamps.set(micros, text);
+  // What we write is often read back (record timestamps of events): remember the way back too.
+  if (parsedTimestamps.size >= CACHE_LIMIT) parsedTimestamps.clear();
+  parsedTimestamps.set(text, micros);
   return text;
 }
 
