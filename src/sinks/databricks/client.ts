@@ -4,7 +4,7 @@
 import { DBSQLClient, DBSQLLogger, LogLevel } from '@databricks/sql';
 import { classifyError } from './retry.ts';
 import type { Statement } from './sql.ts';
-import type { ResultRow, SqlRunner } from './writer.ts';
+import { DatabricksWriter, type DatabricksWriterOptions, type ResultRow, type SqlRunner } from './writer.ts';
 
 // The driver's package exports only its entry point: its option and session types by inference.
 type ConnectionOptions = Parameters<DBSQLClient['connect']>[0];
@@ -113,4 +113,20 @@ export class DriverSqlRunner implements SqlRunner {
     if (session) await session.then(s => s.close()).catch(() => undefined);
     if (client) await client.close().catch(() => undefined);
   }
+}
+
+/** The `databricks` sink settings of the app config (src/app/config/schema.ts): connection + place. */
+export interface DatabricksSinkConfig extends DatabricksConnectionConfig {
+  /** Default `finance`. */
+  catalog?: string;
+  /** Default `ar`. */
+  schema?: string;
+}
+
+/** A writer for the app's `databricks` sink config: one driver session, tables under catalog.schema. */
+export function databricksWriterFromConfig(
+  config: DatabricksSinkConfig, options: Omit<DatabricksWriterOptions, 'target'> = {}, driver: DriverOptions = {},
+): DatabricksWriter {
+  const target = { catalog: config.catalog ?? 'finance', schema: config.schema ?? 'ar' };
+  return new DatabricksWriter(new DriverSqlRunner(config, driver), { ...options, target });
 }

@@ -1,6 +1,6 @@
 // Public API of the Databricks writer (MERGE through @databricks/sql).
-export { DriverSqlRunner, connectionOptions } from './client.ts';
-export type { DatabricksConnectionConfig, DriverOptions } from './client.ts';
+export { connectionOptions, databricksWriterFromConfig, DriverSqlRunner } from './client.ts';
+export type { DatabricksConnectionConfig, DatabricksSinkConfig, DriverOptions } from './client.ts';
 export { classifyError, DatabricksStatementError, withRetry } from './retry.ts';
 export type { RetryOptions, RetryReason } from './retry.ts';
 export { createTableSql, mergeSql, OFFSETS_TABLE, qualifiedName } from './sql.ts';
