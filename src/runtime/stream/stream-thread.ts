@@ -8,9 +8,9 @@ import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
 import type { ApplicationLayout } from '../topics/layout.ts';
-import { RuntimeTask } from '../task/runtime-task.ts';
+import { RuntimeTask, type CommitBatch } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
-import { commitAtLeastOnce } from './alos-commit.ts';
+import { commitAtLeastOnce, prepareAtLeastOnce, sendAtLeastOnce } from './alos-commit.ts';
 import { FatalRuntimeError } from '../errors.ts';
 
 /** Counters for metrics, tests and benches. */
@@ -56,6 +56,9 @@ export class StreamThread {
   #timer: NodeJS.Timeout | undefined;
   #heartbeat: () => Promise<void> = async () => {};
   #restartsInARow = 0;
+  // The commit in flight: processing goes on while it runs; the next commit (or a rebalance, a
+  // close, a recovery) waits for it first, and its failure closes the tasks it held dirty.
+  #inflight: Promise<void> | undefined;
   // Survives consumer restarts and rebalances: re-applied whenever the task is assigned again.
   readonly #paused = new Set<string>();
 
@@ -104,8 +107,19 @@ export class StreamThread {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#timer) clearInterval(this.#timer);
-    await this.#serial(() => this.#closeAll(true));
+    await this.#serial(async () => {
+      const failed = await this.#takeInflight();
+      for (const name of failed?.tasks ?? []) await this.#closeDirty(name);
+      await this.#closeAll(true);
+    });
     await this.#consumer?.close().catch(() => undefined);
+  }
+
+  async #closeDirty(name: string): Promise<void> {
+    const task = this.#tasks.get(name);
+    if (!task) return;
+    this.#tasks.delete(name);
+    await task.closeDirty();
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -170,6 +184,7 @@ export class StreamThread {
 
   async #onAssigned(assignment: GroupAssignment, epoch: number): Promise<void> {
     if (this.#closing || this.#failed || epoch !== this.#epoch) return;
+    if (!(await this.#settle())) return;
     this.metrics.rebalances++;
     const wanted = new Set<string>();
     for (const [topic, partitions] of assignment.partitions) {
@@ -244,25 +259,62 @@ export class StreamThread {
   }
 
   async #commitAll(): Promise<void> {
+    if (!(await this.#settle())) return;
     this.#lastCommit = Date.now();
     const tasks = [...this.#tasks.values()];
+    let run: Promise<void>;
     if (this.#d.config.guarantee === 'exactly_once') {
+      const prepared: Array<{ task: RuntimeTask; batch: CommitBatch }> = [];
+      for (const task of tasks) if (task.needsCommit || task.buffered > 0) prepared.push({ task, batch: await task.prepareCommit() });
+      if (prepared.length === 0) return;
       // One transaction per task, all in flight together: each task has its own producer.
-      const results = await Promise.allSettled(tasks.map((t) => t.commitTransaction()));
-      const failed: string[] = [];
-      let firstError: unknown;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') this.metrics.produced += r.value;
-        else {
-          failed.push((tasks[i] as RuntimeTask).name);
-          firstError ??= r.reason;
-        }
+      run = Promise.allSettled(prepared.map((p) => p.task.sendTransaction(p.batch))).then((results) => {
+        const failed: string[] = [];
+        let firstError: unknown;
+        results.forEach((r, i) => {
+          if (r.status === 'fulfilled') this.metrics.produced += r.value;
+          else {
+            failed.push((prepared[i] as { task: RuntimeTask }).task.name);
+            firstError ??= r.reason;
+          }
+        });
+        if (failed.length > 0) throw new CommitFailedError(failed, firstError);
+        this.metrics.commits++;
       });
-      if (failed.length > 0) return this.#recover(firstError, failed);
     } else {
-      this.metrics.produced += await commitAtLeastOnce(tasks, this.#d.producer as RecordProducer, this.#consumer as GroupConsumer);
+      const batch = await prepareAtLeastOnce(tasks);
+      if (!batch) return;
+      run = sendAtLeastOnce(batch, this.#d.producer as RecordProducer, this.#consumer as GroupConsumer).then(
+        (n) => {
+          this.metrics.produced += n;
+          this.metrics.commits++;
+        },
+        (error: unknown) => {
+          throw new CommitFailedError(batch.tasks, error);
+        },
+      );
     }
-    this.metrics.commits++;
+    run.catch(() => undefined); // observed by #settle
+    this.#inflight = run;
+  }
+
+  /** Waits for the commit in flight; a failed one becomes a recovery (and false). */
+  async #settle(): Promise<boolean> {
+    const failed = await this.#takeInflight();
+    if (!failed) return true;
+    await this.#recover(failed.cause, failed.tasks);
+    return false;
+  }
+
+  async #takeInflight(): Promise<CommitFailedError | undefined> {
+    const pending = this.#inflight;
+    this.#inflight = undefined;
+    try {
+      await pending;
+      return undefined;
+    } catch (error) {
+      return error instanceof CommitFailedError ? error : new CommitFailedError([...this.#tasks.keys()], error);
+    }
   }
 
   async #closeTask(task: RuntimeTask, commit: boolean): Promise<void> {
@@ -289,14 +341,11 @@ export class StreamThread {
   async #recover(error: unknown, failedTasks: string[]): Promise<void> {
     if (this.#closing || this.#failed) return;
     if (isFatal(error)) return this.#fail(error);
-    this.#d.config.log('warn', 'task failure: closing tasks and rejoining the group', { error: String(error), tasks: failedTasks });
-    for (const name of failedTasks) {
-      const task = this.#tasks.get(name);
-      if (task) {
-        this.#tasks.delete(name);
-        await task.closeDirty();
-      }
-    }
+    // A commit still in flight settles first; if it failed, its tasks are lost too.
+    const inflight = await this.#takeInflight();
+    const failed = [...failedTasks, ...(inflight?.tasks ?? [])];
+    this.#d.config.log('warn', 'task failure: closing tasks and rejoining the group', { error: String(error), tasks: failed });
+    for (const name of failed) await this.#closeDirty(name);
     await this.#closeAll(true);
     if (++this.#restartsInARow > MAX_CONSECUTIVE_RESTARTS) return this.#fail(new Error(`giving up after ${MAX_CONSECUTIVE_RESTARTS} consumer restarts in a row`, { cause: error }));
     this.metrics.consumerRestarts++;
@@ -316,6 +365,7 @@ export class StreamThread {
     const err = error instanceof Error ? error : new Error(String(error));
     this.#d.config.log('error', `fatal: ${err.message}`, { stack: err.stack });
     if (this.#timer) clearInterval(this.#timer);
+    await this.#takeInflight();
     for (const task of [...this.#tasks.values()]) await task.closeDirty().catch(() => undefined);
     this.#tasks.clear();
     // Not awaited here: we may be inside a batch, and closing the consumer waits for that batch.
@@ -325,6 +375,16 @@ export class StreamThread {
       await consumer?.close().catch(() => undefined);
       this.#d.onFatal(err);
     })();
+  }
+}
+
+/** A commit failed: the tasks whose uncommitted work it carried must be closed dirty. */
+class CommitFailedError extends Error {
+  readonly tasks: string[];
+  constructor(tasks: string[], cause: unknown) {
+    super(`commit failed for tasks ${tasks.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CommitFailedError';
+    this.tasks = tasks;
   }
 }
 

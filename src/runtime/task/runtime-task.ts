@@ -174,12 +174,16 @@ export class RuntimeTask {
     return { records, offsets };
   }
 
-  /** exactly_once: outputs, changelog records and input offsets in one transaction. */
+  /** exactly_once: prepares and runs this task's transaction. */
   async commitTransaction(): Promise<number> {
+    if (!this.#dirty && this.#outputs.length === 0) return 0;
+    return this.sendTransaction(await this.prepareCommit());
+  }
+
+  /** exactly_once: outputs, changelog records and input offsets of a prepared batch in one transaction. */
+  async sendTransaction(batch: CommitBatch): Promise<number> {
     const producer = this.#o.producer;
     if (!producer) throw new Error(`task ${this.name}: no transactional producer`);
-    if (!this.#dirty && this.#outputs.length === 0) return 0;
-    const batch = await this.prepareCommit();
     await producer.begin();
     await producer.send(batch.records);
     await producer.sendOffsets(this.#o.groupId, batch.offsets);
