@@ -2,7 +2,7 @@
 // events go to an Avro object container file and the invoice_events Delta table, dead letters
 // to dlq.jsonl, table changelogs to the Delta tables (the latest row per key, at each commit).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import avro from 'avsc';
@@ -60,6 +60,11 @@ export class ReplayOutputs {
 
   /** Creates the output directory and opens the files and Delta tables. */
   static async open(dir: string, topics: PipelineTopics): Promise<ReplayOutputs> {
+    // A replay defines its whole output: what an earlier replay left there goes first (else the
+    // Delta tables would skip this run's batches as already-committed txn versions).
+    for (const name of ['delta', 'tables', 'invoice-events.avro', 'dlq.jsonl', 'summary.json']) {
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
     await mkdir(join(dir, 'delta'), { recursive: true });
     const outputs = new ReplayOutputs(dir, topics);
     const delta = (name: string) => join(dir, 'delta', name);
