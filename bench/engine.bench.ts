@@ -10,7 +10,7 @@ import { replay } from '../src/engine/replay/replay.ts';
 import { TopologyRunner } from '../src/engine/runtime/runner.ts';
 import { Topology } from '../src/engine/topology/topology.ts';
 import { Stores } from '../src/engine/state/stores.ts';
-import { emit, numberArg, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
+import { cpuSince, emit, numberArg, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
 async function engineCount(args: BenchArgs): Promise<void> {
   const records = numberArg(args, 'records', 1_000_000);
@@ -31,6 +31,7 @@ async function engineCount(args: BenchArgs): Promise<void> {
     const rand = rng(42);
     const keyList = Array.from({ length: records }, () => `key-${Math.floor(rand() * keys)}`);
     const value = Buffer.from('{}');
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (let i = 0; i < records; i++) {
       runner.process({ topic: 'in', partition: 0, offset: i, key: keyList[i], value, timestamp: i });
@@ -39,8 +40,9 @@ async function engineCount(args: BenchArgs): Promise<void> {
     await runner.commit();
     await runner.close();
     const ms = since(start);
+    const cpuMs = cpuSince(cpu);
     if (produced !== records) throw new Error(`expected ${records} outputs, got ${produced}`);
-    emit({ name: 'engine-count', records_per_s: rate(records, ms), records, distinct_keys_max: keys, store: storeKind, cache_entries: cache, commit_every: commitEvery, elapsed_ms: Math.round(ms) });
+    emit({ name: 'engine-count', records_per_s: rate(records, ms), records, distinct_keys_max: keys, store: storeKind, cache_entries: cache, commit_every: commitEvery, elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -62,6 +64,7 @@ async function engineReplay(args: BenchArgs): Promise<void> {
     files.forEach((f, i) => writeFileSync(f, (lines[i] as string[]).join('\n') + '\n'));
     let seen = 0;
     const topology = new Topology().addSource('src', ['A', 'B', 'C']).addProcessor('count', () => ({ process: () => void seen++ }), 'src');
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const summary = await replay({
       topology,
@@ -70,8 +73,9 @@ async function engineReplay(args: BenchArgs): Promise<void> {
       progress: false,
     });
     const ms = since(start);
+    const cpuMs = cpuSince(cpu);
     if (seen !== records || summary.records !== records) throw new Error(`replay saw ${seen} of ${records}`);
-    emit({ name: 'engine-replay', records_per_s: rate(records, ms), records, files: 3, elapsed_ms: Math.round(ms) });
+    emit({ name: 'engine-replay', records_per_s: rate(records, ms), records, files: 3, elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

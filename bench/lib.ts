@@ -58,3 +58,9 @@ export function since(start: number): number {
 export function rate(records: number, ms: number): number {
   return Math.round(records / (ms / 1000));
 }
+
+/** Process CPU time (user + system, ms) since `start` (a `process.cpuUsage()` value): less noisy than wall time on a shared machine. */
+export function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
