@@ -10,10 +10,10 @@ export class SortedKeySet {
   #chunks: string[][] = [];
   #size = 0;
 
-  /** Builds from keys in any order. */
+  /** Builds from keys in any order (repeats are dropped). */
   static from(keys: Iterable<string>): SortedKeySet {
     const set = new SortedKeySet();
-    const sorted = [...keys].sort(compareKeys);
+    const sorted = [...new Set(keys)].sort(compareKeys);
     for (let i = 0; i < sorted.length; i += CHUNK / 2) set.#chunks.push(sorted.slice(i, i + CHUNK / 2));
     set.#size = sorted.length;
     return set;

@@ -27,7 +27,7 @@ describe('SortedKeySet', () => {
 
   it('builds from unsorted keys', () => {
     const keys = Array.from({ length: 2000 }, (_, i) => `x${(i * 7919) % 2000}`);
-    const set = SortedKeySet.from(keys);
+    const set = SortedKeySet.from([...keys, 'x1', 'x2']);
     expect([...set.range()]).toEqual([...keys].sort(compareKeys));
     set.add('x0a');
     expect([...set.range('x0', 'x1')]).toEqual(['x0', 'x0a']);
