@@ -2,7 +2,7 @@
 // Builds the table first (large batches, so files come out near targetFileRows), reopens it like a
 // restarted sink, then times batches that mix updates of existing keys and new keys.
 // Run: npm run bench -- delta-upsert [--rows=1000000] [--batch=10000] [--batches=5]
-//        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=131072]
+//        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=65536]
 // One JSON line per spread. recent: updates hit the newest 2% of keys (open invoices are recent);
 // uniform: any key, the copy-on-write worst case (every file holds an updated key).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -95,7 +95,7 @@ async function timeBatches(dir: string, opts: object, args: BenchArgs, phase: Ph
 
 async function deltaUpsert(args: BenchArgs): Promise<void> {
   const total = numberArg(args, 'rows', 1_000_000);
-  const fileRows = numberArg(args, 'file-rows', 131_072);
+  const fileRows = numberArg(args, 'file-rows', 65_536);
   const spreads = (args.spread ?? 'recent,uniform').split(',');
   const hotFraction = numberArg(args, 'hot-fraction', 0.02);
   const dir = args.dir ?? await mkdtemp(join(tmpdir(), 'delta-upsert-'));

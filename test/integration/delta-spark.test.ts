@@ -1,10 +1,10 @@
 // Interoperability with Spark + Delta Lake (pyspark, delta-spark; test/python/delta_spark.py):
-// Spark reads a table this writer made (JSON commits and our Parquet checkpoint), then writes to it
+// Spark reads tables this writer made (from JSON commits; from our Parquet checkpoint alone), then writes to one
 // itself (UPDATE, INSERT: INT96 timestamps, its own checkpoint at version 10); this writer catches
 // up, keeps guarding versions against Spark's rows, and delta-rs and Spark read the same result.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,13 +71,21 @@ describe('local Delta tables and Spark', () => {
     }
     expect(table.version).toBe(8);
     const t = `delta.\`${dir}\``;
+    // A second table whose log starts at our Parquet checkpoint (JSON commits 0..10 deleted).
+    const cpDir = join(work, 'checkpointed');
+    const cpTable = await DeltaTable.open(cpDir, spec);
+    for (let v = 1; v <= 11; v++) await cpTable.upsert([inv(1, v), inv(100 + v, 1)], { txn: { appId: 'cp', version: v } });
+    for (let v = 0; v <= 10; v++) await unlink(join(cpDir, '_delta_log', `${String(v).padStart(20, '0')}.json`));
+    const cpExpected = [inv(1, 11), ...Array.from({ length: 11 }, (_, i) => inv(101 + i, 1))];
     // Spark: read, then UPDATE (v9) and INSERT (v10: Spark writes its checkpoint), then read again.
-    const [before, , , after] = await spark([
+    const [before, , , after, fromCheckpoint] = await spark([
       `SELECT * FROM ${t}`,
       `UPDATE ${t} SET status = 'spark', version = version + 100 WHERE invoice_id = 'inv_003'`,
       `INSERT INTO ${t} VALUES ('inv_900', 'spark', 1.5, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00.123456', 1)`,
       `SELECT * FROM ${t}`,
+      `SELECT * FROM delta.\`${cpDir}\``,
     ]);
+    expect(sorted(fromCheckpoint)).toEqual(sorted(cpExpected));
     expect(sorted(before)).toEqual(sorted([...expected.values()]));
     put({ ...inv(3, 3), status: 'spark', version: 103 });
     put({ invoice_id: 'inv_900', status: 'spark', invoice_total: '1.5000', issue_date: '2024-01-01', paid_at: '2024-01-01T00:00:00.123456Z', version: 1 });

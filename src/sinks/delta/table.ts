@@ -38,7 +38,7 @@ export class DeltaTable {
     const compiled = compileSpec(spec);
     const opts: Required<DeltaTableOptions> = {
       checkpointInterval: options.checkpointInterval ?? 10,
-      targetFileRows: options.targetFileRows ?? 131_072,
+      targetFileRows: options.targetFileRows ?? 65_536,
       smallFileRows: options.smallFileRows ?? 16_384,
       now: options.now ?? Date.now,
     };

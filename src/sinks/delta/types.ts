@@ -65,7 +65,7 @@ export interface UpsertResult {
 export interface DeltaTableOptions {
   /** Write a checkpoint every N versions (default 10). */
   checkpointInterval?: number;
-  /** Upper bound of rows per data file (default 131072). */
+  /** Upper bound of rows per data file (default 65536: see bench/delta-upsert.bench.ts for the trade-off). */
   targetFileRows?: number;
   /** Files below this many rows take in the new keys of a batch (default 16384): bounds small files. */
   smallFileRows?: number;
