@@ -32,6 +32,7 @@ stack_die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 
 # Node 24 (with kafkajs from node_modules) runs the readiness probes.
 stack_node() {
+  [ -d "$STACK_ROOT/node_modules/kafkajs" ] || stack_die "the readiness probes need kafkajs: run npm ci first"
   # shellcheck source=../toolchain.sh
   source "$STACK_ROOT/scripts/toolchain.sh" >/dev/null
   node --disable-warning=TimeoutNegativeWarning "$@"
