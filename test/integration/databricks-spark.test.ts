@@ -17,6 +17,7 @@ import {
   createSchemaSql, createTableSql, mergeSql, offsetMergeSql, offsetSelectSql, OFFSETS_TABLE_SPEC, qualifiedName, sourceForm,
   type DatabricksTarget, type MergeMode, type Statement,
 } from '../../src/sinks/databricks/sql.ts';
+import { DatabricksWriter, type SqlRunner } from '../../src/sinks/databricks/writer.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = join(ROOT, '.toolchain/py/bin/python');
@@ -67,8 +68,8 @@ class Spark {
     return this.request(typeof stmt === 'string' ? { sql: stmt } : { sql: stmt.sql, args: stmt.params });
   }
 
-  table(spec: DeltaTableSpec): Promise<DeltaRow[]> {
-    return this.request({ table: `${TARGET.catalog}.${TARGET.schema}.${spec.name}`, order_by: spec.keyColumns });
+  table(spec: DeltaTableSpec, target: DatabricksTarget = TARGET): Promise<DeltaRow[]> {
+    return this.request({ table: `${target.catalog}.${target.schema}.${spec.name}`, order_by: spec.keyColumns });
   }
 
   close(): void {
@@ -182,7 +183,26 @@ describe.skipIf(!venvReady)('Databricks writer SQL on Spark + Delta', () => {
     const hello = await spark.ready;
     console.log(`[spark] ${hello.spark} delta ${hello.delta}`);
     for (const spec of [INVOICES_TABLE, INVOICE_EVENTS_TABLE, CLIENT_BALANCES_TABLE]) models.set(spec.name, new Map());
-  }, SPARK_TIMEOUT);
+  
+  it('the whole writer (client-side dedup, chunks, txn markers in _sink_offsets) runs on Spark', async () => {
+    const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_writer' };
+    const runner: SqlRunner = { run: stmt => spark.sql(stmt), close: async () => undefined };
+    const writer = new DatabricksWriter(runner, { target, createSchema: true, maxRowsPerStatement: 40, retry: { maxAttempts: 1 } });
+    const table = await writer.table(INVOICES_TABLE);
+    const model = new Map<string, DeltaRow>();
+    const batch1 = Array.from({ length: 70 }, (_, i) => invoice(i, 1));
+    batch1.push(invoice(3, 2, { status: 'dup-v2' }), invoice(3, 1, { status: 'dup-v1' }));
+    const r1 = await table.upsert(batch1, { txn: { appId: 'writer-it', version: 1 } });
+    const m1 = applyModel(model, INVOICES_TABLE, batch1, 'versioned');
+    expect(r1).toEqual({ ...m1, skipped: batch1.length - m1.inserted - m1.updated, txnSkipped: false, statements: 2 });
+    const batch2 = [invoice(1, 5), invoice(2, 1, { status: 'stale' }), invoice(99, 1)];
+    const r2 = await table.upsert(batch2, { txn: { appId: 'writer-it', version: 2 } });
+    expect(r2).toMatchObject(applyModel(model, INVOICES_TABLE, batch2, 'versioned'));
+    expect(await table.upsert(batch2, { txn: { appId: 'writer-it', version: 2 } })).toMatchObject({ txnSkipped: true, statements: 0 });
+    expect(await table.txnVersion('writer-it')).toBe(2);
+    expect(await spark.table(INVOICES_TABLE, target)).toEqual(sortedRows(INVOICES_TABLE, model));
+  });
+}, SPARK_TIMEOUT);
 
   afterAll(async () => {
     spark?.close();
@@ -264,5 +284,24 @@ describe.skipIf(!venvReady)('Databricks writer SQL on Spark + Delta', () => {
     expect(await spark.sql(offsetSelectSql(TARGET, 'sink.invoices.0'))).toEqual([{ version: 5 }]);
     expect(await spark.sql(offsetSelectSql(TARGET, 'sink.invoices.1'))).toEqual([{ version: 1 }]);
     expect(await spark.sql(offsetSelectSql(TARGET, 'nope'))).toEqual([]);
+  });
+
+  it('the whole writer (client-side dedup, chunks, txn markers in _sink_offsets) runs on Spark', async () => {
+    const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_writer' };
+    const runner: SqlRunner = { run: stmt => spark.sql(stmt), close: async () => undefined };
+    const writer = new DatabricksWriter(runner, { target, createSchema: true, maxRowsPerStatement: 40, retry: { maxAttempts: 1 } });
+    const table = await writer.table(INVOICES_TABLE);
+    const model = new Map<string, DeltaRow>();
+    const batch1 = Array.from({ length: 70 }, (_, i) => invoice(i, 1));
+    batch1.push(invoice(3, 2, { status: 'dup-v2' }), invoice(3, 1, { status: 'dup-v1' }));
+    const r1 = await table.upsert(batch1, { txn: { appId: 'writer-it', version: 1 } });
+    const m1 = applyModel(model, INVOICES_TABLE, batch1, 'versioned');
+    expect(r1).toEqual({ ...m1, skipped: batch1.length - m1.inserted - m1.updated, txnSkipped: false, statements: 2 });
+    const batch2 = [invoice(1, 5), invoice(2, 1, { status: 'stale' }), invoice(99, 1)];
+    const r2 = await table.upsert(batch2, { txn: { appId: 'writer-it', version: 2 } });
+    expect(r2).toMatchObject(applyModel(model, INVOICES_TABLE, batch2, 'versioned'));
+    expect(await table.upsert(batch2, { txn: { appId: 'writer-it', version: 2 } })).toMatchObject({ txnSkipped: true, statements: 0 });
+    expect(await table.txnVersion('writer-it')).toBe(2);
+    expect(await spark.table(INVOICES_TABLE, target)).toEqual(sortedRows(INVOICES_TABLE, model));
   });
 }, SPARK_TIMEOUT);

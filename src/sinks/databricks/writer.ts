@@ -66,8 +66,8 @@ export class DatabricksTable {
     this.mode = mode;
   }
 
-  /** The recorded txn version of `appId` (in `_sink_offsets`), or null. */
-  txnVersion(appId: string): Promise<number | null> {
+  /** The recorded txn version of `appId` (in `_sink_offsets`), or undefined (as DeltaTable's). */
+  txnVersion(appId: string): Promise<number | undefined> {
     return this.#writer.txnVersion(appId);
   }
 
@@ -81,7 +81,7 @@ export class DatabricksTable {
     const { txn } = options;
     if (txn !== undefined) {
       const stored = await this.#writer.txnVersion(txn.appId);
-      if (stored !== null && txn.version <= stored) return { ...result, skipped: rows.length, txnSkipped: true };
+      if (stored !== undefined && txn.version <= stored) return { ...result, skipped: rows.length, txnSkipped: true };
     }
     const unique = dedupBatch(this.spec, rows, this.mode);
     for (const part of chunk(unique, this.#writer.maxRowsPerStatement)) {
@@ -138,11 +138,11 @@ export class DatabricksWriter {
     return t;
   }
 
-  /** The recorded txn version of `appId`, or null. */
-  async txnVersion(appId: string): Promise<number | null> {
+  /** The recorded txn version of `appId`, or undefined. */
+  async txnVersion(appId: string): Promise<number | undefined> {
     await this.#ensureOffsets();
     const rows = await this.execute(offsetSelectSql(this.target, appId), true);
-    return rows.length ? count(rows[0], 'version') : null;
+    return rows.length ? count(rows[0], 'version') : undefined;
   }
 
   /** Closes the runner. */
