@@ -7,6 +7,9 @@ import { LineReader } from '../../../src/engine/replay/line-reader.ts';
 import { pickNext } from '../../../src/engine/replay/merge.ts';
 import { replay } from '../../../src/engine/replay/replay.ts';
 import { Topology } from '../../../src/engine/topology/topology.ts';
+import { StreamsBuilder } from '../../../src/engine/dsl/streams-builder.ts';
+import type { KeyValueStore } from '../../../src/engine/state/api.ts';
+import { Stores } from '../../../src/engine/state/stores.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
 function file(name: string, text: string): string {
@@ -80,6 +83,31 @@ describe('replay merge', () => {
     const got: string[] = [];
     for (let l = await reader.next(); l; l = await reader.next()) got.push(l.bytes.toString());
     expect(got).toEqual(lines);
+  });
+
+  it('runs a DSL topology on the persistent store, committing as it goes', async () => {
+    const stateDir = join(dir, 'state');
+    const b = new StreamsBuilder({ applicationId: 'r', defaultStoreSupplier: (name) => Stores.persistentKeyValueStore(name, { dir: stateDir }) });
+    b.stream<null, Buffer>('A')
+      .selectKey((_, v) => String((JSON.parse(v.toString()) as { k: string }).k))
+      .groupByKey({ name: 'by-k' })
+      .count({ storeName: 'counts' });
+    const lines = Array.from({ length: 250 }, (_, i) => JSON.stringify({ t: i, k: `k${i % 7}` })).join('\n');
+    let commits = 0;
+    let counts: Array<[string, number]> = [];
+    await replay({
+      topology: b.build(),
+      inputs: [{ topic: 'A', path: file('counts.jsonl', lines) }],
+      timestampOf: ts,
+      commitEvery: 100,
+      onCommit: async () => void commits++,
+      onSummary: (_summary, runner) => {
+        counts = [...(runner.store<KeyValueStore<number>>('counts')?.range() ?? [])];
+      },
+      progress: false,
+    });
+    expect(commits).toBe(3); // at 100, 200 and the end
+    expect(counts).toEqual(Array.from({ length: 7 }, (_, i) => [`k${i}`, i < 250 % 7 ? 36 : 35]));
   });
 
   it('advances stream time to asOf at the end', async () => {
