@@ -18,6 +18,7 @@ import {
   type DatabricksTarget, type MergeMode, type Statement,
 } from '../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type SqlRunner } from '../../src/sinks/databricks/writer.ts';
+import { classifyError, withRetry } from '../../src/sinks/databricks/retry.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = join(ROOT, '.toolchain/py/bin/python');
@@ -28,12 +29,14 @@ const PREFIX = '@@spark_merge ';
 // so the generated text runs unchanged; production uses finance.ar.
 const TARGET: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_it' };
 
-interface Reply { ok: boolean; rows?: DeltaRow[]; error?: string; ready?: boolean; spark?: string; delta?: string }
+interface Result { ok: boolean; rows?: DeltaRow[]; error?: string }
+interface Reply extends Result { results?: Result[]; ready?: boolean; spark?: string; delta?: string }
 
 /** One long-lived Spark process; requests are answered in order, one JSON line each. */
 class Spark {
   readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #waiting: ((r: Reply) => void)[] = [];
+  readonly #waiting: { res: (r: Reply) => void; rej: (e: Error) => void }[] = [];
+  #exited: Error | null = null;
   readonly #stderr: string[] = [];
   ready: Promise<Reply>;
 
@@ -43,25 +46,36 @@ class Spark {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#proc.stderr.on('data', (d: Buffer) => { this.#stderr.push(d.toString()); if (this.#stderr.length > 200) this.#stderr.shift(); });
-    this.ready = new Promise((res, rej) => {
-      this.#waiting.push(res);
-      this.#proc.on('exit', code => rej(new Error(`spark_merge.py exited ${code}: ${this.#stderr.join('').slice(-3000)}`)));
+    this.ready = new Promise((res, rej) => this.#waiting.push({ res, rej }));
+    // A dead Spark fails every pending and later request instead of hanging the test.
+    this.#proc.on('exit', code => {
+      this.#exited = new Error(`spark_merge.py exited ${code}: ${this.#stderr.join('').slice(-3000)}`);
+      for (const w of this.#waiting.splice(0)) w.rej(this.#exited);
     });
     createInterface({ input: this.#proc.stdout }).on('line', line => {
       // Only prefixed lines are replies: the JVM (Ivy, log4j) writes to the same stdout.
       if (!line.startsWith(PREFIX)) return;
-      const next = this.#waiting.shift();
-      if (next) next(JSON.parse(line.slice(PREFIX.length)) as Reply);
+      this.#waiting.shift()?.res(JSON.parse(line.slice(PREFIX.length)) as Reply);
     });
   }
 
-  async request(body: object): Promise<DeltaRow[]> {
-    const reply = await new Promise<Reply>(res => {
-      this.#waiting.push(res);
+  async #send(body: object): Promise<Reply> {
+    if (this.#exited) throw this.#exited;
+    const reply = await new Promise<Reply>((res, rej) => {
+      this.#waiting.push({ res, rej });
       this.#proc.stdin.write(`${JSON.stringify(body)}\n`);
     });
     if (!reply.ok) throw new Error(reply.error);
-    return reply.rows ?? [];
+    return reply;
+  }
+
+  async request(body: object): Promise<DeltaRow[]> {
+    return (await this.#send(body)).rows ?? [];
+  }
+
+  /** Runs the statements at the same time (threads of the Spark driver); one result each. */
+  async concurrent(stmts: Statement[]): Promise<Result[]> {
+    return (await this.#send({ concurrent: stmts.map(s => ({ sql: s.sql, args: s.params })) })).results ?? [];
   }
 
   sql(stmt: Statement | string): Promise<DeltaRow[]> {
@@ -202,6 +216,29 @@ describe.skipIf(!venvReady)('Databricks writer SQL on Spark + Delta', () => {
     expect(await table.txnVersion('writer-it')).toBe(2);
     expect(await spark.table(INVOICES_TABLE, target)).toEqual(sortedRows(INVOICES_TABLE, model));
   });
+
+  it('a real Delta conflict between concurrent MERGEs is classified retryable, and the retried MERGE lands', async () => {
+    const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_conflict' };
+    await spark.sql(createSchemaSql(target));
+    await spark.sql(createTableSql(target, INVOICES_TABLE));
+    await spark.sql(mergeSql(target, INVOICES_TABLE, [invoice(1, 1)]));
+    const errors: string[] = [];
+    const losers: Statement[] = [];
+    const sent: string[] = ['inv_0001'];
+    // Both MERGEs read the whole (unpartitioned) table and both append: whichever commits second
+    // conflicts (ConcurrentAppendException) unless Spark happened to run them one after the other.
+    for (let round = 0; round < 4 && errors.length === 0; round++) {
+      const stmts = [mergeSql(target, INVOICES_TABLE, [invoice(100 + 2 * round, 1)]), mergeSql(target, INVOICES_TABLE, [invoice(101 + 2 * round, 1)])];
+      sent.push(`inv_0${100 + 2 * round}`, `inv_0${101 + 2 * round}`);
+      const results = await spark.concurrent(stmts);
+      results.forEach((r, i) => { if (!r.ok) { errors.push(r.error ?? ''); losers.push(stmts[i]!); } });
+    }
+    console.log(`[spark] conflict: ${errors[0]?.slice(0, 200)}`);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(classifyError(new Error(e))).toBe('concurrent-modification');
+    for (const stmt of losers) await withRetry(() => spark.sql(stmt), true, { baseDelayMs: 10 });
+    expect((await spark.table(INVOICES_TABLE, target)).map(r => r.invoice_id)).toEqual(sent.sort());
+  });
 }, SPARK_TIMEOUT);
 
   afterAll(async () => {
@@ -303,5 +340,28 @@ describe.skipIf(!venvReady)('Databricks writer SQL on Spark + Delta', () => {
     expect(await table.upsert(batch2, { txn: { appId: 'writer-it', version: 2 } })).toMatchObject({ txnSkipped: true, statements: 0 });
     expect(await table.txnVersion('writer-it')).toBe(2);
     expect(await spark.table(INVOICES_TABLE, target)).toEqual(sortedRows(INVOICES_TABLE, model));
+  });
+
+  it('a real Delta conflict between concurrent MERGEs is classified retryable, and the retried MERGE lands', async () => {
+    const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_conflict' };
+    await spark.sql(createSchemaSql(target));
+    await spark.sql(createTableSql(target, INVOICES_TABLE));
+    await spark.sql(mergeSql(target, INVOICES_TABLE, [invoice(1, 1)]));
+    const errors: string[] = [];
+    const losers: Statement[] = [];
+    const sent: string[] = ['inv_0001'];
+    // Both MERGEs read the whole (unpartitioned) table and both append: whichever commits second
+    // conflicts (ConcurrentAppendException) unless Spark happened to run them one after the other.
+    for (let round = 0; round < 4 && errors.length === 0; round++) {
+      const stmts = [mergeSql(target, INVOICES_TABLE, [invoice(100 + 2 * round, 1)]), mergeSql(target, INVOICES_TABLE, [invoice(101 + 2 * round, 1)])];
+      sent.push(`inv_0${100 + 2 * round}`, `inv_0${101 + 2 * round}`);
+      const results = await spark.concurrent(stmts);
+      results.forEach((r, i) => { if (!r.ok) { errors.push(r.error ?? ''); losers.push(stmts[i]!); } });
+    }
+    console.log(`[spark] conflict: ${errors[0]?.slice(0, 200)}`);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(classifyError(new Error(e))).toBe('concurrent-modification');
+    for (const stmt of losers) await withRetry(() => spark.sql(stmt), true, { baseDelayMs: 10 });
+    expect((await spark.table(INVOICES_TABLE, target)).map(r => r.invoice_id)).toEqual(sent.sort());
   });
 }, SPARK_TIMEOUT);

@@ -7,7 +7,9 @@ compare the resulting tables with the rows it expects.
 
 Protocol (one Spark session for the life of the process; startup is the slow part):
   stdin:  one JSON object per line: {"sql": "...", "args": {"name": "value" | null, ...}}
-          or {"table": "<qualified name>", "order_by": ["col", ...]} to read a table back.
+          or {"table": "<qualified name>", "order_by": ["col", ...]} to read a table back,
+          or {"concurrent": [{"sql": ..., "args": ...}, ...]} to run statements at the same time
+          (answered with {"ok": true, "results": [{"ok": ..., "rows"|"error": ...}, ...]}).
   stdout: one JSON object per line, prefixed by "@@spark_merge " (other lines are the JVM's), in order: {"ok": true, "rows": [...]} or
           {"ok": false, "error": "..."}. The first line is {"ready": true, "spark": ..., "delta": ...}.
 Values are printed in the writer's encoding: decimal as exact string, date "YYYY-MM-DD",
@@ -18,6 +20,7 @@ import decimal
 import json
 import os
 import sys
+import threading
 
 from delta import configure_spark_with_delta_pip
 from pyspark.sql import SparkSession
@@ -87,7 +90,27 @@ def main():
             continue
         try:
             cmd = json.loads(line)
-            if "table" in cmd:
+            if "concurrent" in cmd:
+                # Statements run at the same time from threads of this driver, to provoke Delta's
+                # optimistic-concurrency conflicts (each result reported separately).
+                results = [None] * len(cmd["concurrent"])
+                barrier = threading.Barrier(len(results))
+
+                def run(i, c):
+                    try:
+                        barrier.wait()
+                        rows = spark.sql(adapt_for_oss(c["sql"]), args=c.get("args") or None).collect()
+                        results[i] = {"ok": True, "rows": rows_to_json(rows)}
+                    except Exception as e:  # noqa: BLE001 (reported per statement)
+                        results[i] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:4000]}
+
+                threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(cmd["concurrent"])]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                out = {"ok": True, "results": results}
+            elif "table" in cmd:
                 df = spark.table(cmd["table"])
                 order = cmd.get("order_by") or []
                 if order:

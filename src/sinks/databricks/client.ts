@@ -48,7 +48,9 @@ export function connectionOptions(config: DatabricksConnectionConfig, driver: Dr
   const { token, clientId, clientSecret } = config.auth;
   if (token !== undefined) return { ...common, authType: 'access-token', token };
   if (clientId !== undefined && clientSecret !== undefined) {
-    return { ...common, authType: 'databricks-oauth', oauthClientId: clientId, oauthClientSecret: clientSecret };
+    // Databricks-managed OAuth secrets of a service principal on every cloud: without the flag
+    // the driver sends Azure workspaces to Entra ID, which needs a tenant id we do not configure.
+    return { ...common, authType: 'databricks-oauth', oauthClientId: clientId, oauthClientSecret: clientSecret, useDatabricksOAuthInAzure: true };
   }
   throw new Error('databricks: expected auth.token, or auth.clientId and auth.clientSecret (OAuth M2M)');
 }

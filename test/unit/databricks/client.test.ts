@@ -12,7 +12,7 @@ describe('connectionOptions', () => {
 
   it('uses OAuth M2M (client credentials) for a service principal', () => {
     expect(connectionOptions({ host: 'h.cloud.databricks.com', httpPath: '/sql/1.0/warehouses/abc', auth: { clientId: 'sp', clientSecret: 's3' } }, { port: 8443, telemetryEnabled: false }))
-      .toMatchObject({ host: 'h.cloud.databricks.com', port: 8443, telemetryEnabled: false, authType: 'databricks-oauth', oauthClientId: 'sp', oauthClientSecret: 's3' });
+      .toMatchObject({ host: 'h.cloud.databricks.com', port: 8443, telemetryEnabled: false, authType: 'databricks-oauth', oauthClientId: 'sp', oauthClientSecret: 's3', useDatabricksOAuthInAzure: true });
   });
 
   it('refuses a config without credentials', () => {
