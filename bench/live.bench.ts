@@ -1,33 +1,23 @@
 // Live benchmarks of the Kafka runtime against the local broker (`npm run stack -- up`):
 //   live-alos, live-eos: records/s from a 4-partition input topic to the output topic with one
-//   instance (input produced beforehand, timed from start until every input offset is
-//   committed), then p50/p99 end-to-end latency (input CreateTime → read_committed read of the
-//   output) at a fixed rate.   npm run bench -- live-eos [--records=200000] [--rate=5000] [--seconds=10]
+//   instance in its own process (as deployed; the driver and the reader stay out of its event
+//   loop): a backlog is produced first, then timed from the first committed offset until every
+//   input offset is committed. Then p50/p99 end-to-end latency (input CreateTime →
+//   read_committed read of the output) at a fixed rate.
+//   npm run bench -- live-eos [--records=300000] [--rate=5000] [--seconds=10] [--commit-interval=100]
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The runtime first: it installs its kafkajs fix before kafkajs loads.
-import { KafkaStreams, KafkajsClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
+import { KafkajsClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { Topology } from '../src/engine/index.ts';
 import type { RuntimeAdmin } from '../src/runtime/client/api.ts';
 import { emit, numberArg, since, rate, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 
-// Source → stamp (a processor that touches each record) → sink: the runtime's overhead, not a domain's.
-function passThrough(input: string, output: string): Topology {
-  return new Topology()
-    .addSource('in', input)
-    .addProcessor('stamp', () => {
-      let ctx: { forward(r: unknown): void } | undefined;
-      return {
-        init: (c) => void (ctx = c as { forward(r: unknown): void }),
-        process: (r) => ctx?.forward(r),
-      };
-    }, 'in')
-    .addSink('out', output, undefined, 'stamp');
-}
+const INSTANCE = join(import.meta.dirname, '../test/integration/chaos/instance.ts');
 
 async function produce(topic: string, n: number, ratePerSec?: number): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-driver', brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -51,11 +41,9 @@ async function produce(topic: string, n: number, ratePerSec?: number): Promise<v
   await producer.disconnect();
 }
 
-async function lag(admin: RuntimeAdmin, group: string, topic: string): Promise<number> {
-  const ends = await admin.endOffsets(topic);
-  const committed = await admin.committedOffsets(group, topic);
+async function committed(admin: RuntimeAdmin, group: string, topic: string): Promise<number> {
   let total = 0;
-  for (const [p, end] of ends) total += Math.max(0, end - (committed.get(p) ?? 0));
+  for (const offset of (await admin.committedOffsets(group, topic)).values()) total += offset;
   return total;
 }
 
@@ -78,13 +66,16 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
   try {
     // Throughput: a backlog, drained by one instance.
     await produce(input, records);
-    const log = process.env.BENCH_LOG ? (level: string, message: string, fields?: Record<string, unknown>) => console.error(level, message, JSON.stringify(fields)) : undefined;
-    const streams = new KafkaStreams(passThrough(input, output), { applicationId: run, client, guarantee, stateDir, commitIntervalMs, deadLetterTopic: `${run}-dlq`, log });
+    const child = spawn(process.execPath, [INSTANCE], {
+      env: { ...process.env, KAFKA_BROKERS: BROKERS.join(','), APP_ID: run, TOPIC_PREFIX: run, TOPOLOGY: 'passthrough', STATE_DIR: stateDir, INSTANCE_ID: 'bench-0', GUARANTEE: guarantee, COMMIT_INTERVAL_MS: String(commitIntervalMs) },
+      stdio: ['ignore', 'ignore', process.env.BENCH_LOG ? 'inherit' : 'ignore'],
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    let c0 = 0;
+    while ((c0 = await committed(admin, run, input)) === 0) await new Promise((r) => setTimeout(r, 10));
     const start = performance.now();
-    await streams.start();
-    while ((await lag(admin, run, input)) > 0) await new Promise((r) => setTimeout(r, 50));
+    while ((await committed(admin, run, input)) < records) await new Promise((r) => setTimeout(r, 20));
     const ms = since(start);
-    const m = streams.metrics;
 
     // Latency: a fixed rate through the running instance, read back read_committed.
     const kafka = new Kafka({ clientId: `${run}-reader`, brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -106,17 +97,17 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
     await produce(input, fixedRate * seconds, fixedRate);
     await new Promise((r) => setTimeout(r, 2_000));
     await consumer.disconnect();
-    await streams.close();
+    child.kill('SIGTERM');
+    await exited;
     latencies.sort((a, b) => a - b);
     emit({
       name: guarantee === 'exactly_once' ? 'live-eos' : 'live-alos',
-      records_per_s: rate(records, ms),
-      records,
+      records_per_s: rate(records - c0, ms),
+      records: records - c0,
       ms: Math.round(ms),
       commit_interval_ms: commitIntervalMs,
       partitions: 4,
       instances: 1,
-      commits: m?.commits,
       latency_rate_per_s: fixedRate,
       latency_samples: latencies.length,
       p50_ms: percentile(latencies, 0.5),

@@ -61,9 +61,12 @@ export class StreamThread {
   #inflight: Promise<void> | undefined;
   // Survives consumer restarts and rebalances: re-applied whenever the task is assigned again.
   readonly #paused = new Set<string>();
+  // Tasks with a clean checkpoint here, told to the group leader for sticky placement.
+  readonly #onDisk: Set<string>;
 
   constructor(deps: ThreadDeps) {
     this.#d = deps;
+    this.#onDisk = new Set(deps.onDisk);
     for (const s of deps.layout.subtopologies) for (const t of s.sourceTopics) this.#subtopologyOf.set(t, s.id);
     for (const s of deps.topology.subtopologies()) for (const t of s.sourceTopics) this.#topologyName.set(deps.layout.physicalName(t), t);
   }
@@ -119,6 +122,7 @@ export class StreamThread {
     const task = this.#tasks.get(name);
     if (!task) return;
     this.#tasks.delete(name);
+    this.#onDisk.delete(name);
     await task.closeDirty();
   }
 
@@ -138,7 +142,7 @@ export class StreamThread {
       assignor: copartitionAssignor({
         layout: new Map(this.#d.layout.subtopologies.map((s) => [s.id, s.sourceTopics])),
         instanceId: config.instanceId,
-        current: () => ({ owned: this.activeTasks, onDisk: this.#d.onDisk }),
+        current: () => ({ owned: this.activeTasks, onDisk: [...this.#onDisk].filter((t) => !this.#tasks.has(t)) }),
       }),
     });
     this.#consumer = consumer;
@@ -254,6 +258,8 @@ export class StreamThread {
     this.metrics.restoredRecords += task.restoredRecords;
     this.metrics.restoreMs += performance.now() - started;
     this.#tasks.set(name, task);
+    // Under exactly_once the checkpoint was just deleted; under at_least_once it stays valid.
+    if (config.guarantee === 'exactly_once') this.#onDisk.delete(name);
     this.#d.config.log('info', 'task ready', { task: name, restored: task.restoredRecords, ms: Math.round(performance.now() - started) });
     return task;
   }
@@ -324,11 +330,13 @@ export class StreamThread {
         if (this.#d.config.guarantee === 'exactly_once') this.metrics.produced += await task.commitTransaction();
         else this.metrics.produced += await commitAtLeastOnce([task], this.#d.producer as RecordProducer, this.#consumer as GroupConsumer);
         await task.closeClean();
+        this.#onDisk.add(task.name);
         return;
       }
     } catch (error) {
       this.#d.config.log('warn', 'commit on close failed; closing dirty', { task: task.name, error: String(error) });
     }
+    this.#onDisk.delete(task.name);
     await task.closeDirty();
   }
 

@@ -4,8 +4,8 @@
 //   sum:  running sum of the values per key  → `<prefix>-sum`   (store `sum`)
 //   cnt:  records per group `g<value % 7>`, through a repartition topic → `<prefix>-cnt` (store `cnt`)
 // so a verifier can check each input exactly once in echo and exact final aggregates.
-import { StreamsBuilder } from '../../../src/engine/index.ts';
-import type { Serde, Topology } from '../../../src/engine/index.ts';
+import { StreamsBuilder, Topology } from '../../../src/engine/index.ts';
+import type { ProcessorContext, Serde, StreamRecord } from '../../../src/engine/index.ts';
 
 /** UTF-8 strings. */
 export const stringSerde: Serde<string> = {
@@ -57,4 +57,22 @@ export function eosTopology(applicationId: string, topics: EosTopics): Topology 
     .toStream()
     .to(topics.cnt, { keySerializer: stringSerde, valueSerializer: intSerde });
   return builder.build();
+}
+
+/** Source → a processor that forwards each record → sink: the runtime's own cost (live benches). */
+export function passThroughTopology(input: string, output: string): Topology {
+  return new Topology()
+    .addSource('in', input)
+    .addProcessor(
+      'forward',
+      () => {
+        let ctx: ProcessorContext | undefined;
+        return {
+          init: (c: ProcessorContext) => void (ctx = c),
+          process: (r: StreamRecord<unknown, unknown>) => ctx?.forward(r),
+        };
+      },
+      'in',
+    )
+    .addSink('out', output, undefined, 'forward');
 }

@@ -1,9 +1,10 @@
 // One application instance as a child process, for the chaos, scaling and broker-restart tests:
 //   node test/integration/chaos/instance.ts
 // Env: KAFKA_BROKERS, APP_ID, TOPIC_PREFIX, STATE_DIR, INSTANCE_ID, GUARANTEE (exactly_once),
-//      COMMIT_INTERVAL_MS (100). SIGTERM closes gracefully; the tests also SIGKILL it.
+//      COMMIT_INTERVAL_MS (100), TOPOLOGY (eos | passthrough: `<prefix>-in` → `<prefix>-out`).
+// SIGTERM closes gracefully; the tests also SIGKILL it.
 import { KafkaStreams, KafkajsClient, closeOnSignals, type ProcessingGuarantee } from '../../../src/runtime/index.ts';
-import { eosTopics, eosTopology } from './eos-topology.ts';
+import { eosTopics, eosTopology, passThroughTopology } from './eos-topology.ts';
 
 function env(name: string, fallback?: string): string {
   const value = process.env[name] ?? fallback;
@@ -12,9 +13,11 @@ function env(name: string, fallback?: string): string {
 }
 
 const applicationId = env('APP_ID');
-const topics = eosTopics(env('TOPIC_PREFIX'));
+const prefix = env('TOPIC_PREFIX');
+const topics = eosTopics(prefix);
+const topology = env('TOPOLOGY', 'eos') === 'passthrough' ? passThroughTopology(`${prefix}-in`, `${prefix}-out`) : eosTopology(applicationId, topics);
 const instanceId = env('INSTANCE_ID', `instance-${process.pid}`);
-const streams = new KafkaStreams(eosTopology(applicationId, topics), {
+const streams = new KafkaStreams(topology, {
   applicationId,
   client: new KafkajsClient({ brokers: env('KAFKA_BROKERS').split(','), clientId: instanceId }),
   guarantee: env('GUARANTEE', 'exactly_once') as ProcessingGuarantee,
