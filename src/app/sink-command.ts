@@ -1,0 +1,112 @@
+// `invoice-stream sink [--config FILE] [--max-batch-rows N] [--max-batch-ms N]`: the sink stage
+// as its own process: consumer group `<applicationId>-delta-sink` over the pipeline's output
+// topics, writing the tables of `sink` in the config (local Delta in `sink.dir`, or Databricks).
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HttpSchemaRegistry } from '../engine/index.ts';
+import { INVOICE_TABLES } from '../invoice/tables.ts';
+import { KafkajsClient } from '../runtime/index.ts';
+import { DeltaTable } from '../sinks/delta/index.ts';
+import {
+  DeltaSinkStage, deltaTableWriter, KafkajsSeekableConsumer, roundRobinAssignor, type StageLogger, type StageOptions, type TableWriter,
+} from '../sinks/stage/index.ts';
+import type { Config } from './config.ts';
+import { invoiceSinkRoutes } from './sink-mapping.ts';
+
+/** The sink's consumer group id. */
+export function sinkGroupId(applicationId: string): string {
+  return `${applicationId}-delta-sink`;
+}
+
+/** Writers of the three tables for the configured sink, and how to close them. */
+export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: Map<string, TableWriter>; close: () => Promise<void> }> {
+  const writers = new Map<string, TableWriter>();
+  if (sink.kind === 'delta') {
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(join(sink.dir, spec.name), spec)));
+    return { writers, close: async () => undefined };
+  }
+  if (sink.kind === 'databricks') {
+    // Loaded only here: the driver is heavy and the local default does not need it.
+    const { databricksWriterFromConfig } = await import('../sinks/databricks/index.ts');
+    const writer = databricksWriterFromConfig(sink);
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, await writer.table(spec));
+    return { writers, close: () => writer.close() };
+  }
+  throw new Error('sink: sink.kind is none: nothing to write to');
+}
+
+/** What `startSink` may be given beyond the config (tests and benches use these). */
+export interface StartSinkOptions {
+  options?: Partial<StageOptions>;
+  log?: StageLogger;
+  onFatal?: (error: Error) => void;
+  /** Wraps each table writer (fault injection in tests). */
+  wrapWriter?: (table: string, writer: TableWriter) => TableWriter;
+}
+
+/** Builds and starts the stage from the app config; `stop` commits what is buffered and leaves the group. */
+export async function startSink(config: Config, extra: StartSinkOptions = {}): Promise<{ stage: DeltaSinkStage; stop: () => Promise<void> }> {
+  const registryUrl = config.schemaRegistry.url;
+  if (!registryUrl) throw new Error('sink: schemaRegistry.url is required (invoice events are Avro)');
+  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const routes = invoiceSinkRoutes(registry, { prefix: config.topics.outputPrefix, routeByType: config.topics.routeByEventType });
+  const opened = await openSinkWriters(config.sink);
+  const wrap = extra.wrapWriter;
+  const writers = wrap ? new Map([...opened.writers].map(([name, w]) => [name, wrap(name, w)])) : opened.writers;
+  const groupId = sinkGroupId(config.applicationId);
+  const client = new KafkajsClient({ brokers: config.brokers, clientId: `${config.clientId}-sink` });
+  const admin = await client.admin();
+  const topics = routes.flatMap((r) => [...r.topics]);
+  const existing = await admin.partitionCounts(topics);
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length) throw new Error(`sink: topics missing: ${missing.join(', ')} (the pipeline creates none; create them first)`);
+  const consumer = new KafkajsSeekableConsumer(client, { groupId, topics, assignor: roundRobinAssignor });
+  const stage = new DeltaSinkStage({ groupId, consumer, admin, routes, writers, options: extra.options, log: extra.log, onFatal: extra.onFatal });
+  await stage.start();
+  return {
+    stage,
+    stop: async () => {
+      await stage.stop();
+      await admin.close();
+      await opened.close();
+    },
+  };
+}
+
+function intFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`sink: --${name} expects a positive integer`);
+  return n;
+}
+
+/** The `sink` subcommand: runs until SIGTERM/SIGINT (clean stop) or a fatal error (exit 2). */
+export async function sinkCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'max-batch-rows': { type: 'string' }, 'max-batch-ms': { type: 'string' } }, strict: true });
+  const { loadConfig } = await import('./config.ts');
+  const config = loadConfig({ argv: values.config === undefined ? [] : ['--config', values.config] });
+  const options: Partial<StageOptions> = {};
+  const rows = intFlag(values['max-batch-rows'], 'max-batch-rows');
+  const ms = intFlag(values['max-batch-ms'], 'max-batch-ms');
+  if (rows !== undefined) options.maxBatchRows = rows;
+  if (ms !== undefined) options.maxBatchMs = ms;
+  const log: StageLogger = (level, message) => {
+    if (level !== 'debug') process.stderr.write(`${level}: ${message}\n`);
+  };
+  const sink = await startSink(config, {
+    options, log,
+    onFatal: (error) => {
+      process.stderr.write(`invoice-stream sink: fatal: ${error.message}\n`);
+      process.exit(2);
+    },
+  });
+  process.stderr.write(`invoice-stream: sink ${sinkGroupId(config.applicationId)} → ${config.sink.kind} (${sink.stage.topics.join(', ')})\n`);
+  const stop = () => {
+    sink.stop().then(() => process.exit(0), (error: unknown) => {
+      process.stderr.write(`invoice-stream sink: stop failed: ${(error as Error).message}\n`);
+      process.exit(2);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,8 @@
+// Public API of the sink stage (Kafka output topics → tables, exactly once per table).
+export { DeltaSinkStage, type SinkStageConfig, type SinkStageStats, type StageLogger } from './stage.ts';
+export { KafkajsSeekableConsumer, type SeekableGroupConsumer } from './seekable-consumer.ts';
+export { roundRobinAssignor } from './assignor.ts';
+export { deltaTableWriter } from './writers.ts';
+export { SinkFatalError, withBackoff, backoffDelay, type BackoffPolicy } from './backoff.ts';
+export { PartitionBuffer } from './buffer.ts';
+export { DEFAULT_STAGE_OPTIONS, txnAppId, type RowMapper, type SinkRoute, type StageOptions, type TableWriter, type Txn } from './types.ts';
