@@ -256,7 +256,7 @@ export class StreamThread {
       throw error;
     }
     this.metrics.restoredRecords += task.restoredRecords;
-    this.metrics.restoreMs += performance.now() - started;
+    this.metrics.restoreMs += task.restoreMs;
     this.#tasks.set(name, task);
     // Under exactly_once the checkpoint was just deleted; under at_least_once it stays valid.
     if (config.guarantee === 'exactly_once') this.#onDisk.delete(name);

@@ -56,6 +56,8 @@ export class RuntimeTask {
   #outputs: OutgoingRecord[] = [];
   #dirty = false;
   restoredRecords = 0;
+  /** Time spent reading changelogs into stores (not fencing or offset look-ups). */
+  restoreMs = 0;
 
   constructor(options: RuntimeTaskOptions) {
     this.#o = options;
@@ -110,7 +112,9 @@ export class RuntimeTask {
       const store = loggedStore(engine.stores.get(c.store), c.store);
       return { store, topic: c.topic, partition: this.id.partition, persistent: (store as { persistent?: unknown }).persistent === true };
     });
+    const started = performance.now();
     const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat);
+    this.restoreMs = performance.now() - started;
     this.restoredRecords = restored.records;
     this.#engine = engine;
   }
