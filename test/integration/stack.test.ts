@@ -23,6 +23,11 @@ const invoiceV1 = {
 };
 
 let kafka: Kafka;
+
+/** Values in order of first appearance (redeliveries dropped). */
+function distinct(values: string[]): string[] {
+  return [...new Set(values)];
+}
 const consumers: Consumer[] = [];
 
 /** Consumes `topic` from the beginning in a fresh group until `done` holds or the time runs out. */
@@ -95,9 +100,11 @@ describe('test stack', () => {
       messages: ['a', 'b', 'c'].map((value) => ({ key: `k-${value}`, value })),
     });
     await producer.disconnect();
-    const { values, messages } = await consumeUntil(plainTopic, (seen) => seen.length >= 3);
-    expect([...values].sort()).toEqual(['a', 'b', 'c']);
-    expect(messages.map((m) => m.key?.toString()).sort()).toEqual(['k-a', 'k-b', 'k-c']);
+    // A consumer group delivers at least once: a rebalance on a busy machine may hand a record
+    // over twice, so compare the distinct values.
+    const { values, messages } = await consumeUntil(plainTopic, (seen) => new Set(seen).size >= 3);
+    expect(distinct(values).sort()).toEqual(['a', 'b', 'c']);
+    expect(distinct(messages.map((m) => m.key?.toString() ?? '')).sort()).toEqual(['k-a', 'k-b', 'k-c']);
   });
 
   it('hides an aborted transaction from read_committed consumers only', async () => {
@@ -123,9 +130,9 @@ describe('test stack', () => {
     await plain.disconnect();
 
     const readCommitted = await consumeUntil(txTopic, (seen) => seen.includes('end'));
-    expect(readCommitted.values).toEqual(['committed', 'end']);
+    expect(distinct(readCommitted.values)).toEqual(['committed', 'end']);
     const readUncommitted = await consumeUntil(txTopic, (seen) => seen.includes('end'), { readUncommitted: true });
-    expect(readUncommitted.values).toEqual(['committed', 'aborted', 'end']);
+    expect(distinct(readUncommitted.values)).toEqual(['committed', 'aborted', 'end']);
   });
 
   it('round-trips a Confluent-framed Avro record through the Schema Registry', async () => {
