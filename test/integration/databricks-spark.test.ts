@@ -5,7 +5,7 @@
 // tables Spark ends with must equal the rows a plain model of the upsert rules expects.
 // Needs the venv of scripts/python-tools.sh and Java 17; one local[1] Spark session for the file.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,7 @@ const PYTHON = join(ROOT, '.toolchain/py/bin/python');
 const SCRIPT = join(ROOT, 'test/python/spark_merge.py');
 const SPARK_TIMEOUT = 600_000;
 const PREFIX = '@@spark_merge ';
+const SMALL = join(ROOT, '../shared/conformance/small/expected.json');
 // spark_catalog is Spark's built-in catalog (Delta's DeltaCatalog here): a real three-part name,
 // so the generated text runs unchanged; production uses finance.ar.
 const TARGET: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_it' };
@@ -239,6 +240,51 @@ describe.skipIf(!venvReady)('Databricks writer SQL on Spark + Delta', () => {
     for (const stmt of losers) await withRetry(() => spark.sql(stmt), true, { baseDelayMs: 10 });
     expect((await spark.table(INVOICES_TABLE, target)).map(r => r.invoice_id)).toEqual(sent.sort());
   });
+
+  // The contract's conformance scenario at its real size: every invoice event of expected.json
+  // becomes an invoice_events row and a version of its invoices row, sent through the writer in
+  // micro-batches of 200 events (with one replayed batch); the balances go as two overlapping
+  // halves. Spark's tables must equal expected.json (invoices, client_balances) and hold every
+  // event exactly once.
+  it.skipIf(!existsSync(SMALL))('conformance small: micro-batches through the writer end as expected.json', async () => {
+    interface Expected { invoices: Record<string, DeltaRow>; events: DeltaRow[]; client_balances: DeltaRow[] }
+    const expected = JSON.parse(readFileSync(SMALL, 'utf8')) as Expected;
+    const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_small' };
+    const runner: SqlRunner = { run: stmt => spark.sql(stmt), close: async () => undefined };
+    const writer = new DatabricksWriter(runner, { target, createSchema: true, retry: { maxAttempts: 1 } });
+    const [invoices, events, balances] = await Promise.all([writer.table(INVOICES_TABLE), writer.table(INVOICE_EVENTS_TABLE), writer.table(CLIENT_BALANCES_TABLE)]);
+    const invoiceRow = (e: DeltaRow): DeltaRow => {
+      const final = expected.invoices[String(e.invoice_id)]!;
+      // Columns an event does not carry (paid_at, sent_at, ...) take the final value: the last
+      // version must come out equal to expected.json, earlier ones just have to lose.
+      const row: DeltaRow = { ...final, updated_at: e.timestamp ?? null };
+      for (const c of ['invoice_total', 'amount_paid', 'outstanding', 'status', 'issue_date', 'due_date', 'version'] as const) row[c] = e[c] ?? null;
+      return row;
+    };
+    const eventRow = (e: DeltaRow): DeltaRow => ({ ...e, event_id: `${String(e.invoice_id)}/${String(e.version)}` });
+    const batches: DeltaRow[][] = [];
+    for (let i = 0; i < expected.events.length; i += 200) batches.push(expected.events.slice(i, i + 200));
+    const send = async (batch: DeltaRow[]): Promise<void> => {
+      await invoices.upsert(batch.map(invoiceRow));
+      await events.upsert(batch.map(eventRow));
+    };
+    for (const [i, batch] of batches.entries()) {
+      await send(batch);
+      if (i === 5) await send(batches[2]!); // a replayed, older batch: changes nothing
+    }
+    const halves = [expected.client_balances.slice(0, 60), expected.client_balances.slice(40)];
+    for (const half of halves) await balances.upsert(half.map(b => ({ ...b, updated_at: '2026-07-15T03:32:00.934Z' })));
+
+    const lastEvent = new Map(expected.events.map(e => [String(e.invoice_id), e]));
+    const wantInvoices = Object.values(expected.invoices).map(inv => normalise(INVOICES_TABLE, { ...inv, updated_at: lastEvent.get(String(inv.invoice_id))?.timestamp ?? null }));
+    expect(await spark.table(INVOICES_TABLE, target)).toEqual(sortedRows(INVOICES_TABLE, new Map(wantInvoices.map(r => [String(r.invoice_id), r]))));
+    const gotEvents = await spark.table(INVOICE_EVENTS_TABLE, target);
+    expect(gotEvents).toHaveLength(expected.events.length);
+    expect(gotEvents).toEqual(sortedRows(INVOICE_EVENTS_TABLE, new Map(expected.events.map(e => [`${String(e.invoice_id)}/${String(e.version)}`, normalise(INVOICE_EVENTS_TABLE, eventRow(e))]))));
+    const gotBalances = await spark.table(CLIENT_BALANCES_TABLE, target);
+    expect(gotBalances).toHaveLength(expected.client_balances.length);
+    expect(gotBalances).toEqual(sortedRows(CLIENT_BALANCES_TABLE, new Map(expected.client_balances.map(b => [`${String(b.client_id)}|${String(b.currency)}`, normalise(CLIENT_BALANCES_TABLE, { ...b, updated_at: '2026-07-15T03:32:00.934Z' })]))));
+  });
 }, SPARK_TIMEOUT);
 
   afterAll(async () => {
@@ -363,5 +409,50 @@ describe.skipIf(!venvReady)('Databricks writer SQL on Spark + Delta', () => {
     for (const e of errors) expect(classifyError(new Error(e))).toBe('concurrent-modification');
     for (const stmt of losers) await withRetry(() => spark.sql(stmt), true, { baseDelayMs: 10 });
     expect((await spark.table(INVOICES_TABLE, target)).map(r => r.invoice_id)).toEqual(sent.sort());
+  });
+
+  // The contract's conformance scenario at its real size: every invoice event of expected.json
+  // becomes an invoice_events row and a version of its invoices row, sent through the writer in
+  // micro-batches of 200 events (with one replayed batch); the balances go as two overlapping
+  // halves. Spark's tables must equal expected.json (invoices, client_balances) and hold every
+  // event exactly once.
+  it.skipIf(!existsSync(SMALL))('conformance small: micro-batches through the writer end as expected.json', async () => {
+    interface Expected { invoices: Record<string, DeltaRow>; events: DeltaRow[]; client_balances: DeltaRow[] }
+    const expected = JSON.parse(readFileSync(SMALL, 'utf8')) as Expected;
+    const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_small' };
+    const runner: SqlRunner = { run: stmt => spark.sql(stmt), close: async () => undefined };
+    const writer = new DatabricksWriter(runner, { target, createSchema: true, retry: { maxAttempts: 1 } });
+    const [invoices, events, balances] = await Promise.all([writer.table(INVOICES_TABLE), writer.table(INVOICE_EVENTS_TABLE), writer.table(CLIENT_BALANCES_TABLE)]);
+    const invoiceRow = (e: DeltaRow): DeltaRow => {
+      const final = expected.invoices[String(e.invoice_id)]!;
+      // Columns an event does not carry (paid_at, sent_at, ...) take the final value: the last
+      // version must come out equal to expected.json, earlier ones just have to lose.
+      const row: DeltaRow = { ...final, updated_at: e.timestamp ?? null };
+      for (const c of ['invoice_total', 'amount_paid', 'outstanding', 'status', 'issue_date', 'due_date', 'version'] as const) row[c] = e[c] ?? null;
+      return row;
+    };
+    const eventRow = (e: DeltaRow): DeltaRow => ({ ...e, event_id: `${String(e.invoice_id)}/${String(e.version)}` });
+    const batches: DeltaRow[][] = [];
+    for (let i = 0; i < expected.events.length; i += 200) batches.push(expected.events.slice(i, i + 200));
+    const send = async (batch: DeltaRow[]): Promise<void> => {
+      await invoices.upsert(batch.map(invoiceRow));
+      await events.upsert(batch.map(eventRow));
+    };
+    for (const [i, batch] of batches.entries()) {
+      await send(batch);
+      if (i === 5) await send(batches[2]!); // a replayed, older batch: changes nothing
+    }
+    const halves = [expected.client_balances.slice(0, 60), expected.client_balances.slice(40)];
+    for (const half of halves) await balances.upsert(half.map(b => ({ ...b, updated_at: '2026-07-15T03:32:00.934Z' })));
+
+    const lastEvent = new Map(expected.events.map(e => [String(e.invoice_id), e]));
+    const wantInvoices = Object.values(expected.invoices).map(inv => normalise(INVOICES_TABLE, { ...inv, updated_at: lastEvent.get(String(inv.invoice_id))?.timestamp ?? null }));
+    expect(await spark.table(INVOICES_TABLE, target)).toEqual(sortedRows(INVOICES_TABLE, new Map(wantInvoices.map(r => [String(r.invoice_id), r]))));
+    const gotEvents = await spark.table(INVOICE_EVENTS_TABLE, target);
+    expect(gotEvents).toHaveLength(expected.events.length);
+    expect(gotEvents).toEqual(sortedRows(INVOICE_EVENTS_TABLE, new Map(expected.events.map(e => [`${String(e.invoice_id)}/${String(e.version)}`, normalise(INVOICE_EVENTS_TABLE, eventRow(e))]))));
+    const gotBalances = await spark.table(CLIENT_BALANCES_TABLE, target);
+    expect(gotBalances).toHaveLength(expected.client_balances.length);
+    expect(gotBalances).toEqual(sortedRows(CLIENT_BALANCES_TABLE, new Map(expected.client_balances.map(b => [`${String(b.client_id)}|${String(b.currency)}`, normalise(CLIENT_BALANCES_TABLE, { ...b, updated_at: '2026-07-15T03:32:00.934Z' })]))));
   });
 }, SPARK_TIMEOUT);
