@@ -88,6 +88,7 @@ describe('Databricks writer through the real driver and a local Thrift endpoint'
     expect(new Set(wh.statements.flatMap(s => Object.values(s.types)))).toEqual(new Set(['STRING']));
     expect(result).toEqual({ inserted: 2, updated: 1, skipped: 0, txnSkipped: false, statements: 1 });
     expect([...wh.authorizations]).toEqual(['Bearer dapi-local-test']);
+    expect(wh.sessionConfigs.at(-1)).toMatchObject({ STATEMENT_TIMEOUT: '900' });
     expect(wh.calls).toEqual(expect.arrayContaining(['OpenSession', 'ExecuteStatement', 'GetOperationStatus', 'GetResultSetMetadata', 'FetchResults', 'CloseOperation', 'CloseSession']));
     expect(wh.openSessions).toBe(0);
   });

@@ -31,6 +31,9 @@ export interface DriverOptions {
   retryMaxAttempts?: number;
   /** Tag sent as the driver's user agent entry. */
   userAgentEntry?: string;
+  /** Server-side limit of one statement in seconds (session `STATEMENT_TIMEOUT`, default 900): a
+   * stuck MERGE fails instead of holding the sink forever; 0 leaves the warehouse's setting. */
+  statementTimeoutSeconds?: number;
 }
 
 /** The driver's connect options for `config`: token auth, or OAuth M2M (client credentials). */
@@ -58,11 +61,14 @@ export function connectionOptions(config: DatabricksConnectionConfig, driver: Dr
 /** Runs statements through one DBSQLClient session. */
 export class DriverSqlRunner implements SqlRunner {
   readonly #options: ConnectionOptions;
+  readonly #sessionConfig: Record<string, string>;
   #client: DBSQLClient | null = null;
   #session: Promise<IDBSQLSession> | null = null;
 
   constructor(config: DatabricksConnectionConfig, driver: DriverOptions = {}) {
     this.#options = connectionOptions(config, driver);
+    const timeout = driver.statementTimeoutSeconds ?? 900;
+    this.#sessionConfig = timeout > 0 ? { STATEMENT_TIMEOUT: String(timeout) } : {};
   }
 
   /** Executes `stmt` with its named parameters (all strings; NULLs are inlined in the SQL). */
@@ -100,7 +106,7 @@ export class DriverSqlRunner implements SqlRunner {
       // The driver logs every client creation at info to stdout; the writer reports failures itself.
       const client = new DBSQLClient({ logger: new DBSQLLogger({ level: LogLevel.warn }) });
       this.#client = client;
-      const session = client.connect(this.#options).then(c => c.openSession());
+      const session = client.connect(this.#options).then(c => c.openSession({ configuration: this.#sessionConfig }));
       this.#session = session;
       session.catch(() => { if (this.#session === session) { this.#session = null; this.#client = null; } });
     }

@@ -80,6 +80,8 @@ export class ThriftWarehouse {
   readonly statements: ReceivedStatement[] = [];
   /** Every RPC by name, in order (OpenSession, ExecuteStatement, ...). */
   readonly calls: string[] = [];
+  /** Session configuration of each OpenSession. */
+  readonly sessionConfigs: Record<string, string>[] = [];
   /** Authorization headers seen. */
   readonly authorizations = new Set<string>();
   readonly httpPath: string;
@@ -149,9 +151,9 @@ export class ThriftWarehouse {
     return {
       // Each method takes exactly one argument: the generated processor checks `length === 1` to
       // pick the promise style (any other arity is called with a callback).
-      OpenSession: (req: object) => {
-        void req;
+      OpenSession: (req: { configuration?: Record<string, string> }) => {
         this.calls.push('OpenSession');
+        this.sessionConfigs.push(req.configuration ?? {});
         const sessionId = handleId();
         this.#sessions.add(sessionId.guid.toString('hex'));
         // V8: the first version with named parameters (the driver sends them only from V8 on).
