@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import type { DeserializationExceptionHandler } from '../engine/runtime/deserialization.ts';
 import type { KafkaClient } from './client/api.ts';
+import type { RuntimeObserver } from './observer.ts';
 
 /** `processing.guarantee`. */
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
@@ -37,11 +38,15 @@ export interface RuntimeConfig {
   log?: RuntimeLogger;
   /** Called once when the instance stops on a fatal error (it is already closed). */
   onFatal?: (error: Error) => void;
+  /** Metrics callbacks (records in/out, restore progress). */
+  observer?: RuntimeObserver;
+  /** `application.server`: this instance's `host:port` for interactive queries, told to the group. */
+  applicationServer?: string;
 }
 
 /** The config with defaults filled in. */
-export type ResolvedConfig = Required<Omit<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal'>> &
-  Pick<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal'>;
+export type ResolvedConfig = Required<Omit<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer'>> &
+  Pick<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer'>;
 
 /** Fills defaults and checks ranges. */
 export function resolveConfig(config: RuntimeConfig): ResolvedConfig {

@@ -1,7 +1,9 @@
 // KafkaStreams: runs one topology against Kafka. `start` checks the topics, creates the internal
 // ones and joins the group; `close` commits, closes the tasks and leaves within a bound.
 import type { Topology } from '../engine/topology/topology.ts';
-import type { PartitionReader, RecordProducer, RuntimeAdmin } from './client/api.ts';
+import type { GroupMember, PartitionReader, RecordProducer, RuntimeAdmin } from './client/api.ts';
+import type { StateStore } from '../engine/state/api.ts';
+import type { TaskState } from './observer.ts';
 import { resolveConfig, type ResolvedConfig, type RuntimeConfig } from './config.ts';
 import { tasksOnDisk } from './state/task-directory.ts';
 import { StreamThread, type ThreadMetrics } from './stream/stream-thread.ts';
@@ -45,6 +47,27 @@ export class KafkaStreams {
   /** Task ids this instance runs now. */
   get activeTasks(): string[] {
     return this.#thread?.activeTasks ?? [];
+  }
+
+  /** Assigned tasks and whether each is restoring or running; undefined before the first assignment. */
+  taskStates(): Map<string, TaskState> | undefined {
+    return this.#thread?.taskStates();
+  }
+
+  /** A local store of a running task (`"1_3"`), as Kafka Streams' `store()`; undefined when not hosted here. */
+  store(task: string, name: string): StateStore | undefined {
+    return this.#thread?.store(task, name);
+  }
+
+  /** Store names per running task on this instance. */
+  storeNames(): Map<string, string[]> {
+    return this.#thread?.storeNames() ?? new Map();
+  }
+
+  /** The group's members, their user data (endpoints) and partitions: for routing queries to a key's owner. */
+  async groupMembers(): Promise<GroupMember[]> {
+    if (!this.#admin?.groupMembers) return [];
+    return this.#admin.groupMembers(this.config.applicationId);
   }
 
   /** Back-pressure: stop fetching the partitions of a task (e.g. `"0_3"`) until `resumeTask`. */

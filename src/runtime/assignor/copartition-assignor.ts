@@ -13,6 +13,8 @@ export interface MemberSubscription {
   owned: string[];
   /** Tasks whose state it has on disk (a clean checkpoint). */
   onDisk: string[];
+  /** `application.server` (`host:port`) for interactive queries, when the instance serves them. */
+  endpoint?: string;
 }
 
 /** Source topics per sub-topology id: the task layout the assignor places. */
@@ -59,6 +61,8 @@ export function taskIdsOf(partitionsBySubtopology: ReadonlyMap<number, number>):
 export interface CopartitionAssignorOptions {
   layout: SourceTopicsBySubtopology;
   instanceId: string;
+  /** This member's `host:port` for interactive queries (sent in the user data). */
+  endpoint?: string;
   /** Read at every join: what this member runs and has on disk now. */
   current(): { owned: string[]; onDisk: string[] };
 }
@@ -67,7 +71,8 @@ export interface CopartitionAssignorOptions {
 export function decodeSubscription(data: Buffer, fallbackId: string): MemberSubscription {
   try {
     const parsed = JSON.parse(data.toString('utf8')) as Partial<MemberSubscription>;
-    return { instanceId: parsed.instanceId ?? fallbackId, owned: parsed.owned ?? [], onDisk: parsed.onDisk ?? [] };
+    const base = { instanceId: parsed.instanceId ?? fallbackId, owned: parsed.owned ?? [], onDisk: parsed.onDisk ?? [] };
+    return typeof parsed.endpoint === 'string' ? { ...base, endpoint: parsed.endpoint } : base;
   } catch {
     return { instanceId: fallbackId, owned: [], onDisk: [] };
   }
@@ -79,7 +84,7 @@ export function copartitionAssignor(options: CopartitionAssignorOptions): GroupA
     name: 'invoice-stream-copartition',
     userData(): Buffer {
       const { owned, onDisk } = options.current();
-      const subscription: MemberSubscription = { instanceId: options.instanceId, owned, onDisk };
+      const subscription: MemberSubscription = { instanceId: options.instanceId, owned, onDisk, ...(options.endpoint ? { endpoint: options.endpoint } : {}) };
       return Buffer.from(JSON.stringify(subscription));
     },
     assign(members, partitionCounts) {

@@ -59,7 +59,18 @@ export interface RuntimeAdmin {
   /** Offsets the group has committed for `topic` (partitions with no commit are absent). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  /** Members of a consumer group with their join user data and assigned partitions (query routing). */
+  groupMembers?(groupId: string): Promise<GroupMember[]>;
   close(): Promise<void>;
+}
+
+/** One member of a group as DescribeGroups shows it. */
+export interface GroupMember {
+  memberId: string;
+  /** The user data of its subscription (our assignor's JSON). */
+  userData: Buffer;
+  /** Its assigned partitions per topic. */
+  partitions: Map<string, number[]>;
 }
 
 /** One fetched batch of one partition. */

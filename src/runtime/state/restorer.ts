@@ -21,7 +21,7 @@ export interface RestoreResult {
 }
 
 /** Reads each changelog partition to its end into the store beneath the logging layer. */
-export async function restoreStores(targets: readonly RestoreTarget[], checkpoint: Checkpoint | undefined, admin: RuntimeAdmin, reader: PartitionReader, heartbeat: () => Promise<void>): Promise<RestoreResult> {
+export async function restoreStores(targets: readonly RestoreTarget[], checkpoint: Checkpoint | undefined, admin: RuntimeAdmin, reader: PartitionReader, heartbeat: () => Promise<void>, onProgress?: (store: string, partition: number, restored: number, remaining: number) => void): Promise<RestoreResult> {
   let records = 0;
   const offsets: Checkpoint = new Map();
   for (const t of targets) {
@@ -31,17 +31,22 @@ export async function restoreStores(targets: readonly RestoreTarget[], checkpoin
     // A checkpoint beyond the log end means the log was recreated: trust the log, not the file.
     const from = saved !== undefined && saved >= range.low && saved <= range.high ? saved : range.low;
     let lastBeat = Date.now();
+    let done = 0;
+    onProgress?.(t.store.name, t.partition, 0, range.high - from);
     const end = await reader.read(t.topic, t.partition, from, range.high, async (batch) => {
       const changes = [];
       for (const r of batch) if (r.key) changes.push({ key: r.key.toString('utf8'), value: r.value });
       await t.store.restore(changes);
       records += batch.length;
+      done += batch.length;
+      onProgress?.(t.store.name, t.partition, done, Math.max(0, range.high - from - done));
       if (Date.now() - lastBeat > 1_000) {
         lastBeat = Date.now();
         await heartbeat();
       }
     });
     offsets.set(key, end);
+    onProgress?.(t.store.name, t.partition, done, 0);
   }
   return { records, offsets };
 }

@@ -12,6 +12,8 @@ import { RuntimeTask, type CommitBatch } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
 import { commitAtLeastOnce, prepareAtLeastOnce, sendAtLeastOnce } from './alos-commit.ts';
 import { FatalRuntimeError } from '../errors.ts';
+import type { StateStore } from '../../engine/state/api.ts';
+import type { TaskState } from '../observer.ts';
 
 /** Counters for metrics, tests and benches. */
 export interface ThreadMetrics {
@@ -63,6 +65,9 @@ export class StreamThread {
   readonly #paused = new Set<string>();
   // Tasks with a clean checkpoint here, told to the group leader for sticky placement.
   readonly #onDisk: Set<string>;
+  // Readiness: the last assignment's tasks (undefined before the first) and those opening now.
+  #assigned: Set<string> | undefined;
+  readonly #opening = new Set<string>();
 
   constructor(deps: ThreadDeps) {
     this.#d = deps;
@@ -74,6 +79,24 @@ export class StreamThread {
   /** Task ids running now. */
   get activeTasks(): string[] {
     return [...this.#tasks.keys()];
+  }
+
+  /** Assigned tasks and their state; undefined until the first assignment (readiness). */
+  taskStates(): Map<string, TaskState> | undefined {
+    if (!this.#assigned) return undefined;
+    const states = new Map<string, TaskState>();
+    for (const name of this.#assigned) states.set(name, this.#tasks.has(name) && !this.#opening.has(name) ? 'running' : 'restoring');
+    return states;
+  }
+
+  /** A store of a running task (interactive queries, store-size metrics). */
+  store(task: string, name: string): StateStore | undefined {
+    return this.#tasks.get(task)?.store(name);
+  }
+
+  /** Store names per running task. */
+  storeNames(): Map<string, string[]> {
+    return new Map([...this.#tasks].map(([name, task]) => [name, task.storeNames]));
   }
 
   /** Back-pressure from outside (e.g. a slow sink): stop fetching a task's partitions. */
@@ -142,6 +165,7 @@ export class StreamThread {
       assignor: copartitionAssignor({
         layout: new Map(this.#d.layout.subtopologies.map((s) => [s.id, s.sourceTopics])),
         instanceId: config.instanceId,
+        endpoint: config.applicationServer,
         current: () => ({ owned: this.activeTasks, onDisk: [...this.#onDisk].filter((t) => !this.#tasks.has(t)) }),
       }),
     });
@@ -195,6 +219,7 @@ export class StreamThread {
       const subtopology = this.#subtopologyOf.get(topic);
       if (subtopology !== undefined) for (const p of partitions) wanted.add(formatTaskId({ subtopology, partition: p }));
     }
+    this.#assigned = wanted;
     const revoked = [...this.#tasks.values()].filter((t) => !wanted.has(t.name));
     for (const task of revoked) await this.#closeTask(task, true);
     this.#d.config.log('info', 'assignment', { generation: assignment.generation, tasks: [...wanted].sort(), revoked: revoked.map((t) => t.name) });
@@ -247,13 +272,17 @@ export class StreamThread {
       deadLetterTopic: config.deadLetterTopic,
       onDeserializationError: config.onDeserializationError ?? deadLetterHandler(config.deadLetterTopic),
       wallClock: () => Date.now(),
+      observer: config.observer,
     });
     const started = performance.now();
+    this.#opening.add(name);
     try {
       await task.initialize(() => this.#heartbeat());
     } catch (error) {
       await task.closeDirty();
       throw error;
+    } finally {
+      this.#opening.delete(name);
     }
     this.metrics.restoredRecords += task.restoredRecords;
     this.metrics.restoreMs += task.restoreMs;

@@ -15,6 +15,7 @@ import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../..
 import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
 import { FatalRuntimeError } from '../errors.ts';
+import type { RuntimeObserver } from '../observer.ts';
 
 /** Everything a task needs from the instance that hosts it. */
 export interface RuntimeTaskOptions {
@@ -37,6 +38,8 @@ export interface RuntimeTaskOptions {
   deadLetterTopic: string;
   onDeserializationError: DeserializationExceptionHandler;
   wallClock(): number;
+  /** Metrics callbacks (optional). */
+  observer?: RuntimeObserver;
 }
 
 /** What a task hands over at commit under at_least_once (the thread produces and commits). */
@@ -69,6 +72,16 @@ export class RuntimeTask {
   /** Source topic-partitions of this task. */
   get inputs(): Array<{ topic: string; partition: number }> {
     return this.#o.sourceTopics.map((topic) => ({ topic, partition: this.id.partition }));
+  }
+
+  /** A state store of this task, once initialized (interactive queries, store-size metrics). */
+  store(name: string): StateStore | undefined {
+    return this.#engine?.stores.get(name);
+  }
+
+  /** Names of this task's state stores (empty until initialized). */
+  get storeNames(): string[] {
+    return [...(this.#engine?.stores.keys() ?? [])];
   }
 
   /** Records waiting to be produced at the next commit. */
@@ -113,7 +126,8 @@ export class RuntimeTask {
       return { store, topic: c.topic, partition: this.id.partition, persistent: (store as { persistent?: unknown }).persistent === true };
     });
     const started = performance.now();
-    const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat);
+    const progress = this.#o.observer?.restoreProgress?.bind(this.#o.observer);
+    const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat, progress);
     this.restoreMs = performance.now() - started;
     this.restoredRecords = restored.records;
     this.#engine = engine;
@@ -150,6 +164,7 @@ export class RuntimeTask {
       }
     }
     const last = records[records.length - 1];
+    if (last && processed > 0) this.#o.observer?.consumed?.(last.topic, processed);
     if (nextOffset !== undefined && last && nextOffset > last.offset + 1) this.skipTo(last.topic, last.partition, nextOffset);
     return processed;
   }
@@ -167,7 +182,11 @@ export class RuntimeTask {
     this.#outputs = [];
     for (const c of this.#o.changelogs) {
       const store = loggedStore(engine.stores.get(c.store), c.store);
-      for (const e of store.drainChangelog()) records.push({ topic: c.topic, partition: this.id.partition, key: Buffer.from(e.key, 'utf8'), value: e.value });
+      for (const e of store.drainChangelog()) {
+        const record: OutgoingRecord = { topic: c.topic, partition: this.id.partition, key: Buffer.from(e.key, 'utf8'), value: e.value };
+        records.push(record);
+        this.#o.observer?.produced?.(record);
+      }
     }
     const offsets: PartitionOffset[] = [];
     for (const { topic, partition } of this.inputs) {
@@ -228,7 +247,9 @@ export class RuntimeTask {
   }
 
   #collect(record: ProducedRecord): void {
-    this.#outputs.push(toOutgoing(record, this.#o.physicalName(record.topic)));
+    const outgoing = toOutgoing(record, this.#o.physicalName(record.topic));
+    this.#outputs.push(outgoing);
+    this.#o.observer?.produced?.(outgoing);
   }
 
   #deadLetterProcessingError(record: ConsumedRecord, error: unknown): void {
@@ -236,7 +257,9 @@ export class RuntimeTask {
     const headers: Record<string, Buffer | string> = {};
     const all = deadLetterHeaders('processing_error', message, record, record.headers);
     for (const [k, v] of Object.entries(all)) if (v !== undefined) headers[k] = v;
-    this.#outputs.push({ topic: this.#o.deadLetterTopic, key: record.key, value: record.value, timestamp: record.timestamp, headers });
+    const letter: OutgoingRecord = { topic: this.#o.deadLetterTopic, key: record.key, value: record.value, timestamp: record.timestamp, headers };
+    this.#outputs.push(letter);
+    this.#o.observer?.produced?.(letter);
   }
 }
 

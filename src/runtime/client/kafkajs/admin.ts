@@ -1,6 +1,6 @@
 // RuntimeAdmin over kafkajs's admin client.
-import type { Admin, Kafka } from 'kafkajs';
-import type { RuntimeAdmin, TopicSpec } from '../api.ts';
+import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
+import type { GroupMember, RuntimeAdmin, TopicSpec } from '../api.ts';
 
 /** Connects an admin client. */
 export async function createAdmin(kafka: Kafka): Promise<RuntimeAdmin> {
@@ -58,6 +58,18 @@ export async function createAdmin(kafka: Kafka): Promise<RuntimeAdmin> {
       const existing = new Set(await admin.listTopics());
       const present = topics.filter((t) => existing.has(t));
       if (present.length > 0) await admin.deleteTopics({ topics: present });
+    },
+    async groupMembers(groupId: string): Promise<GroupMember[]> {
+      const { groups } = await admin.describeGroups([groupId]);
+      const members: GroupMember[] = [];
+      for (const m of groups[0]?.members ?? []) {
+        // Empty buffers while a rebalance is in progress: the member is listed without partitions.
+        const meta = m.memberMetadata.length > 0 ? AssignerProtocol.MemberMetadata.decode(m.memberMetadata) : null;
+        const assigned = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+        const partitions = new Map<string, number[]>(Object.entries(assigned?.assignment ?? {}));
+        members.push({ memberId: m.memberId, userData: meta?.userData ?? Buffer.alloc(0), partitions });
+      }
+      return members;
     },
     close: () => admin.disconnect(),
   };

@@ -1,0 +1,16 @@
+// Optional callbacks the runtime makes as it works, for metrics: what the app plugs in to see
+// records flow and stores restore without the runtime knowing about Prometheus.
+import type { OutgoingRecord } from './client/api.ts';
+
+/** Observes the runtime; every method is optional and must be cheap (called on the hot path). */
+export interface RuntimeObserver {
+  /** `count` records of a (physical) topic were handed to a task. */
+  consumed?(topic: string, count: number): void;
+  /** A task produced a record (outputs and dead letters; changelog records at commit). */
+  produced?(record: OutgoingRecord): void;
+  /** Restore progress of one store partition: records restored so far and still to read. */
+  restoreProgress?(store: string, partition: number, restored: number, remaining: number): void;
+}
+
+/** Per-task state as readiness sees it. */
+export type TaskState = 'restoring' | 'running';
