@@ -37,12 +37,13 @@ function answer(s: ReceivedStatement): Outcome {
   const i = injected.findIndex(x => s.sql.startsWith(x.prefix));
   if (i >= 0) return injected.splice(i, 1)[0]!.outcome;
   if (s.sql.startsWith('SELECT `version` FROM')) {
-    const v = offsets.get(s.params.app_id ?? '');
+    const v = offsets.get(`${s.params.table_name}|${s.params.app_id}`);
     return { kind: 'ok', columns: [{ name: 'version', type: 'BIGINT' }], rows: v === undefined ? [] : [[v]] };
   }
   if (s.sql.startsWith('MERGE INTO `finance`.`ar`.`_sink_offsets`')) {
     const v = Number(s.params.version);
-    if ((offsets.get(s.params.app_id ?? '') ?? -1) < v) offsets.set(s.params.app_id ?? '', v);
+    const key = `${s.params.table_name}|${s.params.app_id}`;
+    if ((offsets.get(key) ?? -1) < v) offsets.set(key, v);
     return { kind: 'ok', columns: [...METRICS], rows: [[1, 0, 0, 1]] };
   }
   if (s.sql.startsWith('MERGE')) return { kind: 'ok', columns: [...METRICS], rows: [[3, 1, 0, 2]] };
@@ -80,9 +81,9 @@ describe('Databricks writer through the real driver and a local Thrift endpoint'
     expect(wh.statements.map(s => ({ sql: s.sql, params: s.params }))).toEqual([
       { sql: createTableSql(TARGET, OFFSETS_TABLE_SPEC), params: {} },
       { sql: createTableSql(TARGET, INVOICES_TABLE), params: {} },
-      offsetSelectSql(TARGET, 'sink.invoices.0'),
+      offsetSelectSql(TARGET, 'invoices', 'sink.invoices.0'),
       merge, // the batch deduplicated client-side (inv_1 at version 2), one parameter per value
-      offsetMergeSql(TARGET, 'sink.invoices.0', 41),
+      offsetMergeSql(TARGET, 'invoices', 'sink.invoices.0', 41),
     ]);
     expect(Object.keys(merge.params)).toHaveLength(26); // 2 rows x 17 columns, minus 4 NULLs each (inlined as NULL)
     expect(new Set(wh.statements.flatMap(s => Object.values(s.types)))).toEqual(new Set(['STRING']));

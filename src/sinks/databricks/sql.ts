@@ -29,15 +29,20 @@ export interface Statement {
 /** Name of the table holding the sink's progress markers (Kafka offsets / batch versions). */
 export const OFFSETS_TABLE = '_sink_offsets';
 
-/** Spec of the progress table: one row per app id (e.g. `<group>.<topic>.<partition>`). */
+/**
+ * Spec of the progress table: one row per (table, app id), app id e.g. `<group>/<topic>/<partition>`.
+ * Keyed by table too: one table per schema serves all tables, and the same source partition feeds
+ * several tables (a local Delta table keeps its txn in its own log, so there the app id suffices).
+ */
 export const OFFSETS_TABLE_SPEC: DeltaTableSpec = {
   name: OFFSETS_TABLE,
   columns: [
+    { name: 'table_name', type: 'string', nullable: false },
     { name: 'app_id', type: 'string', nullable: false },
     { name: 'version', type: 'long', nullable: false },
     { name: 'updated_at', type: 'timestamp', nullable: false },
   ],
-  keyColumns: ['app_id'],
+  keyColumns: ['table_name', 'app_id'],
   versionColumn: 'version',
 };
 
@@ -257,25 +262,25 @@ export function mergeSql(
   return { sql: lines.filter(l => l !== '').join('\n'), params: source.params };
 }
 
-/** Records a batch marker for `appId`, never moving it back (same version guard as the data). */
-export function offsetMergeSql(target: DatabricksTarget, appId: string, version: number): Statement {
+/** Records a batch marker of `table` for `appId`, never moving it back (same guard as the data). */
+export function offsetMergeSql(target: DatabricksTarget, table: string, appId: string, version: number): Statement {
   if (!Number.isSafeInteger(version) || version < 0) throw new Error(`invalid txn version ${version}`);
   return {
     sql: [
       `MERGE INTO ${qualifiedName(target, OFFSETS_TABLE)} AS t`,
-      'USING (SELECT CAST(:app_id AS STRING) AS `app_id`, CAST(:version AS BIGINT) AS `version`, current_timestamp() AS `updated_at`) AS s',
-      'ON t.`app_id` = s.`app_id`',
+      'USING (SELECT CAST(:table_name AS STRING) AS `table_name`, CAST(:app_id AS STRING) AS `app_id`, CAST(:version AS BIGINT) AS `version`, current_timestamp() AS `updated_at`) AS s',
+      'ON t.`table_name` = s.`table_name` AND t.`app_id` = s.`app_id`',
       'WHEN MATCHED AND s.`version` > t.`version` THEN UPDATE SET *',
       'WHEN NOT MATCHED THEN INSERT *',
     ].join('\n'),
-    params: { app_id: appId, version: String(version) },
+    params: { table_name: table, app_id: appId, version: String(version) },
   };
 }
 
-/** Reads the recorded batch marker of `appId` (no row: nothing recorded). */
-export function offsetSelectSql(target: DatabricksTarget, appId: string): Statement {
+/** Reads the recorded batch marker of `table` for `appId` (no row: nothing recorded). */
+export function offsetSelectSql(target: DatabricksTarget, table: string, appId: string): Statement {
   return {
-    sql: `SELECT \`version\` FROM ${qualifiedName(target, OFFSETS_TABLE)} WHERE \`app_id\` = :app_id`,
-    params: { app_id: appId },
+    sql: `SELECT \`version\` FROM ${qualifiedName(target, OFFSETS_TABLE)} WHERE \`table_name\` = :table_name AND \`app_id\` = :app_id`,
+    params: { table_name: table, app_id: appId },
   };
 }

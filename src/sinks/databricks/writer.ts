@@ -66,9 +66,9 @@ export class DatabricksTable {
     this.mode = mode;
   }
 
-  /** The recorded txn version of `appId` (in `_sink_offsets`), or undefined (as DeltaTable's). */
+  /** The recorded txn version of `appId` for this table (in `_sink_offsets`), or undefined (as DeltaTable's). */
   txnVersion(appId: string): Promise<number | undefined> {
-    return this.#writer.txnVersion(appId);
+    return this.#writer.txnVersion(this.spec.name, appId);
   }
 
   /**
@@ -80,7 +80,7 @@ export class DatabricksTable {
     const result: DatabricksUpsertResult = { inserted: 0, updated: 0, skipped: 0, txnSkipped: false, statements: 0 };
     const { txn } = options;
     if (txn !== undefined) {
-      const stored = await this.#writer.txnVersion(txn.appId);
+      const stored = await this.#writer.txnVersion(this.spec.name, txn.appId);
       if (stored !== undefined && txn.version <= stored) return { ...result, skipped: rows.length, txnSkipped: true };
     }
     const unique = dedupBatch(this.spec, rows, this.mode);
@@ -92,7 +92,7 @@ export class DatabricksTable {
       result.statements++;
     }
     result.skipped = rows.length - result.inserted - result.updated;
-    if (txn !== undefined) await this.#writer.execute(offsetMergeSql(this.#writer.target, txn.appId, txn.version), true);
+    if (txn !== undefined) await this.#writer.execute(offsetMergeSql(this.#writer.target, this.spec.name, txn.appId, txn.version), true);
     return result;
   }
 }
@@ -138,10 +138,10 @@ export class DatabricksWriter {
     return t;
   }
 
-  /** The recorded txn version of `appId`, or undefined. */
-  async txnVersion(appId: string): Promise<number | undefined> {
+  /** The recorded txn version of `appId` for `table`, or undefined. */
+  async txnVersion(table: string, appId: string): Promise<number | undefined> {
     await this.#ensureOffsets();
-    const rows = await this.execute(offsetSelectSql(this.target, appId), true);
+    const rows = await this.execute(offsetSelectSql(this.target, table, appId), true);
     return rows.length ? count(rows[0], 'version') : undefined;
   }
 

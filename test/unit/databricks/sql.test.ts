@@ -120,10 +120,11 @@ describe('MERGE', () => {
   });
 
   it('offset markers move forward only', () => {
-    const { sql, params } = offsetMergeSql(TARGET, 'g.invoices.3', 42);
+    const { sql, params } = offsetMergeSql(TARGET, 'invoices', 'g/invoices/3', 42);
     expect(sql).toContain('MERGE INTO `finance`.`ar`.`_sink_offsets` AS t');
+    expect(sql).toContain('ON t.`table_name` = s.`table_name` AND t.`app_id` = s.`app_id`');
     expect(sql).toContain('WHEN MATCHED AND s.`version` > t.`version` THEN UPDATE SET *');
-    expect(params).toEqual({ app_id: 'g.invoices.3', version: '42' });
+    expect(params).toEqual({ table_name: 'invoices', app_id: 'g/invoices/3', version: '42' });
   });
 });
 

@@ -23,13 +23,14 @@ class FakeRunner implements SqlRunner {
     const f = this.failures.shift();
     if (f !== undefined) throw f;
     if (stmt.sql.startsWith('SELECT `version` FROM')) {
-      const v = this.offsets.get(stmt.params.app_id ?? '');
+      const v = this.offsets.get(`${stmt.params.table_name}|${stmt.params.app_id}`);
       return v === undefined ? [] : [{ version: v }];
     }
     if (stmt.sql.includes('`_sink_offsets` AS t')) {
       const v = Number(stmt.params.version);
-      const old = this.offsets.get(stmt.params.app_id ?? '');
-      if (old === undefined || v > old) this.offsets.set(stmt.params.app_id ?? '', v);
+      const key = `${stmt.params.table_name}|${stmt.params.app_id}`;
+      const old = this.offsets.get(key);
+      if (old === undefined || v > old) this.offsets.set(key, v);
       return [{ num_affected_rows: 1, num_updated_rows: 0, num_deleted_rows: 0, num_inserted_rows: 1 }];
     }
     if (stmt.sql.startsWith('MERGE')) return [{ num_affected_rows: 2, num_updated_rows: 1, num_deleted_rows: 0, num_inserted_rows: 1 }];
@@ -71,7 +72,7 @@ describe('DatabricksWriter', () => {
     const rows: DeltaRow[] = [{ id: 'a', v: null, version: 1 }, { id: 'b', v: null, version: 1 }, { id: 'a', v: 'x', version: 2 }, { id: 'c', v: null, version: 1 }];
     const r = await t.upsert(rows, { txn: { appId: 'app', version: 7 } });
     expect(runner.log.map(s => s.sql.split('\n')[0])).toEqual([
-      'SELECT `version` FROM `finance`.`ar`.`_sink_offsets` WHERE `app_id` = :app_id',
+      'SELECT `version` FROM `finance`.`ar`.`_sink_offsets` WHERE `table_name` = :table_name AND `app_id` = :app_id',
       'MERGE INTO `finance`.`ar`.`t` AS t',
       'MERGE INTO `finance`.`ar`.`t` AS t',
       'MERGE INTO `finance`.`ar`.`_sink_offsets` AS t',
@@ -84,6 +85,11 @@ describe('DatabricksWriter', () => {
     const again = await t.upsert(rows, { txn: { appId: 'app', version: 7 } });
     expect(again).toMatchObject({ txnSkipped: true, skipped: 4, statements: 0 });
     expect(runner.log).toHaveLength(1);
+
+    // The same source partition feeding another table is tracked apart: not skipped.
+    const other = await writer.table({ ...spec, name: 'u' });
+    expect(await other.txnVersion('app')).toBeUndefined();
+    expect(await other.upsert(rows, { txn: { appId: 'app', version: 7 } })).toMatchObject({ txnSkipped: false });
   });
 
   it('uses the invoice modes by default (invoice_events insert-only, balances latest)', async () => {
