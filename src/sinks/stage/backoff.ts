@@ -24,7 +24,7 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () 
 
 /**
  * Runs `work` until it succeeds; between failures waits the backoff delay (calling `onRetry`, which
- * the stage uses to log and to keep partitions paused). Throws SinkFatalError after `timeoutMs`.
+ * the stage uses to log). Throws SinkFatalError after `timeoutMs`, or at once for an error `isRetryable` rejects.
  */
 export async function withBackoff<T>(
   what: string,
@@ -32,6 +32,7 @@ export async function withBackoff<T>(
   work: () => Promise<T>,
   onRetry: (error: unknown, attempt: number, delayMs: number) => void = () => undefined,
   isStopped: () => boolean = () => false,
+  isRetryable: (error: unknown) => boolean = () => true,
 ): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
@@ -39,8 +40,9 @@ export async function withBackoff<T>(
       return await work();
     } catch (error) {
       const elapsed = Date.now() - started;
+      const why = error instanceof Error ? error.message : String(error);
+      if (!isRetryable(error)) throw new SinkFatalError(`${what}: not retryable: ${why}`, { cause: error });
       if (elapsed >= policy.timeoutMs || isStopped()) {
-        const why = error instanceof Error ? error.message : String(error);
         throw new SinkFatalError(`${what}: still failing after ${attempt} attempts in ${Math.round(elapsed / 1000)} s: ${why}`, { cause: error });
       }
       const delay = Math.min(backoffDelay(policy, attempt), Math.max(0, policy.timeoutMs - elapsed));

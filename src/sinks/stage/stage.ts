@@ -55,8 +55,12 @@ interface PartitionState {
   ready: boolean;
   revoked: boolean;
   paused: boolean;
+  /** Closed batches waiting for the table, oldest first (committed one at a time, in order). */
+  queue: ClosedBatch[];
   flushing: Promise<void> | null;
 }
+
+type ClosedBatch = ReturnType<PartitionBuffer['drain']>;
 
 /** The sink stage: start() joins the group and runs until stop() or a fatal error. */
 export class DeltaSinkStage {
@@ -110,8 +114,13 @@ export class DeltaSinkStage {
     const states = [...this.#states.values()];
     for (const st of states) if (st.ready && !st.revoked) this.#config.consumer.pause(st.topic, [st.partition]);
     if (!this.#failed) {
-      await Promise.all(states.map((st) => st.flushing));
-      await Promise.all(states.filter((st) => st.ready && !st.revoked && !st.buffer.empty).map((st) => this.#commit(st)));
+      for (const st of states) {
+        if (!st.ready || st.revoked) continue;
+        if (!st.buffer.empty) st.queue.push(st.buffer.drain());
+        this.#pump(st, true);
+      }
+      // Each finished commit starts the next queued one: wait until no partition has one in flight.
+      for (let pending = states.map((st) => st.flushing); pending.some(Boolean); pending = states.map((st) => st.flushing)) await Promise.all(pending);
     }
     await this.#config.consumer.close();
   }
@@ -134,7 +143,7 @@ export class DeltaSinkStage {
           appId: txnAppId(this.#config.groupId, topic, partition),
           writer: this.#config.writers.get(route.table.name) as TableWriter,
           buffer: new PartitionBuffer(route.table),
-          position: 0, ready: false, revoked: false, paused: false, flushing: null,
+          position: 0, ready: false, revoked: false, paused: false, queue: [], flushing: null,
         });
       }
     }
@@ -181,6 +190,8 @@ export class DeltaSinkStage {
       st.buffer.add(record.offset, row, now);
       st.position = record.offset + 1;
       this.stats.records += 1;
+      // Closed by size right here, so a large fetch becomes several batches of maxBatchRows keys.
+      if (st.buffer.size >= this.#options.maxBatchRows) st.queue.push(st.buffer.drain());
     }
     this.#maybeFlush(st, now);
   }
@@ -191,39 +202,43 @@ export class DeltaSinkStage {
   }
 
   #maybeFlush(st: PartitionState, now: number): void {
-    if (st.revoked || this.#stopping || this.#failed || st.buffer.empty) return;
-    const full = st.buffer.size >= this.#options.maxBatchRows;
-    if (st.flushing) {
-      // Back-pressure: the target has not taken the previous batch yet and the next one is full.
-      if (full && !st.paused) {
-        st.paused = true;
-        this.stats.pauses += 1;
-        this.#config.consumer.pause(st.topic, [st.partition]);
-      }
-      return;
+    if (st.revoked || this.#stopping || this.#failed) return;
+    // Closed by time: only when nothing waits (a waiting batch means the target is behind; the
+    // open one keeps growing to full size meanwhile).
+    if (!st.buffer.empty && st.queue.length === 0 && now - st.buffer.firstAt >= this.#options.maxBatchMs) st.queue.push(st.buffer.drain());
+    // Back-pressure: a closed batch waits behind the one the target has not taken yet.
+    if (st.flushing && st.queue.length > 0 && !st.paused) {
+      st.paused = true;
+      this.stats.pauses += 1;
+      this.#config.consumer.pause(st.topic, [st.partition]);
     }
-    if (!full && now - st.buffer.firstAt < this.#options.maxBatchMs) return;
-    const flushing = this.#commit(st).then(() => {
+    this.#pump(st);
+  }
+
+  // Commits the partition's closed batches one at a time, in offset order (txn versions only grow).
+  #pump(st: PartitionState, stopping = false): void {
+    if (st.flushing || st.queue.length === 0) return;
+    const batch = st.queue.shift() as ClosedBatch;
+    st.flushing = this.#commit(st, batch).then(() => {
       st.flushing = null;
+      if (st.queue.length > 0 && (stopping || (!st.revoked && !this.#failed))) return this.#pump(st, stopping);
       if (st.paused && !st.revoked && !this.#stopping) {
         st.paused = false;
         this.#config.consumer.resume(st.topic, [st.partition]);
       }
-      this.#maybeFlush(st, Date.now());
     }, (error: unknown) => {
       st.flushing = null;
       this.#fatal(error);
     });
-    st.flushing = flushing;
   }
 
   // One table commit: the batch with its txn (retried with backoff), then the Kafka offset.
-  async #commit(st: PartitionState): Promise<void> {
-    const batch = st.buffer.drain();
+  async #commit(st: PartitionState, batch: ClosedBatch): Promise<void> {
     const txn = { appId: st.appId, version: batch.lastOffset };
     const table = st.route.table.name;
     const result = await withBackoff(`sink: commit of ${st.key} offsets up to ${batch.lastOffset} into ${table}`, this.#policy,
-      () => st.writer.upsert(batch.rows, { txn }), (e, n, d) => this.#retrying(e, n, d));
+      () => st.writer.upsert(batch.rows, { txn }), (e, n, d) => this.#retrying(e, n, d), () => false,
+      (e) => st.writer.isRetryable?.(e) ?? true);
     this.stats.commits += 1;
     this.stats.rows += batch.rows.length;
     if (result.txnSkipped) this.stats.txnSkipped += 1;

@@ -18,6 +18,8 @@ export interface TableWriter {
   txnVersion(appId: string): Promise<number | undefined>;
   /** Upserts a batch with its txn; a batch whose txn version is not above the recorded one is skipped. */
   upsert(rows: DeltaRow[], options: { txn: Txn }): Promise<{ txnSkipped: boolean }>;
+  /** False when an upsert error is the batch's own fault (a row the table rejects): retrying cannot help, so it is fatal at once. Absent: retry everything. */
+  isRetryable?(error: unknown): boolean;
 }
 
 /** Turns consumed records of a route's topics into table rows (null: nothing to write, e.g. a tombstone). */
