@@ -13,6 +13,8 @@ export interface LivePipelineOptions extends Omit<InvoicePipelineOptions, 'serde
   registry: SchemaRegistry;
   /** Where the LMDB stores live (the runtime adds the task directory). */
   stateDir: string;
+  /** Called with each invoice event as it is emitted (before Avro): processing-latency metrics. */
+  onInvoiceEvent?: (event: InvoiceEvent) => void;
 }
 
 const EVENT_TYPES: readonly InvoiceEventType[] = [
@@ -38,6 +40,7 @@ export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Pr
         key,
         value: {
           serialize: (topic: string, event: InvoiceEvent) => {
+            options.onInvoiceEvent?.(event);
             const serde = avro.get(topic);
             if (!serde) throw new Error(`no Avro serde registered for topic ${topic}`);
             return serde.serialize(topic, toAvroRecord(event));

@@ -84,36 +84,20 @@ async function runLive(args: string[]): Promise<void> {
     if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('; '));
     throw new UsageError((err as Error).message);
   }
-  const registryUrl = config.schemaRegistry.url;
-  if (!registryUrl) throw new UsageError('run: schemaRegistry.url is required (invoice events are Avro)');
-  const { HttpSchemaRegistry } = await import('../engine/index.ts');
-  const { KafkaStreams, KafkajsClient, closeOnSignals } = await import('../runtime/index.ts');
-  const { buildLiveInvoicePipeline } = await import('../../topologies/invoice-pipeline-live.ts');
-  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
-  const t = config.topics;
-  const pipeline = await buildLiveInvoicePipeline({
-    registry,
-    stateDir: config.stateDir,
-    inputs: { orders: t.orders, payments: t.payments, activity: t.invoiceActivity },
-    prefix: t.outputPrefix,
-    routeByType: t.routeByEventType,
-    dlqTopic: t.deadLetter,
-    wallClockIntervalMs: config.clock.mode === 'wall_clock' ? config.clock.wallClockIntervalMs : undefined,
-  });
-  const streams = new KafkaStreams(pipeline.topology, {
-    applicationId: config.applicationId,
-    client: new KafkajsClient({ brokers: config.brokers, clientId: config.clientId }),
-    guarantee: config.processingGuarantee,
-    stateDir: config.stateDir,
-    commitIntervalMs: config.commitIntervalMs,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    deadLetterTopic: t.deadLetter,
-    instanceId: config.groupInstanceId,
-    log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
-  });
-  await streams.start();
-  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}\n`);
-  closeOnSignals(streams);
+  if (!config.schemaRegistry.url) throw new UsageError('run: schemaRegistry.url is required (invoice events are Avro)');
+  const { startLiveInstance } = await import('./observe/live.ts');
+  // The instance with its HTTP server (/metrics, /healthz, /readyz, queries), see docs/operations.md.
+  const live = await startLiveInstance(config);
+  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}, http ${live.applicationServer}\n`);
+  // SIGTERM/SIGINT: close the instance within its bound, then the HTTP server, then exit.
+  let closing = false;
+  const onSignal = (): void => {
+    if (closing) return;
+    closing = true;
+    void live.close().then((ok) => process.exit(ok && !live.streams.fatalError ? 0 : 1));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 async function embeddedCommand(): Promise<void> {

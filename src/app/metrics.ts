@@ -85,16 +85,19 @@ export interface Metrics {
   readonly restoredRecords: Counter<'store' | 'partition'>;
   /** Changelog records still to restore (0 once the store is ready). */
   readonly restoreRemaining: Gauge<'store' | 'partition'>;
-  /** Valid input events dropped as duplicates, per input topic. */
-  readonly duplicates: Counter<'topic'>;
+  /** Valid input events dropped as duplicates (the pipeline's Accounting is per instance, not per topic). */
+  readonly duplicates: Counter;
   /** Records sent to the dead-letter topic, per `dlq.reason` and source topic. */
   readonly deadLetters: Counter<'reason' | 'topic'>;
-  /** Payments and refunds held for an invoice not yet known, per task partition. */
-  readonly heldPayments: Gauge<'partition'>;
-  /** Input records read (the Accounting total), per input topic. */
-  readonly accountingRead: Counter<'topic'>;
-  /** Input records by outcome; per topic, the outcomes add up to accountingRead. */
-  readonly accountingOutcome: Counter<'topic' | 'outcome'>;
+  /** Payments and refunds held now for an invoice not yet known (the Accounting's `held`). */
+  readonly heldPayments: Gauge;
+  /** Input records read (the Accounting total). */
+  readonly accountingRead: Counter;
+  /**
+   * Input records by outcome. `held` counts every hold; a held record later applied or orphaned
+   * also counts under that outcome, so read = applied + duplicate + dead_lettered + heldPayments.
+   */
+  readonly accountingOutcome: Counter<'outcome'>;
   /** Commit (transaction commit under exactly_once) duration. */
   readonly commitDuration: Histogram<'guarantee'>;
   /** Rows per sink micro-batch, per sink (`delta`, `databricks`) and table. */
@@ -137,11 +140,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     storeSize: new Gauge({ name: n.storeSize, help: 'Approximate on-disk size of a state store partition, in bytes.', labelNames: ['store', 'partition'], registers }),
     restoredRecords: new Counter({ name: n.restoredRecords, help: 'Changelog records restored into a state store partition.', labelNames: ['store', 'partition'], registers }),
     restoreRemaining: new Gauge({ name: n.restoreRemaining, help: 'Changelog records left to restore for a state store partition (0 when ready).', labelNames: ['store', 'partition'], registers }),
-    duplicates: new Counter({ name: n.duplicates, help: 'Valid input events dropped as duplicates, per input topic.', labelNames: ['topic'], registers }),
+    duplicates: new Counter({ name: n.duplicates, help: 'Valid input events dropped as duplicates.', registers }),
     deadLetters: new Counter({ name: n.deadLetters, help: 'Records sent to the dead-letter topic, per reason and source topic.', labelNames: ['reason', 'topic'], registers }),
-    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held for an invoice not yet known, per partition.', labelNames: ['partition'], registers }),
-    accountingRead: new Counter({ name: n.accountingRead, help: 'Input records read, per input topic (the accounting total).', labelNames: ['topic'], registers }),
-    accountingOutcome: new Counter({ name: n.accountingOutcome, help: 'Input records by outcome (applied, duplicate, dead_lettered, held), per input topic.', labelNames: ['topic', 'outcome'], registers }),
+    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held now for an invoice not yet known.', registers }),
+    accountingRead: new Counter({ name: n.accountingRead, help: 'Input records read (the accounting total).', registers }),
+    accountingOutcome: new Counter({
+      name: n.accountingOutcome,
+      help: 'Input records by outcome (held: every hold; a released hold also counts as applied or dead_lettered). read = applied + duplicate + dead_lettered + held_payments.',
+      labelNames: ['outcome'], registers,
+    }),
     commitDuration: new Histogram({ name: n.commitDuration, help: 'Duration of a commit (a transaction commit under exactly_once), in seconds.', labelNames: ['guarantee'], buckets: [...LATENCY_BUCKETS_SECONDS], registers }),
     sinkBatchSize: new Histogram({ name: n.sinkBatchSize, help: 'Rows per sink micro-batch.', labelNames: ['sink', 'table'], buckets: [...SINK_BATCH_ROWS_BUCKETS], registers }),
     sinkBatchDuration: new Histogram({ name: n.sinkBatchDuration, help: 'Duration of a sink micro-batch write, in seconds.', labelNames: ['sink', 'table'], buckets: [...SINK_LATENCY_BUCKETS_SECONDS], registers }),
@@ -150,15 +157,34 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return m;
 }
 
+/** The pipeline's accounting counts (src/invoice/accounting.ts), as the metrics mirror them. */
+export interface AccountingSnapshot {
+  read: number;
+  applied: number;
+  duplicate: number;
+  dead_lettered: number;
+  held: number;
+}
+
 /**
- * Counts one input record's outcome. The accounting counters and the duplicate / dead-letter
- * counters move together here so they can never disagree.
+ * Moves the accounting counters from the previous snapshot to the next one (the pipeline keeps
+ * the counts; counters only take the increases, the held gauge takes the level). Returns `next`
+ * copied, to pass as `previous` the next time.
  */
-export function recordOutcome(m: Metrics, topic: string, outcome: RecordOutcome, deadLetterReason?: string): void {
-  m.accountingRead.inc({ topic });
-  m.accountingOutcome.inc({ topic, outcome });
-  if (outcome === 'duplicate') m.duplicates.inc({ topic });
-  if (outcome === 'dead_lettered') m.deadLetters.inc({ reason: deadLetterReason ?? 'unknown', topic });
+export function mirrorAccounting(m: Metrics, previous: Readonly<AccountingSnapshot>, next: Readonly<AccountingSnapshot>): AccountingSnapshot {
+  if (next.read > previous.read) m.accountingRead.inc(next.read - previous.read);
+  for (const outcome of RECORD_OUTCOMES) {
+    const delta = next[outcome] - previous[outcome];
+    if (delta > 0) m.accountingOutcome.inc({ outcome }, delta);
+  }
+  if (next.duplicate > previous.duplicate) m.duplicates.inc(next.duplicate - previous.duplicate);
+  m.heldPayments.set(next.held);
+  return { ...next };
+}
+
+/** Counts one dead letter as produced to the DLQ topic (its `dlq.reason` and `dlq.source.topic` headers). */
+export function recordDeadLetter(m: Metrics, reason: string | undefined, sourceTopic: string | undefined): void {
+  m.deadLetters.inc({ reason: reason ?? 'unknown', topic: sourceTopic ?? 'unknown' });
 }
 
 /** Observes the latency of one emitted invoice event from the event time (ms since epoch) that caused it. */
@@ -199,10 +225,10 @@ export interface PrimeOptions {
  */
 export function primeMetrics(m: Metrics, options: PrimeOptions): void {
   m.buildInfo.set({ version: options.version, guarantee: options.guarantee }, 1);
-  for (const topic of options.inputTopics) {
-    m.accountingRead.inc({ topic }, 0);
-    m.duplicates.inc({ topic }, 0);
-    for (const outcome of RECORD_OUTCOMES) m.accountingOutcome.inc({ topic, outcome }, 0);
-  }
+  m.accountingRead.inc(0);
+  m.duplicates.inc(0);
+  m.heldPayments.set(0);
+  for (const outcome of RECORD_OUTCOMES) m.accountingOutcome.inc({ outcome }, 0);
+  for (const topic of options.inputTopics) m.recordsIn.inc({ topic }, 0);
   for (const state of ['restoring', 'running']) m.tasks.set({ state }, 0);
 }

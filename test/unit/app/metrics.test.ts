@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   LATENCY_BUCKETS_SECONDS, METRIC_NAMES, METRIC_PREFIX, NODE_METRIC_NAMES, createMetrics, observeEmit,
-  observeRestore, observeSinkBatch, primeMetrics, recordOutcome,
+  mirrorAccounting, observeRestore, observeSinkBatch, primeMetrics, recordDeadLetter,
 } from '../../../src/app/metrics.ts';
 
 describe('metrics catalog', () => {
@@ -37,17 +37,21 @@ describe('metrics catalog', () => {
   it('keeps the accounting counters, duplicates and dead letters consistent', async () => {
     const m = createMetrics({ defaultMetrics: false });
     primeMetrics(m, { version: '0.1.0', guarantee: 'exactly_once', inputTopics: ['orders', 'payments', 'invoice-activity'] });
-    recordOutcome(m, 'orders', 'applied');
-    recordOutcome(m, 'orders', 'duplicate');
-    recordOutcome(m, 'payments', 'held');
-    recordOutcome(m, 'payments', 'dead_lettered', 'currency_mismatch');
+    const zero = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
+    // Two holds, one later applied: the held gauge is the level, the counters only grow.
+    let prev = mirrorAccounting(m, zero, { read: 4, applied: 1, duplicate: 1, dead_lettered: 0, held: 2 });
+    prev = mirrorAccounting(m, prev, { read: 5, applied: 2, duplicate: 1, dead_lettered: 1, held: 1 });
+    recordDeadLetter(m, 'currency_mismatch', 'payments');
     const text = await m.registry.metrics();
-    expect(text).toContain('invoice_stream_accounting_read_total{topic="orders"} 2');
-    expect(text).toContain('invoice_stream_accounting_read_total{topic="invoice-activity"} 0');
-    expect(text).toContain('invoice_stream_accounting_outcome_total{topic="payments",outcome="held"} 1');
-    expect(text).toContain('invoice_stream_accounting_outcome_total{topic="orders",outcome="dead_lettered"} 0');
-    expect(text).toContain('invoice_stream_duplicates_total{topic="orders"} 1');
+    expect(text).toContain('invoice_stream_accounting_read_total 5');
+    expect(text).toContain('invoice_stream_accounting_outcome_total{outcome="held"} 2');
+    expect(text).toContain('invoice_stream_accounting_outcome_total{outcome="applied"} 2');
+    expect(text).toContain('invoice_stream_held_payments 1');
+    expect(text).toContain('invoice_stream_records_in_total{topic="invoice-activity"} 0');
+    expect(text).toContain('invoice_stream_duplicates_total 1');
     expect(text).toContain('invoice_stream_dead_letters_total{reason="currency_mismatch",topic="payments"} 1');
+    // read = applied + duplicate + dead_lettered + held now
+    expect(prev.applied + prev.duplicate + prev.dead_lettered + prev.held).toBe(prev.read);
     expect(text).toContain('invoice_stream_build_info{version="0.1.0",guarantee="exactly_once"} 1');
   });
 

@@ -1,0 +1,138 @@
+// A live instance with its operations surface: the invoice pipeline on the Kafka runtime, the
+// metrics fed from the runtime, the pipeline and a sampler, and the HTTP server (/metrics,
+// /healthz, /readyz, interactive queries). `invoice-stream run` and the ops integration test both
+// start it here, so the test exercises what production runs.
+import { hostname } from 'node:os';
+import { HttpSchemaRegistry } from '../../engine/index.ts';
+import { KafkaStreams, KafkajsClient, type KafkaClient } from '../../runtime/index.ts';
+import type { RuntimeAdmin } from '../../runtime/client/api.ts';
+import { buildLiveInvoicePipeline } from '../../../topologies/invoice-pipeline-live.ts';
+import type { Config } from '../config.ts';
+import { createMetrics, mirrorAccounting, primeMetrics, type AccountingSnapshot, type Metrics } from '../metrics.ts';
+import { streamsProbes, type Probes } from '../http/probes.ts';
+import { startOpsServer, type OpsServer } from '../http/server.ts';
+import { streamsQueryHost } from '../queries/streams-host.ts';
+import { metricsObserver, observeInvoiceEvent } from './runtime-observer.ts';
+import { startSampler, type Sampler } from './sampler.ts';
+
+/** A running live instance. */
+export interface LiveInstance {
+  readonly streams: KafkaStreams;
+  readonly metrics: Metrics | undefined;
+  readonly server: OpsServer;
+  /** This instance's advertised `host:port` (owner address in query redirects). */
+  readonly applicationServer: string;
+  readonly sampler: Sampler | undefined;
+  /** Closes the streams instance (bounded), then the sampler and the HTTP server; false if the bound was hit. */
+  close(): Promise<boolean>;
+}
+
+/** Options beyond the configuration. */
+export interface LiveOptions {
+  /** Build version for `invoice_stream_build_info` (default from npm, else `dev`). */
+  version?: string;
+  /** A client other than kafkajs from the config (tests). */
+  client?: KafkaClient;
+  /** Sampler interval (default 5 s). */
+  sampleIntervalMs?: number;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** Builds and starts a live instance from a validated configuration. */
+export async function startLiveInstance(config: Config, options: LiveOptions = {}): Promise<LiveInstance> {
+  const log = options.log ?? ((level, message) => process.stderr.write(`${level}: ${message}\n`));
+  const registryUrl = config.schemaRegistry.url;
+  if (!registryUrl) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
+  const t = config.topics;
+  const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
+  if (metrics) {
+    primeMetrics(metrics, {
+      version: options.version ?? process.env.npm_package_version ?? 'dev',
+      guarantee: config.processingGuarantee,
+      inputTopics: [t.orders, t.payments, t.invoiceActivity],
+    });
+  }
+  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const pipeline = await buildLiveInvoicePipeline({
+    registry,
+    stateDir: config.stateDir,
+    inputs: { orders: t.orders, payments: t.payments, activity: t.invoiceActivity },
+    prefix: t.outputPrefix,
+    routeByType: t.routeByEventType,
+    dlqTopic: t.deadLetter,
+    wallClockIntervalMs: config.clock.mode === 'wall_clock' ? config.clock.wallClockIntervalMs : undefined,
+    onInvoiceEvent: metrics ? (event) => observeInvoiceEvent(metrics, event) : undefined,
+  });
+  if (metrics) {
+    let previous: AccountingSnapshot = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
+    pipeline.accounting.onChange = (counts) => (previous = mirrorAccounting(metrics, previous, counts));
+  }
+  // Port 0 (tests) is resolved after listen; the advertised address needs the real port.
+  const server = await startLateBoundServer(config);
+  const applicationServer = `${config.http.advertisedHost ?? hostname()}:${server.port}`;
+  const client = options.client ?? new KafkajsClient({ brokers: config.brokers, clientId: config.clientId });
+  const streams = new KafkaStreams(pipeline.topology, {
+    applicationId: config.applicationId,
+    client,
+    guarantee: config.processingGuarantee,
+    stateDir: config.stateDir,
+    commitIntervalMs: config.commitIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    deadLetterTopic: t.deadLetter,
+    instanceId: config.groupInstanceId,
+    observer: metrics ? metricsObserver(metrics, t.deadLetter) : undefined,
+    applicationServer,
+    log: (level, message) => log(level, message),
+  });
+  const probes: Probes = streamsProbes(streams);
+  server.bind({ registry: metrics?.registry, probes, queries: streamsQueryHost(streams, { self: applicationServer }) });
+  let admin: RuntimeAdmin | undefined;
+  let sampler: Sampler | undefined;
+  try {
+    await streams.start();
+    if (metrics) {
+      admin = await client.admin();
+      sampler = startSampler(metrics, streams, { admin, intervalMs: options.sampleIntervalMs, onError: (e) => log('warn', `metrics sampler: ${String(e)}`) });
+    }
+  } catch (error) {
+    probes.stop();
+    await server.close();
+    await streams.close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    streams,
+    metrics,
+    server,
+    applicationServer,
+    sampler,
+    async close(): Promise<boolean> {
+      const ok = await streams.close();
+      sampler?.stop();
+      probes.stop();
+      await admin?.close().catch(() => undefined);
+      await server.close();
+      return ok;
+    },
+  };
+}
+
+// The server starts before the instance so the kubelet gets answers (alive, not ready) during
+// start-up and restore; its routes are bound once the instance exists.
+async function startLateBoundServer(config: Config): Promise<OpsServer & { bind(deps: Parameters<typeof startOpsServer>[0]['deps']): void }> {
+  const notYet: Probes = {
+    health: () => ({ ok: true, detail: { status: 'up', state: 'CREATED' } }),
+    readiness: () => ({ ok: false, detail: { ready: false, reason: 'starting' } }),
+    stop: () => {},
+  };
+  const deps: Parameters<typeof startOpsServer>[0]['deps'] = { probes: notYet };
+  const server = await startOpsServer({ host: config.http.host, port: config.http.port, deps });
+  return {
+    port: server.port,
+    close: () => server.close(),
+    bind(next) {
+      // The server reads `deps` per request: mutate in place.
+      Object.assign(deps, next);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Gauges read from the running instance on an interval (they are levels, not events): tasks by
+// state, store entries, the invoice clock's lag behind the wall clock, and consumer lag per source
+// partition this instance owns (log end minus the group's committed offset, from the admin API).
+import type { KeyValueStore } from '../../engine/index.ts';
+import { STORE } from '../../invoice/stores.ts';
+import type { KafkaStreams, TaskState } from '../../runtime/index.ts';
+import type { RuntimeAdmin } from '../../runtime/client/api.ts';
+import type { Metrics } from '../metrics.ts';
+
+/** Options of startSampler. */
+export interface SamplerOptions {
+  /** Default 5 s (a Prometheus scrape is usually 15–30 s). */
+  intervalMs?: number;
+  /** An admin client of its own, for lag (the runtime's stays private to it). */
+  admin: RuntimeAdmin;
+  onError?: (error: unknown) => void;
+}
+
+/** A running sampler. */
+export interface Sampler {
+  /** Samples now (tests call it to avoid waiting). */
+  sample(): Promise<void>;
+  stop(): void;
+}
+
+/** Samples `streams` into `m` until stopped. */
+export function startSampler(m: Metrics, streams: KafkaStreams, options: SamplerOptions): Sampler {
+  let running: Promise<void> | undefined;
+  const sampleOnce = async (): Promise<void> => {
+    const states = streams.taskStates() ?? new Map<string, TaskState>();
+    const counts = { restoring: 0, running: 0 };
+    for (const s of states.values()) counts[s]++;
+    m.tasks.set({ state: 'restoring' }, counts.restoring);
+    m.tasks.set({ state: 'running' }, counts.running);
+
+    m.storeEntries.reset();
+    m.clockLag.reset();
+    for (const [task, names] of streams.storeNames()) {
+      const partition = task.slice(task.indexOf('_') + 1);
+      for (const name of names) {
+        const store = streams.store(task, name) as Partial<KeyValueStore<unknown>> | undefined;
+        if (typeof store?.approximateSize === 'function') m.storeEntries.set({ store: name, partition }, store.approximateSize());
+      }
+      // The invoice clock (epoch µs) of the task; an empty task has none yet.
+      const clock = (streams.store(task, STORE.clock) as KeyValueStore<number> | undefined)?.get('clock');
+      if (typeof clock === 'number' && Number.isFinite(clock)) m.clockLag.set({ task }, (Date.now() - clock / 1000) / 1000);
+    }
+
+    const layout = streams.layout;
+    if (!layout) return;
+    const owned = new Map<string, number[]>();
+    for (const task of states.keys()) {
+      const [sub, p] = task.split('_').map(Number) as [number, number];
+      for (const topic of layout.subtopologies.find((s) => s.id === sub)?.sourceTopics ?? []) owned.set(topic, [...(owned.get(topic) ?? []), p]);
+    }
+    const lag: Array<[string, number, number]> = [];
+    for (const [topic, partitions] of owned) {
+      const [ends, committed] = await Promise.all([options.admin.endOffsets(topic), options.admin.committedOffsets(streams.config.applicationId, topic)]);
+      for (const p of partitions) {
+        const end = ends.get(p) ?? 0;
+        // No commit yet: everything up to the end is still to do (offsets start at the log start,
+        // which we do not fetch: lag may overstate until the first commit on a truncated log).
+        lag.push([topic, p, Math.max(0, end - (committed.get(p) ?? 0))]);
+      }
+    }
+    m.consumerLag.reset();
+    for (const [topic, partition, value] of lag) m.consumerLag.set({ topic, partition: String(partition) }, value);
+  };
+  const sample = (): Promise<void> => {
+    running ??= sampleOnce().finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => void sample().catch((e: unknown) => options.onError?.(e)), options.intervalMs ?? 5_000);
+  timer.unref();
+  return { sample, stop: () => clearInterval(timer) };
+}
