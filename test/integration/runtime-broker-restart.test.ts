@@ -43,7 +43,8 @@ afterAll(async () => {
   try {
     stack('down');
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (!process.env.RESTART_KEEP) rmSync(root, { recursive: true, force: true });
+    else console.log(`kept ${root}`);
   }
 }, 60_000);
 

@@ -12,6 +12,7 @@ import { RuntimeTask, type CommitBatch } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
 import { commitAtLeastOnce, prepareAtLeastOnce, sendAtLeastOnce } from './alos-commit.ts';
 import { FatalRuntimeError } from '../errors.ts';
+import { withTimeout } from '../timeout.ts';
 import type { StateStore } from '../../engine/state/api.ts';
 import type { TaskState } from '../observer.ts';
 
@@ -345,7 +346,8 @@ export class StreamThread {
     const pending = this.#inflight;
     this.#inflight = undefined;
     try {
-      await pending;
+      // A commit cannot legitimately outlive the transaction timeout: the broker aborts it then.
+      if (pending) await withTimeout(pending, this.#d.config.transactionTimeoutMs + 10_000, 'commit in flight');
       return undefined;
     } catch (error) {
       return error instanceof CommitFailedError ? error : new CommitFailedError([...this.#tasks.keys()], error);
@@ -390,7 +392,7 @@ export class StreamThread {
     this.#epoch++;
     // Outside the queue: closing the consumer waits for its batch in flight, which waits for the queue.
     void (async () => {
-      await old?.close().catch(() => undefined);
+      await withTimeout(old?.close() ?? Promise.resolve(), 15_000, 'consumer close').catch(() => undefined);
       await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * this.#restartsInARow)));
       if (!this.#closing && !this.#failed) this.#startConsumer();
     })();
@@ -409,7 +411,7 @@ export class StreamThread {
     const consumer = this.#consumer;
     this.#epoch++;
     void (async () => {
-      await consumer?.close().catch(() => undefined);
+      await withTimeout(consumer?.close() ?? Promise.resolve(), 15_000, 'consumer close').catch(() => undefined);
       this.#d.onFatal(err);
     })();
   }

@@ -15,6 +15,7 @@ import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../..
 import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
 import { FatalRuntimeError } from '../errors.ts';
+import { withTimeout } from '../timeout.ts';
 import type { RuntimeObserver } from '../observer.ts';
 
 /** Everything a task needs from the instance that hosts it. */
@@ -231,8 +232,8 @@ export class RuntimeTask {
   async closeDirty(): Promise<void> {
     const producer = this.#o.producer;
     if (producer) {
-      await producer.abort().catch(() => undefined);
-      await producer.close().catch(() => undefined);
+      await withTimeout(producer.abort(), 10_000, `abort of task ${this.name}`).catch(() => undefined);
+      await withTimeout(producer.close(), 10_000, `producer close of task ${this.name}`).catch(() => undefined);
     }
     // Do not flush: the cache and the stores hold writes no transaction committed.
     for (const store of this.#engine?.stores.values() ?? []) await store.close().catch(() => undefined);
