@@ -87,7 +87,7 @@ describe('HTTP routes', () => {
   it('answers a local invoice, 404s a missing local one, and redirects to the owner of a remote key', async () => {
     const found = await route('GET', `/invoices/${localId}`, deps());
     expect(found.status).toBe(200);
-    expect(JSON.parse(found.body)).toMatchObject({ invoice_id: localId, invoice_total: '100.00', outstanding: '100.00', due_date: '2024-11-04' });
+    expect(JSON.parse(found.body)).toMatchObject({ invoice_id: localId, invoice_total: '100.00', outstanding: '100.00', due_date: '2024-11-03' });
     expect((await route('GET', `/invoices/${missingLocal}`, deps())).status).toBe(404);
     const moved = await route('GET', `/invoices/${remoteId}?x=1`, deps());
     expect(moved.status).toBe(307);
@@ -125,7 +125,7 @@ describe('HTTP routes', () => {
   it('reports aging over the local partitions and names the other owners', async () => {
     const r = await route('GET', '/reports/aging?as_of=2024-12-31', deps());
     expect(r.status).toBe(200);
-    // Due 2024-11-04, 57 days before the as-of date.
+    // Due 2024-11-03, 58 days before the as-of date.
     expect(JSON.parse(r.body)).toEqual({
       as_of: '2024-12-31', partitions: [0], complete: false, elsewhere: ['b:8080'],
       aging: { EUR: { current: '0.00', '1-30': '0.00', '31-60': '100.00', '61-90': '0.00', '90+': '0.00' } },
