@@ -217,5 +217,22 @@ describe('ops: metrics, probes and queries of a live run', () => {
     expect(await instance.close()).toBe(true);
     live = undefined;
     await expect(fetch(`http://127.0.0.1:${instance.server.port}/healthz`)).rejects.toThrow();
+
+    // A new instance with no local state restores from the changelogs: restore progress counts
+    // the changelog records, readiness waits for it, and the queries answer the same.
+    rmSync(stateDir, { recursive: true, force: true });
+    live = await startLiveInstance(config, { sampleIntervalMs: 300, log: () => {} });
+    const second = live;
+    await until('/readyz 200 after restore', 60_000, async () => ((await get('/readyz')).status === 200 ? true : undefined));
+    await second.sampler?.sample();
+    const restored = await (await get('/metrics')).text();
+    const restoredInvoices = sum(series(restored, n.restoredRecords).filter((s) => s.labels.store === 'invoices'));
+    expect(restoredInvoices).toBeGreaterThanOrEqual(6);
+    expect(sum(series(restored, n.restoreRemaining))).toBe(0);
+    expect(sum(series(restored, n.storeEntries).filter((s) => s.labels.store === 'invoices'))).toBe(6);
+    expect(sum(series(restored, n.storeEntries).filter((s) => s.labels.store === 'held-payments-by-expiry'))).toBe(1);
+    expect(await (await get('/invoices/inv_ord_1')).json()).toMatchObject({ status: 'paid', version: 2 });
+    expect(await second.close()).toBe(true);
+    live = undefined;
   });
 });
