@@ -10,6 +10,8 @@ export interface RuntimeObserver {
   produced?(record: OutgoingRecord): void;
   /** Restore progress of one store partition: records restored so far and still to read. */
   restoreProgress?(store: string, partition: number, restored: number, remaining: number): void;
+  /** A commit round finished (every task's transaction, or the produce + offset commit). */
+  committed?(seconds: number): void;
 }
 
 /** Per-task state as readiness sees it. */

@@ -297,6 +297,7 @@ export class StreamThread {
   async #commitAll(): Promise<void> {
     if (!(await this.#settle())) return;
     this.#lastCommit = Date.now();
+    const commitStarted = performance.now();
     const tasks = [...this.#tasks.values()];
     let run: Promise<void>;
     if (this.#d.config.guarantee === 'exactly_once') {
@@ -316,6 +317,7 @@ export class StreamThread {
         });
         if (failed.length > 0) throw new CommitFailedError(failed, firstError);
         this.metrics.commits++;
+        this.#d.config.observer?.committed?.((performance.now() - commitStarted) / 1000);
       });
     } else {
       const batch = await prepareAtLeastOnce(tasks);
@@ -324,6 +326,7 @@ export class StreamThread {
         (n) => {
           this.metrics.produced += n;
           this.metrics.commits++;
+          this.#d.config.observer?.committed?.((performance.now() - commitStarted) / 1000);
         },
         (error: unknown) => {
           throw new CommitFailedError(batch.tasks, error);
