@@ -192,6 +192,7 @@ describe('ops: metrics, probes and queries of a live run', () => {
     expect(remaining.length).toBeGreaterThan(0);
     expect(sum(remaining)).toBe(0);
     expect(one(text, n.buildInfo, { guarantee: 'exactly_once' })).toBe(1);
+    expect(one(text, `${n.commitDuration}_count`, { guarantee: 'exactly_once' }) ?? 0).toBeGreaterThan(0);
 
     // Node runtime metrics; the sink metrics are declared (the sink stage runs in its own process).
     expect(one(text, 'process_cpu_seconds_total') ?? 0).toBeGreaterThan(0);

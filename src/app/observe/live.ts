@@ -2,6 +2,7 @@
 // metrics fed from the runtime, the pipeline and a sampler, and the HTTP server (/metrics,
 // /healthz, /readyz, interactive queries). `invoice-stream run` and the ops integration test both
 // start it here, so the test exercises what production runs.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { HttpSchemaRegistry } from '../../engine/index.ts';
 import { KafkaStreams, KafkajsClient, type KafkaClient } from '../../runtime/index.ts';
@@ -29,7 +30,7 @@ export interface LiveInstance {
 
 /** Options beyond the configuration. */
 export interface LiveOptions {
-  /** Build version for `invoice_stream_build_info` (default from npm, else `dev`). */
+  /** Build version for `invoice_stream_build_info` (default: package.json's). */
   version?: string;
   /** A client other than kafkajs from the config (tests). */
   client?: KafkaClient;
@@ -47,7 +48,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
   const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
   if (metrics) {
     primeMetrics(metrics, {
-      version: options.version ?? process.env.npm_package_version ?? 'dev',
+      version: options.version ?? packageVersion(),
       guarantee: config.processingGuarantee,
       inputTopics: [t.orders, t.payments, t.invoiceActivity],
     });
@@ -80,7 +81,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     deadLetterTopic: t.deadLetter,
     instanceId: config.groupInstanceId,
-    observer: metrics ? metricsObserver(metrics, t.deadLetter) : undefined,
+    observer: metrics ? metricsObserver(metrics, t.deadLetter, config.processingGuarantee) : undefined,
     applicationServer,
     log: (level, message) => log(level, message),
   });
@@ -115,6 +116,14 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
       return ok;
     },
   };
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'dev';
+  } catch {
+    return 'dev';
+  }
 }
 
 // The server starts before the instance so the kubelet gets answers (alive, not ready) during

@@ -12,7 +12,7 @@ function headerText(value: Buffer | string | undefined): string | undefined {
 }
 
 /** A RuntimeObserver that updates the metrics; `deadLetterTopic` is the physical DLQ topic. */
-export function metricsObserver(m: Metrics, deadLetterTopic: string): RuntimeObserver {
+export function metricsObserver(m: Metrics, deadLetterTopic: string, guarantee: 'at_least_once' | 'exactly_once'): RuntimeObserver {
   // The runtime reports restored-so-far per restore; the counter wants increments.
   const restored = new Map<string, number>();
   return {
@@ -24,6 +24,9 @@ export function metricsObserver(m: Metrics, deadLetterTopic: string): RuntimeObs
       if (record.topic === deadLetterTopic) {
         recordDeadLetter(m, headerText(record.headers?.['dlq.reason']), headerText(record.headers?.['dlq.source.topic']));
       }
+    },
+    committed(seconds) {
+      m.commitDuration.observe({ guarantee }, seconds);
     },
     restoreProgress(store, partition, done, remaining) {
       const key = `${store}\u0000${partition}`;
