@@ -188,6 +188,7 @@ describe('ops: metrics, probes and queries of a live run', () => {
     expect(one(text, n.tasks, { state: 'restoring' })).toBe(0);
     expect(sum(series(text, n.storeEntries).filter((s) => s.labels.store === 'invoices'))).toBe(6);
     expect(sum(series(text, n.storeEntries).filter((s) => s.labels.store === 'held-payments-by-expiry'))).toBe(1);
+    expect(sum(series(text, n.storeSize).filter((s) => s.labels.store === 'invoices'))).toBeGreaterThan(0);
     const remaining = series(text, n.restoreRemaining);
     expect(remaining.length).toBeGreaterThan(0);
     expect(sum(remaining)).toBe(0);

@@ -93,7 +93,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     await streams.start();
     if (metrics) {
       admin = await client.admin();
-      sampler = startSampler(metrics, streams, { admin, intervalMs: options.sampleIntervalMs, onError: (e) => log('warn', `metrics sampler: ${String(e)}`) });
+      sampler = startSampler(metrics, streams, { admin, stateDir: config.stateDir, intervalMs: options.sampleIntervalMs, onError: (e) => log('warn', `metrics sampler: ${String(e)}`) });
     }
   } catch (error) {
     probes.stop();

@@ -1,6 +1,8 @@
 // Gauges read from the running instance on an interval (they are levels, not events): tasks by
 // state, store entries, the invoice clock's lag behind the wall clock, and consumer lag per source
 // partition this instance owns (log end minus the group's committed offset, from the admin API).
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KeyValueStore } from '../../engine/index.ts';
 import { STORE } from '../../invoice/stores.ts';
 import type { KafkaStreams, TaskState } from '../../runtime/index.ts';
@@ -13,6 +15,8 @@ export interface SamplerOptions {
   intervalMs?: number;
   /** An admin client of its own, for lag (the runtime's stays private to it). */
   admin: RuntimeAdmin;
+  /** Where persistent stores live (`<stateDir>/<task>/<store>/`, Stores.persistentKeyValueStore): on-disk sizes. */
+  stateDir?: string;
   onError?: (error: unknown) => void;
 }
 
@@ -21,6 +25,16 @@ export interface Sampler {
   /** Samples now (tests call it to avoid waiting). */
   sample(): Promise<void>;
   stop(): void;
+}
+
+/** Bytes on disk under `path` (allocated blocks: LMDB files are sparse); 0 when absent. */
+export async function diskUsage(path: string): Promise<number> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.blocks * 512;
+  let total = 0;
+  for (const entry of await readdir(path)) total += await diskUsage(join(path, entry));
+  return total;
 }
 
 /** Samples `streams` into `m` until stopped. */
@@ -34,12 +48,17 @@ export function startSampler(m: Metrics, streams: KafkaStreams, options: Sampler
     m.tasks.set({ state: 'running' }, counts.running);
 
     m.storeEntries.reset();
+    m.storeSize.reset();
     m.clockLag.reset();
     for (const [task, names] of streams.storeNames()) {
       const partition = task.slice(task.indexOf('_') + 1);
       for (const name of names) {
         const store = streams.store(task, name) as Partial<KeyValueStore<unknown>> | undefined;
         if (typeof store?.approximateSize === 'function') m.storeEntries.set({ store: name, partition }, store.approximateSize());
+        if (options.stateDir !== undefined) {
+          const bytes = await diskUsage(join(options.stateDir, task, name));
+          if (bytes > 0) m.storeSize.set({ store: name, partition }, bytes);
+        }
       }
       // The invoice clock (epoch µs) of the task; an empty task has none yet.
       const clock = (streams.store(task, STORE.clock) as KeyValueStore<number> | undefined)?.get('clock');
