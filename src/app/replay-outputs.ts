@@ -14,6 +14,9 @@ import type { InvoiceEvent, InvoiceRow } from '../invoice/invoice.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
 import type { PipelineTopics } from '../../topologies/invoice-pipeline.ts';
 
+// Invoice events per Delta commit of the replay (memory: about 1 KB each while pending).
+const EVENTS_PER_BATCH = Number(process.env.INVOICE_REPLAY_EVENTS_PER_BATCH ?? 400_000);
+
 /** One line of dlq.jsonl. */
 export interface DlqLine {
   reason: string;
@@ -118,8 +121,11 @@ export class ReplayOutputs {
     if (!tables) return;
     this.#batch += 1;
     const txn = (appId: string) => ({ txn: { appId, version: this.#batch } });
-    if (this.#pendingEvents.length) await tables.events.upsert(this.#pendingEvents as unknown as DeltaRow[], txn('replay-invoice-events'));
-    this.#pendingEvents = [];
+    // Events are appended in large batches: each upsert merges into the table, so fewer is cheaper.
+    if (this.#pendingEvents.length && (final || this.#pendingEvents.length >= EVENTS_PER_BATCH)) {
+      await tables.events.upsert(this.#pendingEvents as unknown as DeltaRow[], txn('replay-invoice-events'));
+      this.#pendingEvents = [];
+    }
     if (!final) return;
     if (this.#pendingInvoices.size) await tables.invoices.upsert([...this.#pendingInvoices.values()] as unknown as DeltaRow[], txn('replay-invoices'));
     if (this.#pendingBalances.size) await tables.balances.upsert([...this.#pendingBalances.values()] as unknown as DeltaRow[], txn('replay-client-balances'));
