@@ -114,6 +114,14 @@ describe('sink stage: Kafka → local Delta tables', () => {
     }
   }
 
+  async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   const totalRecords = (run: Run) => [...run.offsets.values()].reduce((n, o) => n + o.length, 0);
 
   it('writes the expected tables exactly (delta-rs), skipping an aborted transaction', async () => {
@@ -176,6 +184,32 @@ describe('sink stage: Kafka → local Delta tables', () => {
     await verify(run);
   });
 
+  it('two instances in the group, one leaving mid-stream: partitions move with commits in flight, tables exact', async () => {
+    const run = await prepare('rebalance');
+    const slow = (_table: string, writer: TableWriter): TableWriter => ({
+      txnVersion: (appId) => writer.txnVersion(appId),
+      upsert: async (rows, options) => {
+        await new Promise((r) => setTimeout(r, 150)); // slow enough that work is left when b joins
+        return writer.upsert(rows, options);
+      },
+    });
+    const options = { maxBatchRows: 20, maxBatchMs: 50 };
+    const a = await startSink(run.config, { options, wrapWriter: slow });
+    let b: Awaited<ReturnType<typeof startSink>> | undefined;
+    try {
+      await until(() => a.stage.stats.commits >= 10);
+      b = await startSink(run.config, { options, wrapWriter: slow }); // joins: the partitions are shared
+      await until(() => (b?.stage.stats.commits ?? 0) >= 5);
+      await a.stop(); // leaves: b takes every partition from its table txn
+      await waitForTxns(run);
+    } finally {
+      await a.stop();
+      await b?.stop();
+    }
+    expect(a.stage.stats.records + (b?.stage.stats.records ?? 0)).toBeGreaterThanOrEqual(totalRecords(run));
+    await verify(run);
+  });
+
   it('target down for a while: pauses, retries with backoff, loses nothing', async () => {
     const run = await prepare('down');
     const downUntil = Date.now() + 4_000;
@@ -213,9 +247,11 @@ describe('sink stage: Kafka → local Delta tables', () => {
       onFatal: (e) => { fatal = e; },
       wrapWriter: (_table, writer) => ({ txnVersion: (appId) => writer.txnVersion(appId), upsert: () => Promise.reject(new Error('target unreachable')) }),
     });
-    const deadline = Date.now() + 20_000;
-    while (!fatal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await sink.stop();
+    try {
+      await until(() => fatal !== undefined, 20_000);
+    } finally {
+      await sink.stop();
+    }
     expect(fatal?.message).toMatch(/^sink: commit of .+:\d offsets up to \d+ into \w+: still failing after \d+ attempts in \d s: target unreachable$/);
   });
 });
