@@ -1,6 +1,7 @@
 // The kafkajs implementation of the runtime's KafkaClient.
 import './kafkajs-fixes.ts';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
 import type { GroupConsumer, GroupConsumerOptions, KafkaClient, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../api.ts';
 import { createAdmin } from './admin.ts';
 import { assertKafkajsFixed } from './kafkajs-fixes.ts';
@@ -14,6 +15,10 @@ export interface KafkajsClientOptions {
   clientId: string;
   /** kafkajs's own logging; quiet by default (the runtime logs what matters). */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  /** TLS to the brokers (CA, client certificate); absent: plaintext. */
+  ssl?: ConnectionOptions;
+  /** SASL authentication (PLAIN, SCRAM-SHA-256/512). */
+  sasl?: SASLOptions;
 }
 
 const LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;
@@ -28,6 +33,8 @@ export class KafkajsClient implements KafkaClient {
       clientId: options.clientId,
       brokers: [...options.brokers],
       logLevel: LEVELS[options.logLevel ?? 'nothing'],
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
       retry: { initialRetryTime: 100, retries: 8 },
     });
   }
