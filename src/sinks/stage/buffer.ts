@@ -21,6 +21,8 @@ export class PartitionBuffer {
   firstAt = 0;
   /** Records taken in (rows before dedup, skipped records included). */
   records = 0;
+  /** Kafka offset to commit after this batch: past the last record and any transaction markers behind it. */
+  nextOffset = 0;
 
   constructor(spec: DeltaTableSpec) {
     this.#spec = spec;
@@ -40,6 +42,7 @@ export class PartitionBuffer {
   add(offset: number, row: DeltaRow | null, now: number): void {
     if (this.empty) this.firstAt = now;
     this.lastOffset = offset;
+    this.nextOffset = offset + 1;
     this.records += 1;
     if (row === null) return;
     const key = keyOf(row, this.#spec.keyColumns);
@@ -52,8 +55,8 @@ export class PartitionBuffer {
   }
 
   /** Hands over the batch and starts a new one. */
-  drain(): { rows: DeltaRow[]; lastOffset: number; records: number } {
-    const out = { rows: [...this.#rows.values()], lastOffset: this.lastOffset, records: this.records };
+  drain(): { rows: DeltaRow[]; lastOffset: number; nextOffset: number; records: number } {
+    const out = { rows: [...this.#rows.values()], lastOffset: this.lastOffset, nextOffset: this.nextOffset, records: this.records };
     this.#rows.clear();
     this.lastOffset = -1;
     this.firstAt = 0;

@@ -193,6 +193,11 @@ export class DeltaSinkStage {
       // Closed by size right here, so a large fetch becomes several batches of maxBatchRows keys.
       if (st.buffer.size >= this.#options.maxBatchRows) st.queue.push(st.buffer.drain());
     }
+    // The fetch ended on this batch's last record: its Kafka offset may skip the markers behind it
+    // (a transactional topic then shows lag 0, as after a Java consumer).
+    const last = records[records.length - 1] as (typeof records)[number];
+    const tail = st.buffer.empty ? st.queue[st.queue.length - 1] : st.buffer;
+    if (tail && tail.lastOffset === last.offset) tail.nextOffset = Math.max(tail.nextOffset, batch.nextOffset);
     this.#maybeFlush(st, now);
   }
 
@@ -206,13 +211,13 @@ export class DeltaSinkStage {
     // Closed by time: only when nothing waits (a waiting batch means the target is behind; the
     // open one keeps growing to full size meanwhile).
     if (!st.buffer.empty && st.queue.length === 0 && now - st.buffer.firstAt >= this.#options.maxBatchMs) st.queue.push(st.buffer.drain());
+    this.#pump(st);
     // Back-pressure: a closed batch waits behind the one the target has not taken yet.
     if (st.flushing && st.queue.length > 0 && !st.paused) {
       st.paused = true;
       this.stats.pauses += 1;
       this.#config.consumer.pause(st.topic, [st.partition]);
     }
-    this.#pump(st);
   }
 
   // Commits the partition's closed batches one at a time, in offset order (txn versions only grow).
@@ -245,7 +250,7 @@ export class DeltaSinkStage {
     this.committed.set(st.appId, batch.lastOffset);
     if (st.revoked) return;
     try {
-      await this.#config.consumer.commitOffsets([{ topic: st.topic, partition: st.partition, offset: batch.lastOffset + 1 }]);
+      await this.#config.consumer.commitOffsets([{ topic: st.topic, partition: st.partition, offset: batch.nextOffset }]);
     } catch (error) {
       // Only lag metrics depend on it: the table's txn is what the next owner starts from.
       this.#log('debug', `sink: Kafka offset commit of ${st.key} failed (the table's txn stands): ${(error as Error).message}`);
