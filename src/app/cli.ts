@@ -18,6 +18,8 @@ const USAGE = `usage:
   invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--progress]
   invoice-stream run [--config FILE]  live: the pipeline on Kafka (config from FILE and INVOICE_STREAM_* env)
   invoice-stream run --embedded       same as no arguments
+  invoice-stream sink [--config FILE] [--max-batch-rows N] [--max-batch-ms N]
+                                      live: the Delta sink stage (invoice topics → Delta / Databricks tables)
   invoice-stream describe             print the topology`;
 
 /** `--as-of`: an RFC 3339 timestamp, or a date (its 00:00Z); epoch µs. */
@@ -124,6 +126,11 @@ export async function main(argv: string[]): Promise<number> {
         const { values } = parse(rest, { embedded: { type: 'boolean' }, config: { type: 'string' } });
         if (values.embedded) await embeddedCommand();
         else await runLive(rest);
+        return 0;
+      }
+      case 'sink': {
+        const { sinkCommand } = await import('./sink-command.ts');
+        await sinkCommand(rest);
         return 0;
       }
       case 'help':

@@ -35,8 +35,8 @@ export const jsonRowMapper: RowMapper = {
 type FieldSchema = string | FieldSchema[] | { type: FieldSchema; logicalType?: string; scale?: number };
 
 // A reader-schema field value → the table's spelling (decimal text, RFC 3339 µs, YYYY-MM-DD).
-// Driven by the READER schema: the pipeline registers schemas through avsc's schema(), which
-// drops logicalType attributes, so the writer schema in the registry cannot say what a long means.
+// Driven by the READER schema (the project's own, with its logical types): records written under
+// any older registered version are resolved to it first, so one mapping serves every version.
 function cell(value: unknown, schema: FieldSchema): DeltaRow[string] {
   if (value === null || value === undefined) return null;
   if (Array.isArray(schema)) {

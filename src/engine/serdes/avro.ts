@@ -24,7 +24,9 @@ export function schemaIdOf(data: Buffer): number | undefined {
  */
 export async function avroSerde<T>(registry: SchemaRegistry, subject: string, schema: avro.Schema): Promise<AvroSerde<T>> {
   const readerType = avro.Type.forSchema(schema);
-  const id = await registry.register(subject, JSON.stringify(readerType.schema()));
+  // Register the schema exactly as written: avsc's `Type#schema()` drops logical types it has no
+  // implementation for (decimal, timestamp-micros, date), and the registry must govern those.
+  const id = await registry.register(subject, JSON.stringify(schema));
   const resolvers = new Map<number, avro.Resolver | null>([[id, null]]);
   const header = Buffer.alloc(5);
   header.writeUInt32BE(id, 1);

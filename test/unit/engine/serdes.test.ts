@@ -62,6 +62,20 @@ describe('Avro serde (Confluent wire format)', () => {
     expect(serde.deserialize('t', bytes)).toEqual({ id: 'x' });
   });
 
+  it('registers the schema as written, logical types included', async () => {
+    const registry = new InMemorySchemaRegistry();
+    const schema: avro.Schema = {
+      type: 'record', name: 'Paid', fields: [
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' } },
+        { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 38, scale: 4 } },
+      ],
+    };
+    const serde = await avroSerde<{ at: number; amount: Buffer }>(registry, 'paid-value', schema);
+    const framed = serde.serialize('paid', { at: 1, amount: Buffer.from([1]) });
+    const registered = JSON.parse(await registry.getSchema(schemaIdOf(framed as Buffer) as number)) as typeof schema;
+    expect(registered).toEqual(schema);
+  });
+
   it('reads old writer schemas through the reader schema once prepared', async () => {
     const registry = new InMemorySchemaRegistry();
     const oldBytes = (await avroSerde<{ id: string }>(registry, 'ev-value', v1)).serialize('t', { id: 'old' }) as Buffer;
