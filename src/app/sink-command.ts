@@ -9,10 +9,14 @@ import { KafkajsClient } from '../runtime/index.ts';
 import { kafkaClientOptions } from './kafka-connection.ts';
 import { DeltaTable } from '../sinks/delta/index.ts';
 import {
-  DeltaSinkStage, deltaTableWriter, KafkajsSeekableConsumer, roundRobinAssignor, type StageLogger, type StageOptions, type TableWriter,
+  DeltaSinkStage, deltaTableWriter, KafkajsSeekableConsumer, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
 } from '../sinks/stage/index.ts';
 import type { Config } from './config.ts';
 import { invoiceSinkRoutes } from './sink-mapping.ts';
+import { startOpsServer } from './http/server.ts';
+import type { Probes } from './http/probes.ts';
+import { createMetrics } from './metrics.ts';
+import { metricsSinkObserver } from './observe/sink-observer.ts';
 
 /** The sink's consumer group id. */
 export function sinkGroupId(applicationId: string): string {
@@ -43,6 +47,8 @@ export interface StartSinkOptions {
   onFatal?: (error: Error) => void;
   /** Wraps each table writer (fault injection in tests). */
   wrapWriter?: (table: string, writer: TableWriter) => TableWriter;
+  /** Per-batch metrics. */
+  observer?: SinkBatchObserver;
 }
 
 /** Builds and starts the stage from the app config; `stop` commits what is buffered and leaves the group. */
@@ -62,7 +68,7 @@ export async function startSink(config: Config, extra: StartSinkOptions = {}): P
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length) throw new Error(`sink: topics missing: ${missing.join(', ')} (the pipeline creates none; create them first)`);
   const consumer = new KafkajsSeekableConsumer(client, { groupId, topics, assignor: roundRobinAssignor });
-  const stage = new DeltaSinkStage({ groupId, consumer, admin, routes, writers, options: extra.options, log: extra.log, onFatal: extra.onFatal });
+  const stage = new DeltaSinkStage({ groupId, consumer, admin, routes, writers, options: extra.options, log: extra.log, onFatal: extra.onFatal, observer: extra.observer });
   await stage.start();
   return {
     stage,
@@ -94,16 +100,28 @@ export async function sinkCommand(args: string[]): Promise<void> {
   const log: StageLogger = (level, message) => {
     if (level !== 'debug') process.stderr.write(`${level}: ${message}\n`);
   };
+  // The same /metrics, /healthz and /readyz as `run`, so the sink is scraped and probed alike.
+  const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
+  let state: 'starting' | 'running' | 'failed' = 'starting';
+  const probes: Probes = {
+    health: () => ({ ok: state !== 'failed', detail: { state } }),
+    readiness: () => ({ ok: state === 'running', detail: { state } }),
+    stop: () => undefined,
+  };
+  const server = await startOpsServer({ host: config.http.host, port: config.http.port, deps: { registry: metrics?.registry, probes } });
   const sink = await startSink(config, {
     options, log,
+    ...(metrics ? { observer: metricsSinkObserver(metrics, config.sink.kind) } : {}),
     onFatal: (error) => {
+      state = 'failed';
       process.stderr.write(`invoice-stream sink: fatal: ${error.message}\n`);
       process.exit(2);
     },
   });
+  state = 'running';
   process.stderr.write(`invoice-stream: sink ${sinkGroupId(config.applicationId)} → ${config.sink.kind} (${sink.stage.topics.join(', ')})\n`);
   const stop = () => {
-    sink.stop().then(() => process.exit(0), (error: unknown) => {
+    sink.stop().then(() => server.close()).then(() => process.exit(0), (error: unknown) => {
       process.stderr.write(`invoice-stream sink: stop failed: ${(error as Error).message}\n`);
       process.exit(2);
     });

@@ -25,6 +25,14 @@ export interface SinkStageConfig {
   log?: StageLogger;
   /** Called once when the stage cannot go on (retries exhausted, consumer crashed); it has stopped fetching. */
   onFatal?: (error: Error) => void;
+  /** Per-batch metrics (the app passes its metrics observer; sinks know no metrics library). */
+  observer?: SinkBatchObserver;
+}
+
+/** What the stage reports per table commit: rows and seconds of a written batch, each failed attempt. */
+export interface SinkBatchObserver {
+  batchWritten(table: string, rows: number, seconds: number): void;
+  batchFailed(table: string): void;
 }
 
 /** Counters of the stage since it started. */
@@ -241,9 +249,20 @@ export class DeltaSinkStage {
   async #commit(st: PartitionState, batch: ClosedBatch): Promise<void> {
     const txn = { appId: st.appId, version: batch.lastOffset };
     const table = st.route.table.name;
+    const observer = this.#config.observer;
+    const started = performance.now();
+    const attempt = async () => {
+      try {
+        return await st.writer.upsert(batch.rows, { txn });
+      } catch (error) {
+        observer?.batchFailed(table);
+        throw error;
+      }
+    };
     const result = await withBackoff(`sink: commit of ${st.key} offsets up to ${batch.lastOffset} into ${table}`, this.#policy,
-      () => st.writer.upsert(batch.rows, { txn }), (e, n, d) => this.#retrying(e, n, d), () => false,
+      attempt, (e, n, d) => this.#retrying(e, n, d), () => false,
       (e) => st.writer.isRetryable?.(e) ?? true);
+    observer?.batchWritten(table, batch.rows.length, (performance.now() - started) / 1000);
     this.stats.commits += 1;
     this.stats.rows += batch.rows.length;
     if (result.txnSkipped) this.stats.txnSkipped += 1;

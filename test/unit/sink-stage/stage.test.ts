@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchControl, ConsumedRecord, GroupConsumerHandlers, PartitionOffset } from '../../../src/runtime/client/api.ts';
 import type { DeltaRow } from '../../../src/sinks/delta/index.ts';
-import { DeltaSinkStage, type SeekableGroupConsumer, type TableWriter, type Txn } from '../../../src/sinks/stage/index.ts';
+import { DeltaSinkStage, type SeekableGroupConsumer, type SinkBatchObserver, type TableWriter, type Txn } from '../../../src/sinks/stage/index.ts';
 import { INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 
 class ScriptedConsumer implements SeekableGroupConsumer {
@@ -50,15 +50,15 @@ const record = (offset: number, id: string, version: number): ConsumedRecord => 
 });
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-async function setup(txn?: number) {
+async function setup(txn?: number, observer?: SinkBatchObserver, writer = new ScriptedWriter()) {
   const consumer = new ScriptedConsumer();
-  const writer = new ScriptedWriter();
   if (txn !== undefined) writer.txns.set('g-rows-0', txn);
   const stage = new DeltaSinkStage({
     groupId: 'g', consumer, admin: { offsetRange: async () => ({ low: 7, high: 100 }) },
     routes: [{ topics: ['rows'], table: INVOICES_TABLE, mapper: { toRow: (r) => JSON.parse(String(r.value)) as DeltaRow } }],
     writers: new Map([['invoices', writer]]),
-    options: { maxBatchRows: 2, maxBatchMs: 60_000 },
+    options: { maxBatchRows: 2, maxBatchMs: 60_000, retryInitialDelayMs: 1, retryMaxDelayMs: 1 },
+    ...(observer ? { observer } : {}),
   });
   await stage.start();
   const handlers = consumer.handlers as GroupConsumerHandlers;
@@ -98,5 +98,25 @@ describe('DeltaSinkStage', () => {
     expect(consumer.log).toEqual(['pause rows:0', 'resume rows:0']);
     expect(stage.stats.pauses).toBe(1);
     await stage.stop();
+  });
+
+  it('reports each written batch (table, rows) and each failed attempt to the observer', async () => {
+    const seen: string[] = [];
+    const observer: SinkBatchObserver = {
+      batchWritten: (table, rows, seconds) => seen.push(`written ${table} ${rows} ${seconds >= 0}`),
+      batchFailed: (table) => seen.push(`failed ${table}`),
+    };
+    const writer = new ScriptedWriter();
+    let failures = 2;
+    const upsert = writer.upsert.bind(writer);
+    writer.upsert = async (rows, options) => {
+      if (failures-- > 0) throw new Error('target down');
+      return upsert(rows, options);
+    };
+    const { stage, handlers } = await setup(-1, observer, writer);
+    await handlers.onBatch({ topic: 'rows', partition: 0, records: [record(0, 'a', 1), record(1, 'b', 1)], highWatermark: 2, nextOffset: 2 }, control);
+    await stage.stop();
+    expect(seen).toEqual(['failed invoices', 'failed invoices', 'written invoices 2 true']);
+    expect(writer.upserts).toHaveLength(1);
   });
 });
