@@ -83,7 +83,8 @@ stack_alive() {
 stack_spawn() {
   local name="$1"; shift
   local log="$STACK_LOGS/$name.log"
-  : >"$log"
+  # Appended, not truncated: a restart keeps the log of the run before it (a crash's last words).
+  printf '\n===== %s: starting %s =====\n' "$(date -u +%FT%TZ)" "$name" >>"$log"
   # 9>&- : the child must not inherit the stack lock, or it would hold it for its whole life.
   setsid nohup "$@" >>"$log" 2>&1 </dev/null 9>&- &
   echo $! >"$(stack_pid_file "$name")"
