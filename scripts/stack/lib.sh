@@ -76,7 +76,11 @@ stack_require_ports() {
 stack_pid_file() { printf '%s/%s.pid' "$STACK_RUN" "$1"; }
 stack_alive() {
   local f; f="$(stack_pid_file "$1")"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && stack_pid_running "$(cat "$f")"
+}
+# A zombie (exited, not yet reaped by whoever adopted it) still answers kill -0: not running.
+stack_pid_running() {
+  kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]
 }
 
 # Start a detached process (own session, so a caller's Ctrl-C or exit leaves it running).
@@ -96,11 +100,11 @@ stack_stop() {
   f="$(stack_pid_file "$name")"
   [ -f "$f" ] || return 0
   pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if stack_pid_running "$pid"; then
     stack_log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for i in $(seq 1 60); do stack_pid_running "$pid" || break; sleep 0.5; done
+    if stack_pid_running "$pid"; then
       stack_log "$name did not stop in 30s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
