@@ -3,7 +3,7 @@
 export * from './processor/api.ts';
 export * from './state/api.ts';
 export * from './serdes/api.ts';
-export { Topology, type StoreBuilder, type TopicNameExtractor, type RecordContext, type SinkSerializers } from './topology/topology.ts';
+export { Topology, type StoreBuilder, type TopicNameExtractor, type RecordContext, type SinkSerializers, type TimestampExtractor } from './topology/topology.ts';
 export { Stores, type KeyValueStoreBuilder, type KeyValueStoreSupplier } from './state/stores.ts';
 export { compareKeys } from './state/key-order.ts';
 export { TopologyTestDriver, type TestDriverOptions } from './testing/topology-test-driver.ts';

@@ -30,6 +30,12 @@ export interface SinkSerializers<K = unknown, V = unknown> {
   value?: Serializer<V>;
 }
 
+/**
+ * Event time of a consumed record, from its raw key and value (Kafka Streams' TimestampExtractor):
+ * epoch ms; negative or NaN = none. The Kafka runtime orders a task's input partitions by it.
+ */
+export type TimestampExtractor = (record: { readonly key: Buffer | null; readonly value: Buffer | null; readonly timestamp: number }) => number;
+
 /** A source node: reads one or more topics and deserializes. */
 export interface SourceNodeDef {
   readonly kind: 'source';
@@ -37,6 +43,8 @@ export interface SourceNodeDef {
   readonly topics: readonly string[];
   readonly keyDeserializer?: Deserializer<unknown>;
   readonly valueDeserializer?: Deserializer<unknown>;
+  /** Record timestamps of this source (default: the Kafka record timestamp). */
+  readonly timestampExtractor?: TimestampExtractor;
 }
 
 /** A processor node and the stores it may use. */
@@ -79,6 +87,14 @@ export class Topology {
       this.#sourceTopics.set(topic, name);
     }
     this.#nodes.set(name, { kind: 'source', name, topics: list, keyDeserializer, valueDeserializer });
+    return this;
+  }
+
+  /** Sets a source's timestamp extractor (Kafka Streams' `Consumed.withTimestampExtractor`). */
+  withTimestampExtractor(sourceName: string, extractor: TimestampExtractor): this {
+    const node = this.#nodes.get(sourceName);
+    if (!node || node.kind !== 'source') throw new Error(`no source ${sourceName}`);
+    this.#nodes.set(sourceName, { ...node, timestampExtractor: extractor });
     return this;
   }
 
