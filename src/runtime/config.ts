@@ -25,6 +25,13 @@ export interface RuntimeConfig {
   /** Where dead letters go (deserialization and processing failures). Default `dlq`. */
   deadLetterTopic?: string;
   onDeserializationError?: DeserializationExceptionHandler;
+  /**
+   * `max.task.idle.ms`, for tasks with several input partitions (joins, merges): 0 (default, as in
+   * Kafka Streams) waits while an empty partition is known to have more on the broker, so records
+   * are taken in timestamp order across partitions; > 0 also waits that long for an empty caught-up
+   * partition; -1 never waits (order then depends on fetch timing).
+   */
+  maxTaskIdleMs?: number;
   /** A task with more buffered output records commits early (back-pressure on the fetch loop). */
   maxBufferedRecords?: number;
   /** Partition counts of repartition topics, by topology name (default: inferred). */
@@ -58,11 +65,13 @@ export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
     instanceId: config.instanceId ?? `${hostname()}-${process.pid}`,
     deadLetterTopic: config.deadLetterTopic ?? 'dlq',
     maxBufferedRecords: config.maxBufferedRecords ?? 20_000,
+    maxTaskIdleMs: config.maxTaskIdleMs ?? 0,
     sessionTimeoutMs: config.sessionTimeoutMs ?? 30_000,
     transactionTimeoutMs: config.transactionTimeoutMs ?? 60_000,
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
     log: config.log ?? (() => {}),
   };
+  if (!(resolved.maxTaskIdleMs >= -1)) throw new Error('max.task.idle.ms must be -1 or more');
   if (resolved.commitIntervalMs < 1) throw new Error('commit.interval.ms must be >= 1');
   return resolved;
 }

@@ -197,7 +197,9 @@ export class StreamThread {
     const name = formatTaskId({ subtopology, partition: batch.partition });
     try {
       const task = this.#tasks.get(name) ?? (await this.#openTask(name));
-      this.metrics.processed += task.process(batch.records, batch.nextOffset);
+      // Buffered first: a task with several inputs takes records in timestamp order across them.
+      task.enqueue(batch);
+      this.metrics.processed += task.processBuffered(Date.now());
       this.#restartsInARow = 0;
       if (this.#commitDue() || task.buffered > this.#d.config.maxBufferedRecords) await this.#commitAll();
     } catch (error) {
@@ -208,7 +210,7 @@ export class StreamThread {
   #onSkipped(topic: string, partition: number, nextOffset: number, epoch: number): void {
     const subtopology = this.#subtopologyOf.get(topic);
     if (epoch !== this.#epoch || subtopology === undefined) return;
-    this.#tasks.get(formatTaskId({ subtopology, partition }))?.skipTo(topic, partition, nextOffset);
+    this.#tasks.get(formatTaskId({ subtopology, partition }))?.skipFetched(topic, partition, nextOffset);
   }
 
   async #onAssigned(assignment: GroupAssignment, epoch: number): Promise<void> {
@@ -236,6 +238,17 @@ export class StreamThread {
   async #tick(): Promise<void> {
     if (this.#closing || this.#failed) return;
     for (const task of this.#tasks.values()) task.punctuate();
+    // A task idling on a caught-up partition (max.task.idle.ms > 0) goes on once its deadline passes.
+    if (this.#d.config.maxTaskIdleMs > 0) {
+      for (const task of this.#tasks.values()) {
+        if (task.pending === 0) continue;
+        try {
+          this.metrics.processed += task.processBuffered(Date.now());
+        } catch (error) {
+          return this.#recover(error, [task.name]);
+        }
+      }
+    }
     if (this.#commitDue()) {
       try {
         await this.#commitAll();
@@ -273,6 +286,7 @@ export class StreamThread {
       deadLetterTopic: config.deadLetterTopic,
       onDeserializationError: config.onDeserializationError ?? deadLetterHandler(config.deadLetterTopic),
       wallClock: () => Date.now(),
+      maxTaskIdleMs: config.maxTaskIdleMs,
       observer: config.observer,
     });
     const started = performance.now();

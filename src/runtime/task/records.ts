@@ -4,15 +4,15 @@ import type { ConsumedRecord as EngineRecord, ProducedRecord } from '../../engin
 import type { ConsumedRecord, OutgoingRecord } from '../client/api.ts';
 import { FatalRuntimeError } from '../errors.ts';
 
-/** A consumed record as the engine's task wants it, under its topology topic name. */
-export function toEngineRecord(record: ConsumedRecord, topologyTopic: string): EngineRecord {
+/** A consumed record as the engine's task wants it, under its topology topic name, with its extracted timestamp. */
+export function toEngineRecord(record: ConsumedRecord, topologyTopic: string, timestamp: number = record.timestamp): EngineRecord {
   return {
     topic: topologyTopic,
     partition: record.partition,
     offset: record.offset,
     key: record.key,
     value: record.value,
-    timestamp: record.timestamp,
+    timestamp,
     headers: record.headers,
   };
 }

@@ -8,12 +8,13 @@ import { StreamTask } from '../../engine/runtime/task.ts';
 import type { TaskId } from '../../engine/processor/api.ts';
 import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
-import type { ConsumedRecord, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
+import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
 import { checkpointKey, TaskDirectory, type Checkpoint } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
 import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
+import { PartitionGroup, type GroupInput } from './partition-group.ts';
 import { FatalRuntimeError } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import type { RuntimeObserver } from '../observer.ts';
@@ -39,6 +40,8 @@ export interface RuntimeTaskOptions {
   deadLetterTopic: string;
   onDeserializationError: DeserializationExceptionHandler;
   wallClock(): number;
+  /** `max.task.idle.ms` of the task's partition group (see partition-group.ts). */
+  maxTaskIdleMs?: number;
   /** Metrics callbacks (optional). */
   observer?: RuntimeObserver;
 }
@@ -57,6 +60,7 @@ export class RuntimeTask {
   readonly #o: RuntimeTaskOptions;
   #engine: StreamTask | undefined;
   readonly #positions = new Map<string, number>();
+  readonly #group: PartitionGroup;
   #outputs: OutgoingRecord[] = [];
   #dirty = false;
   restoredRecords = 0;
@@ -68,6 +72,13 @@ export class RuntimeTask {
     this.id = options.id;
     this.name = formatTaskId(options.id);
     this.directory = new TaskDirectory(options.stateDir, options.applicationId, this.name);
+    // Input priority = source-topic order in the topology (the replay merge's tie rule).
+    const extractors = new Map<string, GroupInput['extractor']>();
+    for (const node of options.subtopology.nodes) if (node.kind === 'source' && node.timestampExtractor) for (const t of node.topics) extractors.set(t, node.timestampExtractor);
+    this.#group = new PartitionGroup(
+      options.sourceTopics.map((topic) => ({ topic, partition: options.id.partition, extractor: extractors.get(options.topologyName(topic)) })),
+      { maxTaskIdleMs: options.maxTaskIdleMs, onSkip: (topic, partition, nextOffset) => this.skipTo(topic, partition, nextOffset) },
+    );
   }
 
   /** Source topic-partitions of this task. */
@@ -90,6 +101,11 @@ export class RuntimeTask {
     return this.#outputs.length;
   }
 
+  /** Input records fetched but not processed yet. */
+  get pending(): number {
+    return this.#group.buffered;
+  }
+
   /** True when something was processed since the last commit. */
   get needsCommit(): boolean {
     return this.#dirty;
@@ -104,6 +120,11 @@ export class RuntimeTask {
       const committed = await this.#o.admin.committedOffsets(this.#o.groupId, topic);
       const offset = committed.get(partition);
       if (offset !== undefined) this.#positions.set(checkpointKey(topic, partition), offset);
+      // Known lag from the start, so a partition not fetched yet holds the others back (one input: no choice to make).
+      if (this.inputs.length > 1) {
+        const range = await this.#o.admin.offsetRange(topic, partition);
+        this.#group.setEnd(topic, partition, offset ?? range.low, range.high);
+      }
     }
     const checkpoint = await this.directory.readCheckpoint();
     if (this.#o.exactlyOnce) {
@@ -138,35 +159,53 @@ export class RuntimeTask {
   skipTo(topic: string, partition: number, nextOffset: number): void {
     const key = checkpointKey(topic, partition);
     const position = this.#positions.get(key);
-    // Only forward, and only when nothing unprocessed lies before: kafkajs delivers in order.
+    // Only forward; the partition group calls it only once what lies before was processed.
     if (position === undefined || nextOffset > position) {
       this.#positions.set(key, nextOffset);
       this.#dirty = true;
     }
   }
 
-  /** Processes records of one of its partitions; records below the position were already processed. */
-  process(records: readonly ConsumedRecord[], nextOffset?: number): number {
+  /** A fetch of only markers or aborted records: the position moves once the buffered records are processed. */
+  skipFetched(topic: string, partition: number, nextOffset: number): void {
+    this.#group.skip(topic, partition, nextOffset);
+  }
+
+  /** Buffers a fetched batch of one of its partitions (processed by `processBuffered`). */
+  enqueue(batch: FetchedBatch): void {
+    this.#group.add(batch.topic, batch.partition, batch.records, batch.nextOffset, batch.highWatermark);
+  }
+
+  /** Processes buffered records in timestamp order until empty or waiting for a lagging partition. */
+  processBuffered(now: number): number {
     const engine = this.#ready();
+    const group = this.#group;
     let processed = 0;
-    for (const record of records) {
+    let run = 0;
+    let runTopic = '';
+    for (let record = group.next(now); record !== undefined; record = group.next(now)) {
       const key = checkpointKey(record.topic, record.partition);
       const position = this.#positions.get(key);
       if (position !== undefined && record.offset < position) continue;
       this.#positions.set(key, record.offset + 1);
       this.#dirty = true;
       processed++;
+      // Consumed counts per run of one topic, not per record (metrics callbacks are not free).
+      if (record.topic !== runTopic) {
+        if (run > 0) this.#o.observer?.consumed?.(runTopic, run);
+        runTopic = record.topic;
+        run = 0;
+      }
+      run++;
       try {
-        engine.process(toEngineRecord(record, this.#o.topologyName(record.topic)));
+        engine.process(toEngineRecord(record, this.#o.topologyName(record.topic), group.timestamp));
       } catch (error) {
         // A broken sink is the topology's fault, not the record's: stop rather than dead-letter all.
         if (error instanceof FatalRuntimeError) throw error;
         this.#deadLetterProcessingError(record, error);
       }
     }
-    const last = records[records.length - 1];
-    if (last && processed > 0) this.#o.observer?.consumed?.(last.topic, processed);
-    if (nextOffset !== undefined && last && nextOffset > last.offset + 1) this.skipTo(last.topic, last.partition, nextOffset);
+    if (run > 0) this.#o.observer?.consumed?.(runTopic, run);
     return processed;
   }
 
