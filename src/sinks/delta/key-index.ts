@@ -50,10 +50,15 @@ export class KeyIndex {
   async ensure(files: Iterable<AddAction>, rows: DeltaRow[]): Promise<void> {
     const first = this.spec.keyCodecs[0];
     const prunable = PRUNABLE.has(first.column.type);
-    const sorted = prunable ? rows.map(r => r[first.column.name]).sort((a, b) => first.compare(a, b)) : [];
+    // Sorted only once a file needs the range check: sorting a large batch with the code-point
+    // comparator is costly, and usually every file is already loaded (or there is none).
+    let sorted: DeltaValue[] | undefined;
     for (const add of files) {
       if (this.loaded.has(add.path)) continue;
-      if (prunable && !this.mayContain(add, sorted)) continue;
+      if (prunable) {
+        sorted ??= rows.map(r => r[first.column.name]).sort((a, b) => first.compare(a, b));
+        if (!this.mayContain(add, sorted)) continue;
+      }
       await this.load(add.path);
     }
   }
