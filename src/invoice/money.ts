@@ -78,10 +78,31 @@ export function formatMinor(units: bigint, scale: number): string {
 }
 
 const CANONICAL_RE = /^-?\d+\.\d+$/;
+
+// `-?\d+\.\d{scale}` of at most 15 digits, read digit by digit into a double (exact below 2^53):
+// BigInt of a number costs half of a regex test plus BigInt of a string. Undefined: other text.
+function smallMinor(text: string, scale: number): bigint | undefined {
+  const len = text.length;
+  const dot = len - scale - 1;
+  if (scale <= 0 || len > 16 || text.charCodeAt(dot) !== 46) return undefined;
+  const neg = text.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  if (i >= dot) return undefined;
+  let n = 0;
+  for (; i < len; i++) {
+    if (i === dot) continue;
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  return BigInt(neg ? -n : n);
+}
 const INTEGER_RE = /^-?\d+$/;
 
 /** Reads text written by `formatMinor` (or any decimal) back as minor units at `scale`. */
 export function parseMinor(text: string, scale: number): bigint {
+  const small = smallMinor(text, scale);
+  if (small !== undefined) return small;
   // Fast path for what formatMinor writes (state and rows hold money this way): digits, '.', digits.
   const dot = text.indexOf('.');
   if (dot > 0 && text.length - dot - 1 === scale && CANONICAL_RE.test(text)) return BigInt(text.slice(0, dot) + text.slice(dot + 1));
