@@ -14,7 +14,91 @@ function keepSource(key: string, value: unknown, context?: { source?: string }):
 
 /** Parses JSON text; numbers under `amount`, `unit_price`, `tax_rate`, `quantity` come back as their exact source text. Throws on bad JSON. */
 export function parseJsonExact(text: string): unknown {
-  return BARE_NUMBER_FIELD.test(text) ? JSON.parse(text, keepSource) : JSON.parse(text);
+  if (!BARE_NUMBER_FIELD.test(text)) return JSON.parse(text);
+  // A reviver call per value makes JSON.parse five times slower; quoting those numbers in the
+  // text gives the same result with a plain parse (the reviver remains for escaped keys).
+  const quoted = quoteExactNumbers(text);
+  return quoted === undefined ? JSON.parse(text, keepSource) : JSON.parse(quoted);
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+// End of the JSON number token starting at `i`, or -1 when there is none.
+function numberEnd(text: string, i: number): number {
+  const n = text.length;
+  if (text.charCodeAt(i) === 45) i++;
+  if (i >= n || !isDigit(text.charCodeAt(i))) return -1;
+  if (text.charCodeAt(i) === 48) i++;
+  else while (i < n && isDigit(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 46) {
+    i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+  }
+  const e = text.charCodeAt(i);
+  if (e === 101 || e === 69) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 43 || sign === 45) i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+  }
+  return i;
+}
+
+/**
+ * The text with every number that is the value of an exact key put in quotes (the string the
+ * reviver would return), found by lexing strings as JSON does. Only a complete number token
+ * followed by `,` `}` or `]` is quoted: a value swapped for a value, so bad JSON stays bad.
+ * Undefined when a key has an escape (it may spell an exact key; the reviver handles that).
+ */
+function quoteExactNumbers(text: string): string | undefined {
+  const n = text.length;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < n) {
+    if (text.charCodeAt(i) !== 34) {
+      i++;
+      continue;
+    }
+    const start = i + 1;
+    let j = start;
+    let escaped = false;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === 92) {
+        escaped = true;
+        j += 2;
+      } else if (c === 34) break;
+      else j++;
+    }
+    if (j >= n) break; // unterminated string: the parse fails either way
+    i = j + 1;
+    let k = i;
+    while (k < n && isJsonSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) !== 58) continue; // not a key
+    if (escaped) return undefined;
+    if (!EXACT_KEYS.has(text.slice(start, j))) continue;
+    k++;
+    while (k < n && isJsonSpace(text.charCodeAt(k))) k++;
+    const end = numberEnd(text, k);
+    if (end < 0) continue;
+    let after = end;
+    while (after < n && isJsonSpace(text.charCodeAt(after))) after++;
+    const d = text.charCodeAt(after);
+    if (d !== 44 && d !== 125 && d !== 93) continue;
+    out += `${text.slice(copied, k)}"${text.slice(k, end)}"`;
+    copied = end;
+    i = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 // A BOM is kept, so JSON.parse refuses it as most JSON parsers do (a record value carries no BOM).
