@@ -113,7 +113,8 @@ export class PartitionGroup {
       if (q.size === 0) q.headKnown = false;
       q.size += records.length - index;
     }
-    q.fetched = Math.max(q.fetched ?? 0, nextOffset);
+    // The newest fetch is the fetcher's position (after a rebalance it may start lower again).
+    q.fetched = nextOffset;
     q.end = highWatermark;
     if (q.size > 0) q.idleSince = undefined;
     this.#dropEmptyChunks(q);

@@ -93,6 +93,16 @@ describe('PartitionGroup', () => {
     expect(g.buffered).toBe(0);
   });
 
+  it('a fetch that starts lower again (rebalance, seek) makes its lag count again', () => {
+    const { g } = group();
+    g.add('orders', 0, [rec('orders', 0, 10), rec('orders', 1, 20), rec('orders', 2, 30)], 3, 3);
+    g.add('payments', 0, [rec('payments', 0, 5)], 1, 1);
+    expect(drain(g)).toEqual(['payments:0', 'orders:0', 'orders:1', 'orders:2']);
+    g.add('payments', 0, [rec('payments', 0, 5)], 1, 4); // re-fetched from 0; 3 more on the broker
+    g.add('orders', 0, [rec('orders', 3, 50)], 4, 4);
+    expect(drain(g)).toEqual(['payments:0']); // then waits for payments 1..3
+  });
+
   it('a single input never waits and uses the record timestamp without an extractor', () => {
     const g = new PartitionGroup([{ topic: 'in', partition: 3 }], { onSkip: () => {} });
     g.setEnd('in', 3, 0, 100);
