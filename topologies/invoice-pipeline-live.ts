@@ -8,7 +8,7 @@ import { internalJsonSerde } from '../src/invoice/serdes.ts';
 import { toAvroRecord } from '../src/invoice/avro.ts';
 import { buildInvoicePipeline, pipelineTopics, type InvoicePipeline, type InvoicePipelineOptions } from './invoice-pipeline.ts';
 // The replay's event-time reader, so both modes merge the inputs by the same occurred_at.
-import { occurredAtMillis } from '../src/app/replay.ts';
+import { occurredAtMillis } from '../src/invoice/event-time.ts';
 
 /** Settings of a live pipeline. */
 export interface LivePipelineOptions extends Omit<InvoicePipelineOptions, 'serdes' | 'storeSupplier' | 'changelogs'> {

@@ -2,8 +2,10 @@
 // engine's replay runner (the test driver's code path), as CONTRACT.md "Replay" says.
 import { replay, Stores } from '../engine/index.ts';
 import type { AccountingCounts } from '../invoice/accounting.ts';
-import { parseAndRemember } from '../invoice/json.ts';
-import { parseTimestamp } from '../invoice/time.ts';
+import { occurredAtMillis } from '../invoice/event-time.ts';
+
+// Re-exported for the app's callers (benchmarks); topologies import it from the domain.
+export { occurredAtMillis };
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { ReplayOutputs } from './replay-outputs.ts';
 
@@ -30,16 +32,6 @@ export interface InvoiceReplayResult {
   recordsPerSecond: number;
 }
 
-/** Event time of a raw line for the merge: `occurred_at` in (fractional) epoch ms, so µs order is kept. */
-export function occurredAtMillis(bytes: Buffer): number | undefined {
-  // Remembered so validation does not parse the same line again.
-  const json = parseAndRemember(bytes);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const text = (json as { occurred_at?: unknown }).occurred_at;
-  if (typeof text !== 'string') return undefined;
-  const micros = parseTimestamp(text);
-  return micros === undefined ? undefined : micros / 1000;
-}
 
 /** Runs the replay and writes DIR/invoice-events.avro, dlq.jsonl, summary.json and delta/<table>. */
 export async function replayInvoices(options: InvoiceReplayOptions): Promise<InvoiceReplayResult> {

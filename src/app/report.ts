@@ -8,7 +8,7 @@ import { formatTimestamp, parseDate, utcDay } from '../invoice/time.ts';
 import { formatMinor, parseMinor } from '../invoice/money.ts';
 import { scaleOf } from '../invoice/invoice.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
-import { occurredAtMillis } from './replay.ts';
+import { occurredAtMillis } from '../invoice/event-time.ts';
 
 /** The aging buckets, by days past due. */
 export const AGING_BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;

@@ -10,7 +10,7 @@ import { INVOICE_EVENT_SCHEMA, toAvroRecord } from '../../../src/invoice/avro.ts
 import type { InvoiceEvent } from '../../../src/invoice/invoice.ts';
 import type { OutgoingRecord, RuntimeAdmin, KafkaClient } from '../../../src/runtime/client/api.ts';
 import type { DeltaRow } from '../../../src/sinks/delta/index.ts';
-import { occurredAtMillis } from '../../../src/app/replay.ts';
+import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { buildInvoicePipeline, pipelineTopics } from '../../../topologies/invoice-pipeline.ts';
 
 const exec = promisify(execFile);

@@ -10,7 +10,7 @@ import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 import { STORE } from '../../../src/invoice/stores.ts';
 import type { QueryHost } from '../../../src/app/queries/host.ts';
 import { queryAging, type AgingReport } from '../../../src/app/queries/invoice-queries.ts';
-import { occurredAtMillis } from '../../../src/app/replay.ts';
+import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { buildInvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
 
 const DIR = fileURLToPath(new URL('../../../../shared/conformance/small/', import.meta.url));

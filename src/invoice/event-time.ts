@@ -1,0 +1,16 @@
+// Event time of a raw input record: its `occurred_at`, read once. The replay merges its files by it
+// and the live topology's timestamp extractor orders a task's input partitions by it, so both see
+// the same order (CONTRACT.md "Replay").
+import { parseAndRemember } from './json.ts';
+import { parseTimestamp } from './time.ts';
+
+/** `occurred_at` of a JSON input record in epoch ms (µs precision kept as a fraction); undefined when unreadable. */
+export function occurredAtMillis(bytes: Buffer): number | undefined {
+  // Remembered so validation does not parse the same line again.
+  const json = parseAndRemember(bytes);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const text = (json as { occurred_at?: unknown }).occurred_at;
+  if (typeof text !== 'string') return undefined;
+  const micros = parseTimestamp(text);
+  return micros === undefined ? undefined : micros / 1000;
+}
