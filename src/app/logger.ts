@@ -74,3 +74,8 @@ export function invoiceLogger(parent: Logger, invoiceId: string): Logger {
 function compact(obj: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
+
+/** A leveled `(level, message, fields)` sink (the runtime's and the sink stage's shape) writing to `logger`. */
+export function leveledLog(logger: Logger): (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void {
+  return (level, message, fields) => logger[level](fields ?? {}, message);
+}

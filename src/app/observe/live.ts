@@ -2,6 +2,7 @@
 // metrics fed from the runtime, the pipeline and a sampler, and the HTTP server (/metrics,
 // /healthz, /readyz, interactive queries). `invoice-stream run` and the ops integration test both
 // start it here, so the test exercises what production runs.
+import { createLogger, leveledLog } from '../logger.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { HttpSchemaRegistry } from '../../engine/index.ts';
@@ -37,12 +38,13 @@ export interface LiveOptions {
   client?: KafkaClient;
   /** Sampler interval (default 5 s). */
   sampleIntervalMs?: number;
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Where runtime logs go (default: JSON lines through pino, at the configured level). */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 /** Builds and starts a live instance from a validated configuration. */
 export async function startLiveInstance(config: Config, options: LiveOptions = {}): Promise<LiveInstance> {
-  const log = options.log ?? ((level, message) => process.stderr.write(`${level}: ${message}\n`));
+  const log = options.log ?? leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
   const registryUrl = config.schemaRegistry.url;
   if (!registryUrl) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
   const t = config.topics;
@@ -84,7 +86,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     instanceId: config.groupInstanceId,
     observer: metrics ? metricsObserver(metrics, t.deadLetter, config.processingGuarantee) : undefined,
     applicationServer,
-    log: (level, message) => log(level, message),
+    log: (level, message, fields) => log(level, message, fields),
   });
   const probes: Probes = streamsProbes(streams);
   server.bind({ registry: metrics?.registry, probes, queries: streamsQueryHost(streams, { self: applicationServer }) });

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redactConfig } from '../../../src/app/config.ts';
-import { LOG_REDACTED, createLogger, invoiceLogger, taskLogger } from '../../../src/app/logger.ts';
+import { LOG_REDACTED, createLogger, invoiceLogger, leveledLog, taskLogger } from '../../../src/app/logger.ts';
 
 const SECRET = 'correct-horse-battery-staple';
 
@@ -32,6 +32,16 @@ describe('logger', () => {
       partition: 3, offset: '42', invoice_id: 'inv_o-1', msg: 'held payment applied',
     });
     expect(String(lines[0]?.time)).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('carries the runtime\'s leveled messages and their fields (task, generation) as JSON', async () => {
+    const { lines, logger } = capture();
+    const log = leveledLog(logger);
+    log('warn', 'task failure: closing tasks and rejoining the group', { task: '1_0', generation: 7 });
+    log('debug', 'no fields');
+    await flush();
+    expect(lines[0]).toMatchObject({ level: 'warn', task: '1_0', generation: 7, msg: 'task failure: closing tasks and rejoining the group' });
+    expect(lines[1]).toMatchObject({ level: 'debug', msg: 'no fields' });
   });
 
   it('redacts secrets even in a config logged without redactConfig', async () => {
