@@ -19,7 +19,9 @@ export class DayBuckets {
     // copy per add would be quadratic. Stores serialize at put or flush, never keep our reference
     // below the cache, so this is safe.
     const bucket = this.#store.get(key) ?? {};
-    bucket[member] = 1;
+    // Ids are input data: `__proto__` assigned would set the prototype, not add a member.
+    if (member === '__proto__') Object.defineProperty(bucket, member, { value: 1, enumerable: true, writable: true, configurable: true });
+    else bucket[member] = 1;
     this.#store.put(key, bucket);
   }
 
@@ -27,7 +29,8 @@ export class DayBuckets {
   remove(day: number, member: string): void {
     const key = pad(day, 7);
     const bucket = this.#store.get(key);
-    if (!bucket || !(member in bucket)) return;
+    // Own members only: `in` would also find inherited names such as `constructor`.
+    if (!bucket || !Object.hasOwn(bucket, member)) return;
     delete bucket[member];
     // An emptied bucket stays until `take` reads it: checking emptiness would enumerate a large
     // object on every removal.
