@@ -197,6 +197,7 @@ export class StreamThread {
     const name = formatTaskId({ subtopology, partition: batch.partition });
     try {
       const task = this.#tasks.get(name) ?? (await this.#openTask(name));
+      await task.prepare(batch);
       // Buffered first: a task with several inputs takes records in timestamp order across them.
       task.enqueue(batch);
       this.metrics.processed += task.processBuffered(Date.now());

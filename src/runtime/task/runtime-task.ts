@@ -58,6 +58,7 @@ export class RuntimeTask {
   readonly name: string;
   readonly directory: TaskDirectory;
   readonly #o: RuntimeTaskOptions;
+  readonly #preparers = new Map<string, { key?: Preparing; value?: Preparing }>();
   #engine: StreamTask | undefined;
   readonly #positions = new Map<string, number>();
   readonly #group: PartitionGroup;
@@ -75,6 +76,14 @@ export class RuntimeTask {
     // Input priority = source-topic order in the topology (the replay merge's tie rule).
     const extractors = new Map<string, GroupInput['extractor']>();
     for (const node of options.subtopology.nodes) if (node.kind === 'source' && node.timestampExtractor) for (const t of node.topics) extractors.set(t, node.timestampExtractor);
+    // Deserializers that fetch ahead (Avro writer schemas from the registry): awaited per batch
+    // in `prepare`, because the engine's deserialize is synchronous.
+    for (const node of options.subtopology.nodes) {
+      if (node.kind !== 'source') continue;
+      const key = hasPrepare(node.keyDeserializer) ? node.keyDeserializer : undefined;
+      const value = hasPrepare(node.valueDeserializer) ? node.valueDeserializer : undefined;
+      if (key || value) for (const t of node.topics) this.#preparers.set(t, { key, value });
+    }
     this.#group = new PartitionGroup(
       options.sourceTopics.map((topic) => ({ topic, partition: options.id.partition, extractor: extractors.get(options.topologyName(topic)) })),
       { maxTaskIdleMs: options.maxTaskIdleMs, onSkip: (topic, partition, nextOffset) => this.skipTo(topic, partition, nextOffset) },
@@ -172,6 +181,16 @@ export class RuntimeTask {
   }
 
   /** Buffers a fetched batch of one of its partitions (processed by `processBuffered`). */
+  /** Lets fetch-ahead deserializers (Avro) see the batch's bytes before it is processed; no-op for most sources. */
+  async prepare(batch: FetchedBatch): Promise<void> {
+    const preparers = this.#preparers.get(this.#o.topologyName(batch.topic));
+    if (preparers === undefined) return;
+    for (const record of batch.records) {
+      if (preparers.key) await preparers.key.prepare(record.key);
+      if (preparers.value) await preparers.value.prepare(record.value);
+    }
+  }
+
   enqueue(batch: FetchedBatch): void {
     this.#group.add(batch.topic, batch.partition, batch.records, batch.nextOffset, batch.highWatermark);
   }
@@ -306,4 +325,13 @@ export class RuntimeTask {
 function loggedStore(store: StateStore | undefined, name: string): ChangeLoggingStore {
   if (!store || !isChangeLogging(store)) throw new Error(`store ${name} is declared logged but does not expose its changelog (build it with Stores.keyValueStoreBuilder)`);
   return store;
+}
+
+/** A deserializer that must see bytes ahead of a synchronous deserialize (the engine's Avro serde). */
+interface Preparing {
+  prepare(data: Buffer | null): Promise<void>;
+}
+
+function hasPrepare(d: unknown): d is Preparing {
+  return typeof (d as Partial<Preparing> | undefined)?.prepare === 'function';
 }
