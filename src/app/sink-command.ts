@@ -9,7 +9,7 @@ import { KafkajsClient } from '../runtime/index.ts';
 import { kafkaClientOptions } from './kafka-connection.ts';
 import { DeltaTable } from '../sinks/delta/index.ts';
 import {
-  DeltaSinkStage, deltaTableWriter, KafkajsSeekableConsumer, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
+  DeltaSinkStage, deltaTableWriter, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
 } from '../sinks/stage/index.ts';
 import type { Config } from './config.ts';
 import { invoiceSinkRoutes } from './sink-mapping.ts';
@@ -67,7 +67,7 @@ export async function startSink(config: Config, extra: StartSinkOptions = {}): P
   const existing = await admin.partitionCounts(topics);
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length) throw new Error(`sink: topics missing: ${missing.join(', ')} (the pipeline creates none; create them first)`);
-  const consumer = new KafkajsSeekableConsumer(client, { groupId, topics, assignor: roundRobinAssignor });
+  const consumer = client.groupConsumer({ groupId, topics, assignor: roundRobinAssignor });
   const stage = new DeltaSinkStage({ groupId, consumer, admin, routes, writers, options: extra.options, log: extra.log, onFatal: extra.onFatal, observer: extra.observer });
   await stage.start();
   return {

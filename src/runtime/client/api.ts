@@ -136,6 +136,8 @@ export interface GroupConsumer {
   pause(topic: string, partitions: number[]): void;
   resume(topic: string, partitions: number[]): void;
   commitOffsets(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** The next fetch of `partition` starts at `offset` (applied before that fetch, even while paused): a sink starts where its table's txn says. */
+  seek(topic: string, partition: number, offset: number): void;
   /** Stops fetching and leaves the group. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Public API of the sink stage (Kafka output topics → tables, exactly once per table).
 export { DeltaSinkStage, type SinkBatchObserver, type SinkStageConfig, type SinkStageStats, type StageLogger } from './stage.ts';
-export { KafkajsSeekableConsumer, type SeekableGroupConsumer } from './seekable-consumer.ts';
+export type { SeekableGroupConsumer } from './seekable-consumer.ts';
 export { roundRobinAssignor } from './assignor.ts';
 export { deltaTableWriter } from './writers.ts';
 export { SinkFatalError, withBackoff, backoffDelay, type BackoffPolicy } from './backoff.ts';

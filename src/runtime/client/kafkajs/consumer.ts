@@ -92,6 +92,10 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     this.#consumer.resume([{ topic, partitions }]);
   }
 
+  seek(topic: string, partition: number, offset: number): void {
+    this.#consumer.seek({ topic, partition, offset: String(offset) });
+  }
+
   async commitOffsets(offsets: readonly PartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
