@@ -6,8 +6,13 @@ import { parseTimestamp } from './time.ts';
 
 /** `occurred_at` of a JSON input record in epoch ms (µs precision kept as a fraction); undefined when unreadable. */
 export function occurredAtMillis(bytes: Buffer): number | undefined {
-  // Remembered so validation does not parse the same line again.
-  const json = parseAndRemember(bytes);
+  let json: unknown;
+  try {
+    // Remembered so validation does not parse the same line again.
+    json = parseAndRemember(bytes);
+  } catch {
+    return undefined; // not JSON: validation dead-letters it; here it simply has no event time
+  }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const text = (json as { occurred_at?: unknown }).occurred_at;
   if (typeof text !== 'string') return undefined;
