@@ -7,6 +7,7 @@ import type { OrderLine } from '../../src/invoice/events.ts';
 import { formatMinor } from '../../src/invoice/money.ts';
 import { minorUnits } from '../../src/invoice/currency.ts';
 import { MICROS_PER_DAY } from '../../src/invoice/time.ts';
+import { rng } from '../lib.ts';
 
 /** Settings of a generated scenario. */
 export interface ScenarioOptions {
@@ -46,16 +47,6 @@ const BAD = [
   '{"event_id":"b5","event_type":"order.shipped","occurred_at":"2026-01-07T19:39:52.343Z"}',
 ];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function iso(micros: number): string {
   return new Date(Math.floor(micros / 1000)).toISOString();
@@ -63,7 +54,7 @@ function iso(micros: number): string {
 
 /** Generates a scenario (see the file comment). */
 export function generateScenario(options: ScenarioOptions): Scenario {
-  const random = mulberry32(options.seed ?? 1);
+  const random = rng(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const chance = (p: number) => random() < p;
   const weighted = (): string => {

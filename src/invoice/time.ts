@@ -1,5 +1,6 @@
 // Event time in UTC. Timestamps are integer microseconds since the epoch (exact in a double up to
 // year 2255), dates are days since the epoch; both are JSON-friendly for state stores.
+import { civilDays, digits, MONTH_DAYS } from '../engine/time/calendar.ts';
 
 /** Microseconds in one day. */
 export const MICROS_PER_DAY = 86_400_000_000;
@@ -35,26 +36,6 @@ const recentTexts: string[] = new Array<string>(RECENT).fill('');
 const recentMicros: number[] = new Array<number>(RECENT).fill(0);
 let recentNext = 0;
 
-function digits(text: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-// Days since the epoch of a proleptic Gregorian date (Hinnant's days_from_civil).
-function civilDays(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
-}
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 // `YYYY-MM-DDTHH:MM:SS[.f+]Z` (t and z in either case) by plain arithmetic, the same result as the
 // regex path; undefined hands anything else (offsets, bad fields, years below 100, which Date.UTC

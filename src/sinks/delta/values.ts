@@ -1,6 +1,7 @@
 // Exact conversions between the writer's cell values (strings for money and time) and their
 // Parquet physical form. Money never passes through binary floating point: a decimal string
 // becomes an unscaled BigInt and back.
+import { civilDays, digits, MONTH_DAYS } from '../../engine/time/calendar.ts';
 
 const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -81,33 +82,7 @@ export function daysToDate(days: number): string {
   return new Date(days * DAY_MS).toISOString().slice(0, 10);
 }
 
-// Digit at `i` of `s` (0-9), or -1.
-function digitAt(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : -1;
-}
 
-function digits(s: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = digitAt(s, i);
-    if (d < 0) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil): no Date object,
-// and no Date.UTC two-digit-year quirk.
-function civilDays(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
-}
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Microseconds of a timestamp spelled exactly `YYYY-MM-DDTHH:MM:SS.sssZ` or `.ssssssZ` (what this
