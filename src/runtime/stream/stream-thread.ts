@@ -52,6 +52,10 @@ export class StreamThread {
   readonly #topologyName = new Map<string, string>();
   #consumer: GroupConsumer | undefined;
   #epoch = 0;
+  // A consumer restart scheduled and not done yet: at most one at a time (see #rejoin).
+  #rejoining = false;
+  // Consumers replaced by a newer one and being closed (closed once, whatever calls for it).
+  readonly #retired = new WeakSet<GroupConsumer>();
   #queue: Promise<unknown> = Promise.resolve();
   #closing = false;
   #failed = false;
@@ -173,9 +177,17 @@ export class StreamThread {
     this.#consumer = consumer;
     consumer
       .run({
-        onBatch: (batch, control) => (epoch === this.#epoch ? this.#serial(() => this.#onBatch(batch, control, epoch)) : Promise.resolve()),
+        onBatch: (batch, control) => {
+          if (epoch === this.#epoch) return this.#serial(() => this.#onBatch(batch, control, epoch));
+          // A replaced consumer still fetching: it must not keep partitions nobody processes.
+          this.#retire(consumer);
+          return Promise.resolve();
+        },
         onAssigned: (assignment) => {
           if (epoch === this.#epoch) void this.#serial(() => this.#onAssigned(assignment, epoch)).catch((e: unknown) => this.#fail(e));
+          // A replaced consumer that joined the group anyway is a member whose partitions are
+          // never processed nor committed: the group would never catch up. Close it.
+          else this.#retire(consumer);
         },
         onSkipped: (topic, partition, nextOffset) => {
           if (epoch === this.#epoch) void this.#serial(async () => this.#onSkipped(topic, partition, nextOffset, epoch));
@@ -405,15 +417,42 @@ export class StreamThread {
     for (const name of failed) await this.#closeDirty(name);
     await this.#closeAll(true);
     if (++this.#restartsInARow > MAX_CONSECUTIVE_RESTARTS) return this.#fail(new Error(`giving up after ${MAX_CONSECUTIVE_RESTARTS} consumer restarts in a row`, { cause: error }));
+    // The current consumer's batches and assignments are ignored from here on.
+    this.#epoch++;
+    this.#rejoin();
+  }
+
+  // Replaces the consumer: close the current one, back off, start a new one. Single flight: a
+  // broker outage brings several failures at once (a failed commit, then the consumer's crash),
+  // each recovering in turn; a second restart scheduled before the first one's consumer exists
+  // would close the same old consumer twice and start two new ones, and the first of them, no
+  // longer current, stayed in the group holding partitions that nothing processed (issue #4).
+  // The pending restart serves every recovery before it: it starts after their closes.
+  #rejoin(): void {
+    if (this.#rejoining) return;
+    this.#rejoining = true;
     this.metrics.consumerRestarts++;
     const old = this.#consumer;
-    this.#epoch++;
     // Outside the queue: closing the consumer waits for its batch in flight, which waits for the queue.
     void (async () => {
-      await withTimeout(old?.close() ?? Promise.resolve(), 15_000, 'consumer close').catch(() => undefined);
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * this.#restartsInARow)));
+      try {
+        if (old) await this.#retire(old);
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * this.#restartsInARow)));
+      } finally {
+        this.#rejoining = false;
+      }
       if (!this.#closing && !this.#failed) this.#startConsumer();
     })();
+  }
+
+  /** Closes a consumer that is no longer current (once; bounded: kafkajs's close can hang in an outage). */
+  async #retire(consumer: GroupConsumer): Promise<void> {
+    if (this.#retired.has(consumer)) return;
+    this.#retired.add(consumer);
+    if (consumer !== this.#consumer) this.#d.config.log('warn', 'closing a replaced consumer that is still active');
+    await withTimeout(consumer.close(), 15_000, 'consumer close').catch((error: unknown) => {
+      this.#d.config.log('warn', 'consumer close failed', { error: String(error) });
+    });
   }
 
   async #fail(error: unknown): Promise<void> {
@@ -429,7 +468,7 @@ export class StreamThread {
     const consumer = this.#consumer;
     this.#epoch++;
     void (async () => {
-      await withTimeout(consumer?.close() ?? Promise.resolve(), 15_000, 'consumer close').catch(() => undefined);
+      if (consumer) await this.#retire(consumer);
       this.#d.onFatal(err);
     })();
   }
