@@ -1,7 +1,8 @@
 // One application instance as a child process, for the chaos, scaling and broker-restart tests:
 //   node test/integration/chaos/instance.ts
 // Env: KAFKA_BROKERS, APP_ID, TOPIC_PREFIX, STATE_DIR, INSTANCE_ID, GUARANTEE (exactly_once),
-//      COMMIT_INTERVAL_MS (100), TOPOLOGY (eos | passthrough: `<prefix>-in` → `<prefix>-out`).
+//      COMMIT_INTERVAL_MS (100), TOPOLOGY (eos | passthrough: `<prefix>-in` → `<prefix>-out`),
+//      KAFKAJS_LOG_LEVEL (nothing | error | warn | info | debug), RUNTIME_DEBUG=1 (the runtime's debug lines).
 // SIGTERM closes gracefully; the tests also SIGKILL it.
 import { KafkaStreams, KafkajsClient, closeOnSignals, type ProcessingGuarantee } from '../../../src/runtime/index.ts';
 import { eosTopics, eosTopology, passThroughTopology } from './eos-topology.ts';
@@ -19,7 +20,11 @@ const topology = env('TOPOLOGY', 'eos') === 'passthrough' ? passThroughTopology(
 const instanceId = env('INSTANCE_ID', `instance-${process.pid}`);
 const streams = new KafkaStreams(topology, {
   applicationId,
-  client: new KafkajsClient({ brokers: env('KAFKA_BROKERS').split(','), clientId: instanceId }),
+  client: new KafkajsClient({
+    brokers: env('KAFKA_BROKERS').split(','),
+    clientId: instanceId,
+    logLevel: env('KAFKAJS_LOG_LEVEL', 'nothing') as 'nothing' | 'error' | 'warn' | 'info' | 'debug',
+  }),
   guarantee: env('GUARANTEE', 'exactly_once') as ProcessingGuarantee,
   stateDir: env('STATE_DIR'),
   instanceId,
@@ -28,7 +33,7 @@ const streams = new KafkaStreams(topology, {
   sessionTimeoutMs: Number(env('SESSION_TIMEOUT_MS', '6000')),
   shutdownTimeoutMs: 20_000,
   log: (level, message, fields) => {
-    if (level !== 'debug') process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), instance: instanceId, level, message, ...fields })}\n`);
+    if (level !== 'debug' || process.env.RUNTIME_DEBUG === '1') process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), instance: instanceId, level, message, ...fields })}\n`);
   },
   onFatal: (error) => {
     process.stderr.write(`[${instanceId}] fatal: ${error.message}\n`);
@@ -38,3 +43,9 @@ const streams = new KafkaStreams(topology, {
 closeOnSignals(streams);
 await streams.start();
 process.stdout.write(`${JSON.stringify({ instance: instanceId, message: 'running' })}\n`);
+// A progress line every few seconds: a member that stops making progress shows it in its log.
+if (process.env.STATUS_EVERY_MS) {
+  setInterval(() => {
+    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), instance: instanceId, message: 'status', state: streams.state, tasks: streams.activeTasks, ...streams.metrics })}\n`);
+  }, Number(process.env.STATUS_EVERY_MS)).unref();
+}
