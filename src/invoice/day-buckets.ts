@@ -1,48 +1,47 @@
-// Members grouped by day in a key-value store: `pad(day)` → { member: 1 }. The clock rules take
+// Members grouped by day in a key-value store: `pad(day)` → [member, ...]. The clock rules take
 // whole days at a time (overdue on the due date's next day, dedup expiry by day of first sight),
 // so a day change reads a few buckets by key instead of range-scanning an index per record.
+//
+// Buckets only grow until taken: there is no removal. A member whose reason to be in a bucket
+// went away (an invoice paid before its due date, a due date moved) stays, and whoever takes the
+// bucket checks each member against current state anyway. Appending to an array is the cheapest
+// write there is; a set (an object keyed by member) made every add a hash insert into a big
+// dictionary and every removal a read-modify-write of the bucket.
 import type { KeyValueStore } from '../engine/index.ts';
 import { pad } from './stores.ts';
 
-/** A set of members per day (days since the epoch). */
-export class DayBuckets {
-  readonly #store: KeyValueStore<Record<string, 1>>;
+// Buckets written by earlier versions are objects `{ member: 1 }`; both read the same.
+type Bucket = string[] | Record<string, 1>;
 
-  constructor(store: KeyValueStore<Record<string, 1>>) {
+/** A multiset of members per day (days since the epoch); takers re-check what they get. */
+export class DayBuckets {
+  readonly #store: KeyValueStore<Bucket>;
+
+  constructor(store: KeyValueStore<Bucket>) {
     this.#store = store;
   }
 
-  /** Adds `member` to `day`. */
+  /** Adds `member` to `day` (a member may be added more than once). */
   add(day: number, member: string): void {
     const key = pad(day, 7);
-    // Updated in place then put again: a day's bucket can hold many thousands of members, and a
+    const bucket = this.#store.get(key);
+    // Appended in place then put again: a day's bucket can hold many thousands of members, and a
     // copy per add would be quadratic. Stores serialize at put or flush, never keep our reference
     // below the cache, so this is safe.
-    const bucket = this.#store.get(key) ?? {};
-    // Ids are input data: `__proto__` assigned would set the prototype, not add a member.
-    if (member === '__proto__') Object.defineProperty(bucket, member, { value: 1, enumerable: true, writable: true, configurable: true });
-    else bucket[member] = 1;
-    this.#store.put(key, bucket);
+    if (Array.isArray(bucket)) {
+      bucket.push(member);
+      this.#store.put(key, bucket);
+    } else {
+      this.#store.put(key, bucket ? [...Object.keys(bucket), member] : [member]);
+    }
   }
 
-  /** Removes `member` from `day` (no-op when absent; an empty bucket stays until taken). */
-  remove(day: number, member: string): void {
-    const key = pad(day, 7);
-    const bucket = this.#store.get(key);
-    // Own members only: `in` would also find inherited names such as `constructor`.
-    if (!bucket || !Object.hasOwn(bucket, member)) return;
-    delete bucket[member];
-    // An emptied bucket stays until `take` reads it: checking emptiness would enumerate a large
-    // object on every removal.
-    this.#store.put(key, bucket);
-  }
-
-  /** Removes and returns the members of `day`, in insertion order. */
+  /** Removes and returns the members of `day`, in insertion order (repeats included). */
   take(day: number): string[] {
     const key = pad(day, 7);
     const bucket = this.#store.get(key);
     if (!bucket) return [];
     this.#store.delete(key);
-    return Object.keys(bucket);
+    return Array.isArray(bucket) ? bucket : Object.keys(bucket);
   }
 }

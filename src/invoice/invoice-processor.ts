@@ -227,11 +227,11 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
   #commit(prev: InvoiceState | undefined, next: InvoiceState, events: InvoiceEvent[]): void {
     if (events.length === 0) return;
     this.#invoices.put(next.invoiceId, next);
+    // Indexed under its due day when it may become overdue; a stale entry (paid since, due date
+    // moved) stays where it is and is skipped when its day is taken (#markOverdue re-checks).
     const wasIndexed = prev !== undefined && INDEXED.has(prev.status);
-    const isIndexed = INDEXED.has(next.status);
     const moved = prev !== undefined && prev.dueDay !== next.dueDay;
-    if (wasIndexed && (!isIndexed || moved)) this.#dueIndex.remove(prev.dueDay, prev.invoiceId);
-    if (isIndexed && (!wasIndexed || moved)) this.#dueIndex.add(next.dueDay, next.invoiceId);
+    if (INDEXED.has(next.status) && (!wasIndexed || moved)) this.#dueIndex.add(next.dueDay, next.invoiceId);
     const outputs = this.#options.outputs;
     for (const event of events) {
       this.#context.forward({ key: next.invoiceId, value: event, timestamp: Math.floor((parseTimestamp(event.timestamp) as number) / 1000) }, outputs.events);

@@ -31,24 +31,45 @@ export interface MergedLine extends Line {
   readonly timestamp: number | undefined;
 }
 
-/** Merges files line by line in replay order; awaits only when a file's buffer runs dry. */
-export async function* mergeFiles(readers: readonly LineReader[], timestampOf: (value: Buffer) => number | undefined): AsyncGenerator<MergedLine> {
+/**
+ * Merges files in replay order, handing out lines in batches: everything that can be merged from
+ * what the readers hold goes out in one batch, and the merge awaits only when a file's buffer
+ * runs dry. (A line per `yield` of an async generator cost a promise and a microtask per record.)
+ */
+export async function* mergeFiles(
+  readers: readonly LineReader[],
+  timestampOf: (value: Buffer) => number | undefined,
+  maxBatch = 1024,
+): AsyncGenerator<MergedLine[]> {
   const heads: Array<MergedLine | undefined> = [];
+  const headOf = (i: number, line: Line): MergedLine => ({ bytes: line.bytes, lineNo: line.lineNo, input: i, timestamp: safeTimestamp(timestampOf, line.bytes) });
   const load = async (i: number): Promise<void> => {
     const reader = readers[i] as LineReader;
     const line = reader.nextBuffered() ?? (await reader.next());
-    heads[i] = line ? { ...line, input: i, timestamp: safeTimestamp(timestampOf, line.bytes) } : undefined;
+    heads[i] = line ? headOf(i, line) : undefined;
   };
   try {
     for (let i = 0; i < readers.length; i++) await load(i);
     while (true) {
-      const i = pickNext(heads);
-      if (i < 0) return;
-      yield heads[i] as MergedLine;
-      const reader = readers[i] as LineReader;
-      const line = reader.nextBuffered();
-      if (line) heads[i] = { ...line, input: i, timestamp: safeTimestamp(timestampOf, line.bytes) };
-      else await load(i);
+      const batch: MergedLine[] = [];
+      // A file whose buffer ran dry: its next head must be read before anything else is picked.
+      let dry = -1;
+      while (batch.length < maxBatch) {
+        const i = pickNext(heads);
+        if (i < 0) break;
+        batch.push(heads[i] as MergedLine);
+        const line = (readers[i] as LineReader).nextBuffered();
+        if (line) {
+          heads[i] = headOf(i, line);
+        } else {
+          heads[i] = undefined;
+          dry = i;
+          break;
+        }
+      }
+      if (batch.length) yield batch;
+      if (dry >= 0) await load(dry);
+      else if (batch.length === 0) return;
     }
   } finally {
     for (const r of readers) await r.close();

@@ -78,20 +78,22 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   let withoutTimestamp = 0;
   let streamTime = -Infinity;
   try {
-    for await (const line of mergeFiles(readers, options.timestampOf)) {
-      const input = options.inputs[line.input] as ReplayInput;
-      if (line.timestamp === undefined) withoutTimestamp++;
-      const timestamp = line.timestamp ?? -1;
-      runner.process({ topic: input.topic, partition: 0, offset: line.lineNo, key: null, value: line.bytes, timestamp });
-      perTopic[input.topic] = (perTopic[input.topic] ?? 0) + 1;
-      records++;
-      if (timestamp > streamTime) {
-        streamTime = timestamp;
-        if (streamClock) runner.setWallClockTime(streamTime);
+    for await (const batch of mergeFiles(readers, options.timestampOf)) {
+      for (const line of batch) {
+        const input = options.inputs[line.input] as ReplayInput;
+        if (line.timestamp === undefined) withoutTimestamp++;
+        const timestamp = line.timestamp ?? -1;
+        runner.process({ topic: input.topic, partition: 0, offset: line.lineNo, key: null, value: line.bytes, timestamp });
+        perTopic[input.topic] = (perTopic[input.topic] ?? 0) + 1;
+        records++;
+        if (timestamp > streamTime) {
+          streamTime = timestamp;
+          if (streamClock) runner.setWallClockTime(streamTime);
+        }
+        if (!streamClock && (records & 1023) === 0) runner.setWallClockTime(Date.now());
+        if (records % commitEvery === 0) await commit();
+        if ((records & 4095) === 0) bar.update(readers.reduce((n, r) => n + r.bytesRead, 0), records);
       }
-      if (!streamClock && (records & 1023) === 0) runner.setWallClockTime(Date.now());
-      if (records % commitEvery === 0) await commit();
-      if ((records & 4095) === 0) bar.update(readers.reduce((n, r) => n + r.bytesRead, 0), records);
     }
     if (options.asOf !== undefined) {
       runner.advanceStreamTime(options.asOf);
