@@ -8,6 +8,7 @@ import { compareKeys } from './key-order.ts';
 import { SortedKeySet } from './sorted-keys.ts';
 
 interface Entry<V> {
+  readonly key: string;
   // undefined: the key is absent (deleted, or known missing below).
   value: V | undefined;
   dirty: boolean;
@@ -25,8 +26,9 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   readonly #serde: Serde<V>;
   readonly #maxEntries: number;
   readonly #cache = new Map<string, Entry<V>>();
-  // Keys in the order they became dirty (a key may repeat): flush walks these, not the cache.
-  #dirtyKeys: string[] = [];
+  // Entries in the order they became dirty (a key may repeat): flush walks these, with no lookup
+  // in the cache (a big Map's lookups are most of a store's cost).
+  #dirty: Entry<V>[] = [];
   // Dirty keys with a value, sorted; built on the first range scan and kept up to date from
   // then on, so stores never scanned pay nothing and scanned ones never re-sort.
   #liveIndex: SortedKeySet | undefined;
@@ -40,7 +42,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
 
   /** Keys waiting for the next flush (approximate: a key cleaned early may still count). */
   get dirtyCount(): number {
-    return this.#dirtyKeys.length;
+    return this.#dirty.length;
   }
 
   get(key: string): V | undefined {
@@ -48,7 +50,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
     if (hit) return hit.value;
     const bytes = this.#inner.get(key);
     const value = bytes === undefined ? undefined : this.#serde.deserialize(this.name, bytes);
-    this.#cache.set(key, { value, dirty: false });
+    this.#cache.set(key, { key, value, dirty: false });
     this.#maybeEvict();
     return value;
   }
@@ -63,7 +65,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   *range(from?: string, to?: string): Iterable<[string, V]> {
-    this.#liveIndex ??= SortedKeySet.from(this.#dirtyKeys.filter((k) => this.#cache.get(k)?.value !== undefined));
+    this.#liveIndex ??= SortedKeySet.from(this.#dirty.filter((e) => e.dirty && e.value !== undefined && this.#cache.get(e.key) === e).map((e) => e.key));
     // Live dirty entries, snapshotted: they replace or add to what the backend holds.
     const overlay: Pair<V>[] = [];
     for (const key of this.#liveIndex.range(from, to)) {
@@ -93,19 +95,18 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
 
   approximateSize(): number {
     // The backend's count plus dirty entries is close enough for metrics.
-    return this.#inner.approximateSize() + this.#dirtyKeys.length;
+    return this.#inner.approximateSize() + this.#dirty.length;
   }
 
   async flush(): Promise<void> {
-    if (this.#dirtyKeys.length > 0) {
-      const keys = this.#dirtyKeys;
-      this.#dirtyKeys = [];
+    if (this.#dirty.length > 0) {
+      const entries = this.#dirty;
+      this.#dirty = [];
       if (this.#liveIndex) this.#liveIndex = new SortedKeySet();
       const batch: Array<[string, Buffer | null]> = [];
-      for (const key of keys) {
-        const entry = this.#cache.get(key) as Entry<V>;
+      for (const entry of entries) {
         if (!entry.dirty) continue; // cleaned early, or a repeat
-        batch.push([key, entry.value === undefined ? null : this.#serde.serialize(this.name, entry.value)]);
+        batch.push([entry.key, entry.value === undefined ? null : this.#serde.serialize(this.name, entry.value)]);
         entry.dirty = false;
       }
       await this.#inner.write(batch);
@@ -125,11 +126,12 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
       entry.value = value;
       if (!entry.dirty) {
         entry.dirty = true;
-        this.#dirtyKeys.push(key);
+        this.#dirty.push(entry);
       }
     } else {
-      this.#cache.set(key, { value, dirty: true });
-      this.#dirtyKeys.push(key);
+      const created: Entry<V> = { key, value, dirty: true };
+      this.#cache.set(key, created);
+      this.#dirty.push(created);
       this.#maybeEvict();
     }
     if (this.#liveIndex) {
@@ -156,7 +158,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
   // (a write needs an async batch), so when most entries are dirty the cache grows until commit.
   #maybeEvict(): void {
     const size = this.#cache.size;
-    if (size <= this.#maxEntries || this.#dirtyKeys.length > this.#maxEntries * 0.5) return;
+    if (size <= this.#maxEntries || this.#dirty.length > this.#maxEntries * 0.5) return;
     let excess = size - Math.floor(this.#maxEntries * 0.9);
     for (const [key, entry] of this.#cache) {
       if (excess <= 0) break;
