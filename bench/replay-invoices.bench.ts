@@ -3,7 +3,8 @@
 // output (Avro file, dlq.jsonl, Delta tables). Variants isolate the parts:
 //   replay-invoices            full replay, LMDB state, all outputs
 //   replay-invoices-memory     full replay, in-memory state
-//   replay-invoices-topology   the topology alone (outputs discarded): the processing cost
+//   replay-invoices-topology   the topology alone (outputs discarded, in-memory state): the processing cost
+//   replay-invoices-state      the topology alone with LMDB state: what persistent state adds
 // Run: npm run bench -- replay-invoices [--orders=255000] [--seed=42] [--dir=/tmp/x]
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -51,9 +52,12 @@ async function full(args: BenchArgs, persistent: boolean, name: string): Promise
   }
 }
 
-async function topologyOnly(args: BenchArgs): Promise<void> {
+async function topologyOnly(args: BenchArgs, persistent: boolean, name: string): Promise<void> {
   const input = await scenario(args);
-  const pipeline = buildInvoicePipeline({ storeSupplier: (n) => Stores.inMemoryKeyValueStore(n) });
+  const stateDir = persistent ? await mkdtemp(join(tmpdir(), 'invoice-state-')) : undefined;
+  const pipeline = buildInvoicePipeline({
+    storeSupplier: (n) => (stateDir ? Stores.persistentKeyValueStore(n, { dir: stateDir }) : Stores.inMemoryKeyValueStore(n)),
+  });
   let produced = 0;
   const cpu = process.cpuUsage();
   const result = await replay({
@@ -69,12 +73,14 @@ async function topologyOnly(args: BenchArgs): Promise<void> {
     progress: false,
   });
   const cpu_ms = cpuMs(cpu);
-  emit({ name: 'replay-invoices-topology', records_per_s: result.recordsPerSecond, records: result.records, elapsed_ms: result.elapsedMs, cpu_ms, records_per_cpu_s: Math.round(result.records / (cpu_ms / 1000)), produced });
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  emit({ name, records_per_s: result.recordsPerSecond, records: result.records, elapsed_ms: result.elapsedMs, cpu_ms, records_per_cpu_s: Math.round(result.records / (cpu_ms / 1000)), produced });
 }
 
 /** The benchmarks of this file. */
 export const benchmarks: BenchmarkMap = {
   'replay-invoices': (args) => full(args, true, 'replay-invoices'),
   'replay-invoices-memory': (args) => full(args, false, 'replay-invoices-memory'),
-  'replay-invoices-topology': topologyOnly,
+  'replay-invoices-topology': (args) => topologyOnly(args, false, 'replay-invoices-topology'),
+  'replay-invoices-state': (args) => topologyOnly(args, true, 'replay-invoices-state'),
 };
