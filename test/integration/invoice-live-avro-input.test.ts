@@ -6,12 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, expect, it } from 'vitest';
-// The runtime first: it installs its kafkajs read_committed fix before kafkajs loads.
-import { KafkajsClient } from '../../src/runtime/index.ts';
+// The support module loads the runtime first: its kafkajs read_committed fix goes in before kafkajs loads.
+import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
-import { configSchema } from '../../src/app/config/schema.ts';
-import type { Config } from '../../src/app/config.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { HttpSchemaRegistry } from '../../src/engine/index.ts';
 import { testStack } from '../stack/env.ts';
@@ -28,15 +26,15 @@ const PAYMENT = {
 };
 
 const run = `avro-in-${Date.now()}`;
-const t = { orders: `${run}.orders`, payments: `${run}.payments`, activity: `${run}.activity`, dlq: `${run}.dlq` };
-const outputs = [`${run}.invoices`, `${run}.invoice-rows`, `${run}.client-balances`];
+const t = runTopics(run);
+const topics = [t.orders, t.payments, t.activity, ...outputTopics(t)];
 let admin: RuntimeAdmin | undefined;
 let live: LiveInstance | undefined;
 let stateDir = '';
 
 afterAll(async () => {
   await live?.close();
-  await admin?.deleteTopics([...Object.values(t), ...outputs]).catch(() => undefined);
+  await admin?.deleteTopics(topics).catch(() => undefined);
   await admin?.close();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
@@ -44,7 +42,7 @@ afterAll(async () => {
 it('applies a Confluent-framed Avro payment in a live run', { timeout: 150_000 }, async () => {
   const stack = testStack();
   admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
-  await admin.createTopics([...Object.values(t), ...outputs].map((name) => ({ name, partitions: 1 })));
+  await admin.createTopics(topics.map((name) => ({ name, partitions: 1 })));
 
   const registry = new HttpSchemaRegistry(stack.schemaRegistryUrl);
   const id = await registry.register(`${t.payments}-value`, JSON.stringify(PAYMENT));
@@ -65,12 +63,7 @@ it('applies a Confluent-framed Avro payment in a live run', { timeout: 150_000 }
   await producer.disconnect();
 
   stateDir = mkdtempSync(join(tmpdir(), 'invoice-live-avro-'));
-  const config = configSchema.parse({
-    applicationId: run, brokers: stack.kafkaBrokers, clientId: run, schemaRegistry: { url: stack.schemaRegistryUrl },
-    topics: { orders: t.orders, payments: t.payments, invoiceActivity: t.activity, deadLetter: t.dlq, outputPrefix: run },
-    stateDir, processingGuarantee: 'exactly_once', commitIntervalMs: 100, clock: { mode: 'event_time' },
-    http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1' }, metrics: { enabled: false }, logLevel: 'silent',
-  }) as Config;
+  const config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100, metrics: false });
   live = await startLiveInstance(config, { log: () => {} });
   await waitForLag0(admin, run, [t.orders, t.payments, t.activity], 90_000);
 

@@ -13,14 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import avro from 'avsc';
-import { KafkajsClient } from '../../src/runtime/index.ts';
+import { KafkajsClient, liveConfig, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
 import type { ConsumedRecord, RuntimeAdmin } from '../../src/runtime/client/api.ts';
-import { Kafka, logLevel } from 'kafkajs';
-import { configSchema } from '../../src/app/config/schema.ts';
-import type { Config } from '../../src/app/config.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { occurredAtMillis } from '../../src/invoice/event-time.ts';
 import { replayInvoices } from '../../src/app/replay.ts';
 import { HttpSchemaRegistry } from '../../src/engine/index.ts';
 import { DLQ_HEADERS } from '../../src/engine/runtime/deserialization.ts';
@@ -36,23 +32,12 @@ type Row = Record<string, Json>;
 const SCENARIO = join(import.meta.dirname, '../../../shared/conformance/small');
 // The contract's default topic names, as expected.json's dead letters name their sources.
 const CONTRACT_TOPICS = { orders: 'orders', payments: 'payments', activity: 'invoice-activity' } as const;
-// The upstream key of each input (CONTRACT.md: orders by order_id, payments by payment_id, activity by invoice_id).
-const KEY_FIELD = { orders: 'order_id', payments: 'payment_id', activity: 'invoice_id' } as const;
 
 function lines(file: string): string[] {
   const text = readFileSync(join(SCENARIO, file), 'utf8');
   const all = text.split('\n');
   if (all[all.length - 1] === '') all.pop();
   return all;
-}
-
-function upstreamKey(line: string, field: string): string | null {
-  try {
-    const value = (JSON.parse(line) as Record<string, unknown>)[field];
-    return typeof value === 'string' ? value : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Every metric sample's value by name and outcome label (the accounting counters). */
@@ -79,8 +64,7 @@ function finalRows(records: ConsumedRecord[]): Row[] {
 
 describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () => {
   const run = `conf-${Date.now()}`;
-  const t = { orders: `${run}.orders`, payments: `${run}.payments`, activity: `${run}.activity`, dlq: `${run}.dlq` };
-  const outputs = { invoices: `${run}.invoices`, rows: `${run}.invoice-rows`, balances: `${run}.client-balances` };
+  const t = runTopics(run);
   let admin: RuntimeAdmin;
   let stateDir: string;
   let live: LiveInstance | undefined;
@@ -91,50 +75,20 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
   beforeAll(async () => {
     const stack = testStack();
     admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
-    await admin.createTopics([t.orders, t.payments, t.activity, t.dlq, ...Object.values(outputs)].map((name) => ({ name, partitions: 1 })));
+    await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 })));
 
     // Each line as a record value with its original bytes, the upstream key, timestamp = occurred_at.
-    const kafka = new Kafka({ clientId: `${run}-producer`, brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
-    await producer.connect();
-    for (const input of ['orders', 'payments', 'activity'] as const) {
-      const file = input === 'activity' ? 'activity.jsonl' : `${input}.jsonl`;
-      const messages = lines(file).map((line) => {
-        const bytes = Buffer.from(line, 'utf8');
-        let ts: number | undefined;
-        try {
-          ts = occurredAtMillis(bytes);
-        } catch {
-          ts = undefined;
-        }
-        return { key: upstreamKey(line, KEY_FIELD[input]), value: bytes, timestamp: ts === undefined ? undefined : String(Math.floor(ts)) };
-      });
-      await producer.send({ topic: t[input], messages, acks: -1 });
-    }
-    await producer.disconnect();
+    await produceLines(stack.kafkaBrokers, t, { orders: lines('orders.jsonl'), payments: lines('payments.jsonl'), activity: lines('activity.jsonl') });
 
     stateDir = mkdtempSync(join(tmpdir(), 'invoice-live-conformance-'));
-    const config = configSchema.parse({
-      applicationId: run,
-      brokers: stack.kafkaBrokers,
-      clientId: run,
-      schemaRegistry: { url: stack.schemaRegistryUrl },
-      topics: { orders: t.orders, payments: t.payments, invoiceActivity: t.activity, deadLetter: t.dlq, outputPrefix: run },
-      stateDir,
-      processingGuarantee: 'exactly_once',
-      commitIntervalMs: 100,
-      clock: { mode: 'event_time' },
-      http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1' },
-      metrics: { enabled: true },
-      logLevel: 'silent',
-    }) as Config;
+    const config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100, metrics: true });
     live = await startLiveInstance(config, { log: () => {} });
 
     // Consumed: every input and repartition offset committed; then the outputs stop moving.
     const inputs = [t.orders, t.payments, t.activity];
     await waitForLag0(admin, run, inputs, 90_000);
-    const repartitions = [`${run}-${run}.invoice-pipeline-by-invoice-repartition`, `${run}-${run}.invoice-pipeline-by-client-repartition`];
-    const ends = async (): Promise<string> => JSON.stringify(await Promise.all([...Object.values(outputs), t.dlq, ...repartitions].map(async (x) => [...(await admin.endOffsets(x))])));
+    const repartitions = t.repartitions;
+    const ends = async (): Promise<string> => JSON.stringify(await Promise.all([...outputTopics(t), ...repartitions].map(async (x) => [...(await admin.endOffsets(x))])));
     for (const x of repartitions) expect((await admin.partitionCounts([x])).get(x)).toBe(1);
     // Quiescent: lag 0 everywhere and no output moved for 2 s (20 commit intervals).
     let last = '';
@@ -151,7 +105,7 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
     const registry = new HttpSchemaRegistry(stack.schemaRegistryUrl);
     const types = new Map<number, avro.Type>();
     const events: Row[] = [];
-    for (const r of await read(outputs.invoices)) {
+    for (const r of await read(t.invoices)) {
       const value = r.value as Buffer;
       expect(value[0]).toBe(0); // Confluent framing: magic byte, schema id, body
       const id = value.readInt32BE(1);
@@ -181,8 +135,8 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
     const metrics = await (live.metrics?.registry.metrics() ?? Promise.resolve(''));
     const n = METRIC_NAMES;
     actual = {
-      invoices: finalRows(await read(outputs.rows)),
-      client_balances: finalRows(await read(outputs.balances)),
+      invoices: finalRows(await read(t.rows)),
+      client_balances: finalRows(await read(t.balances)),
       events,
       dlq,
       summary: {
@@ -202,7 +156,7 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
 
   afterAll(async () => {
     await live?.close();
-    await admin?.deleteTopics([t.orders, t.payments, t.activity, t.dlq, ...Object.values(outputs)]).catch(() => undefined);
+    await admin?.deleteTopics([t.orders, t.payments, t.activity, ...outputTopics(t)]).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });

@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/app/config/schema.ts';
 import type { Config } from '../../src/app/config.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { KafkajsClient } from '../../src/runtime/index.ts';
+import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -54,7 +53,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 describe('ops: metrics, probes and queries of a live run', () => {
   const run = `ops-${Date.now()}`;
-  const t = { orders: `${run}.orders`, payments: `${run}.payments`, activity: `${run}.activity`, dlq: `${run}.dlq` };
+  const t = runTopics(run);
   let admin: RuntimeAdmin;
   let stateDir: string;
   let live: LiveInstance | undefined;
@@ -67,21 +66,10 @@ describe('ops: metrics, probes and queries of a live run', () => {
     admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([
       ...[t.orders, t.payments, t.activity].map((name) => ({ name, partitions: 2 })),
-      ...[`${run}.invoices`, `${run}.invoice-rows`, `${run}.client-balances`, t.dlq].map((name) => ({ name, partitions: 1 })),
+      ...outputTopics(t).map((name) => ({ name, partitions: 1 })),
     ]);
     stateDir = mkdtempSync(join(tmpdir(), 'ops-metrics-'));
-    config = configSchema.parse({
-      applicationId: run,
-      brokers: stack.kafkaBrokers,
-      clientId: run,
-      schemaRegistry: { url: stack.schemaRegistryUrl },
-      topics: { orders: t.orders, payments: t.payments, invoiceActivity: t.activity, deadLetter: t.dlq, outputPrefix: run },
-      stateDir,
-      processingGuarantee: 'exactly_once',
-      commitIntervalMs: 200,
-      http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1' },
-      logLevel: 'silent',
-    }) as Config;
+    config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 200 });
   });
 
   afterAll(async () => {

@@ -5,11 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/app/config/schema.ts';
 import type { Config } from '../../src/app/config.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { partitionForKey } from '../../src/app/queries/partitioner.ts';
-import { KafkajsClient } from '../../src/runtime/index.ts';
+import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -26,7 +25,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 describe('ops: query routing between instances', () => {
   const run = `opsr-${Date.now()}`;
-  const t = { orders: `${run}.orders`, payments: `${run}.payments`, activity: `${run}.activity`, dlq: `${run}.dlq` };
+  const t = runTopics(run);
   const dirs: string[] = [];
   const instances: LiveInstance[] = [];
   let admin: RuntimeAdmin;
@@ -35,20 +34,17 @@ describe('ops: query routing between instances', () => {
     const stack = testStack();
     const stateDir = mkdtempSync(join(tmpdir(), `ops-routing-${name}-`));
     dirs.push(stateDir);
-    return configSchema.parse({
-      applicationId: run, brokers: stack.kafkaBrokers, clientId: `${run}-${name}`, groupInstanceId: `${run}-${name}`,
-      schemaRegistry: { url: stack.schemaRegistryUrl },
-      topics: { orders: t.orders, payments: t.payments, invoiceActivity: t.activity, deadLetter: t.dlq, outputPrefix: run },
-      stateDir, processingGuarantee: 'exactly_once', commitIntervalMs: 200,
-      http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1' }, logLevel: 'silent',
-    }) as Config;
+    return liveConfig(run, t, {
+      brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 200,
+      clientId: `${run}-${name}`, groupInstanceId: `${run}-${name}`,
+    });
   };
 
   beforeAll(async () => {
     admin = await new KafkajsClient({ brokers: testStack().kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([
       ...[t.orders, t.payments, t.activity].map((name) => ({ name, partitions: 4 })),
-      ...[`${run}.invoices`, `${run}.invoice-rows`, `${run}.client-balances`, t.dlq].map((name) => ({ name, partitions: 1 })),
+      ...outputTopics(t).map((name) => ({ name, partitions: 1 })),
     ]);
   });
 

@@ -1,0 +1,113 @@
+// What the live invoice-pipeline tests and the live-invoices bench share: the topic names of one
+// run, an instance config as `invoice-stream run` would build it from the environment, and input
+// lines produced as the upstream services would (keyed by their own id, timestamp = occurred_at).
+// Import the runtime before kafkajs loads (its read_committed fix); this module does.
+import { KafkajsClient } from '../../../src/runtime/index.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { configSchema } from '../../../src/app/config/schema.ts';
+import type { Config } from '../../../src/app/config.ts';
+import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
+
+export { KafkajsClient };
+
+/** The three inputs, as CONTRACT.md names them. */
+export type InputName = 'orders' | 'payments' | 'activity';
+
+/** Topics of one run, all under the run's name (its application id and output prefix). */
+export interface RunTopics {
+  orders: string;
+  payments: string;
+  activity: string;
+  dlq: string;
+  invoices: string;
+  rows: string;
+  balances: string;
+  /** The two internal repartition topics the runtime creates (`<app>-<prefix>.<name>`). */
+  repartitions: string[];
+}
+
+/** The topic names of run `run` (application id = output prefix = `run`). */
+export function runTopics(run: string): RunTopics {
+  return {
+    orders: `${run}.orders`,
+    payments: `${run}.payments`,
+    activity: `${run}.activity`,
+    dlq: `${run}.dlq`,
+    invoices: `${run}.invoices`,
+    rows: `${run}.invoice-rows`,
+    balances: `${run}.client-balances`,
+    repartitions: [`${run}-${run}.invoice-pipeline-by-invoice-repartition`, `${run}-${run}.invoice-pipeline-by-client-repartition`],
+  };
+}
+
+/** The output topics of a run (events, both table changelogs, dead letters). */
+export function outputTopics(t: RunTopics): string[] {
+  return [t.invoices, t.rows, t.balances, t.dlq];
+}
+
+/** Settings a test varies; the rest is what every live test runs with. */
+export interface LiveConfigOptions {
+  brokers: string[];
+  registryUrl: string;
+  stateDir: string;
+  guarantee?: 'exactly_once' | 'at_least_once';
+  commitIntervalMs?: number;
+  metrics?: boolean;
+  clientId?: string;
+  groupInstanceId?: string;
+}
+
+/** An instance config for run `run`, parsed by the app's own schema (so defaults are the app's). */
+export function liveConfig(run: string, t: RunTopics, o: LiveConfigOptions): Config {
+  return configSchema.parse({
+    applicationId: run,
+    brokers: o.brokers,
+    clientId: o.clientId ?? run,
+    ...(o.groupInstanceId ? { groupInstanceId: o.groupInstanceId } : {}),
+    schemaRegistry: { url: o.registryUrl },
+    topics: { orders: t.orders, payments: t.payments, invoiceActivity: t.activity, deadLetter: t.dlq, outputPrefix: run },
+    stateDir: o.stateDir,
+    processingGuarantee: o.guarantee ?? 'exactly_once',
+    ...(o.commitIntervalMs !== undefined ? { commitIntervalMs: o.commitIntervalMs } : {}),
+    http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1' },
+    ...(o.metrics !== undefined ? { metrics: { enabled: o.metrics } } : {}),
+    logLevel: 'silent',
+  }) as Config;
+}
+
+// The upstream key of each input (CONTRACT.md: orders by order_id, payments by payment_id, activity by invoice_id).
+const KEY_FIELD: Record<InputName, string> = { orders: 'order_id', payments: 'payment_id', activity: 'invoice_id' };
+
+/** The upstream key of an input line; null when the line is not JSON or has no such string field. */
+export function upstreamKey(line: string, input: InputName): string | null {
+  try {
+    const value = (JSON.parse(line) as Record<string, unknown>)[KEY_FIELD[input]];
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Produces each line as a record value with its original bytes, its upstream key and timestamp = occurred_at. */
+export async function produceLines(brokers: string[], t: RunTopics, lines: Record<InputName, readonly string[]>, batch = 5_000): Promise<number> {
+  const producer = new Kafka({ clientId: `${t.orders}-driver`, brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  let records = 0;
+  try {
+    for (const input of ['orders', 'payments', 'activity'] as const) {
+      const all = lines[input];
+      records += all.length;
+      for (let i = 0; i < all.length; i += batch) {
+        const messages = all.slice(i, i + batch).map((line) => {
+          const value = Buffer.from(line, 'utf8');
+          const ts = occurredAtMillis(value);
+          return { key: upstreamKey(line, input), value, timestamp: ts === undefined ? undefined : String(Math.floor(ts)) };
+        });
+        await producer.send({ topic: t[input], messages, acks: -1 });
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return records;
+}
