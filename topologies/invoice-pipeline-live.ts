@@ -62,10 +62,6 @@ export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Pr
 
 /** Event time of a raw input record: its JSON `occurred_at` in epoch ms, or -1 when unreadable. */
 export function occurredAtExtractor(record: { readonly value: Buffer | null }): number {
-  if (!record.value) return -1;
-  try {
-    return occurredAtMillis(record.value) ?? -1;
-  } catch {
-    return -1;
-  }
+  // occurredAtMillis never throws: bad input has no event time and is dead-lettered by validation.
+  return record.value ? (occurredAtMillis(record.value) ?? -1) : -1;
 }
