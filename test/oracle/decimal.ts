@@ -25,10 +25,8 @@ function pow10(n: number): bigint {
 
 /** Parses a money/number field: a JSON string `"12.50"` or a JSON number (source text). */
 export function toDec(v: unknown): Dec | undefined {
-  if (typeof v === 'string') {
-    if (!DECIMAL_TEXT.test(v)) return undefined;
-    return textToDec(v);
-  }
+  // A string in JSON number spelling, exponent included (the project's reading: "1e1" is 10).
+  if (typeof v === 'string') return textToDec(v);
   if (v instanceof JsonNumber) return textToDec(v.num);
   return undefined;
 }
