@@ -68,19 +68,9 @@ it('keeps exactly_once across a broker restart', { timeout: 300_000 }, async () 
   admin = await new KafkajsClient({ brokers, clientId: 'restart-admin-2' }).admin();
   await driver;
   const lagTopics = [topics.data, `${app}-by-group-repartition`];
-  try {
-    await waitForLag0(admin, app, lagTopics, 120_000);
-  } catch (stall) {
-    // Known open bug: now and then (about 1 run in 5 here) a member stops making progress after
-    // the broker comes back. In production the pod would be restarted (SIGKILL and start, as the
-    // kubelet does); do the same, then demand both catch-up and exact results across it.
-    console.warn(`broker-restart: stalled after the restart, restarting both instances: ${(stall as Error).message}`);
-    await cluster.kill('a');
-    await cluster.kill('b');
-    cluster.start('a');
-    cluster.start('b');
-    await waitForLag0(admin, app, lagTopics, 120_000);
-  }
+  // Both members must recover on their own (issue #4: a replaced consumer stayed in the group
+  // holding partitions nothing processed); a stall fails here (RESTART_KEEP=1 keeps the logs).
+  await waitForLag0(admin, app, lagTopics, 120_000);
   expect(cluster.running.sort()).toEqual(['a', 'b']);
   await cluster.stopAll();
   const verdict = await verify(brokers, admin, topics, RECORDS, KEYS);
