@@ -1,7 +1,7 @@
 // DeltaTable: a local Delta Lake table (reader 1 / writer 2) kept current by copy-on-write upserts.
 // The log is the source of truth: schema, files, and the txn versions that make replays no-ops.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
 import { dedupBatch } from './batch.ts';
@@ -9,8 +9,10 @@ import { KeyIndex } from './key-index.ts';
 import { catchUp, CommitConflict, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
 import { mergeBatch, type MergePlan } from './merge.ts';
 import { decodeDataFile } from './parquet.ts';
+import { encodeTyped, type FlatCodec } from './flat-parquet.ts';
+import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
-import type { DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
+import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
 
 const ENGINE = 'invoice-stream-delta/0.1';
 const MAX_ATTEMPTS = 20;
@@ -94,6 +96,23 @@ export class DeltaTable {
     return run;
   }
 
+  /** A builder of typed rows for `append` (cells validated as they are pushed). */
+  batchBuilder(capacity?: number): TypedBatchBuilder {
+    return new TypedBatchBuilder(this.spec, capacity);
+  }
+
+  /**
+   * Blind append as one commit: the rows become new files, never merged with the table's rows.
+   * For rows whose keys the table cannot hold yet (a table a replay creates, whose rows are each
+   * written once): the caller guarantees it, nothing checks it. The txn version guard holds as for
+   * `upsert`. Rows are validated like `upsert`'s (a bad cell throws before any write).
+   */
+  append(rows: DeltaRow[] | TypedBatch, opts: AppendOptions = {}): Promise<UpsertResult> {
+    const run = this.queue.then(() => this.appendNow(Array.isArray(rows) ? rowsToTyped(rows, this.spec) : rows, opts));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** All current rows (every active file, read in full). */
   readAll(): Promise<DeltaRow[]> {
     const run = this.queue.then(async () => {
@@ -142,6 +161,75 @@ export class DeltaTable {
       await this.maybeCheckpoint();
       return { ...result, version };
     }
+  }
+
+  private async appendNow(batch: TypedBatch, opts: AppendOptions): Promise<UpsertResult> {
+    const txn = opts.txn;
+    const codec: FlatCodec = opts.codec ?? 'SNAPPY';
+    let written: { path: string; size: number; stats: string; rows: number }[] | undefined;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        await this.refresh();
+        const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: 0, txnSkipped: false, filesRemoved: 0, filesAdded: 0, rowsWritten: 0 };
+        const seen = txn ? this.txnVersion(txn.appId) : undefined;
+        if (txn && seen !== undefined && seen >= txn.version) {
+          await this.dropFiles(written);
+          written = undefined;
+          return { ...result, skipped: batch.length, txnSkipped: true };
+        }
+        written ??= await this.writeTyped(batch, codec);
+        if (written.length === 0 && !txn) return result;
+        const now = this.opts.now();
+        const version = this.snap.version + 1;
+        const actions: Action[] = [{
+          commitInfo: {
+            timestamp: now, operation: 'WRITE', operationParameters: { mode: 'Append', partitionBy: '[]' },
+            readVersion: this.snap.version, isolationLevel: 'Serializable', isBlindAppend: true,
+            operationMetrics: { numFiles: String(written.length), numOutputRows: String(batch.length), numOutputBytes: String(written.reduce((n, w) => n + w.size, 0)) },
+            engineInfo: ENGINE, txnId: randomUUID(),
+          },
+        }];
+        if (txn) actions.push({ txn: { appId: txn.appId, version: txn.version, lastUpdated: now } });
+        for (const w of written) actions.push({ add: { path: w.path, partitionValues: {}, size: w.size, modificationTime: now, dataChange: true, stats: w.stats } });
+        try {
+          await putCommit(this.dir, version, actions);
+        } catch (e) {
+          if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue; // re-read the log; the files stay valid
+          throw e;
+        }
+        written = undefined; // committed: the files are the table's now
+        applyActions(this.snap, version, actions);
+        await this.maybeCheckpoint();
+        return { ...result, version, inserted: batch.length, filesAdded: actions.length - (txn ? 2 : 1), rowsWritten: batch.length };
+      }
+    } finally {
+      await this.dropFiles(written);
+    }
+  }
+
+  /** Writes a typed batch as files of at most targetFileRows rows (equal-sized, so no runt file). */
+  private async writeTyped(batch: TypedBatch, codec: FlatCodec): Promise<{ path: string; size: number; stats: string; rows: number }[]> {
+    const out: { path: string; size: number; stats: string; rows: number }[] = [];
+    if (batch.length === 0) return out;
+    const chunks = Math.ceil(batch.length / this.opts.targetFileRows);
+    const per = Math.ceil(batch.length / chunks);
+    try {
+      for (let i = 0; i < batch.length; i += per) {
+        const part = chunks === 1 ? batch : sliceTyped(batch, i, i + per);
+        const { bytes, stats } = encodeTyped(part, this.spec, { codec });
+        const path = `part-00000-${randomUUID()}-c000${codec === 'SNAPPY' ? '.snappy' : ''}.parquet`;
+        await writeFile(join(this.dir, path), bytes, { flag: 'wx' });
+        out.push({ path, size: bytes.length, stats, rows: part.length });
+      }
+    } catch (e) {
+      await this.dropFiles(out);
+      throw e;
+    }
+    return out;
+  }
+
+  private async dropFiles(files: { path: string }[] | undefined): Promise<void> {
+    if (files) await Promise.all(files.map(w => unlink(join(this.dir, w.path)).catch(() => undefined)));
   }
 
   private commitActions(plan: MergePlan, now: number, txn: UpsertOptions['txn']): Action[] {

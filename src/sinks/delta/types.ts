@@ -42,6 +42,12 @@ export interface UpsertOptions {
   txn?: { appId: string; version: number };
 }
 
+/** Options of `append`. */
+export interface AppendOptions extends UpsertOptions {
+  /** Data page compression (default SNAPPY). */
+  codec?: 'SNAPPY' | 'UNCOMPRESSED';
+}
+
 /** What one `upsert` did. */
 export interface UpsertResult {
   /** Table version committed, or null when nothing was committed. */

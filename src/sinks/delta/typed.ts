@@ -1,0 +1,293 @@
+// Typed column batches: rows validated once, straight into typed arrays (no normalized row objects,
+// no BigInt per cell). The append path and the flat Parquet encoder (flat-parquet.ts) work on these.
+// Validation accepts exactly what the codecs' `normalize` accepts; the stored physical value is
+// what `toPhysical(normalize(v))` gives, so files and stats equal the upsert path's.
+import { civilDays, digits, MONTH_DAYS } from '../../engine/time/calendar.ts';
+import type { CompiledSpec } from './schema.ts';
+import type { DeltaColumn, DeltaRow, DeltaValue } from './types.ts';
+import { dateToDays, decimalToUnscaled, memo, parseDecimalType, timestampToMicros } from './values.ts';
+
+/** Physical kind of a typed column. */
+export type TypedKind = 'str' | 'i32' | 'i64' | 'bool' | 'dec';
+
+/**
+ * One column. `str`: JS strings; `i32` (integer, date as days): Int32Array; `i64` (long, timestamp
+ * as micros): safe integers in a Float64Array; `dec`: unscaled safe integers in a Float64Array;
+ * `bool`: 0/1. Values outside the safe integer range sit in `big` by row (their slot holds 0).
+ * `nulls[i] === 1` marks a null (the value slot is then 0 / null).
+ */
+export interface TypedColumn {
+  column: DeltaColumn;
+  kind: TypedKind;
+  /** decimal scale (dec only). */
+  scale: number;
+  values: (string | null)[] | Int32Array | Float64Array | Uint8Array;
+  nulls: Uint8Array | undefined;
+  nullCount: number;
+  big: Map<number, bigint> | undefined;
+}
+
+/** Rows of a table as typed columns, in the spec's column order. */
+export interface TypedBatch {
+  length: number;
+  columns: TypedColumn[];
+}
+
+const dateDays = memo(dateToDays);
+const DAY_MS = 86_400_000;
+
+/** Micros of `YYYY-MM-DDTHH:MM:SS.sss[sss]Z` as a number (what exactTimestampMicros accepts), else undefined. */
+export function exactTimestampMicrosNumber(value: string): number | undefined {
+  const len = value.length;
+  if ((len !== 24 && len !== 27) || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 || value.charCodeAt(19) !== 46 || value.charCodeAt(len - 1) !== 90) return undefined;
+  const y = digits(value, 0, 4);
+  const mo = digits(value, 5, 2);
+  const d = digits(value, 8, 2);
+  const h = digits(value, 11, 2);
+  const mi = digits(value, 14, 2);
+  const s = digits(value, 17, 2);
+  const ms = digits(value, 20, 3);
+  const sub = len === 27 ? digits(value, 23, 3) : 0;
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : (MONTH_DAYS[mo - 1] as number))) return undefined;
+  const micros = (civilDays(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms) * 1000 + sub;
+  return Number.isSafeInteger(micros) ? micros : undefined;
+}
+
+/**
+ * Unscaled value of decimal text at `scale` as a number when the text is plain (`-?\d+(\.\d+)?`),
+ * its extra fractional digits are zeros, and the result is a safe integer of at most `precision`
+ * digits; undefined otherwise (the exact BigInt parser decides then).
+ */
+export function fastUnscaled(text: string, precision: number, scale: number): number | undefined {
+  const len = text.length;
+  let i = 0;
+  let neg = false;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 45) { neg = true; i = 1; } else if (c0 === 43) i = 1;
+  let u = 0;
+  let nd = 0; // significant digits
+  let sawDigit = false;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    sawDigit = true;
+    if (nd > 0 || c > 0) nd++;
+    u = u * 10 + c;
+  }
+  if (!sawDigit) return undefined;
+  let frac = 0;
+  if (i < len) {
+    if (text.charCodeAt(i) !== 46) return undefined;
+    i++;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      if (frac < scale) {
+        u = u * 10 + c;
+        if (nd > 0 || c > 0) nd++;
+        frac++;
+      } else if (c !== 0) return undefined; // rounding is the caller's job: the exact parser throws
+    }
+  }
+  for (; frac < scale; frac++) { u *= 10; if (nd > 0) nd++; }
+  if (nd > precision || nd > 15) return undefined;
+  return neg && u !== 0 ? -u : u;
+}
+
+type Push = (v: DeltaValue | undefined, i: number) => void;
+
+function fail(col: DeltaColumn, kind: string, v: DeltaValue | undefined): never {
+  if (v === null || v === undefined) throw new Error(`column ${col.name} is not nullable`);
+  throw new Error(`column ${col.name}: expected ${kind}, got ${JSON.stringify(v)}`);
+}
+
+/** Appends rows to typed columns, validating each cell; `finish` hands the batch over. */
+export class TypedBatchBuilder {
+  readonly spec: CompiledSpec;
+  #cols: TypedColumn[] = [];
+  #push: Push[] = [];
+  #names: string[];
+  #cap: number;
+  #length = 0;
+
+  constructor(spec: CompiledSpec, capacity = 1024) {
+    this.spec = spec;
+    this.#names = spec.codecs.map(c => c.column.name);
+    this.#cap = Math.max(16, capacity);
+    this.#reset();
+  }
+
+  /** Rows appended since the last `finish`. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Append one row (its keys must be columns of the table; missing nullable columns are null). */
+  push(row: DeltaRow): void {
+    const i = this.#length;
+    if (i === this.#cap) this.#grow();
+    const names = this.#names;
+    const push = this.#push;
+    for (let c = 0; c < names.length; c++) (push[c] as Push)(row[names[c] as string], i);
+    this.#length = i + 1;
+  }
+
+  /** Append rows, rejecting unknown columns as the upsert path does. */
+  pushAll(rows: Iterable<DeltaRow>, checkColumns = true): void {
+    for (const row of rows) {
+      if (checkColumns) {
+        for (const k of Object.keys(row)) {
+          if (!this.spec.byName.has(k)) throw new Error(`table ${this.spec.spec.name}: unknown column ${k}`);
+        }
+      }
+      this.push(row);
+    }
+  }
+
+  /** The rows appended so far as a batch; the builder starts empty again. */
+  finish(): TypedBatch {
+    const n = this.#length;
+    const columns = this.#cols.map((c): TypedColumn => ({
+      ...c,
+      values: c.kind === 'str' ? (c.values as (string | null)[]).slice(0, n) : (c.values as Int32Array).subarray(0, n),
+      nulls: c.nulls?.subarray(0, n),
+    }));
+    this.#reset();
+    return { length: n, columns };
+  }
+
+  #reset(): void {
+    this.#length = 0;
+    this.#cols = this.spec.codecs.map(codec => newColumn(codec.column, this.#cap));
+    this.#push = this.#cols.map(col => pusher(col));
+  }
+
+  #grow(): void {
+    const cap = this.#cap * 2;
+    for (const c of this.#cols) {
+      if (c.kind !== 'str') {
+        const old = c.values as Int32Array;
+        const next = new (old.constructor as Int32ArrayConstructor)(cap);
+        next.set(old);
+        c.values = next;
+      }
+      if (c.nulls) {
+        const next = new Uint8Array(cap);
+        next.set(c.nulls);
+        c.nulls = next;
+      }
+    }
+    this.#cap = cap;
+  }
+}
+
+function newColumn(column: DeltaColumn, cap: number): TypedColumn {
+  const t = column.type;
+  const dt = parseDecimalType(t);
+  const kind: TypedKind = t === 'string' ? 'str' : t === 'integer' || t === 'date' ? 'i32' : t === 'long' || t === 'timestamp' ? 'i64'
+    : t === 'boolean' ? 'bool' : dt ? 'dec' : (() => { throw new Error(`column ${column.name}: unsupported type ${t}`); })();
+  const values = kind === 'str' ? [] : kind === 'i32' ? new Int32Array(cap) : kind === 'bool' ? new Uint8Array(cap) : new Float64Array(cap);
+  return { column, kind, scale: dt?.scale ?? 0, values, nulls: column.nullable ? new Uint8Array(cap) : undefined, nullCount: 0, big: undefined };
+}
+
+// Each pusher writes slot i of the column's current arrays (read through `col`, which #grow replaces).
+function pusher(col: TypedColumn): Push {
+  const c = col.column;
+  const isNull = (v: DeltaValue | undefined, i: number): boolean => {
+    if (v !== null && v !== undefined) return false;
+    if (!col.nulls) fail(c, c.type, v);
+    col.nulls[i] = 1;
+    col.nullCount++;
+    return true;
+  };
+  switch (c.type) {
+    case 'string':
+      return (v, i) => {
+        if (typeof v === 'string') { (col.values as (string | null)[])[i] = v; return; }
+        if (isNull(v, i)) { (col.values as (string | null)[])[i] = null; return; }
+        fail(c, 'string', v);
+      };
+    case 'long':
+    case 'integer': {
+      const long = c.type === 'long';
+      const limit = long ? Number.MAX_SAFE_INTEGER : 2 ** 31 - 1;
+      return (v, i) => {
+        if (typeof v === 'number') {
+          if (!Number.isInteger(v) || v > limit || v < -limit - (long ? 0 : 1)) throw new Error(`column ${c.name}: ${v} is not a ${c.type}`);
+          (col.values as Float64Array)[i] = v;
+          return;
+        }
+        if (!isNull(v, i)) fail(c, c.type, v);
+      };
+    }
+    case 'boolean':
+      return (v, i) => {
+        if (typeof v === 'boolean') { (col.values as Uint8Array)[i] = v ? 1 : 0; return; }
+        if (!isNull(v, i)) fail(c, 'boolean', v);
+      };
+    case 'date':
+      return (v, i) => {
+        if (typeof v === 'string') { (col.values as Int32Array)[i] = dateDays(v); return; }
+        if (!isNull(v, i)) fail(c, 'date', v);
+      };
+    case 'timestamp':
+      return (v, i) => {
+        if (typeof v === 'string') {
+          const n = exactTimestampMicrosNumber(v);
+          if (n !== undefined) { (col.values as Float64Array)[i] = n; return; }
+          setBig(col, i, timestampToMicros(v));
+          return;
+        }
+        if (!isNull(v, i)) fail(c, 'timestamp', v);
+      };
+    default: {
+      const { precision, scale } = parseDecimalType(c.type) as { precision: number; scale: number };
+      return (v, i) => {
+        if (typeof v === 'string') {
+          const n = fastUnscaled(v, precision, scale);
+          if (n !== undefined) { (col.values as Float64Array)[i] = n; return; }
+          setBig(col, i, decimalToUnscaled(v, precision, scale));
+          return;
+        }
+        if (typeof v === 'number') { setBig(col, i, decimalToUnscaled(v, precision, scale)); return; }
+        if (!isNull(v, i)) fail(c, 'decimal string', v);
+      };
+    }
+  }
+}
+
+function setBig(col: TypedColumn, i: number, v: bigint): void {
+  if (v >= -9007199254740991n && v <= 9007199254740991n) {
+    (col.values as Float64Array)[i] = Number(v);
+    return;
+  }
+  (col.values as Float64Array)[i] = 0;
+  (col.big ??= new Map()).set(i, v);
+}
+
+/** Rows [start, end) of a batch (views, no copies). */
+export function sliceTyped(batch: TypedBatch, start: number, end: number): TypedBatch {
+  end = Math.min(end, batch.length);
+  const columns = batch.columns.map((c): TypedColumn => {
+    let nullCount = 0;
+    const nulls = c.nulls?.subarray(start, end);
+    if (nulls && c.nullCount > 0) for (let i = 0; i < nulls.length; i++) nullCount += nulls[i] as number;
+    let big: Map<number, bigint> | undefined;
+    if (c.big) {
+      for (const [i, v] of c.big) if (i >= start && i < end) (big ??= new Map()).set(i - start, v);
+    }
+    const values = c.kind === 'str' ? (c.values as (string | null)[]).slice(start, end) : (c.values as Int32Array).subarray(start, end);
+    return { ...c, values, nulls, nullCount, big };
+  });
+  return { length: end - start, columns };
+}
+
+/** Canonical rows as a typed batch (validating every cell, unknown columns rejected). */
+export function rowsToTyped(rows: Iterable<DeltaRow>, spec: CompiledSpec): TypedBatch {
+  const b = new TypedBatchBuilder(spec);
+  b.pushAll(rows);
+  return b.finish();
+}
