@@ -3,14 +3,27 @@
 import type { RuntimeAdmin } from '../client/api.ts';
 import type { ApplicationLayout } from './layout.ts';
 
+/** How long a topic another instance is creating may stay absent (or without partitions) from metadata. */
+const SETTLE_ATTEMPTS = 20;
+const SETTLE_DELAY_MS = 250;
+
 /** Creates the internal topics; throws a clear fatal error if an existing one does not fit. */
-export async function ensureInternalTopics(admin: RuntimeAdmin, layout: ApplicationLayout): Promise<void> {
-  await admin.createTopics(layout.internalTopics);
-  const counts = await admin.partitionCounts(layout.internalTopics.map((t) => t.name));
-  for (const spec of layout.internalTopics) {
-    const actual = counts.get(spec.name);
-    if (actual !== spec.partitions) {
-      throw new Error(`internal topic ${spec.name} has ${actual ?? 'no'} partitions, the topology needs ${spec.partitions}: delete it (application reset) or fix the input topics`);
+export async function ensureInternalTopics(admin: RuntimeAdmin, layout: ApplicationLayout, delayMs = SETTLE_DELAY_MS): Promise<void> {
+  const names = layout.internalTopics.map((t) => t.name);
+  for (let attempt = 1; ; attempt++) {
+    await admin.createTopics(layout.internalTopics);
+    const counts = await admin.partitionCounts(names);
+    const wrong = layout.internalTopics.filter((spec) => counts.get(spec.name) !== spec.partitions);
+    const first = wrong[0];
+    if (!first) return;
+    // Two instances starting together: one creates the topics, the other's create fails
+    // (already exists) and its next metadata request may not list them yet, or list them without
+    // partitions. Only a settled count that differs is the fatal misfit.
+    const settling = wrong.some((spec) => !(Number(counts.get(spec.name)) > 0));
+    if (!settling || attempt >= SETTLE_ATTEMPTS) {
+      const actual = counts.get(first.name);
+      throw new Error(`internal topic ${first.name} has ${actual ?? 'no'} partitions, the topology needs ${first.partitions}: delete it (application reset) or fix the input topics`);
     }
+    await new Promise((r) => setTimeout(r, delayMs));
   }
 }
