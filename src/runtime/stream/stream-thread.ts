@@ -54,8 +54,8 @@ export class StreamThread {
   #epoch = 0;
   // A consumer restart scheduled and not done yet: at most one at a time (see #rejoin).
   #rejoining = false;
-  // Consumers replaced by a newer one and being closed (closed once, whatever calls for it).
-  readonly #retired = new WeakSet<GroupConsumer>();
+  // Consumers replaced by a newer one: their close, started once whatever calls for it.
+  readonly #retired = new WeakMap<GroupConsumer, Promise<void>>();
   #queue: Promise<unknown> = Promise.resolve();
   #closing = false;
   #failed = false;
@@ -446,13 +446,15 @@ export class StreamThread {
   }
 
   /** Closes a consumer that is no longer current (once; bounded: kafkajs's close can hang in an outage). */
-  async #retire(consumer: GroupConsumer): Promise<void> {
-    if (this.#retired.has(consumer)) return;
-    this.#retired.add(consumer);
+  #retire(consumer: GroupConsumer): Promise<void> {
+    let closing = this.#retired.get(consumer);
+    if (closing) return closing;
     if (consumer !== this.#consumer) this.#d.config.log('warn', 'closing a replaced consumer that is still active');
-    await withTimeout(consumer.close(), 15_000, 'consumer close').catch((error: unknown) => {
+    closing = withTimeout(consumer.close(), 15_000, 'consumer close').catch((error: unknown) => {
       this.#d.config.log('warn', 'consumer close failed', { error: String(error) });
     });
+    this.#retired.set(consumer, closing);
+    return closing;
   }
 
   async #fail(error: unknown): Promise<void> {
