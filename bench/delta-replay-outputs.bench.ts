@@ -8,7 +8,7 @@
 // records ReplayOutputs took.
 import { existsSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replay, Stores, type ProducedRecord } from '../src/engine/index.ts';
@@ -53,6 +53,14 @@ async function capture(args: BenchArgs): Promise<Captured> {
   return { records: result.records, produced, commits, summary: { ...pipeline.accounting.counts } };
 }
 
+async function du(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) n += (await stat(join(e.parentPath, e.name))).size;
+  }
+  return n;
+}
+
 function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return Math.round((used.user + used.system) / 1000);
@@ -93,6 +101,7 @@ async function outputs(args: BenchArgs): Promise<void> {
         produced: cap.produced.length, elapsed_ms: Math.round(ms), cpu_ms,
         records_per_cpu_s: Math.round(cap.records / (cpu_ms / 1000)),
         produced_per_cpu_s: Math.round(cap.produced.length / (cpu_ms / 1000)), written: o.written,
+        delta_bytes: await du(join(out, 'delta')), avro_bytes: (await stat(join(out, 'invoice-events.avro'))).size,
       });
     } finally {
       await rm(out, { recursive: true, force: true });

@@ -4,11 +4,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import avro from 'avsc';
 import type { Headers, ProducedRecord } from '../engine/index.ts';
 import { DeltaTable, type DeltaRow, type TypedBatchBuilder } from '../sinks/delta/index.ts';
-import { INVOICE_EVENT_SCHEMA, toAvroRecord } from '../invoice/avro.ts';
+import { InvoiceEventContainer } from '../invoice/avro.ts';
 import type { ClientBalanceRow } from '../invoice/balances.ts';
 import type { InvoiceEvent, InvoiceRow } from '../invoice/invoice.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
@@ -39,7 +39,7 @@ function bytesText(value: unknown): string {
 export class ReplayOutputs {
   readonly #dir: string;
   readonly #topics: PipelineTopics;
-  readonly #avro: avro.streams.BlockEncoder;
+  readonly #avro: InvoiceEventContainer;
   readonly #avroFile: WriteStream;
   readonly #dlq: WriteStream;
   readonly #invoices = new Map<string, InvoiceRow>();
@@ -55,9 +55,9 @@ export class ReplayOutputs {
   private constructor(dir: string, topics: PipelineTopics) {
     this.#dir = dir;
     this.#topics = topics;
-    this.#avro = new avro.streams.BlockEncoder(INVOICE_EVENT_SCHEMA);
+    this.#avro = new InvoiceEventContainer(randomBytes(16));
     this.#avroFile = createWriteStream(join(dir, 'invoice-events.avro'));
-    this.#avro.pipe(this.#avroFile);
+    this.#avroFile.write(this.#avro.header());
     this.#dlq = createWriteStream(join(dir, 'dlq.jsonl'));
   }
 
@@ -106,7 +106,7 @@ export class ReplayOutputs {
       this.written.deadLetters += 1;
     } else if (record.topic === topics.invoiceEvents || record.topic.startsWith(`${topics.invoiceEvents}.`)) {
       const event = record.value as InvoiceEvent;
-      this.#avro.write(toAvroRecord(event));
+      if (this.#avro.write(event)) this.#avroFile.write(this.#avro.block() as Buffer);
       // Validated into typed columns now: no event object is kept until the commit.
       this.#pendingEvents?.push(event as unknown as DeltaRow);
       this.written.events += 1;
@@ -146,7 +146,9 @@ export class ReplayOutputs {
   /** Flushes everything and closes the files; writes summary.json and tables/*.json. */
   async close(summary: object): Promise<void> {
     await this.commit(true);
-    this.#avro.end();
+    const last = this.#avro.block();
+    if (last) this.#avroFile.write(last);
+    this.#avroFile.end();
     this.#dlq.end();
     await Promise.all([once(this.#avroFile, 'finish'), once(this.#dlq, 'finish')]);
     await mkdir(join(this.#dir, 'tables'), { recursive: true });

@@ -85,3 +85,242 @@ export function toAvroRecord(e: InvoiceEvent): Record<string, unknown> {
 export function encodeInvoiceEvent(e: InvoiceEvent): Buffer {
   return invoiceEventType.toBuffer(toAvroRecord(e));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A hand-written binary encoder of the invoice event schema and an object container file writer:
+// what the replay writes per event, without avsc's intermediate record, its per-value dispatch and
+// its stream plumbing. Bytes equal `encodeInvoiceEvent` (a unit test holds them to it); when the
+// checked-in schema's fields differ from the ones coded here, `avroEventWriter` falls back to avsc.
+
+/** The fields, in order, that `writeEventBinary` encodes (name:avro type). */
+const HAND_FIELDS = 'event_type:string,event_id:string,timestamp:long,invoice_id:string,order_id:string,client_id:string,' +
+  'currency:string,amount:null|decimal,payment_method:null|string,invoice_total:decimal,amount_paid:decimal,outstanding:decimal,' +
+  'status:string,issue_date:int,due_date:int,days_to_pay:null|int,days_overdue:null|int,version:long';
+
+function fieldSignature(schema: avro.Schema): string {
+  const t = (x: unknown): string => {
+    if (typeof x === 'string') return x;
+    if (Array.isArray(x)) return x.map(t).join('|');
+    const o = x as { type: string; logicalType?: string; scale?: number; precision?: number };
+    if (o.logicalType === 'decimal') return o.type === 'bytes' && o.scale === AVRO_MONEY_SCALE ? 'decimal' : `${o.type}/decimal(${o.precision},${o.scale})`;
+    return o.type;
+  };
+  return (schema as { fields: { name: string; type: unknown }[] }).fields.map(f => `${f.name}:${t(f.type)}`).join(',');
+}
+
+/** True when the hand encoder matches the checked-in schema. */
+export const HAND_ENCODER_MATCHES = fieldSignature(INVOICE_EVENT_SCHEMA) === HAND_FIELDS;
+
+/** Growable byte buffer for Avro binary. */
+export class AvroBuffer {
+  buf: Buffer;
+  pos = 0;
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  /** Avro long/int (zigzag varint) of a safe integer. */
+  long(n: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    let p = this.pos;
+    if (n >= -0x40000000 && n < 0x40000000) {
+      let z = (n << 1) ^ (n >> 31);
+      while (z & ~0x7f) { b[p++] = (z & 0x7f) | 0x80; z >>>= 7; }
+      b[p++] = z;
+    } else if (Math.abs(n) < 2 ** 52) {
+      let z = n >= 0 ? n * 2 : -n * 2 - 1;
+      while (z >= 0x80) { b[p++] = (z % 128) | 0x80; z = Math.floor(z / 128); }
+      b[p++] = z;
+    } else {
+      let z = BigInt.asUintN(64, (BigInt(n) << 1n) ^ (BigInt(n) >> 63n));
+      while (z >= 0x80n) { b[p++] = Number(z & 0x7fn) | 0x80; z >>= 7n; }
+      b[p++] = Number(z);
+    }
+    this.pos = p;
+  }
+  string(s: string): void {
+    const len = s.length;
+    if (len < 64) {
+      // One pass for the usual ASCII id: copy after a one-byte length, give up on the first non-ASCII.
+      this.ensure(len + 1);
+      const b = this.buf;
+      const start = this.pos;
+      let p = start + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[p++] = c;
+      }
+      if (i === len) {
+        b[start] = len << 1;
+        this.pos = p;
+        return;
+      }
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.long(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+  /** Avro decimal bytes (minimal two's complement, big-endian) of decimal text at the money scale. */
+  decimal(text: string): void {
+    const u = plainUnscaled(text);
+    if (u === undefined) {
+      const bytes = decimalBytes(text);
+      this.long(bytes.length);
+      this.ensure(bytes.length);
+      this.buf.set(bytes, this.pos);
+      this.pos += bytes.length;
+      return;
+    }
+    // Bytes needed: the smallest n with -2^(8n-1) <= u < 2^(8n-1).
+    let n = 1;
+    let lim = 128;
+    while (u >= lim || u < -lim) { n++; lim *= 256; }
+    this.long(n);
+    this.ensure(n);
+    let v = u;
+    const b = this.buf;
+    for (let k = n - 1; k >= 0; k--) {
+      const byte = ((v % 256) + 256) % 256;
+      b[this.pos + k] = byte;
+      v = (v - byte) / 256;
+    }
+    this.pos += n;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+}
+
+/**
+ * Unscaled value at the money scale of plain decimal text (`-?\d+(\.\d{1,4})?`, at most 15
+ * significant digits), else undefined (decimalBytes decides, with its rounding and exponents).
+ */
+export function plainUnscaled(text: string): number | undefined {
+  const len = text.length;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  const neg = i === 1;
+  let u = 0;
+  const intStart = i;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    u = u * 10 + c;
+  }
+  if (i === intStart || i - intStart > 15) return undefined;
+  let frac = 0;
+  if (i < len) {
+    if (text.charCodeAt(i) !== 46) return undefined;
+    i++;
+    const fracStart = i;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      u = u * 10 + c;
+    }
+    frac = i - fracStart;
+    if (frac === 0 || frac > AVRO_MONEY_SCALE) return undefined;
+  }
+  for (let k = frac; k < AVRO_MONEY_SCALE; k++) u *= 10;
+  if (!Number.isSafeInteger(u) || u >= 1e15 * 10 ** AVRO_MONEY_SCALE) return undefined;
+  return neg && u !== 0 ? -u : u;
+}
+
+const dayCache = new Map<string, number>();
+function dayCached(text: string): number {
+  let d = dayCache.get(text);
+  if (d === undefined) {
+    d = day(text);
+    if (dayCache.size > 4096) dayCache.clear();
+    dayCache.set(text, d);
+  }
+  return d;
+}
+
+/** Appends the Avro binary of an event (no framing). Only valid when HAND_ENCODER_MATCHES. */
+export function writeEventBinary(out: AvroBuffer, e: InvoiceEvent): void {
+  out.string(e.event_type);
+  out.string(e.event_id);
+  out.long(micros(e.timestamp));
+  out.string(e.invoice_id);
+  out.string(e.order_id);
+  out.string(e.client_id);
+  out.string(e.currency);
+  if (e.amount === null) out.long(0); else { out.long(1); out.decimal(e.amount); }
+  if (e.payment_method === null) out.long(0); else { out.long(1); out.string(e.payment_method); }
+  out.decimal(e.invoice_total);
+  out.decimal(e.amount_paid);
+  out.decimal(e.outstanding);
+  out.string(e.status);
+  out.long(dayCached(e.issue_date));
+  out.long(dayCached(e.due_date));
+  if (e.days_to_pay === null) out.long(0); else { out.long(1); out.long(e.days_to_pay); }
+  if (e.days_overdue === null) out.long(0); else { out.long(1); out.long(e.days_overdue); }
+  out.long(e.version);
+}
+
+const MAGIC = Buffer.from('Obj\x01', 'latin1');
+
+/**
+ * Invoice events as an Avro object container file (codec null), produced as chunks of bytes:
+ * `header()` once, then `write(event)` per event, `block()` whenever it returns true, and `block()`
+ * at the end. Falls back to avsc for the records when the schema moved on from the hand encoder.
+ */
+export class InvoiceEventContainer {
+  readonly #sync: Buffer;
+  readonly #blockSize: number;
+  #data = new AvroBuffer(1 << 17);
+  #count = 0;
+
+  constructor(sync: Buffer, blockSize = 1 << 16) {
+    if (sync.length !== 16) throw new Error('sync marker must be 16 bytes');
+    this.#sync = sync;
+    this.#blockSize = blockSize;
+  }
+
+  /** The file header: magic, metadata (schema, codec), sync marker. */
+  header(): Buffer {
+    const h = new AvroBuffer(8192);
+    h.bytes(MAGIC);
+    const meta: [string, Buffer][] = [['avro.schema', Buffer.from(JSON.stringify(INVOICE_EVENT_SCHEMA))], ['avro.codec', Buffer.from('null')]];
+    h.long(meta.length);
+    for (const [k, v] of meta) { h.string(k); h.long(v.length); h.bytes(v); }
+    h.long(0);
+    h.bytes(this.#sync);
+    return Buffer.from(h.buf.subarray(0, h.pos));
+  }
+
+  /** Adds one event; true when a block is due. */
+  write(e: InvoiceEvent): boolean {
+    if (HAND_ENCODER_MATCHES) writeEventBinary(this.#data, e);
+    else this.#data.bytes(encodeInvoiceEvent(e));
+    this.#count++;
+    return this.#data.pos >= this.#blockSize;
+  }
+
+  /** The pending events as one block (count, size, data, sync), or undefined when none. */
+  block(): Buffer | undefined {
+    if (this.#count === 0) return undefined;
+    const d = this.#data;
+    const out = new AvroBuffer(d.pos + 40);
+    out.long(this.#count);
+    out.long(d.pos);
+    out.bytes(d.buf.subarray(0, d.pos));
+    out.bytes(this.#sync);
+    this.#count = 0;
+    d.pos = 0;
+    return out.buf.subarray(0, out.pos);
+  }
+}

@@ -124,15 +124,19 @@ function hybrid(out: Out, n: number, width: number, at: (i: number) => number, a
   out.pos = p;
 }
 
-function plainStrings(out: Out, values: (string | null)[]): void {
+/** PLAIN byte arrays of the non-null strings; returns whether every one was ASCII. */
+function plainStrings(out: Out, values: (string | null)[]): boolean {
+  let ascii = true;
   for (let i = 0; i < values.length; i++) {
     const s = values[i];
     if (s === null || s === undefined) continue;
     out.ensure(4 + s.length * 3);
     const n = out.buf.write(s, out.pos + 4, 'utf8');
+    if (n !== s.length) ascii = false;
     out.buf.writeUInt32LE(n, out.pos);
     out.pos += 4 + n;
   }
+  return ascii;
 }
 
 /** Column statistics on typed values: min/max as physical JS values (string, number, bigint). */
@@ -174,15 +178,21 @@ function numStats(col: TypedColumn, n: number): ColStats {
   return min === Infinity ? { min: undefined, max: undefined } : { min, max };
 }
 
-function strStats(values: (string | null)[]): ColStats {
+/**
+ * Min and max in code point order. With `ascii` (every value ASCII), JS's native UTF-16 order is
+ * that order; otherwise compareStrings decides (surrogates order differently in UTF-16).
+ */
+function strStats(values: Iterable<string | null>, ascii: boolean): ColStats {
   let min: string | undefined;
   let max: string | undefined;
-  for (let i = 0; i < values.length; i++) {
-    const s = values[i];
+  for (const s of values) {
     if (s === null || s === undefined) continue;
-    if (min === undefined) { min = max = s; continue; }
-    if (s !== min && compareStrings(s, min) < 0) min = s;
-    else if (s !== max && compareStrings(s, max as string) > 0) max = s;
+    if (min === undefined || max === undefined) { min = max = s; continue; }
+    if (ascii) {
+      if (s < min) min = s;
+      else if (s > max) max = s;
+    } else if (s !== min && compareStrings(s, min) < 0) min = s;
+    else if (s !== max && compareStrings(s, max) > 0) max = s;
   }
   return { min, max };
 }
@@ -198,6 +208,20 @@ function decimalText(u: number | bigint, scale: number): string {
 
 function isoMillis(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** Whether a sample of up to 1024 values has at most DICT_MAX_SHARE distinct. */
+function fewDistinct(values: (string | null)[]): boolean {
+  const seen = new Set<string>();
+  let k = 0;
+  const step = Math.max(1, Math.floor(values.length / 1024));
+  for (let i = 0; i < values.length; i += step) {
+    const s = values[i];
+    if (s === null || s === undefined) continue;
+    seen.add(s);
+    k++;
+  }
+  return k < 16 || seen.size <= k * DICT_MAX_SHARE;
 }
 
 // Dictionaries: only where there are at most this share of distinct values (and not too many).
@@ -237,16 +261,14 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
     let dictionaryOffset: bigint | undefined;
     let encoding: 'PLAIN' | 'RLE_DICTIONARY' = 'PLAIN';
 
-    // Statistics first (the dictionary decision reuses nothing from them, but both are one pass).
-    let st: ColStats;
-    if (col.kind === 'str') st = strStats(col.values as (string | null)[]);
-    else if (col.kind === 'bool') st = { min: undefined, max: undefined };
-    else st = numStats(col, n);
+    // Numeric statistics now; string ones once the values are encoded (which tells if all are ASCII).
+    let st: ColStats = { min: undefined, max: undefined };
+    if (col.kind !== 'str' && col.kind !== 'bool') st = numStats(col, n);
 
-    // Dictionary for strings with few distinct values.
+    // Dictionary for strings with few distinct values (a sample rules out the unique ones cheaply).
     let dict: Map<string, number> | undefined;
     let indexes: Int32Array | undefined;
-    if (col.kind === 'str' && present > 0) {
+    if (col.kind === 'str' && present > 0 && fewDistinct(col.values as (string | null)[])) {
       const values = col.values as (string | null)[];
       const limit = Math.min(DICT_MAX_VALUES, Math.max(1, Math.floor(present * DICT_MAX_SHARE)));
       dict = new Map();
@@ -268,7 +290,8 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
 
     if (dict && indexes) {
       page.pos = 0;
-      plainStrings(page, [...dict.keys()]);
+      const ascii = plainStrings(page, [...dict.keys()]);
+      st = strStats(dict.keys(), ascii);
       const raw = page.view();
       const body = compress(raw);
       dictionaryOffset = BigInt(file.pos);
@@ -300,7 +323,8 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
       page.u8(width);
       hybrid(page, idx.length, width, i => idx[i] as number, dict.size === 1 ? 0 : undefined);
     } else if (col.kind === 'str') {
-      plainStrings(page, col.values as (string | null)[]);
+      const ascii = plainStrings(page, col.values as (string | null)[]);
+      st = strStats(col.values as (string | null)[], ascii);
     } else if (col.kind === 'bool') {
       const v = col.values as Uint8Array;
       page.ensure(Math.ceil(present / 8) + 1);

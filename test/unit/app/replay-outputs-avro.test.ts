@@ -1,0 +1,92 @@
+// The replay's Avro output: the hand encoder (src/invoice/avro.ts) gives avsc's bytes for every
+// event, and ReplayOutputs' container file reads back with avsc, every event in order.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import avro from 'avsc';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AvroBuffer, encodeInvoiceEvent, HAND_ENCODER_MATCHES, plainUnscaled, toAvroRecord, writeEventBinary } from '../../../src/invoice/avro.ts';
+import type { InvoiceEvent } from '../../../src/invoice/invoice.ts';
+import { ReplayOutputs } from '../../../src/app/replay-outputs.ts';
+import { pipelineTopics } from '../../../topologies/invoice-pipeline.ts';
+import { rng } from '../../../bench/lib.ts';
+
+const MONEY = ['0', '0.00', '-0.00', '1', '3978.28', '-12.5', '0.0001', '127.99', '128', '-128', '-129', '32767', '32768', '255', '256',
+  '999999999999999', '-999999999999999.9999', '1234567890123456', '12345678901234567890.1234', '-98765432109876543210987654321.5', '1.23456', '1e3', '7.000'];
+
+function events(count: number, seed: number): InvoiceEvent[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const out: InvoiceEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push({
+      event_type: pick(['invoice.created', 'invoice.paid', 'invoice.overdue'] as const),
+      event_id: `inv_ord_${i}:${i % 7}`,
+      timestamp: pick(['2024-03-01T10:00:00.000Z', '2024-03-01T10:00:00.123456Z', '1969-12-31T23:59:59.999Z', '2026-07-15T00:00:00.000Z']),
+      invoice_id: pick(['inv_ord_1', 'inv_é', 'inv_😀', `inv_${'x'.repeat(70)}`, `inv_${'ü'.repeat(30)}`, '']),
+      order_id: `ord_${i}`,
+      client_id: `cli_${i % 13}`,
+      currency: pick(['EUR', 'JPY', 'KWD']),
+      amount: r() < 0.3 ? null : pick(MONEY),
+      payment_method: r() < 0.5 ? null : pick(['card', 'sepa', 'wire ✓']),
+      invoice_total: pick(MONEY),
+      amount_paid: pick(MONEY),
+      outstanding: pick(MONEY),
+      status: pick(['open', 'paid'] as const),
+      issue_date: pick(['2024-02-29', '1970-01-01', '1969-12-31', '9999-12-31']),
+      due_date: pick(['2024-03-30', '2000-01-01']),
+      days_to_pay: r() < 0.5 ? null : pick([0, 1, 63, 64, -1, -65, 100000, 2147483647, -2147483648]),
+      days_overdue: r() < 0.5 ? null : pick([0, 5, 1000]),
+      version: pick([1, 2, 63, 64, 1 << 30, 2 ** 31, 2 ** 40 + 3, 2 ** 52 + 5, -(2 ** 51)]),
+    });
+  }
+  return out;
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map(d => rm(d, { recursive: true, force: true })));
+});
+
+describe('replay Avro output', () => {
+  it('the hand encoder matches the checked-in schema', () => {
+    expect(HAND_ENCODER_MATCHES).toBe(true);
+  });
+
+  it('encodes every event to the bytes avsc gives', () => {
+    const out = new AvroBuffer(16);
+    for (const e of events(3000, 5)) {
+      out.pos = 0;
+      writeEventBinary(out, e);
+      expect(Buffer.from(out.buf.subarray(0, out.pos)).toString('hex')).toBe(encodeInvoiceEvent(e).toString('hex'));
+    }
+  });
+
+  it('plainUnscaled takes plain text only', () => {
+    expect(plainUnscaled('3978.28')).toBe(39782800);
+    expect(plainUnscaled('-0.00')).toBe(0);
+    expect(plainUnscaled('1.23456')).toBeUndefined();
+    expect(plainUnscaled('1e3')).toBeUndefined();
+    expect(plainUnscaled('+1')).toBeUndefined();
+    expect(plainUnscaled('1.')).toBeUndefined();
+    expect(plainUnscaled('')).toBeUndefined();
+    expect(plainUnscaled('1234567890123456')).toBeUndefined();
+  });
+
+  it('ReplayOutputs writes a container file avsc reads back, every event in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-outputs-avro-'));
+    dirs.push(dir);
+    const topics = pipelineTopics();
+    const o = await ReplayOutputs.open(dir, topics);
+    const all = events(20_000, 9).filter(e => !/e|\.\d{5}/.test(`${e.amount ?? ''}${e.invoice_total}${e.amount_paid}${e.outstanding}`));
+    for (const e of all) o.accept({ topic: topics.invoiceEvents, key: e.invoice_id, value: e, timestamp: 0, partition: 0 } as never);
+    await o.close({});
+    const back: unknown[] = [];
+    for await (const rec of avro.createFileDecoder(join(dir, 'invoice-events.avro')) as AsyncIterable<unknown>) back.push(rec);
+    expect(back.length).toBe(all.length);
+    const type = avro.Type.forSchema((await import('../../../src/invoice/avro.ts')).INVOICE_EVENT_SCHEMA);
+    for (let i = 0; i < all.length; i++) {
+      expect(type.toBuffer(back[i]).toString('hex')).toBe(type.toBuffer(toAvroRecord(all[i] as InvoiceEvent)).toString('hex'));
+    }
+  });
+});
