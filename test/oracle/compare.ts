@@ -8,6 +8,8 @@ import avro from 'avsc';
 import { cmpDec, parseDecimalText } from './decimal.ts';
 import { formatDay, formatTimestamp, parseTimestamp } from './time.ts';
 import type { Row } from './model.ts';
+import { DeltaTable } from '../../src/sinks/delta/index.ts';
+import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../../src/invoice/tables.ts';
 
 type Json = Row[string];
 
@@ -128,4 +130,10 @@ export async function readReplayDir(dir: string): Promise<Outputs> {
     dlq: dlqText.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row),
     summary: (await json('summary.json')) as Row,
   };
+}
+
+/** Reads the replay's Delta tables (DIR/delta/<table>, what the contract names) with the project's reader. */
+export async function readDeltaTables(dir: string): Promise<Pick<Outputs, 'invoices' | 'client_balances' | 'events'>> {
+  const read = async (spec: typeof INVOICES_TABLE) => (await (await DeltaTable.open(join(dir, 'delta', spec.name), spec)).readAll()) as unknown as Row[];
+  return { invoices: await read(INVOICES_TABLE), client_balances: await read(CLIENT_BALANCES_TABLE), events: await read(INVOICE_EVENTS_TABLE) };
 }

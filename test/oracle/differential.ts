@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replayInvoices } from '../../src/app/replay.ts';
 import { runOracle, type OracleInput, type OracleOptions } from './model.ts';
-import { compareOutputs, readReplayDir } from './compare.ts';
+import { compareOutputs, readDeltaTables, readReplayDir } from './compare.ts';
 import { asOutputs } from './scenario.ts';
 
 /** Writes a scenario as JSONL files into `dir`. */
@@ -17,7 +17,7 @@ export async function writeScenario(dir: string, input: OracleInput): Promise<vo
 }
 
 /** Runs both sides; returns the differences (empty: they agree). */
-export async function differential(input: OracleInput, options: OracleOptions = {}): Promise<string[]> {
+export async function differential(input: OracleInput, options: OracleOptions = {}, delta = false): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'oracle-diff-'));
   try {
     await writeScenario(dir, input);
@@ -27,7 +27,15 @@ export async function differential(input: OracleInput, options: OracleOptions = 
       out, asOfMicros: input.asOfMicros, progress: false,
     });
     const actual = await readReplayDir(out);
-    return compareOutputs(asOutputs(runOracle(input, options)), actual);
+    const expected = asOutputs(runOracle(input, options));
+    const diffs = compareOutputs(expected, actual);
+    if (delta) {
+      // The Delta tables must hold the same rows and events (events in any order there).
+      const tables = await readDeltaTables(out);
+      const events = [...tables.events].sort((a, b) => String(a.invoice_id).localeCompare(String(b.invoice_id)) || Number(a.version) - Number(b.version));
+      diffs.push(...compareOutputs(expected, { ...actual, ...tables, events }).map((d) => `delta: ${d}`));
+    }
+    return diffs;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -60,13 +60,18 @@ export function generateScenario(seed: number): OracleInput & { seed: number } {
   let eid = 0;
   const newId = (prefix: string) => `${prefix}-${seed}-${eid++}`;
   // Time: mostly within a few weeks; µs jitter sometimes (sub-millisecond ordering).
-  const timeAt = (hours: number) => START_US + Math.round(hours * HOUR_US) + (chance(0.15) ? int(0, 999) : 0) + (chance(0.1) ? int(1, 999) * 1000 : 0);
+  // Grid mode (a third of the seeds): every time on a 12-hour grid, so records of different files
+  // tie, orphan deadlines are hit exactly and clocks land on midnight.
+  const grid = chance(1 / 3);
+  const snap = (us: number) => (grid ? START_US + Math.round((us - START_US) / (12 * HOUR_US)) * 12 * HOUR_US : us);
+  const timeAt = (hours: number) => snap(START_US + Math.round(hours * HOUR_US) + (chance(0.15) ? int(0, 999) : 0) + (chance(0.1) ? int(1, 999) * 1000 : 0));
   const add = (topic: Topic, at: number, body: Record<string, unknown>, redeliverable = true) => {
     items.push({ topic, at, line: line({ ...body, occurred_at: body.occurred_at ?? stamp(at, r) }), redeliverable });
   };
   const addRaw = (topic: Topic, at: number, line: string) => items.push({ topic, at, line, redeliverable: false });
 
-  const nOrders = int(1, 5);
+  const big = chance(0.15); // now and then a busier scenario
+  const nOrders = big ? int(4, 10) : int(1, 5);
   const orders = Array.from({ length: nOrders }, (_, i) => {
     const currency = pick(CURRENCIES);
     return { id: `o${seed}_${i}`, currency, client: `c${int(1, 3)}`, scale: minorUnits(currency) as number, total: 0n, placedAt: timeAt(int(0, 20 * 24)), placed: chance(0.85) };
@@ -110,13 +115,13 @@ export function generateScenario(seed: number): OracleInput & { seed: number } {
     return BigInt(int(1, 1000));
   };
 
-  const nEvents = int(4, 30);
+  const nEvents = big ? int(30, 90) : int(4, 30);
   for (let i = 0; i < nEvents; i++) {
     const o = pick(orders);
     const invoiceId = chance(0.05) ? `inv_ghost_${seed}` : `inv_${o.id}`;
     const orderId = chance(0.05) ? `ghost_${seed}` : o.id;
     // Relative to the order: before it (held payments), soon, or weeks later (overdue).
-    const at = o.placedAt + Math.round((chance(0.15) ? -int(1, 200) : int(0, 24 * 45)) * HOUR_US) + (chance(0.1) ? int(1, 999) : 0);
+    const at = snap(o.placedAt + Math.round((chance(0.15) ? -int(1, 200) : int(0, 24 * 45)) * HOUR_US) + (chance(0.1) ? int(1, 999) : 0));
     const kind = r();
     if (kind < 0.3) {
       const currency = chance(0.07) ? pick(CURRENCIES.filter((c) => c !== o.currency)) : o.currency;
