@@ -93,6 +93,21 @@ export const EDGE_CASES: Record<string, OracleInput> = {
     payments: [paid('b4', '2026-03-01T10:00:00Z', '5.001'), paid('b5', '2026-03-01T10:00:00Z', '5', { currency: 'XTS' }), paid('b6', '2026-03-01T10:00:00Z', '5.0001', { currency: 'ABC' }), paid('b7', '2026-02-30T10:00:00Z'), paid('b8', '2026-03-01T10:00:00Z', '1e1')],
     activity: [act('b9', 'paid', '2026-03-01T10:00:00Z'), act('b10', 'sent', '2026-03-01T10:00:00Z', { invoice_id: 5 })],
   },
+  duplicateStillMovesClock: { orders: [placed('o', '2026-03-01T10:00:00Z', { payment_terms_days: 0 }), placed('o', '2026-03-04T10:00:00Z')], payments: [], activity: [act('a', 'sent', '2026-03-01T11:00:00Z'), act('a', 'sent', '2026-03-09T00:00:00Z')] },
+  badInputNeverDeduplicates: {
+    orders: [placed('o', '2026-03-01T10:00:00Z', { currency: 'XXX' }), placed('o', '2026-03-01T10:00:00Z'), placed('o', '2026-03-01T10:00:00Z', { order_id: 'o2' })],
+    payments: [], activity: [act('a', 'sent', '2026-03-01T11:00:00Z', { invoice_id: 7 }), act('a', 'sent', '2026-03-01T11:00:00Z')],
+  },
+  deadLetteredThenRedelivered: {
+    orders: [amended('m', '2026-03-01T00:00:00Z', { due_date: '2026-04-01' }), P0, amended('m', '2026-03-01T00:00:00Z', { due_date: '2026-04-01' })],
+    payments: [paid('p', '2026-03-02T00:00:00Z', '1.00', { currency: 'EUR' }), paid('p', '2026-03-02T00:00:00Z', '1.00', { currency: 'EUR' })],
+    activity: [act('a', 'sent', '2026-03-01T00:00:00Z'), act('a', 'sent', '2026-03-01T12:00:00Z')],
+  },
+  oversize: {
+    orders: [P0],
+    payments: [],
+    activity: [act('big', 'sent', '2026-03-02T00:00:00Z', { pad: 'x'.repeat(1024 * 1024) }), act('max', 'viewed', '2026-03-02T00:00:00Z', { pad: 'y'.repeat(1024 * 1024 - 116) }) /* exactly 1 MiB: accepted */],
+  },
   // Years before 0100 (F2).
   year0099: { orders: [placed('o', '0099-03-01T10:00:00Z')], payments: [], activity: [act('a', 'sent', '0099-03-02T10:00:00Z')] },
   dueDate0050: { orders: [P0, amended('m', '2026-03-02T10:00:00Z', { due_date: '0050-01-01' })], payments: [], activity: [] },

@@ -165,6 +165,8 @@ function parseLines(v: unknown): Line[] | undefined {
 
 /** Validation of one line of `topic` (contract "Inputs" + the project's documented order). */
 export function validate(topic: Topic, line: string): Validation {
+  // Oversize first: the project's documented limit, 1 MiB of UTF-8 (reason code `oversize`).
+  if (Buffer.byteLength(line, 'utf8') > 1024 * 1024) return bad('oversize');
   let value: unknown;
   try {
     value = parseJson(line);
