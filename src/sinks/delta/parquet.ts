@@ -2,6 +2,7 @@
 // Reading keeps physical values: strings stay UTF-8 bytes, DECIMAL conversion (hyparquet yields
 // binary floats) is disabled so unscaled integers come back, dates stay day counts and timestamps
 // microsecond counts; the codecs turn them into canonical values only where rows are looked at.
+import zlib from 'node:zlib';
 import { parquetMetadata, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { batchToRows, rowsToBatch, type ColumnBatch } from './columnar.ts';
@@ -57,13 +58,19 @@ const RAW_PARSERS = {
   stringFromBytes: (bytes: Uint8Array): Uint8Array => bytes,
 };
 
+// hyparquet decodes snappy itself; zstd pages (written by the append path, or by Spark with
+// zstd) go through Node's native zstd where this Node has it.
+const COMPRESSORS = typeof zlib.zstdDecompressSync === 'function'
+  ? { ZSTD: (input: Uint8Array): Uint8Array => zlib.zstdDecompressSync(input) }
+  : {};
+
 /** Decode a data file (only `columns` when given) into physical column arrays. */
 export async function decodeColumns(bytes: Uint8Array, spec: CompiledSpec, columns?: string[]): Promise<ColumnBatch> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata = rawMetadata(parquetMetadata(file));
   const wanted = columns ?? spec.codecs.map(c => c.column.name);
   const chunks = new Map<string, ColumnData[]>(wanted.map(n => [n, []]));
-  await parquetRead({ file, metadata, columns: wanted, parsers: RAW_PARSERS, onChunk: c => chunks.get(c.columnName)?.push(c) });
+  await parquetRead({ file, metadata, columns: wanted, parsers: RAW_PARSERS, compressors: COMPRESSORS, onChunk: c => chunks.get(c.columnName)?.push(c) });
   const length = Number(metadata.num_rows);
   const out = new Map<string, Physical[]>();
   for (const name of wanted) {

@@ -9,7 +9,7 @@ import { KeyIndex } from './key-index.ts';
 import { catchUp, CommitConflict, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
 import { mergeBatch, type MergePlan } from './merge.ts';
 import { decodeDataFile } from './parquet.ts';
-import { encodeTyped, type FlatCodec } from './flat-parquet.ts';
+import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
 import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
@@ -165,7 +165,7 @@ export class DeltaTable {
 
   private async appendNow(batch: TypedBatch, opts: AppendOptions): Promise<UpsertResult> {
     const txn = opts.txn;
-    const codec: FlatCodec = opts.codec ?? 'SNAPPY';
+    const codec: FlatCodec = effectiveCodec(opts.codec ?? 'SNAPPY');
     let written: { path: string; size: number; stats: string; rows: number }[] | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
@@ -217,7 +217,7 @@ export class DeltaTable {
       for (let i = 0; i < batch.length; i += per) {
         const part = chunks === 1 ? batch : sliceTyped(batch, i, i + per);
         const { bytes, stats } = encodeTyped(part, this.spec, { codec });
-        const path = `part-00000-${randomUUID()}-c000${codec === 'SNAPPY' ? '.snappy' : ''}.parquet`;
+        const path = `part-00000-${randomUUID()}-c000${codec === 'UNCOMPRESSED' ? '' : `.${codec.toLowerCase()}`}.parquet`;
         await writeFile(join(this.dir, path), bytes, { flag: 'wx' });
         out.push({ path, size: bytes.length, stats, rows: part.length });
       }

@@ -74,7 +74,7 @@ describe('DeltaTable.append', () => {
   const compiled = compileSpec(spec);
 
   it('reads back exactly the normalized rows, with the stats stats.ts computes', async () => {
-    for (const codec of ['SNAPPY', 'UNCOMPRESSED'] as const) {
+    for (const codec of ['ZSTD', 'SNAPPY', 'UNCOMPRESSED'] as const) {
       const dir = await tempDir();
       const t = await DeltaTable.open(dir, spec, { targetFileRows: 700 });
       const input = rows(2000, 7);
