@@ -40,7 +40,7 @@ async function full(args: BenchArgs, persistent: boolean, name: string): Promise
   try {
     const result = await replayInvoices({
       orders: join(input, 'orders.jsonl'), payments: join(input, 'payments.jsonl'), activity: join(input, 'activity.jsonl'),
-      out, stateDir: persistent ? join(out, 'state') : undefined, progress: false,
+      out, stateDir: persistent ? join(out, 'state') : undefined, progress: false, commitEvery: args['commit-every'] === undefined ? undefined : numberArg(args, 'commit-every', 100_000),
     });
     const cpu_ms = cpuMs(cpu);
     // records_per_s covers the replay loop only; the *_total figures add the outputs' close (the
@@ -57,6 +57,7 @@ async function topologyOnly(args: BenchArgs, persistent: boolean, name: string):
   const stateDir = persistent ? await mkdtemp(join(tmpdir(), 'invoice-state-')) : undefined;
   const pipeline = buildInvoicePipeline({
     storeSupplier: (n) => (stateDir ? Stores.persistentKeyValueStore(n, { dir: stateDir }) : Stores.inMemoryKeyValueStore(n)),
+    cacheMaxEntries: args.cache === undefined ? undefined : numberArg(args, 'cache', 100_000),
   });
   let produced = 0;
   const cpu = process.cpuUsage();
@@ -69,7 +70,7 @@ async function topologyOnly(args: BenchArgs, persistent: boolean, name: string):
     ],
     timestampOf: occurredAtMillis,
     onOutput: () => void produced++,
-    commitEvery: 100_000,
+    commitEvery: numberArg(args, 'commit-every', 100_000),
     progress: false,
   });
   const cpu_ms = cpuMs(cpu);

@@ -53,6 +53,8 @@ export interface InvoicePipelineOptions {
   storeSupplier?: (name: string) => KeyValueStoreSupplier;
   /** Changelogs for the Kafka runtime (default off: replays and tests rebuild from input). */
   changelogs?: boolean;
+  /** Entries each store's write-back cache holds (default: the engine's, 100k). */
+  cacheMaxEntries?: number;
   /** Dedup horizon in days of clock (default 30; the contract asks for at least 7). */
   dedupHorizonDays?: number;
   /** Live mode: advance the clock on the wall clock too, every this many ms. */
@@ -94,6 +96,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
   const supplier = options.storeSupplier ?? ((name: string) => Stores.inMemoryKeyValueStore(name));
   const store = (name: string) => {
     const builder = Stores.keyValueStoreBuilder(supplier(name));
+    if (options.cacheMaxEntries !== undefined) builder.withCachingEnabled(options.cacheMaxEntries);
     return options.changelogs ? builder.withLoggingEnabled() : builder.withLoggingDisabled();
   };
   const serdes = options.serdes ?? {};
