@@ -48,8 +48,8 @@ export class ReplayOutputs {
   readonly #invoices = new Map<string, InvoiceRow>();
   readonly #balances = new Map<string, ClientBalanceRow>();
   #pendingEvents: TypedBatchBuilder | undefined;
-  #pendingInvoices = new Map<string, InvoiceRow>();
-  #pendingBalances = new Map<string, ClientBalanceRow>();
+  /** The keyed tables are written once, from the maps above, at the final commit. */
+  #keyedWritten = false;
   #tables: { invoices: DeltaTable; events: DeltaTable; balances: DeltaTable } | undefined;
   #batch = 0;
   /** Counts of records written, by kind. */
@@ -89,11 +89,9 @@ export class ReplayOutputs {
     if (record.topic === topics.invoiceRows) {
       const row = record.value as InvoiceRow;
       this.#invoices.set(row.invoice_id, row);
-      this.#pendingInvoices.set(row.invoice_id, row);
     } else if (record.topic === topics.balanceRows) {
       const row = record.value as ClientBalanceRow;
       this.#balances.set(record.key as string, row);
-      this.#pendingBalances.set(record.key as string, row);
     } else if (record.topic === topics.dlq) {
       const line: DlqLine = {
         reason: header(record.headers, 'dlq.reason'),
@@ -134,11 +132,10 @@ export class ReplayOutputs {
     if (events.length && (final || events.length >= EVENTS_PER_BATCH)) {
       await tables.events.append(events.finish(), { ...txn('replay-invoice-events'), codec: CODEC });
     }
-    if (!final) return;
-    if (this.#pendingInvoices.size) await tables.invoices.append([...this.#pendingInvoices.values()] as unknown as DeltaRow[], { ...txn('replay-invoices'), codec: CODEC });
-    if (this.#pendingBalances.size) await tables.balances.append([...this.#pendingBalances.values()] as unknown as DeltaRow[], { ...txn('replay-client-balances'), codec: CODEC });
-    this.#pendingInvoices = new Map();
-    this.#pendingBalances = new Map();
+    if (!final || this.#keyedWritten) return;
+    this.#keyedWritten = true;
+    if (this.#invoices.size) await tables.invoices.append([...this.#invoices.values()] as unknown as DeltaRow[], { ...txn('replay-invoices'), codec: CODEC });
+    if (this.#balances.size) await tables.balances.append([...this.#balances.values()] as unknown as DeltaRow[], { ...txn('replay-client-balances'), codec: CODEC });
   }
 
   /** Final rows of the two keyed tables (also written as tables/*.json for quick inspection). */
