@@ -102,16 +102,32 @@ function decimalBytes(buf: Buffer): string {
   return `${neg ? '-' : ''}${digits.slice(0, -4)}.${digits.slice(-4)}`;
 }
 
+// Avro longs as BigInt: timestamp-micros passes 2^53 after the year 2255.
+const BIG_LONG = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (n: number) => BigInt(n),
+  toJSON: (n: bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === 'bigint',
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
 /** Reads invoice-events.avro (decimal(38,4) bytes, timestamp-micros, date as epoch days). */
 export async function readEventsAvro(path: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const decoder = avro.createFileDecoder(path);
+  const isLong = (s: avro.Schema) => s === 'long' || (typeof s === 'object' && (s as { type?: unknown }).type === 'long');
+  const decoder = avro.createFileDecoder(path, { parseHook: (schema: avro.Schema) => avro.Type.forSchema(schema, { typeHook: (s: avro.Schema) => (isLong(s) ? BIG_LONG : undefined) }) });
   for await (const record of decoder as AsyncIterable<Record<string, unknown>>) {
     const row: Row = {};
     for (const [field, value] of Object.entries(record)) {
       if (Buffer.isBuffer(value)) row[field] = decimalBytes(value);
-      else if (field === 'timestamp') row[field] = formatTimestamp(Number(value));
+      else if (field === 'timestamp') row[field] = formatTimestamp(value as bigint);
       else if (field === 'issue_date' || field === 'due_date') row[field] = formatDay(Number(value));
+      else if (typeof value === 'bigint') row[field] = Number(value);
       else row[field] = value as Json;
     }
     rows.push(row);

@@ -22,10 +22,14 @@ export async function differential(input: OracleInput, options: OracleOptions = 
   try {
     await writeScenario(dir, input);
     const out = join(dir, 'out');
-    await replayInvoices({
-      orders: join(dir, 'orders.jsonl'), payments: join(dir, 'payments.jsonl'), activity: join(dir, 'activity.jsonl'),
-      out, asOfMicros: input.asOfMicros, progress: false,
-    });
+    try {
+      await replayInvoices({
+        orders: join(dir, 'orders.jsonl'), payments: join(dir, 'payments.jsonl'), activity: join(dir, 'activity.jsonl'),
+        out, asOfMicros: input.asOfMicros, progress: false,
+      });
+    } catch (err) {
+      return [`replay failed: ${(err as Error).message}`];
+    }
     const actual = await readReplayDir(out);
     const expected = asOutputs(runOracle(input, options));
     const diffs = compareOutputs(expected, actual);

@@ -111,6 +111,8 @@ export const EDGE_CASES: Record<string, OracleInput> = {
   // Years before 0100 (F2).
   year0099: { orders: [placed('o', '0099-03-01T10:00:00Z')], payments: [], activity: [act('a', 'sent', '0099-03-02T10:00:00Z')] },
   dueDate0050: { orders: [P0, amended('m', '2026-03-02T10:00:00Z', { due_date: '0050-01-01' })], payments: [], activity: [] },
+  // A due date past 9999-12-31 (F3): the replay must go on.
+  dueDateAfter9999: { orders: [placed('o', '9999-12-30T10:00:00Z'), placed('o2', '9999-12-30T11:00:00Z', { order_id: 'o2', payment_terms_days: 1 }), placed('o3', '9999-12-30T12:00:00Z', { order_id: 'o3', payment_terms_days: 0 })], payments: [], activity: [] },
   // Held after the orphan deadline (F1).
   heldAfterDeadline: { orders: [], payments: [paid('p2', '2026-04-16T00:00:00Z', '10.00', { invoice_id: 'inv_b' }), paid('p1', '2026-03-12T23:00:00Z')], activity: [] },
   heldAfterDeadlineThenLateOrder: {

@@ -75,6 +75,7 @@ const TYPES: Record<Topic, string[]> = {
   'invoice-activity': ['invoice.sent', 'invoice.viewed', 'invoice.disputed', 'invoice.dispute_resolved'],
 };
 
+const MAX_DAY = parseDate('9999-12-31') as number;
 const HORIZON_US = 30 * DAY_US; // documented dedup horizon (contract: at least 7 days)
 const ORPHAN_US = 7 * DAY_US;
 
@@ -195,6 +196,8 @@ export function validate(topic: Topic, line: string): Validation {
         if (t === undefined || t < 0 || t > 365) return bad();
         terms = t;
       }
+      // A due date past 9999-12-31 cannot be written as YYYY-MM-DD: the oracle calls it bad input.
+      if (dayOf(at) + terms > MAX_DAY) return bad();
       currency = o.currency;
       event = { ...base, invoiceId: `inv_${o.order_id}`, orderId: o.order_id, clientId: o.client_id, currency: o.currency, lines, terms };
       break;

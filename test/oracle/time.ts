@@ -57,10 +57,10 @@ export function formatDay(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Epoch µs → `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
-export function formatTimestamp(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString();
-  const micro = String(((us % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
-  return `${iso.slice(0, 19)}.${micro}Z`;
+/** Epoch µs → `YYYY-MM-DDTHH:MM:SS.ffffffZ` (exact for a BigInt). */
+export function formatTimestamp(us: number | bigint): string {
+  const big = BigInt(us);
+  const seconds = big >= 0n ? big / 1_000_000n : -((-big + 999_999n) / 1_000_000n);
+  const micro = String(big - seconds * 1_000_000n).padStart(6, '0');
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${micro}Z`;
 }

@@ -21,6 +21,8 @@ const KNOWN_DIVERGENCES: Record<string, { oracleOptions?: OracleOptions; edgeCas
   F1: { oracleOptions: { lateOrphanWaitsForClockMove: true } },
   // FINDINGS.md F2: years 0000–0099 in occurred_at / due_date are read as 1900–1999.
   F2: { edgeCases: ['year0099', 'dueDate0050'] },
+  // FINDINGS.md F3: an order whose due date falls after 9999-12-31 crashes the replay.
+  F3: { edgeCases: ['dueDateAfter9999'] },
 };
 
 const OPTIONS: OracleOptions = Object.assign({}, ...Object.values(KNOWN_DIVERGENCES).map((d) => d.oracleOptions ?? {}));
