@@ -113,6 +113,12 @@ export const EDGE_CASES: Record<string, OracleInput> = {
   dueDate0050: { orders: [P0, amended('m', '2026-03-02T10:00:00Z', { due_date: '0050-01-01' })], payments: [], activity: [] },
   // A due date past 9999-12-31 (F3): the replay must go on.
   dueDateAfter9999: { orders: [placed('o', '9999-12-30T10:00:00Z'), placed('o2', '9999-12-30T11:00:00Z', { order_id: 'o2', payment_terms_days: 1 }), placed('o3', '9999-12-30T12:00:00Z', { order_id: 'o3', payment_terms_days: 0 })], payments: [], activity: [] },
+  // Money past decimal(38,4) (F5): refused, and the replay goes on.
+  amountsPastDecimal38: {
+    orders: [placed('o', '2026-03-01T10:00:00Z', { lines: [{ sku: 'a', quantity: 1, unit_price: '1' + '0'.repeat(34), tax_rate: '0' }] }), placed('o2', '2026-03-01T11:00:00Z', { order_id: 'o2' })],
+    payments: [paid('p', '2026-03-02T10:00:00Z', '1' + '0'.repeat(34), { invoice_id: 'inv_o2' })],
+    activity: [],
+  },
   // Held after the orphan deadline (F1).
   heldAfterDeadline: { orders: [], payments: [paid('p2', '2026-04-16T00:00:00Z', '10.00', { invoice_id: 'inv_b' }), paid('p1', '2026-03-12T23:00:00Z')], activity: [] },
   heldAfterDeadlineThenLateOrder: {

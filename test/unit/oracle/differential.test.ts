@@ -23,6 +23,8 @@ const KNOWN_DIVERGENCES: Record<string, { oracleOptions?: OracleOptions; edgeCas
   F2: { edgeCases: ['year0099', 'dueDate0050'] },
   // FINDINGS.md F3: an order whose due date falls after 9999-12-31 crashes the replay.
   F3: { edgeCases: ['dueDateAfter9999'] },
+  // FINDINGS.md F5: money of 10^34 or more (past the Avro/Delta decimal(38,4)) crashes the replay.
+  F5: { edgeCases: ['amountsPastDecimal38'] },
 };
 
 const OPTIONS: OracleOptions = Object.assign({}, ...Object.values(KNOWN_DIVERGENCES).map((d) => d.oracleOptions ?? {}));
