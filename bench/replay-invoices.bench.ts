@@ -70,7 +70,7 @@ async function topologyOnly(args: BenchArgs, persistent: boolean, name: string):
     ],
     timestampOf: occurredAtMillis,
     onOutput: () => void produced++,
-    commitEvery: numberArg(args, 'commit-every', 100_000),
+    commitEvery: numberArg(args, 'commit-every', 500_000),
     progress: false,
   });
   const cpu_ms = cpuMs(cpu);

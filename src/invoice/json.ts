@@ -113,23 +113,27 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-// The replay reads each line's occurred_at (to merge files) before validation parses it again;
-// the first parse is kept here, keyed by the very Buffer, and handed over once.
-const parsed = new WeakMap<Uint8Array, unknown>();
+// The replay and the live timestamp extractor read each record's occurred_at (to order inputs)
+// before validation parses it again; the first parse is kept here, keyed by the very Buffer, and
+// handed over once. A Map bounded by insertion order, not a WeakMap: ephemerons made every GC
+// slower, and an entry never taken (a record validation reads another way) ages out.
+const parsed = new Map<Uint8Array, unknown>();
+const REMEMBERED = 8192;
 
 /** Parses strict UTF-8 JSON bytes and remembers the result for `takeParsed`; throws on bad input. */
 export function parseAndRemember(bytes: Uint8Array): unknown {
   const text = decodeUtf8(bytes);
   if (text === undefined) throw new Error('not UTF-8');
   const value = parseJsonExact(text);
+  if (parsed.size >= REMEMBERED) parsed.delete(parsed.keys().next().value as Uint8Array);
   parsed.set(bytes, value);
   return value;
 }
 
 /** The value remembered for these bytes (forgotten once taken), or `undefined` when none. */
 export function takeParsed(bytes: Uint8Array): { value: unknown } | undefined {
-  if (!parsed.has(bytes)) return undefined;
   const value = parsed.get(bytes);
+  if (value === undefined) return undefined;
   parsed.delete(bytes);
   return { value };
 }
