@@ -32,7 +32,7 @@ const SKIPPED = new Set(Object.values(KNOWN_DIVERGENCES).flatMap((d) => d.edgeCa
 
 // Fixed seeds: scenario i uses seed SEED_BASE + i. ORACLE_SCENARIOS / ORACLE_SEED_BASE widen a run by hand.
 const SEED_BASE = Number(process.env.ORACLE_SEED_BASE ?? 20_261_122);
-const SCENARIOS = Number(process.env.ORACLE_SCENARIOS ?? 250);
+const SCENARIOS = Number(process.env.ORACLE_SCENARIOS ?? 200);
 
 describe('differential: replay vs oracle', () => {
   it(`agrees on ${SCENARIOS} random scenarios (seeds ${SEED_BASE}..${SEED_BASE + SCENARIOS - 1})`, async () => {
