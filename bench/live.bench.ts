@@ -4,7 +4,9 @@
 //   loop): a backlog is produced first, then timed from the first committed offset until every
 //   input offset is committed. Then p50/p99 end-to-end latency (input CreateTime →
 //   read_committed read of the output) at a fixed rate.
-//   npm run bench -- live-eos [--records=300000] [--rate=5000] [--seconds=10] [--commit-interval=100]
+//   npm run bench -- live-eos [--records=300000] [--rate=5000] [--seconds=10] [--commit-interval=100] [--stats=1]
+//   --stats=1: the instance also reports, for the fixed-rate phase only, its commit round times,
+//   the gaps between commit ends, GC pauses and event-loop delay (test/integration/chaos/latency-stats.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +58,7 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
   const fixedRate = numberArg(args, 'rate', 5_000);
   const seconds = numberArg(args, 'seconds', 10);
   const commitIntervalMs = numberArg(args, 'commit-interval', 100);
+  const withStats = numberArg(args, 'stats', 0) === 1;
   const run = `bench-live-${guarantee === 'exactly_once' ? 'eos' : 'alos'}-${Date.now()}`;
   const input = `${run}-in`;
   const output = `${run}-out`;
@@ -67,10 +70,33 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
     // Throughput: a backlog, drained by one instance.
     await produce(input, records);
     const child = spawn(process.execPath, [INSTANCE], {
-      env: { ...process.env, KAFKA_BROKERS: BROKERS.join(','), APP_ID: run, TOPIC_PREFIX: run, TOPOLOGY: 'passthrough', STATE_DIR: stateDir, INSTANCE_ID: 'bench-0', GUARANTEE: guarantee, COMMIT_INTERVAL_MS: String(commitIntervalMs) },
-      stdio: ['ignore', 'ignore', process.env.BENCH_LOG ? 'inherit' : 'ignore'],
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: BROKERS.join(','),
+        APP_ID: run,
+        TOPIC_PREFIX: run,
+        TOPOLOGY: 'passthrough',
+        STATE_DIR: stateDir,
+        INSTANCE_ID: 'bench-0',
+        GUARANTEE: guarantee,
+        COMMIT_INTERVAL_MS: String(commitIntervalMs),
+        LATENCY_STATS: withStats ? '1' : '0',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise((r) => child.once('exit', r));
+    let stats: Record<string, unknown> | undefined;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (process.env.BENCH_LOG) process.stderr.write(chunk);
+      stderr += chunk.toString('utf8');
+      for (let nl = stderr.indexOf('\n'); nl >= 0; nl = stderr.indexOf('\n')) {
+        const line = stderr.slice(0, nl);
+        stderr = stderr.slice(nl + 1);
+        if (line.includes('"latency stats"')) stats = JSON.parse(line) as Record<string, unknown>;
+      }
+    });
+    // 'close', not 'exit': the stats line on stderr is read to its end.
+    const exited = new Promise((r) => child.once('close', r));
     let c0 = 0;
     while ((c0 = await committed(admin, run, input)) === 0) await new Promise((r) => setTimeout(r, 10));
     const start = performance.now();
@@ -94,6 +120,7 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
     await joined;
     await new Promise((r) => setTimeout(r, 1_000));
     measuring = true;
+    if (withStats) child.kill('SIGUSR2');
     await produce(input, fixedRate * seconds, fixedRate);
     await new Promise((r) => setTimeout(r, 2_000));
     await consumer.disconnect();
@@ -113,6 +140,7 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
       p50_ms: percentile(latencies, 0.5),
       p99_ms: percentile(latencies, 0.99),
       max_ms: latencies[latencies.length - 1],
+      ...(stats ? { instance_commit_ms: stats.commit_ms, instance_commit_end_gap_ms: stats.commit_end_gap_ms, instance_gc_ms: stats.gc_ms, instance_event_loop_delay_ms: stats.event_loop_delay_ms } : {}),
     });
   } finally {
     await admin.deleteTopics([input, output, `${run}-dlq`]).catch(() => undefined);

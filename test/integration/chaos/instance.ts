@@ -2,10 +2,12 @@
 //   node test/integration/chaos/instance.ts
 // Env: KAFKA_BROKERS, APP_ID, TOPIC_PREFIX, STATE_DIR, INSTANCE_ID, GUARANTEE (exactly_once),
 //      COMMIT_INTERVAL_MS (100), TOPOLOGY (eos | passthrough: `<prefix>-in` → `<prefix>-out`),
-//      KAFKAJS_LOG_LEVEL (nothing | error | warn | info | debug), RUNTIME_DEBUG=1 (the runtime's debug lines).
+//      KAFKAJS_LOG_LEVEL (nothing | error | warn | info | debug), RUNTIME_DEBUG=1 (the runtime's debug lines),
+//      LATENCY_STATS=1 (commit times, event-loop delay and GC pauses on stderr at exit; SIGUSR2 resets them).
 // SIGTERM closes gracefully; the tests also SIGKILL it.
 import { KafkaStreams, KafkajsClient, closeOnSignals, type ProcessingGuarantee } from '../../../src/runtime/index.ts';
 import { eosTopics, eosTopology, passThroughTopology } from './eos-topology.ts';
+import { latencyStats } from './latency-stats.ts';
 
 function env(name: string, fallback?: string): string {
   const value = process.env[name] ?? fallback;
@@ -18,6 +20,7 @@ const prefix = env('TOPIC_PREFIX');
 const topics = eosTopics(prefix);
 const topology = env('TOPOLOGY', 'eos') === 'passthrough' ? passThroughTopology(`${prefix}-in`, `${prefix}-out`) : eosTopology(applicationId, topics);
 const instanceId = env('INSTANCE_ID', `instance-${process.pid}`);
+const stats = process.env.LATENCY_STATS === '1' ? latencyStats(instanceId) : undefined;
 const streams = new KafkaStreams(topology, {
   applicationId,
   client: new KafkajsClient({
@@ -32,6 +35,7 @@ const streams = new KafkaStreams(topology, {
   deadLetterTopic: topics.dlq,
   sessionTimeoutMs: Number(env('SESSION_TIMEOUT_MS', '6000')),
   shutdownTimeoutMs: 20_000,
+  ...(stats ? { observer: stats.observer } : {}),
   log: (level, message, fields) => {
     if (level !== 'debug' || process.env.RUNTIME_DEBUG === '1') process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), instance: instanceId, level, message, ...fields })}\n`);
   },
