@@ -11,8 +11,15 @@ const SETTLE_DELAY_MS = 250;
 export async function ensureInternalTopics(admin: RuntimeAdmin, layout: ApplicationLayout, delayMs = SETTLE_DELAY_MS): Promise<void> {
   const names = layout.internalTopics.map((t) => t.name);
   for (let attempt = 1; ; attempt++) {
-    await admin.createTopics(layout.internalTopics);
-    const counts = await admin.partitionCounts(names);
+    // kafkajs's create waits for leaders and fails on UNKNOWN_TOPIC_OR_PARTITION while a topic
+    // just created (by us or another instance) is not in the broker's metadata yet, and so may
+    // the metadata request: both count as "not settled yet".
+    let lastError: unknown;
+    await admin.createTopics(layout.internalTopics).catch((error: unknown) => (lastError = error));
+    const counts = await admin.partitionCounts(names).catch((error: unknown) => {
+      lastError = error;
+      return new Map<string, number>();
+    });
     const wrong = layout.internalTopics.filter((spec) => counts.get(spec.name) !== spec.partitions);
     const first = wrong[0];
     if (!first) return;
@@ -21,6 +28,7 @@ export async function ensureInternalTopics(admin: RuntimeAdmin, layout: Applicat
     // partitions. Only a settled count that differs is the fatal misfit.
     const settling = wrong.some((spec) => !(Number(counts.get(spec.name)) > 0));
     if (!settling || attempt >= SETTLE_ATTEMPTS) {
+      if (lastError !== undefined && settling) throw lastError;
       const actual = counts.get(first.name);
       throw new Error(`internal topic ${first.name} has ${actual ?? 'no'} partitions, the topology needs ${first.partitions}: delete it (application reset) or fix the input topics`);
     }

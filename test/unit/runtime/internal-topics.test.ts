@@ -8,10 +8,13 @@ import type { ApplicationLayout } from '../../../src/runtime/topics/layout.ts';
 const layout = { internalTopics: [{ name: 'app-x-repartition', partitions: 4 }, { name: 'app-s-changelog', partitions: 4 }] } as unknown as ApplicationLayout;
 
 /** An admin whose metadata shows the topics only after `visibleAfter` count requests. */
-function admin(visibleAfter: number, partitions = 4): RuntimeAdmin & { asked: number } {
+function admin(visibleAfter: number, partitions = 4, createFails = 0): RuntimeAdmin & { asked: number } {
+  let creates = 0;
   const a = {
     asked: 0,
-    async createTopics(_specs: readonly TopicSpec[]) {},
+    async createTopics(_specs: readonly TopicSpec[]) {
+      if (++creates <= createFails) throw new Error('This server does not host this topic-partition');
+    },
     async partitionCounts(topics: readonly string[]) {
       a.asked++;
       return new Map(a.asked > visibleAfter ? topics.map((t) => [t, partitions] as const) : []);
@@ -25,6 +28,16 @@ describe('ensureInternalTopics', () => {
     const a = admin(3);
     await ensureInternalTopics(a, layout, 1);
     expect(a.asked).toBe(4);
+  });
+
+  it('takes a failed create (leaders not known yet) as not settled', async () => {
+    const a = admin(2, 4, 2);
+    await ensureInternalTopics(a, layout, 1);
+    expect(a.asked).toBe(3);
+  });
+
+  it('throws the create error when the topics never appear', async () => {
+    await expect(ensureInternalTopics(admin(1_000, 4, 1_000), layout, 1)).rejects.toThrow(/does not host/);
   });
 
   it('fails at once on a settled wrong partition count', async () => {
