@@ -5,12 +5,16 @@
 //   replay-invoices-memory     full replay, in-memory state
 //   replay-invoices-topology   the topology alone (outputs discarded, in-memory state): the processing cost
 //   replay-invoices-state      the topology alone with LMDB state: what persistent state adds
+//   replay-invoices-read       reading and merging the files by occurred_at (one JSON parse per
+//                              line), nothing else: the floor under any replay of this design
 // Run: npm run bench -- replay-invoices [--orders=255000] [--seed=42] [--dir=/tmp/x]
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replay, Stores } from '../src/engine/index.ts';
+import { LineReader } from '../src/engine/replay/line-reader.ts';
+import { mergeFiles } from '../src/engine/replay/merge.ts';
 import { occurredAtMillis, replayInvoices } from '../src/app/replay.ts';
 import { buildInvoicePipeline } from '../topologies/invoice-pipeline.ts';
 import { emit, numberArg, type BenchArgs, type BenchmarkMap } from './lib.ts';
@@ -78,10 +82,23 @@ async function topologyOnly(args: BenchArgs, persistent: boolean, name: string):
   emit({ name, records_per_s: result.recordsPerSecond, records: result.records, elapsed_ms: result.elapsedMs, cpu_ms, records_per_cpu_s: Math.round(result.records / (cpu_ms / 1000)), produced });
 }
 
+async function readOnly(args: BenchArgs): Promise<void> {
+  const input = await scenario(args);
+  const readers = ['orders', 'payments', 'activity'].map((f) => new LineReader(join(input, `${f}.jsonl`)));
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let records = 0;
+  for await (const batch of mergeFiles(readers, occurredAtMillis)) records += batch.length;
+  const elapsed_ms = Math.round(performance.now() - started);
+  const cpu_ms = cpuMs(cpu);
+  emit({ name: 'replay-invoices-read', records_per_s: Math.round(records / (elapsed_ms / 1000)), records, elapsed_ms, cpu_ms, records_per_cpu_s: Math.round(records / (cpu_ms / 1000)) });
+}
+
 /** The benchmarks of this file. */
 export const benchmarks: BenchmarkMap = {
   'replay-invoices': (args) => full(args, true, 'replay-invoices'),
   'replay-invoices-memory': (args) => full(args, false, 'replay-invoices-memory'),
   'replay-invoices-topology': (args) => topologyOnly(args, false, 'replay-invoices-topology'),
   'replay-invoices-state': (args) => topologyOnly(args, true, 'replay-invoices-state'),
+  'replay-invoices-read': readOnly,
 };
