@@ -14,8 +14,10 @@ import type { InvoiceEvent, InvoiceRow } from '../invoice/invoice.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
 import type { PipelineTopics } from '../../topologies/invoice-pipeline.ts';
 
-// Invoice events per Delta commit of the replay (pending as typed columns: about 150 bytes each).
-const EVENTS_PER_BATCH = Number(process.env.INVOICE_REPLAY_EVENTS_PER_BATCH ?? 400_000);
+// Invoice events per Delta commit (one data file: the table's 65,536-row target). Each batch is
+// appended as soon as it is full, while the replay goes on: the typed columns stay small and short-
+// lived (holding 400k events until a replay commit made a third of the outputs' CPU garbage collection).
+const EVENTS_PER_BATCH = Number(process.env.INVOICE_REPLAY_EVENTS_PER_BATCH ?? 65_536);
 // Data file compression: zstd writes these tables 4-5x faster than the JavaScript snappy, at about
 // half the size (docs/BENCHMARKS.md "Replay outputs"); every Delta reader reads it.
 const CODEC = 'ZSTD';
@@ -51,7 +53,10 @@ export class ReplayOutputs {
   /** The keyed tables are written once, from the maps above, at the final commit. */
   #keyedWritten = false;
   #tables: { invoices: DeltaTable; events: DeltaTable; balances: DeltaTable } | undefined;
-  #batch = 0;
+  #eventsPerBatch = EVENTS_PER_BATCH;
+  #eventsVersion = 0;
+  /** Appends under way (awaited at the next commit, which reports their failure). */
+  #writes: Promise<unknown>[] = [];
   /** Counts of records written, by kind. */
   readonly written = { events: 0, deadLetters: 0 };
 
@@ -65,7 +70,7 @@ export class ReplayOutputs {
   }
 
   /** Creates the output directory and opens the files and Delta tables. */
-  static async open(dir: string, topics: PipelineTopics): Promise<ReplayOutputs> {
+  static async open(dir: string, topics: PipelineTopics, options: { eventsPerBatch?: number } = {}): Promise<ReplayOutputs> {
     // A replay defines its whole output: what an earlier replay left there goes first (else the
     // Delta tables would skip this run's batches as already-committed txn versions).
     for (const name of ['delta', 'tables', 'invoice-events.avro', 'dlq.jsonl', 'summary.json']) {
@@ -73,6 +78,7 @@ export class ReplayOutputs {
     }
     await mkdir(join(dir, 'delta'), { recursive: true });
     const outputs = new ReplayOutputs(dir, topics);
+    outputs.#eventsPerBatch = options.eventsPerBatch ?? EVENTS_PER_BATCH;
     const delta = (name: string) => join(dir, 'delta', name);
     outputs.#tables = {
       invoices: await DeltaTable.open(delta(INVOICES_TABLE.name), INVOICES_TABLE),
@@ -109,15 +115,30 @@ export class ReplayOutputs {
       const event = record.value as InvoiceEvent;
       if (this.#avro.write(event)) this.#avroFile.write(this.#avro.block() as Buffer);
       // Validated into typed columns now: no event object is kept until the commit.
-      this.#pendingEvents?.push(event as unknown as DeltaRow);
+      const events = this.#pendingEvents;
+      if (events) {
+        events.push(event as unknown as DeltaRow);
+        if (events.length >= this.#eventsPerBatch) this.#appendEvents();
+      }
       this.written.events += 1;
     }
   }
 
+  /** Starts appending the pending events as one commit (the table serializes its commits). */
+  #appendEvents(): void {
+    const tables = this.#tables;
+    const events = this.#pendingEvents;
+    if (!tables || !events || events.length === 0) return;
+    const txn = { appId: 'replay-invoice-events', version: ++this.#eventsVersion };
+    const write = tables.events.append(events.finish(), { txn, codec: CODEC });
+    write.catch(() => undefined); // reported by the commit that awaits it
+    this.#writes.push(write);
+  }
+
   /**
-   * Commit: appends the new invoice events to their Delta table. The keyed tables get their final
-   * rows once, at the end: in a replay nobody reads them midway, and each upsert of rows spread
-   * over the whole table rewrites most of its files.
+   * Commit: waits for the invoice events appended since the last commit (at the final one, appends
+   * the rest first). The keyed tables get their final rows once, at the end: in a replay nobody
+   * reads them midway, and each upsert of rows spread over the whole table rewrites most of its files.
    *
    * All three are blind appends: `open` created the tables empty, every event is produced once
    * (its id is its key) and the keyed tables are written once, from maps holding one row per key,
@@ -125,17 +146,15 @@ export class ReplayOutputs {
    */
   async commit(final = false): Promise<void> {
     const tables = this.#tables;
-    const events = this.#pendingEvents;
-    if (!tables || !events) return;
-    this.#batch += 1;
-    const txn = (appId: string) => ({ txn: { appId, version: this.#batch } });
-    if (events.length && (final || events.length >= EVENTS_PER_BATCH)) {
-      await tables.events.append(events.finish(), { ...txn('replay-invoice-events'), codec: CODEC });
-    }
+    if (!tables) return;
+    if (final) this.#appendEvents();
+    const writes = this.#writes;
+    this.#writes = [];
+    await Promise.all(writes);
     if (!final || this.#keyedWritten) return;
     this.#keyedWritten = true;
-    if (this.#invoices.size) await tables.invoices.append([...this.#invoices.values()] as unknown as DeltaRow[], { ...txn('replay-invoices'), codec: CODEC });
-    if (this.#balances.size) await tables.balances.append([...this.#balances.values()] as unknown as DeltaRow[], { ...txn('replay-client-balances'), codec: CODEC });
+    if (this.#invoices.size) await tables.invoices.append([...this.#invoices.values()] as unknown as DeltaRow[], { txn: { appId: 'replay-invoices', version: 1 }, codec: CODEC });
+    if (this.#balances.size) await tables.balances.append([...this.#balances.values()] as unknown as DeltaRow[], { txn: { appId: 'replay-client-balances', version: 1 }, codec: CODEC });
   }
 
   /** Final rows of the two keyed tables (also written as tables/*.json for quick inspection). */

@@ -1,5 +1,6 @@
 // The replay's Avro output: the hand encoder (src/invoice/avro.ts) gives avsc's bytes for every
-// event, and ReplayOutputs' container file reads back with avsc, every event in order.
+// event, and ReplayOutputs' container file reads back with avsc, every event in order; the
+// invoice_events table, appended batch by batch while events arrive, holds each event once.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { AvroBuffer, encodeInvoiceEvent, HAND_ENCODER_MATCHES, plainUnscaled, to
 import type { InvoiceEvent } from '../../../src/invoice/invoice.ts';
 import { ReplayOutputs } from '../../../src/app/replay-outputs.ts';
 import { pipelineTopics } from '../../../topologies/invoice-pipeline.ts';
+import { DeltaTable } from '../../../src/sinks/delta/index.ts';
+import { INVOICE_EVENTS_TABLE } from '../../../src/invoice/tables.ts';
 import { rng } from '../../../bench/lib.ts';
 
 const MONEY = ['0', '0.00', '-0.00', '1', '3978.28', '-12.5', '0.0001', '127.99', '128', '-128', '-129', '32767', '32768', '255', '256',
@@ -77,10 +80,19 @@ describe('replay Avro output', () => {
     const dir = await mkdtemp(join(tmpdir(), 'replay-outputs-avro-'));
     dirs.push(dir);
     const topics = pipelineTopics();
-    const o = await ReplayOutputs.open(dir, topics);
+    const o = await ReplayOutputs.open(dir, topics, { eventsPerBatch: 1500 });
     const all = events(20_000, 9).filter(e => !/e|\.\d{5}/.test(`${e.amount ?? ''}${e.invoice_total}${e.amount_paid}${e.outstanding}`));
-    for (const e of all) o.accept({ topic: topics.invoiceEvents, key: e.invoice_id, value: e, timestamp: 0, partition: 0 } as never);
+    all.forEach((e, i) => {
+      o.accept({ topic: topics.invoiceEvents, key: e.invoice_id, value: e, timestamp: 0, partition: 0 } as never);
+      if (i % 4000 === 3999) void o.commit();
+    });
     await o.close({});
+    const table = await DeltaTable.open(join(dir, 'delta', INVOICE_EVENTS_TABLE.name), INVOICE_EVENTS_TABLE);
+    expect(table.version).toBe(Math.ceil(all.length / 1500));
+    expect(table.txnVersion('replay-invoice-events')).toBe(Math.ceil(all.length / 1500));
+    const rows = await table.readAll();
+    expect(rows.length).toBe(all.length);
+    expect(new Set(rows.map(r => r.event_id)).size).toBe(all.length);
     const back: unknown[] = [];
     for await (const rec of avro.createFileDecoder(join(dir, 'invoice-events.avro')) as AsyncIterable<unknown>) back.push(rec);
     expect(back.length).toBe(all.length);
