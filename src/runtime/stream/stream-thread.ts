@@ -180,14 +180,14 @@ export class StreamThread {
         onBatch: (batch, control) => {
           if (epoch === this.#epoch) return this.#serial(() => this.#onBatch(batch, control, epoch));
           // A replaced consumer still fetching: it must not keep partitions nobody processes.
-          this.#retire(consumer);
+          void this.#retire(consumer);
           return Promise.resolve();
         },
         onAssigned: (assignment) => {
           if (epoch === this.#epoch) void this.#serial(() => this.#onAssigned(assignment, epoch)).catch((e: unknown) => this.#fail(e));
           // A replaced consumer that joined the group anyway is a member whose partitions are
           // never processed nor committed: the group would never catch up. Close it.
-          else this.#retire(consumer);
+          else void this.#retire(consumer);
         },
         onSkipped: (topic, partition, nextOffset) => {
           if (epoch === this.#epoch) void this.#serial(async () => this.#onSkipped(topic, partition, nextOffset, epoch));
