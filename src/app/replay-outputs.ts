@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Headers, ProducedRecord } from '../engine/index.ts';
-import { DeltaTable, type DeltaRow, type TypedBatchBuilder } from '../sinks/delta/index.ts';
+import { Worker } from 'node:worker_threads';
+import { compileSpec, DeltaTable, TypedBatchBuilder, type AppendOptions, type DeltaRow, type DeltaTableSpec, type TypedBatch } from '../sinks/delta/index.ts';
+import type { AppendRequest } from './replay-outputs-worker.ts';
 import { InvoiceEventContainer } from '../invoice/avro.ts';
 import type { ClientBalanceRow } from '../invoice/balances.ts';
 import type { InvoiceEvent, InvoiceRow } from '../invoice/invoice.ts';
@@ -21,6 +23,75 @@ const EVENTS_PER_BATCH = Number(process.env.INVOICE_REPLAY_EVENTS_PER_BATCH ?? 6
 // Data file compression: zstd writes these tables 4-5x faster than the JavaScript snappy, at about
 // half the size (docs/BENCHMARKS.md "Replay outputs"); every Delta reader reads it.
 const CODEC = 'ZSTD';
+// With '1', the Delta tables are written by a worker thread (replay-outputs-worker.ts). Off by
+// default: on this project's shared 2-core machine it measured no wall-clock gain (the second core
+// is busy; replay-invoices-memory --orders=125000: 20.9-21.7 s with, 20.2-20.9 s without), only
+// where a core is idle can it hide the ~10 % of the replay that Parquet encoding costs.
+const USE_WORKER = process.env.INVOICE_REPLAY_OUTPUT_WORKER === '1';
+
+type TableName = AppendRequest['table'];
+/** Appends to one of the replay's tables (in this thread or the writer thread). */
+type Append = (table: TableName, data: TypedBatch | DeltaRow[], options: AppendOptions) => Promise<void>;
+
+async function inProcess(dir: string): Promise<{ append: Append; close: () => Promise<void> }> {
+  const delta = (name: string) => join(dir, 'delta', name);
+  const tables: Record<TableName, DeltaTable> = {
+    invoices: await DeltaTable.open(delta(INVOICES_TABLE.name), INVOICES_TABLE),
+    events: await DeltaTable.open(delta(INVOICE_EVENTS_TABLE.name), INVOICE_EVENTS_TABLE),
+    balances: await DeltaTable.open(delta(CLIENT_BALANCES_TABLE.name), CLIENT_BALANCES_TABLE),
+  };
+  return { append: async (table, data, options) => { await tables[table].append(data, options); }, close: async () => undefined };
+}
+
+/**
+ * The writer thread: typed batches go over with their arrays transferred (strings are cloned:
+ * ~10-20 ms per 65,536 events, against ~200 ms of encoding that leaves this thread). Only ref'd
+ * while a request is open, so a replay that fails before close still exits.
+ */
+function inWorker(dir: string): { append: Append; close: () => Promise<void> } {
+  const worker = new Worker(new URL('./replay-outputs-worker.ts', import.meta.url), { workerData: { dir } });
+  worker.unref();
+  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let next = 0;
+  let failed: Error | undefined;
+  const fail = (e: Error): void => {
+    failed ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+    worker.unref();
+  };
+  worker.on('message', (m: { id: number; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
+    if (m.error === undefined) p.resolve(); else p.reject(new Error(`replay Delta writer: ${m.error}`));
+  });
+  worker.on('error', fail);
+  worker.on('exit', code => fail(new Error(`replay Delta writer thread exited (${code})`)));
+  const append: Append = (table, data, options) => new Promise<void>((resolve, reject) => {
+    if (failed) { reject(failed); return; }
+    const id = next++;
+    if (pending.size === 0) worker.ref();
+    pending.set(id, { resolve, reject });
+    const request: AppendRequest = Array.isArray(data) ? { id, table, rows: data, options } : { id, table, batch: data, options };
+    const transfer: ArrayBuffer[] = [];
+    if (!Array.isArray(data)) {
+      for (const c of data.columns) {
+        if (c.kind !== 'str') transfer.push((c.values as Float64Array).buffer as ArrayBuffer);
+        if (c.nulls) transfer.push(c.nulls.buffer as ArrayBuffer);
+      }
+    }
+    worker.postMessage(request, [...new Set(transfer)]);
+  });
+  return {
+    append,
+    close: async () => {
+      failed ??= new Error('replay outputs closed');
+      await worker.terminate();
+    },
+  };
+}
 
 /** One line of dlq.jsonl. */
 export interface DlqLine {
@@ -52,7 +123,7 @@ export class ReplayOutputs {
   #pendingEvents: TypedBatchBuilder | undefined;
   /** The keyed tables are written once, from the maps above, at the final commit. */
   #keyedWritten = false;
-  #tables: { invoices: DeltaTable; events: DeltaTable; balances: DeltaTable } | undefined;
+  #sink: { append: Append; close: () => Promise<void> } | undefined;
   #eventsPerBatch = EVENTS_PER_BATCH;
   #eventsVersion = 0;
   /** Appends under way (awaited at the next commit, which reports their failure). */
@@ -70,7 +141,7 @@ export class ReplayOutputs {
   }
 
   /** Creates the output directory and opens the files and Delta tables. */
-  static async open(dir: string, topics: PipelineTopics, options: { eventsPerBatch?: number } = {}): Promise<ReplayOutputs> {
+  static async open(dir: string, topics: PipelineTopics, options: { eventsPerBatch?: number; worker?: boolean } = {}): Promise<ReplayOutputs> {
     // A replay defines its whole output: what an earlier replay left there goes first (else the
     // Delta tables would skip this run's batches as already-committed txn versions).
     for (const name of ['delta', 'tables', 'invoice-events.avro', 'dlq.jsonl', 'summary.json']) {
@@ -79,13 +150,10 @@ export class ReplayOutputs {
     await mkdir(join(dir, 'delta'), { recursive: true });
     const outputs = new ReplayOutputs(dir, topics);
     outputs.#eventsPerBatch = options.eventsPerBatch ?? EVENTS_PER_BATCH;
-    const delta = (name: string) => join(dir, 'delta', name);
-    outputs.#tables = {
-      invoices: await DeltaTable.open(delta(INVOICES_TABLE.name), INVOICES_TABLE),
-      events: await DeltaTable.open(delta(INVOICE_EVENTS_TABLE.name), INVOICE_EVENTS_TABLE),
-      balances: await DeltaTable.open(delta(CLIENT_BALANCES_TABLE.name), CLIENT_BALANCES_TABLE),
-    };
-    outputs.#pendingEvents = outputs.#tables.events.batchBuilder(1 << 16);
+    // The tables are created here (a bad directory fails the open, not a later write).
+    await inProcess(dir);
+    outputs.#sink = options.worker ?? USE_WORKER ? inWorker(dir) : await inProcess(dir);
+    outputs.#pendingEvents = new TypedBatchBuilder(compileSpec(INVOICE_EVENTS_TABLE as DeltaTableSpec), Math.min(outputs.#eventsPerBatch, 1 << 16));
     return outputs;
   }
 
@@ -126,11 +194,11 @@ export class ReplayOutputs {
 
   /** Starts appending the pending events as one commit (the table serializes its commits). */
   #appendEvents(): void {
-    const tables = this.#tables;
+    const sink = this.#sink;
     const events = this.#pendingEvents;
-    if (!tables || !events || events.length === 0) return;
+    if (!sink || !events || events.length === 0) return;
     const txn = { appId: 'replay-invoice-events', version: ++this.#eventsVersion };
-    const write = tables.events.append(events.finish(), { txn, codec: CODEC });
+    const write = sink.append('events', events.finish(), { txn, codec: CODEC });
     write.catch(() => undefined); // reported by the commit that awaits it
     this.#writes.push(write);
   }
@@ -145,16 +213,18 @@ export class ReplayOutputs {
    * so no row can meet an existing row of its key: nothing to merge.
    */
   async commit(final = false): Promise<void> {
-    const tables = this.#tables;
-    if (!tables) return;
+    const sink = this.#sink;
+    if (!sink) return;
     if (final) this.#appendEvents();
     const writes = this.#writes;
     this.#writes = [];
     await Promise.all(writes);
     if (!final || this.#keyedWritten) return;
     this.#keyedWritten = true;
-    if (this.#invoices.size) await tables.invoices.append([...this.#invoices.values()] as unknown as DeltaRow[], { txn: { appId: 'replay-invoices', version: 1 }, codec: CODEC });
-    if (this.#balances.size) await tables.balances.append([...this.#balances.values()] as unknown as DeltaRow[], { txn: { appId: 'replay-client-balances', version: 1 }, codec: CODEC });
+    await Promise.all([
+      this.#invoices.size ? sink.append('invoices', [...this.#invoices.values()] as unknown as DeltaRow[], { txn: { appId: 'replay-invoices', version: 1 }, codec: CODEC }) : undefined,
+      this.#balances.size ? sink.append('balances', [...this.#balances.values()] as unknown as DeltaRow[], { txn: { appId: 'replay-client-balances', version: 1 }, codec: CODEC }) : undefined,
+    ]);
   }
 
   /** Final rows of the two keyed tables (also written as tables/*.json for quick inspection). */
@@ -164,7 +234,11 @@ export class ReplayOutputs {
 
   /** Flushes everything and closes the files; writes summary.json and tables/*.json. */
   async close(summary: object): Promise<void> {
-    await this.commit(true);
+    try {
+      await this.commit(true);
+    } finally {
+      await this.#sink?.close();
+    }
     const last = this.#avro.block();
     if (last) this.#avroFile.write(last);
     this.#avroFile.end();

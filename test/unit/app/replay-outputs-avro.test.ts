@@ -76,17 +76,18 @@ describe('replay Avro output', () => {
     expect(plainUnscaled('1234567890123456')).toBeUndefined();
   });
 
-  it('ReplayOutputs writes a container file avsc reads back, every event in order', async () => {
+  it.each([false, true])('ReplayOutputs (writer thread: %s) writes a container file avsc reads back, every event in order', async (worker) => {
     const dir = await mkdtemp(join(tmpdir(), 'replay-outputs-avro-'));
     dirs.push(dir);
     const topics = pipelineTopics();
-    const o = await ReplayOutputs.open(dir, topics, { eventsPerBatch: 1500 });
+    const o = await ReplayOutputs.open(dir, topics, { eventsPerBatch: 1500, worker });
     const all = events(20_000, 9).filter(e => !/e|\.\d{5}/.test(`${e.amount ?? ''}${e.invoice_total}${e.amount_paid}${e.outstanding}`));
     all.forEach((e, i) => {
       o.accept({ topic: topics.invoiceEvents, key: e.invoice_id, value: e, timestamp: 0, partition: 0 } as never);
       if (i % 4000 === 3999) void o.commit();
     });
     await o.close({});
+    expect(o.finalRows().invoices).toEqual([]);
     const table = await DeltaTable.open(join(dir, 'delta', INVOICE_EVENTS_TABLE.name), INVOICE_EVENTS_TABLE);
     expect(table.version).toBe(Math.ceil(all.length / 1500));
     expect(table.txnVersion('replay-invoice-events')).toBe(Math.ceil(all.length / 1500));
@@ -100,5 +101,18 @@ describe('replay Avro output', () => {
     for (let i = 0; i < all.length; i++) {
       expect(type.toBuffer(back[i]).toString('hex')).toBe(type.toBuffer(toAvroRecord(all[i] as InvoiceEvent)).toString('hex'));
     }
+  });
+});
+
+describe('replay Delta writer thread', () => {
+  it('reports a bad row from the writer thread at the commit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-outputs-worker-'));
+    dirs.push(dir);
+    const topics = pipelineTopics();
+    const o = await ReplayOutputs.open(dir, topics, { eventsPerBatch: 10, worker: true });
+    const bad = { ...(events(1, 1)[0] as InvoiceEvent), invoice_total: '1.23456', amount: null };
+    // the Avro side rounds; the table refuses more than 4 decimals when the row is validated
+    o.accept({ topic: topics.invoiceRows, key: 'x', value: { ...bad, invoice_id: 'x', paid_at: null, sent_at: null, viewed_at: null, disputed: false, updated_at: bad.timestamp }, timestamp: 0, partition: 0 } as never);
+    await expect(o.close({})).rejects.toThrow(/replay Delta writer/);
   });
 });
