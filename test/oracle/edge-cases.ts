@@ -119,6 +119,8 @@ export const EDGE_CASES: Record<string, OracleInput> = {
     payments: [paid('p', '2026-03-02T10:00:00Z', '1' + '0'.repeat(34), { invoice_id: 'inv_o2' })],
     activity: [],
   },
+  // occurred_at "" (F6): bad input, not an event at 1970-01-01.
+  emptyOccurredAt: { orders: [P0, amended('m', '', { due_date: '2026-02-01' })], payments: [paid('p', '')], activity: [act('a', 'sent', '')] },
   // Held after the orphan deadline (F1).
   heldAfterDeadline: { orders: [], payments: [paid('p2', '2026-04-16T00:00:00Z', '10.00', { invoice_id: 'inv_b' }), paid('p1', '2026-03-12T23:00:00Z')], activity: [] },
   heldAfterDeadlineThenLateOrder: {
