@@ -4,6 +4,8 @@
 // the invoices and client_balances tables (JSON and, for every 5th scenario, the Delta
 // tables), dead letters and the summary. A divergence prints its
 // seed; shrink it with `node test/oracle/minimize.ts SEED` and decide it in test/oracle/FINDINGS.md.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { differential } from '../../oracle/differential.ts';
 import { EDGE_CASES } from '../../oracle/edge-cases.ts';
@@ -47,6 +49,17 @@ describe('differential: replay vs oracle', () => {
     if (OPTIONS.lateOrphanWaitsForClockMove) expect((await differential(EDGE_CASES.heldAfterDeadline!)).length, 'F1').toBeGreaterThan(0);
   });
 
+  // Second, while process-wide caches are still empty (F7): validation's CLI code path.
+  it(`agrees on ${MUTATIONS.length} single-field mutations of valid events (seed ${MUTATION_SEED})`, async () => {
+    const failures: string[] = [];
+    for (const m of MUTATIONS) {
+      if (SKIPPED_MUTATIONS.some((re) => re.test(m.key))) continue;
+      const diffs = await differential(m.input, OPTIONS);
+      if (diffs.length > 0) failures.push(`${m.key}:\n  ${diffs.slice(0, 5).join('\n  ')}`);
+    }
+    expect(failures, failures.join('\n')).toEqual([]);
+  }, 60_000);
+
   it(`agrees on ${SCENARIOS} random scenarios (seeds ${SEED_BASE}..${SEED_BASE + SCENARIOS - 1})`, async () => {
     const failures: string[] = [];
     let records = 0;
@@ -62,13 +75,11 @@ describe('differential: replay vs oracle', () => {
     expect(records).toBeGreaterThan(SCENARIOS * 10);
   }, 60_000);
 
-  it(`agrees on ${MUTATIONS.length} single-field mutations of valid events (seed ${MUTATION_SEED})`, async () => {
-    const failures: string[] = [];
-    for (const m of MUTATIONS) {
-      if (SKIPPED_MUTATIONS.some((re) => re.test(m.key))) continue;
-      const diffs = await differential(m.input, OPTIONS);
-      if (diffs.length > 0) failures.push(`${m.key}:\n  ${diffs.slice(0, 5).join('\n  ')}`);
-    }
+  // Process-wide caches fill up after a few hundred records and change code paths (F7): a CLI
+  // replay runs in a fresh process, so some seeds run in one too.
+  it('agrees on 12 random scenarios in a fresh process (the CLI\'s code path)', () => {
+    const out = execFileSync(process.execPath, [join(import.meta.dirname, '../../oracle/fresh.ts'), String(SEED_BASE + 100_000), '12', JSON.stringify(OPTIONS)], { encoding: 'utf8' });
+    const failures = JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as string[];
     expect(failures, failures.join('\n')).toEqual([]);
   }, 60_000);
 
