@@ -233,16 +233,21 @@ function pusher(col: TypedColumn): Push {
         if (typeof v === 'string') { (col.values as Int32Array)[i] = dateDays(v); return; }
         if (!isNull(v, i)) fail(c, 'date', v);
       };
-    case 'timestamp':
+    case 'timestamp': {
+      // Consecutive rows often carry the same instant (the events of one input record).
+      let lastText = '';
+      let lastMicros = 0;
       return (v, i) => {
         if (typeof v === 'string') {
+          if (v === lastText) { (col.values as Float64Array)[i] = lastMicros; return; }
           const n = exactTimestampMicrosNumber(v);
-          if (n !== undefined) { (col.values as Float64Array)[i] = n; return; }
+          if (n !== undefined) { (col.values as Float64Array)[i] = lastMicros = n; lastText = v; return; }
           setBig(col, i, timestampToMicros(v));
           return;
         }
         if (!isNull(v, i)) fail(c, 'timestamp', v);
       };
+    }
     default: {
       const { precision, scale } = parseDecimalType(c.type) as { precision: number; scale: number };
       return (v, i) => {
