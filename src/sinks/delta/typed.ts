@@ -235,7 +235,7 @@ function pusher(col: TypedColumn): Push {
       };
     case 'timestamp': {
       // Consecutive rows often carry the same instant (the events of one input record).
-      let lastText = '';
+      let lastText: string | undefined;
       let lastMicros = 0;
       return (v, i) => {
         if (typeof v === 'string') {

@@ -102,7 +102,7 @@ describe('DeltaTable.append', () => {
     const dir = await tempDir();
     const t = await DeltaTable.open(dir, spec);
     const good = rows(3, 1);
-    for (const bad of [{ money: '1.23456' }, { money: 'x' }, { day: '2023-02-29' }, { at: 'yesterday' }, { kind: null }, { n: 2 ** 31 }, { version: 1.5 }, { flag: 'yes' }, { extra: 1 }]) {
+    for (const bad of [{ at: '' }, { money: '1.23456' }, { money: 'x' }, { day: '2023-02-29' }, { at: 'yesterday' }, { kind: null }, { n: 2 ** 31 }, { version: 1.5 }, { flag: 'yes' }, { extra: 1 }]) {
       await expect(t.append([...good, { ...good[0], ...bad } as unknown as DeltaRow])).rejects.toThrow();
     }
     expect((await readdir(dir)).filter(n => n.endsWith('.parquet'))).toEqual([]);
