@@ -103,6 +103,13 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
         acc.count('duplicate');
         return;
       case 'held':
+        // Already past its orphan time (it arrived more than 7 days of clock late): the clock has
+        // reached occurred_at + 7 days, so it is an orphan now, not whenever the clock next moves.
+        if (event.occurredAt + this.#options.holdMicros <= this.#clock) {
+          this.#deadLetter({ reason: 'orphan_payment', error: 'no invoice arrived', origin });
+          acc.count('dead_lettered');
+          return;
+        }
         this.#hold(invoiceId, event as PaymentEvent, origin);
         acc.count('held');
         return;

@@ -9,7 +9,7 @@ import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
 import { decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
 import { normalize, parseDecimal } from './money.ts';
-import { parseDate, parseTimestamp } from './time.ts';
+import { MAX_DAY, parseDate, parseTimestamp, utcDay } from './time.ts';
 
 /** Default largest accepted value: Kafka's default `max.message.bytes` (1 MiB). */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
@@ -95,9 +95,12 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
       const minor = checkCurrency(r.data.currency);
       if (typeof minor !== 'number') return minor;
       base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      const paymentTermsDays = r.data.payment_terms_days ?? 30;
+      // The invoice's due date must be writable as YYYY-MM-DD (an order late in year 9999).
+      if (utcDay(base.occurredAt) + paymentTermsDays > MAX_DAY) return reject('schema_violation', 'due_date out of range');
       const event: InputEvent = {
         type, ...base, orderId: r.data.order_id, clientId: r.data.client_id, currency: r.data.currency,
-        lines: toLines(r.data.lines), paymentTermsDays: r.data.payment_terms_days ?? 30,
+        lines: toLines(r.data.lines), paymentTermsDays,
       };
       return { ok: true, event };
     }

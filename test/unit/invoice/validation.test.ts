@@ -35,6 +35,10 @@ describe('validation', () => {
     expect(rejected(check('orders', payment({})))).toBe('schema_violation: event_type');
     expect(rejected(check('payments', order({})))).toBe('schema_violation: event_type');
     expect(rejected(check('orders', order({ currency: 'XXX' })))).toBe('unknown_currency: XXX');
+    // A due date past 9999-12-31 cannot be written as YYYY-MM-DD; the last writable one can.
+    expect(rejected(check('orders', order({ occurred_at: '9999-12-30T10:00:00Z' })))).toBe('schema_violation: due_date out of range');
+    expect(check('orders', order({ occurred_at: '9999-12-30T10:00:00Z', payment_terms_days: 1 })).ok).toBe(true);
+    expect(rejected(check('orders', order({ occurred_at: '9999-12-31T23:00:00-05:00' })))).toBe('schema_violation: occurred_at');
     expect(rejected(check('payments', payment({ currency: 'ABC' })))).toBe('unknown_currency: ABC');
     expect(rejected(check('payments', payment({ amount: '-5' })))).toBe('schema_violation: amount must be > 0');
     expect(rejected(check('payments', payment({ amount: '5.001' })))).toBe('schema_violation: amount has too many decimals');
