@@ -172,7 +172,10 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
 
   // Invoices due on `day` become overdue now that the clock is past it (unless paid, disputed...).
   #markOverdue(day: number): void {
-    for (const invoiceId of this.#dueIndex.take(day)) {
+    // By invoice id within the day (a sorted due-date index would give this order; the bucket keeps
+    // arrival order), once each: a bucket may hold an invoice twice.
+    const due = [...new Set(this.#dueIndex.take(day))].sort();
+    for (const invoiceId of due) {
       const prev = this.#invoices.get(invoiceId);
       if (!prev || prev.dueDay !== day || prev.status === 'overdue' || statusAt(prev, this.#clock) !== 'overdue') continue;
       const next = { ...prev };
