@@ -51,7 +51,9 @@ let formattedText = '';
 
 // The last formatted instants, for the round trip above (written on every format, read rarely).
 const RECENT = 256;
-const recentTexts: string[] = new Array<string>(RECENT).fill('');
+// Empty slots hold undefined, never a string: a slot filled with '' made `occurred_at: ""` read
+// as 1970-01-01 until 256 timestamps had been formatted (oracle finding F6/F7).
+const recentTexts: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
 const recentMicros: number[] = new Array<number>(RECENT).fill(0);
 let recentNext = 0;
 

@@ -15,6 +15,14 @@ describe('UTC time', () => {
     expect(formatDate(parseDate('0400-02-29') as number)).toBe('0400-02-29');
   });
 
+  it('never reads an empty or blank timestamp, in a fresh process or after formatting', () => {
+    // A fresh module: nothing formatted yet (the round-trip ring of recent texts is empty).
+    expect(parseTimestamp('')).toBeUndefined();
+    formatTimestamp(1_767_225_600_000_000);
+    expect(parseTimestamp('')).toBeUndefined();
+    expect(parseTimestamp(' ')).toBeUndefined();
+  });
+
   it('applies offsets, and refuses instants an offset moves out of 0000–9999', () => {
     expect(formatTimestamp(parseTimestamp('2026-01-01T01:30:00+02:00') as number)).toBe('2025-12-31T23:30:00.000000Z');
     expect(parseTimestamp('9999-12-31T23:00:00-05:00')).toBeUndefined();
