@@ -103,6 +103,13 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
         acc.count('duplicate');
         return;
       case 'held':
+        // Already past its orphan time (it arrived more than 7 days of clock late): the clock has
+        // reached occurred_at + 7 days, so it is an orphan now, not whenever the clock next moves.
+        if (event.occurredAt + this.#options.holdMicros <= this.#clock) {
+          this.#deadLetter({ reason: 'orphan_payment', error: 'no invoice arrived', origin });
+          acc.count('dead_lettered');
+          return;
+        }
         this.#hold(invoiceId, event as PaymentEvent, origin);
         acc.count('held');
         return;
@@ -165,7 +172,10 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
 
   // Invoices due on `day` become overdue now that the clock is past it (unless paid, disputed...).
   #markOverdue(day: number): void {
-    for (const invoiceId of this.#dueIndex.take(day)) {
+    // By invoice id within the day (a sorted due-date index would give this order; the bucket keeps
+    // arrival order), once each: a bucket may hold an invoice twice.
+    const due = [...new Set(this.#dueIndex.take(day))].sort();
+    for (const invoiceId of due) {
       const prev = this.#invoices.get(invoiceId);
       if (!prev || prev.dueDay !== day || prev.status === 'overdue' || statusAt(prev, this.#clock) !== 'overdue') continue;
       const next = { ...prev };

@@ -30,9 +30,30 @@ export interface HeldPayment {
   origin: { topic: string; partition: number; offset: number; key: string | null; value: string };
 }
 
-/** Fixed-width decimal for key order (non-negative values: times after 1970). */
+/**
+ * Fixed-width decimal whose text order is numeric order (keys compare as bytes). Values before
+ * 1970 are negative: `-` and the nines' complement of |value| - 1, so they sort before every
+ * non-negative key and among themselves in order (-2 → "-9…98" < -1 → "-9…99"). Values too long
+ * for the width clamp to its ends.
+ */
 export function pad(value: number, width = 17): string {
-  return String(Math.max(0, Math.floor(value))).padStart(width, '0');
+  const n = Math.floor(value);
+  if (n >= 0) return String(n).padStart(width, '0');
+  const magnitude = String(-n - 1);
+  if (magnitude.length > width - 1) return `-${'0'.repeat(width - 1)}`;
+  return `-${complement(magnitude.padStart(width - 1, '0'))}`;
+}
+
+/** The number a `pad` key part spells. */
+export function unpad(text: string): number {
+  if (text.charCodeAt(0) !== 45) return Number(text);
+  return -(Number(complement(text.slice(1))) + 1);
+}
+
+function complement(digits: string): string {
+  let out = '';
+  for (let i = 0; i < digits.length; i++) out += String.fromCharCode(105 - digits.charCodeAt(i)); // '9' + '0' - c
+  return out;
 }
 
 /** Key of a dedup entry. */
@@ -49,5 +70,5 @@ export function heldExpiryKey(expiresAt: number, invoiceId: string, seq: number)
 export function parseHeldExpiryKey(key: string): { expiresAt: number; invoiceId: string; seq: number } {
   const first = key.indexOf('\u0000');
   const last = key.lastIndexOf('\u0000');
-  return { expiresAt: Number(key.slice(0, first)), invoiceId: key.slice(first + 1, last), seq: Number(key.slice(last + 1)) };
+  return { expiresAt: unpad(key.slice(0, first)), invoiceId: key.slice(first + 1, last), seq: Number(key.slice(last + 1)) };
 }

@@ -9,9 +9,12 @@ export const MICROS_PER_DAY = 86_400_000_000;
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Calendar arithmetic, never Date.UTC: it reads years 0–99 as 1900–1999, and RFC 3339's year is
+// any four digits.
 function validDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (m === 2 && leap ? 29 : (MONTH_DAYS[m - 1] as number));
 }
 
 /** Parses an RFC 3339 timestamp to epoch microseconds (digits past microseconds are truncated). */
@@ -21,7 +24,10 @@ export function parseTimestamp(text: string): number | undefined {
   // formatted. (A Map by string costs more than the arithmetic below; this compare does not.)
   if (text === parsedText) return parsedMicros;
   const fast = parseUtcTimestamp(text);
-  const value = fast !== undefined ? fast : parseTimestampUncached(text);
+  let value = fast !== undefined ? fast : parseTimestampUncached(text);
+  // Years 0000–9999 only: past 2^53 µs a double rounds, and 9999-12-31T23:59:59.999999Z would
+  // come out as year 10000, which no YYYY-MM-DD can write (an output would fail, not the input).
+  if (value !== undefined && (value < MIN_MICROS || value >= END_MICROS)) value = undefined;
   // Past 2^53 µs (year 2255) or past year 9999 the text does not give back the instant it was
   // formatted from: text just formatted here reads back as that instant (events' own timestamps).
   if (value === undefined || value > Number.MAX_SAFE_INTEGER) {
@@ -45,14 +51,15 @@ let formattedText = '';
 
 // The last formatted instants, for the round trip above (written on every format, read rarely).
 const RECENT = 256;
-const recentTexts: string[] = new Array<string>(RECENT).fill('');
+// Empty slots hold undefined, never a string: a slot filled with '' made `occurred_at: ""` read
+// as 1970-01-01 until 256 timestamps had been formatted (oracle finding F6/F7).
+const recentTexts: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
 const recentMicros: number[] = new Array<number>(RECENT).fill(0);
 let recentNext = 0;
 
 
 // `YYYY-MM-DDTHH:MM:SS[.f+]Z` (t and z in either case) by plain arithmetic, the same result as the
-// regex path; undefined hands anything else (offsets, bad fields, years below 100, which Date.UTC
-// reads as 19xx) to that path.
+// regex path; undefined hands anything else (offsets, bad fields) to that path.
 function parseUtcTimestamp(text: string): number | undefined {
   const len = text.length;
   const last = text.charCodeAt(len - 1);
@@ -64,7 +71,7 @@ function parseUtcTimestamp(text: string): number | undefined {
   const h = digits(text, 11, 2);
   const mi = digits(text, 14, 2);
   const s = digits(text, 17, 2);
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   if (d > (mo === 2 && leap ? 29 : (MONTH_DAYS[mo - 1] as number))) return undefined;
   let micros = 0;
@@ -95,9 +102,16 @@ function parseTimestampUncached(text: string): number | undefined {
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const micros = Number((m[7] ?? '').slice(0, 6).padEnd(6, '0'));
-  const epochSeconds = Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - offsetMinutes * 60;
+  const epochSeconds = civilDays(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offsetMinutes * 60;
   return epochSeconds * 1_000_000 + micros;
 }
+
+/** The last day `YYYY-MM-DD` can write, 9999-12-31, in days since the epoch. */
+export const MAX_DAY = civilDays(9999, 12, 31);
+// Readable instants: from 0000-01-01 up to, not including, 10000-01-01 (an offset can move a
+// timestamp out, e.g. 9999-12-31T23:00:00-05:00: unreadable, like any other bad timestamp).
+const MIN_MICROS = civilDays(0, 1, 1) * MICROS_PER_DAY;
+const END_MICROS = (MAX_DAY + 1) * MICROS_PER_DAY;
 
 /** Formats epoch microseconds as RFC 3339 UTC with six decimals: 2026-01-05T20:05:54.897000Z. */
 export function formatTimestamp(micros: number): string {
@@ -133,7 +147,7 @@ export function parseDate(text: string): number | undefined {
   if (!m) return undefined;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (!validDate(y, mo, d)) return undefined;
-  return Date.UTC(y, mo - 1, d) / 86_400_000;
+  return civilDays(y, mo, d);
 }
 
 // Rows and events format the same few dates over and over; a small cache saves the arithmetic.

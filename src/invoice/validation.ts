@@ -8,8 +8,8 @@ import type { InputRejection } from './dead-letters.ts';
 import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
 import { decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
-import { normalize, parseDecimal } from './money.ts';
-import { parseDate, parseTimestamp } from './time.ts';
+import { multiply, normalize, parseDecimal, type Decimal } from './money.ts';
+import { MAX_DAY, parseDate, parseTimestamp, utcDay } from './time.ts';
 
 /** Default largest accepted value: Kafka's default `max.message.bytes` (1 MiB). */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
@@ -80,10 +80,32 @@ function checkCurrency(currency: string): Validation | number {
   return minor === undefined ? reject('unknown_currency', currency) : minor;
 }
 
+// Money must stay below 10^24 currency units per amount and per order line (q × unit_price). The
+// published decimal(38,4) holds 34 integer digits: bounding each input far below that keeps every
+// sum (an invoice's lines, its payments, a client's invoices) writable unless it adds up ten
+// billion such values; a value that could not be written is bad input, not a failed serializer.
+const MONEY_DIGITS = 24;
+
+function inRange(d: Decimal): boolean {
+  const units = d.units < 0n ? -d.units : d.units;
+  return units < 10n ** BigInt(MONEY_DIGITS + d.scale);
+}
+
 function checkAmount(amount: string, minor: number): Validation | string {
   const value = parseDecimal(amount);
   if (!value || normalize(value).scale > minor) return reject('schema_violation', 'amount has too many decimals');
+  if (!inRange(value)) return reject('schema_violation', 'amount out of range');
   return amount;
+}
+
+// The first order line whose net (quantity × unit_price) is out of range, as a rejection.
+function checkLines(lines: readonly OrderLine[]): Validation | undefined {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as OrderLine;
+    const net = multiply(parseDecimal(line.quantity) as Decimal, parseDecimal(line.unitPrice) as Decimal);
+    if (!inRange(net)) return reject('schema_violation', `lines.${i} out of range`);
+  }
+  return undefined;
 }
 
 function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, record: Record<string, unknown>): Validation {
@@ -95,9 +117,14 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
       const minor = checkCurrency(r.data.currency);
       if (typeof minor !== 'number') return minor;
       base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      const paymentTermsDays = r.data.payment_terms_days ?? 30;
+      // The invoice's due date must be writable as YYYY-MM-DD (an order late in year 9999).
+      if (utcDay(base.occurredAt) + paymentTermsDays > MAX_DAY) return reject('schema_violation', 'due_date out of range');
+      const lines = toLines(r.data.lines);
+      const outOfRange = checkLines(lines);
+      if (outOfRange) return outOfRange;
       const event: InputEvent = {
-        type, ...base, orderId: r.data.order_id, clientId: r.data.client_id, currency: r.data.currency,
-        lines: toLines(r.data.lines), paymentTermsDays: r.data.payment_terms_days ?? 30,
+        type, ...base, orderId: r.data.order_id, clientId: r.data.client_id, currency: r.data.currency, lines, paymentTermsDays,
       };
       return { ok: true, event };
     }
@@ -106,7 +133,11 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
       if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
       base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
       const event: InputEvent = { type, ...base, orderId: r.data.order_id };
-      if (r.data.lines != null) event.lines = toLines(r.data.lines);
+      if (r.data.lines != null) {
+        event.lines = toLines(r.data.lines);
+        const outOfRange = checkLines(event.lines);
+        if (outOfRange) return outOfRange;
+      }
       if (r.data.due_date != null) event.dueDate = parseDate(r.data.due_date) as number;
       return { ok: true, event };
     }

@@ -38,8 +38,10 @@ describe('conformance: small', () => {
     expect(actual.events).toHaveLength(expected.events.length);
   });
 
-  it('emits events in the expected order within each invoice', () => {
-    const order = (rows: Array<Record<string, unknown>>) => rows.map((r) => `${r.invoice_id}#${r.version}`).filter((k) => k.startsWith('inv_ord_1_0000354'));
+  it('emits events in the expected order, across invoices too', () => {
+    // The conformance README compares by (invoice_id, version); the file's order is the replay's
+    // emission order, which matches the reference's, overdue batches included (by due date, id).
+    const order = (rows: Array<Record<string, unknown>>) => rows.map((r) => `${r.invoice_id}#${r.version}`);
     expect(order(actual.events)).toEqual(order(expected.events));
   });
 

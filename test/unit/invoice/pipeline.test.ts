@@ -64,6 +64,15 @@ describe('invoice pipeline', () => {
     expect(asOf.counts).toMatchObject({ held: 0, dead_lettered: 1 });
   });
 
+  it('dead-letters a payment that arrives after its orphan time at once, never holding it', async () => {
+    const late = make.paid('inv_o1', '2026-01-01T00:00:00Z', '12.34');
+    // The clock is already at 01-08 (order o2) when the payment arrives; its order comes later.
+    const out = await run([make.placed('o2', '2026-01-08T00:00:00Z'), late, make.placed('o1', '2026-01-08T00:00:00Z')]);
+    expect(out.dlq).toEqual([{ reason: 'orphan_payment', error: 'no invoice arrived', topic: 'payments', offset: 0, value: JSON.stringify(late[1]) }]);
+    expect(out.counts).toEqual({ read: 3, applied: 2, duplicate: 0, dead_lettered: 1, held: 0 });
+    expect(trail(out.events, 'inv_o1')).toEqual(['created@1']);
+  });
+
   it('refunds: more than paid is refused; a refund reopens a paid invoice', async () => {
     const out = await run([
       make.placed('o1', '2026-01-01T00:00:00Z'),

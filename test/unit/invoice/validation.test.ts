@@ -35,6 +35,16 @@ describe('validation', () => {
     expect(rejected(check('orders', payment({})))).toBe('schema_violation: event_type');
     expect(rejected(check('payments', order({})))).toBe('schema_violation: event_type');
     expect(rejected(check('orders', order({ currency: 'XXX' })))).toBe('unknown_currency: XXX');
+    // Money from 10^24 units up is refused (decimal(38,4) must hold every sum of such values).
+    expect(rejected(check('payments', payment({ amount: '1000000000000000000000000' })))).toBe('schema_violation: amount out of range');
+    expect(check('payments', payment({ amount: '999999999999999999999999.99' })).ok).toBe(true);
+    const huge = [{ sku: 'a', quantity: 1, unit_price: '1', tax_rate: '0' }, { sku: 'b', quantity: '1e12', unit_price: '1e12', tax_rate: '0' }];
+    expect(rejected(check('orders', order({ lines: huge })))).toBe('schema_violation: lines.1 out of range');
+    expect(rejected(check('orders', { event_id: 'a1', event_type: 'order.amended', occurred_at: at, order_id: '1', lines: huge }))).toBe('schema_violation: lines.1 out of range');
+    // A due date past 9999-12-31 cannot be written as YYYY-MM-DD; the last writable one can.
+    expect(rejected(check('orders', order({ occurred_at: '9999-12-30T10:00:00Z' })))).toBe('schema_violation: due_date out of range');
+    expect(check('orders', order({ occurred_at: '9999-12-30T10:00:00Z', payment_terms_days: 1 })).ok).toBe(true);
+    expect(rejected(check('orders', order({ occurred_at: '9999-12-31T23:00:00-05:00' })))).toBe('schema_violation: occurred_at');
     expect(rejected(check('payments', payment({ currency: 'ABC' })))).toBe('unknown_currency: ABC');
     expect(rejected(check('payments', payment({ amount: '-5' })))).toBe('schema_violation: amount must be > 0');
     expect(rejected(check('payments', payment({ amount: '5.001' })))).toBe('schema_violation: amount has too many decimals');
