@@ -20,16 +20,7 @@ import type { OracleOptions } from '../../oracle/model.ts';
  * src/ is fixed; the "still diverge" test below fails as a reminder when that happens.
  */
 const KNOWN_DIVERGENCES: Record<string, { oracleOptions?: OracleOptions; edgeCases?: string[]; mutations?: RegExp }> = {
-  // FINDINGS.md F1: a payment held after its orphan deadline waits for the next clock move.
-  F1: { oracleOptions: { lateOrphanWaitsForClockMove: true } },
-  // FINDINGS.md F2: years 0000–0099 in occurred_at / due_date are read as 1900–1999.
-  F2: { edgeCases: ['year0099', 'dueDate0050'] },
-  // FINDINGS.md F3: an order whose due date falls after 9999-12-31 crashes the replay.
-  F3: { edgeCases: ['dueDateAfter9999'] },
-  // FINDINGS.md F5: money of 10^34 or more (past the Avro/Delta decimal(38,4)) crashes the replay.
-  F5: { edgeCases: ['amountsPastDecimal38'] },
-  // FINDINGS.md F6: occurred_at "" is accepted as a valid event at 1970-01-01T00:00:00Z.
-  F6: { edgeCases: ['emptyOccurredAt'], mutations: /\.occurred_at=""$/ },
+  // None open: F1, F2, F3, F5, F6 and F7 are fixed (FINDINGS.md says by which commits).
 };
 
 const OPTIONS: OracleOptions = Object.assign({}, ...Object.values(KNOWN_DIVERGENCES).map((d) => d.oracleOptions ?? {}));
