@@ -67,14 +67,20 @@ export function bytesToUnscaled(bytes: Uint8Array): bigint {
   return bytes[0] & 0x80 ? v - (1n << bits) : v;
 }
 
-/** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE). */
+/** Whether y-m-d is a proleptic Gregorian calendar date (years 0000-9999 as written). */
+function validDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (m === 2 && leap ? 29 : (MONTH_DAYS[m - 1] as number));
+}
+
+/** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE), by calendar arithmetic: Date.UTC would read years 0000-0099 as 19xx. */
 export function dateToDays(value: string): number {
   const m = DATE_RE.exec(value);
   if (!m) throw new Error(`not a date: ${JSON.stringify(value)}`);
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const days = ms / DAY_MS;
-  if (daysToDate(days) !== value) throw new Error(`not a calendar date: ${value}`);
-  return days;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!validDate(y, mo, d)) throw new Error(`not a calendar date: ${value}`);
+  return civilDays(y, mo, d);
 }
 
 /** Days since the epoch to "YYYY-MM-DD". */
@@ -130,11 +136,11 @@ export function timestampToMicros(value: string): bigint {
   if (!m) throw new Error(`not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s, frac = '', zone] = m;
   if (/[1-9]/.test(frac.slice(6))) throw new Error(`timestamp ${value} is finer than microseconds`);
-  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  // Date.UTC rolls out-of-range fields over (Feb 30, 24:00): the round trip rejects them.
-  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== `${y}-${mo}-${d}T${h}:${mi}:${s}`) {
+  // Calendar arithmetic, not Date.UTC (which reads years 0000-0099 as 19xx and rolls Feb 30 over).
+  if (!validDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
     throw new Error(`not a timestamp: ${value}`);
   }
+  let ms = civilDays(Number(y), Number(mo), Number(d)) * DAY_MS + ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000;
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;

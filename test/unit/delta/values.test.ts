@@ -71,4 +71,15 @@ describe('dates and timestamps', () => {
     expect(microsToTimestamp(1704067200123000n)).toBe('2024-01-01T00:00:00.123Z');
     expect(microsToTimestamp(-1n)).toBe('1969-12-31T23:59:59.999999Z');
   });
+
+  it('reads years 0000-0099 as themselves (not 19xx), dates and timestamps alike', () => {
+    expect(dateToDays('0099-03-01')).toBe(-683_309); // Date.parse of the ISO text agrees
+    expect(daysToDate(dateToDays('0099-03-01'))).toBe('0099-03-01');
+    expect(daysToDate(dateToDays('0000-02-29'))).toBe('0000-02-29');
+    expect(() => dateToDays('0100-02-29')).toThrow(/calendar/);
+    expect(timestampToMicros('0050-01-01T00:00:00Z')).toBe(BigInt(dateToDays('0050-01-01')) * 86_400_000_000n);
+    expect(timestampToMicros('0050-01-01T01:00:00+01:00')).toBe(BigInt(dateToDays('0050-01-01')) * 86_400_000_000n);
+    expect(microsToTimestamp(timestampToMicros('0099-12-31T23:59:59.5Z'))).toBe('0099-12-31T23:59:59.500Z');
+    expect(() => timestampToMicros('0099-02-29T00:00:00+00:00')).toThrow();
+  });
 });
