@@ -23,6 +23,7 @@ export type { KeyValueBackend } from './state/backend.ts';
 export type { StoreMetrics, MeteredKeyValueStore } from './state/metered-store.ts';
 export type { PersistentStoreOptions } from './state/stores.ts';
 export { stringSerde, bytesSerde } from './serdes/string.ts';
+export { ByteWriter } from './serdes/byte-writer.ts';
 export { zodJsonSerde, zodJsonResultDeserializer, parseJson, type Validated } from './serdes/zod-json.ts';
 export { avroSerde, schemaIdOf, type AvroSerde } from './serdes/avro.ts';
 export { HttpSchemaRegistry, InMemorySchemaRegistry, SchemaNotFoundError, type SchemaRegistry } from './serdes/schema-registry.ts';

@@ -2,6 +2,7 @@
 // unscaled bytes at scale 4, dates as days since the epoch, timestamps as epoch microseconds.
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
+import { ByteWriter } from '../engine/index.ts';
 import type { InvoiceEvent } from './invoice.ts';
 import { parseDecimal, roundToScale } from './money.ts';
 import { parseDate, parseTimestamp } from './time.ts';
@@ -111,21 +112,8 @@ function fieldSignature(schema: avro.Schema): string {
 /** True when the hand encoder matches the checked-in schema. */
 export const HAND_ENCODER_MATCHES = fieldSignature(INVOICE_EVENT_SCHEMA) === HAND_FIELDS;
 
-/** Growable byte buffer for Avro binary. */
-export class AvroBuffer {
-  buf: Buffer;
-  pos = 0;
-  constructor(size = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+/** Growable byte buffer for Avro binary: the engine's ByteWriter plus Avro's primitive encodings. */
+export class AvroBuffer extends ByteWriter {
   /** Avro long/int (zigzag varint) of a safe integer. */
   long(n: number): void {
     this.ensure(10);
@@ -196,11 +184,6 @@ export class AvroBuffer {
       v = (v - byte) / 256;
     }
     this.pos += n;
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
   }
 }
 

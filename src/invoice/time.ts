@@ -1,6 +1,6 @@
 // Event time in UTC. Timestamps are integer microseconds since the epoch (exact in a double up to
 // year 2255), dates are days since the epoch; both are JSON-friendly for state stores.
-import { civilDays, digits, MONTH_DAYS } from '../engine/time/calendar.ts';
+import { civilDays, digits, isCalendarDate } from '../engine/time/calendar.ts';
 
 /** Microseconds in one day. */
 export const MICROS_PER_DAY = 86_400_000_000;
@@ -9,13 +9,8 @@ export const MICROS_PER_DAY = 86_400_000_000;
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-// Calendar arithmetic, never Date.UTC: it reads years 0–99 as 1900–1999, and RFC 3339's year is
-// any four digits.
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= (m === 2 && leap ? 29 : (MONTH_DAYS[m - 1] as number));
-}
+// Calendar arithmetic (calendar.ts), never Date.UTC: it reads years 0–99 as 1900–1999, and
+// RFC 3339's year is any four digits.
 
 /** Parses an RFC 3339 timestamp to epoch microseconds (digits past microseconds are truncated). */
 export function parseTimestamp(text: string): number | undefined {
@@ -71,9 +66,7 @@ function parseUtcTimestamp(text: string): number | undefined {
   const h = digits(text, 11, 2);
   const mi = digits(text, 14, 2);
   const s = digits(text, 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (mo === 2 && leap ? 29 : (MONTH_DAYS[mo - 1] as number))) return undefined;
+  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
   let micros = 0;
   if (len > 20) {
     if (text[19] !== '.') return undefined;
@@ -93,7 +86,7 @@ function parseTimestampUncached(text: string): number | undefined {
   const m = TIMESTAMP_RE.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
+  if (!isCalendarDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
     const oh = Number(m[10]);
@@ -146,7 +139,7 @@ export function parseDate(text: string): number | undefined {
   const m = DATE_RE.exec(text);
   if (!m) return undefined;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (!validDate(y, mo, d)) return undefined;
+  if (!isCalendarDate(y, mo, d)) return undefined;
   return civilDays(y, mo, d);
 }
 

@@ -4,6 +4,13 @@
 /** Days in each month of a common year (index 0 = January). */
 export const MONTH_DAYS: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Whether `y-m-d` is a proleptic Gregorian date (any year as written: 0099 is year 99). */
+export function isCalendarDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (m === 2 && leap ? 29 : (MONTH_DAYS[m - 1] as number));
+}
+
 /** The number written by `count` ASCII digits of `text` from `from`, or -1 if any is not a digit. */
 export function digits(text: string, from: number, count: number): number {
   let n = 0;

@@ -10,6 +10,7 @@ import { ByteWriter } from 'hyparquet-writer/src/bytewriter.js';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
+import { ByteWriter as GrowableBytes } from '../../engine/serdes/byte-writer.ts';
 import { compareStrings } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { TypedBatch, TypedColumn } from './typed.ts';
@@ -44,25 +45,8 @@ export interface EncodedFile {
   stats: string;
 }
 
-/** Growable output buffer. */
-class Out {
-  buf: Buffer;
-  pos = 0;
-  constructor(size = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
-  }
+/** Growable output buffer with Parquet/Thrift's unsigned varint. */
+class Out extends GrowableBytes {
   varint(v: number): void {
     this.ensure(10);
     while (v >= 0x80) {
@@ -70,14 +54,6 @@ class Out {
       v = Math.floor(v / 128);
     }
     this.buf[this.pos++] = v;
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
   }
 }
 

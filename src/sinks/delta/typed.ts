@@ -2,7 +2,7 @@
 // no BigInt per cell). The append path and the flat Parquet encoder (flat-parquet.ts) work on these.
 // Validation accepts exactly what the codecs' `normalize` accepts; the stored physical value is
 // what `toPhysical(normalize(v))` gives, so files and stats equal the upsert path's.
-import { civilDays, digits, MONTH_DAYS } from '../../engine/time/calendar.ts';
+import { civilDays, digits, isCalendarDate } from '../../engine/time/calendar.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaColumn, DeltaRow, DeltaValue } from './types.ts';
 import { dateToDays, decimalToUnscaled, memo, parseDecimalType, timestampToMicros } from './values.ts';
@@ -49,9 +49,7 @@ export function exactTimestampMicrosNumber(value: string): number | undefined {
   const s = digits(value, 17, 2);
   const ms = digits(value, 20, 3);
   const sub = len === 27 ? digits(value, 23, 3) : 0;
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (mo === 2 && leap ? 29 : (MONTH_DAYS[mo - 1] as number))) return undefined;
+  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
   const micros = (civilDays(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms) * 1000 + sub;
   return Number.isSafeInteger(micros) ? micros : undefined;
 }

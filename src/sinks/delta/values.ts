@@ -1,7 +1,7 @@
 // Exact conversions between the writer's cell values (strings for money and time) and their
 // Parquet physical form. Money never passes through binary floating point: a decimal string
 // becomes an unscaled BigInt and back.
-import { civilDays, digits, MONTH_DAYS } from '../../engine/time/calendar.ts';
+import { civilDays, digits, isCalendarDate } from '../../engine/time/calendar.ts';
 
 const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -67,19 +67,12 @@ export function bytesToUnscaled(bytes: Uint8Array): bigint {
   return bytes[0] & 0x80 ? v - (1n << bits) : v;
 }
 
-/** Whether y-m-d is a proleptic Gregorian calendar date (years 0000-9999 as written). */
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= (m === 2 && leap ? 29 : (MONTH_DAYS[m - 1] as number));
-}
-
 /** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE), by calendar arithmetic: Date.UTC would read years 0000-0099 as 19xx. */
 export function dateToDays(value: string): number {
   const m = DATE_RE.exec(value);
   if (!m) throw new Error(`not a date: ${JSON.stringify(value)}`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (!validDate(y, mo, d)) throw new Error(`not a calendar date: ${value}`);
+  if (!isCalendarDate(y, mo, d)) throw new Error(`not a calendar date: ${value}`);
   return civilDays(y, mo, d);
 }
 
@@ -108,9 +101,7 @@ export function exactTimestampMicros(value: string): bigint | undefined {
   const s = digits(value, 17, 2);
   const ms = digits(value, 20, 3);
   const sub = len === 27 ? digits(value, 23, 3) : 0;
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (mo === 2 && leap ? 29 : MONTH_DAYS[mo - 1])) return undefined;
+  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
   const millis = civilDays(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms;
   return BigInt(millis) * 1000n + BigInt(sub);
 }
@@ -137,7 +128,7 @@ export function timestampToMicros(value: string): bigint {
   const [, y, mo, d, h, mi, s, frac = '', zone] = m;
   if (/[1-9]/.test(frac.slice(6))) throw new Error(`timestamp ${value} is finer than microseconds`);
   // Calendar arithmetic, not Date.UTC (which reads years 0000-0099 as 19xx and rolls Feb 30 over).
-  if (!validDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+  if (!isCalendarDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
     throw new Error(`not a timestamp: ${value}`);
   }
   let ms = civilDays(Number(y), Number(mo), Number(d)) * DAY_MS + ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000;
