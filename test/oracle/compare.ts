@@ -135,7 +135,11 @@ export async function readEventsAvro(path: string): Promise<Row[]> {
   return rows;
 }
 
-/** Reads a replay output directory. */
+/**
+ * Reads a replay output directory. Like the conformance test's reader, on purpose not shared with
+ * it: the oracle decodes the project's files with its own time and decimal code, so a bug in the
+ * project's formatting cannot hide in both sides of the comparison.
+ */
 export async function readReplayDir(dir: string): Promise<Outputs> {
   const json = async (file: string) => JSON.parse(await readFile(join(dir, file), 'utf8')) as Json;
   const dlqText = await readFile(join(dir, 'dlq.jsonl'), 'utf8');

@@ -2,21 +2,13 @@
 // 0/2/3-decimal currencies, payments before and after their order, orphans, refunds, overpayment,
 // amendments, cancellations, disputes around the due date, redeliveries out of order and bad
 // input of every kind, timestamps with offsets and fractions. Deterministic for a seed.
+import { rng } from '../../bench/lib.ts';
 import { formatMinor, mulDec, roundToMinor, toDec } from './decimal.ts';
 import { minorUnits, type OracleInput } from './model.ts';
 import { DAY_US, formatDay } from './time.ts';
 
-/** mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's seeded PRNG (mulberry32): generating test input is not what the oracle models.
+export { rng };
 
 type Topic = 'orders' | 'payments' | 'activity';
 
