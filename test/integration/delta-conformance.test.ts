@@ -1,7 +1,8 @@
 // The issue's "must show": delta-rs (an independent reader) reads the Delta tables that a replay of
 // ../shared/conformance/small writes, and they equal expected.json (rules of compare.ts: decimals
-// as numbers, timestamps as instants, updated_at ignored). Events come from `invoice_events`, not
-// from the Avro file, so the table itself is checked, including that each event is there once.
+// as numbers, timestamps as instants, updated_at ignored). Events come from `invoice_events`, so
+// the table itself is checked, including that each event is there once; then the Avro file's
+// events, as fastavro (another independent reader) reads them.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -47,5 +48,13 @@ describe('conformance small: Delta tables read by delta-rs', () => {
     expect(compareScenario(expected, actual)).toEqual([]);
     expect(new Set(events.rows.map(r => r.event_id)).size).toBe(events.rows.length);
     expect(events.rows).toHaveLength(expected.events.length);
+
+    // The Avro container file, read by fastavro (not avsc, which wrote it and reads it in the
+    // unit tests): every event of expected.json, in its order, with the same field values.
+    const { stdout } = await exec(PYTHON, [join(ROOT, 'test/python/avro_read.py'), join(out, 'invoice-events.avro')], { maxBuffer: 256 << 20 });
+    const avroFile = JSON.parse(stdout) as { codec: string; schema: string; records: Rows };
+    expect(avroFile.schema).toBe('io.invoicestream.InvoiceEvent');
+    expect(compareScenario(expected, { ...actual, events: avroFile.records })).toEqual([]);
+    expect(avroFile.records.map((r) => `${r.invoice_id}#${r.version}`)).toEqual(expected.events.map((r) => `${r.invoice_id}#${r.version}`));
   });
 });
