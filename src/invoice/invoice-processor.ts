@@ -154,7 +154,10 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
   }
 
   #expireHeld(): void {
-    const due = [...this.#heldExpiry.range(undefined, pad(this.#clock + 1))];
+    // Every key whose time is at or before the clock: `pad(clock)` then '\u0001' is past all of
+    // them (their time is followed by '\u0000'), and needs no `clock + 1`, which past 2^53 µs
+    // (year 2255) is the clock itself.
+    const due = [...this.#heldExpiry.range(undefined, `${pad(this.#clock)}\u0001`)];
     for (const [indexKey] of due) {
       this.#heldExpiry.delete(indexKey);
       const { invoiceId, seq } = parseHeldExpiryKey(indexKey);

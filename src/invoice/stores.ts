@@ -31,23 +31,31 @@ export interface HeldPayment {
 }
 
 /**
- * Fixed-width decimal whose text order is numeric order (keys compare as bytes). Values before
- * 1970 are negative: `-` and the nines' complement of |value| - 1, so they sort before every
- * non-negative key and among themselves in order (-2 → "-9…98" < -1 → "-9…99"). Values too long
- * for the width clamp to its ends.
+ * Decimal text whose order is numeric order (keys compare as bytes), `width` digits for the usual
+ * range (so keys written by earlier versions keep their place):
+ * - 0 ≤ value < 10^width: zero-padded digits;
+ * - below 0 (before 1970): `-` and the nines' complement of |value| - 1 in width - 1 digits, so
+ *   they sort before every digit and in order among themselves (-2 → "-9…98" < -1 → "-9…99");
+ * - beyond either end (microseconds past year 5138 or before 1653): `:` (after every digit) or `!`
+ *   (before `-`) and width + 2 digits, which hold any instant of years 0000–9999.
  */
 export function pad(value: number, width = 17): string {
   const n = Math.floor(value);
-  if (n >= 0) return String(n).padStart(width, '0');
+  if (n >= 0) {
+    const digits = String(n);
+    return digits.length <= width ? digits.padStart(width, '0') : `:${digits.padStart(width + 2, '0')}`;
+  }
   const magnitude = String(-n - 1);
-  if (magnitude.length > width - 1) return `-${'0'.repeat(width - 1)}`;
-  return `-${complement(magnitude.padStart(width - 1, '0'))}`;
+  if (magnitude.length <= width - 1) return `-${complement(magnitude.padStart(width - 1, '0'))}`;
+  return `!${complement(magnitude.padStart(width + 2, '0'))}`;
 }
 
 /** The number a `pad` key part spells. */
 export function unpad(text: string): number {
-  if (text.charCodeAt(0) !== 45) return Number(text);
-  return -(Number(complement(text.slice(1))) + 1);
+  const first = text.charCodeAt(0);
+  if (first === 58) return Number(text.slice(1)); // ':'
+  if (first === 45 || first === 33) return -(Number(complement(text.slice(1))) + 1); // '-', '!'
+  return Number(text);
 }
 
 function complement(digits: string): string {

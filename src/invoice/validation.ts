@@ -7,12 +7,11 @@ import { minorUnits } from './currency.ts';
 import type { InputRejection } from './dead-letters.ts';
 import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
-import { decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
+import { DEFAULT_MAX_VALUE_BYTES, decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
 import { multiply, normalize, parseDecimal, type Decimal } from './money.ts';
 import { MAX_DAY, parseDate, parseTimestamp, utcDay } from './time.ts';
 
-/** Default largest accepted value: Kafka's default `max.message.bytes` (1 MiB). */
-export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+export { DEFAULT_MAX_VALUE_BYTES };
 
 /** The outcome of validating one record value. */
 export type Validation = { ok: true; event: InputEvent } | { ok: false; reason: InputRejection; error: string };

@@ -64,6 +64,17 @@ describe('invoice pipeline', () => {
     expect(asOf.counts).toMatchObject({ held: 0, dead_lettered: 1 });
   });
 
+  it('orphans held payments at exactly occurred_at + 7 days in any year 0000–9999', async () => {
+    for (const year of ['1000', '2300', '5138', '9000']) {
+      const held = make.paid('inv_o1', `${year}-01-01T00:00:00Z`, '12.34');
+      const out = await run([held, make.placed('o1', `${year}-01-08T00:00:00Z`)]);
+      expect(out.dlq.map((d) => d.reason), year).toEqual(['orphan_payment']);
+      expect(out.counts, year).toEqual({ read: 2, applied: 1, duplicate: 0, dead_lettered: 1, held: 0 });
+      const early = await run([held, make.placed('o1', `${year}-01-07T23:59:59Z`)]);
+      expect(early.counts, year).toMatchObject({ applied: 2, dead_lettered: 0, held: 0 });
+    }
+  });
+
   it('dead-letters a payment that arrives after its orphan time at once, never holding it', async () => {
     const late = make.paid('inv_o1', '2026-01-01T00:00:00Z', '12.34');
     // The clock is already at 01-08 (order o2) when the payment arrives; its order comes later.

@@ -38,7 +38,8 @@ describe('UTC time', () => {
     const keys = days.map((d) => pad(d, 7));
     expect([...keys].sort()).toEqual(keys);
     expect(keys.map(unpad)).toEqual(days);
-    const micros = [-9_000_000_000_000_000, -1, 0, 1_767_571_204_984_000];
+    // Microseconds across years 0000–9999: the usual 17 digits, and the wider forms past either end.
+    const micros = [-62_167_219_200_000_000, -10_000_000_000_000_000, -9_000_000_000_000_000, -1, 0, 1_767_571_204_984_000, 100_000_000_000_000_000, 253_402_300_799_000_000];
     const microKeys = micros.map((m) => pad(m));
     expect([...microKeys].sort()).toEqual(microKeys);
     expect(microKeys.map(unpad)).toEqual(micros);
