@@ -1,6 +1,6 @@
 // Event time in UTC. Timestamps are integer microseconds since the epoch (exact in a double up to
 // year 2255), dates are days since the epoch; both are JSON-friendly for state stores.
-import { civilDays, digits, isCalendarDate } from '../engine/time/calendar.ts';
+import { civilDays, isCalendarDate, utcSeconds } from '../engine/time/calendar.ts';
 
 /** Microseconds in one day. */
 export const MICROS_PER_DAY = 86_400_000_000;
@@ -60,13 +60,8 @@ function parseUtcTimestamp(text: string): number | undefined {
   const last = text.charCodeAt(len - 1);
   if (len < 20 || (last !== 90 && last !== 122) || text[4] !== '-' || text[7] !== '-' || (text[10] !== 'T' && text[10] !== 't') ||
     text[13] !== ':' || text[16] !== ':') return undefined;
-  const y = digits(text, 0, 4);
-  const mo = digits(text, 5, 2);
-  const d = digits(text, 8, 2);
-  const h = digits(text, 11, 2);
-  const mi = digits(text, 14, 2);
-  const s = digits(text, 17, 2);
-  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  const seconds = utcSeconds(text);
+  if (seconds === undefined) return undefined;
   let micros = 0;
   if (len > 20) {
     if (text[19] !== '.') return undefined;
@@ -79,7 +74,7 @@ function parseUtcTimestamp(text: string): number | undefined {
     }
     for (let i = n; i < 6; i++) micros *= 10;
   }
-  return (civilDays(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000 + micros;
+  return seconds * 1_000_000 + micros;
 }
 
 function parseTimestampUncached(text: string): number | undefined {

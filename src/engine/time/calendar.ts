@@ -30,3 +30,18 @@ export function civilDays(y: number, m: number, d: number): number {
   const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
+
+/**
+ * Epoch seconds of the `YYYY-MM-DD?HH:MM:SS` that starts `text` (the separators at 4, 7, 10, 13
+ * and 16 are the caller's to check), or undefined when a field is not digits or out of range.
+ */
+export function utcSeconds(text: string): number | undefined {
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  const h = digits(text, 11, 2);
+  const mi = digits(text, 14, 2);
+  const s = digits(text, 17, 2);
+  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  return civilDays(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+}

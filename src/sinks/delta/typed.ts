@@ -2,10 +2,9 @@
 // no BigInt per cell). The append path and the flat Parquet encoder (flat-parquet.ts) work on these.
 // Validation accepts exactly what the codecs' `normalize` accepts; the stored physical value is
 // what `toPhysical(normalize(v))` gives, so files and stats equal the upsert path's.
-import { civilDays, digits, isCalendarDate } from '../../engine/time/calendar.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaColumn, DeltaRow, DeltaValue } from './types.ts';
-import { dateToDays, decimalToUnscaled, memo, parseDecimalType, timestampToMicros } from './values.ts';
+import { dateToDays, decimalToUnscaled, exactTimestampMillis, memo, parseDecimalType, subMillis, timestampToMicros } from './values.ts';
 
 /** Physical kind of a typed column. */
 export type TypedKind = 'str' | 'i32' | 'i64' | 'bool' | 'dec';
@@ -34,23 +33,12 @@ export interface TypedBatch {
 }
 
 const dateDays = memo(dateToDays);
-const DAY_MS = 86_400_000;
 
 /** Micros of `YYYY-MM-DDTHH:MM:SS.sss[sss]Z` as a number (what exactTimestampMicros accepts), else undefined. */
 export function exactTimestampMicrosNumber(value: string): number | undefined {
-  const len = value.length;
-  if ((len !== 24 && len !== 27) || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
-    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 || value.charCodeAt(19) !== 46 || value.charCodeAt(len - 1) !== 90) return undefined;
-  const y = digits(value, 0, 4);
-  const mo = digits(value, 5, 2);
-  const d = digits(value, 8, 2);
-  const h = digits(value, 11, 2);
-  const mi = digits(value, 14, 2);
-  const s = digits(value, 17, 2);
-  const ms = digits(value, 20, 3);
-  const sub = len === 27 ? digits(value, 23, 3) : 0;
-  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
-  const micros = (civilDays(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms) * 1000 + sub;
+  const millis = exactTimestampMillis(value);
+  if (millis === undefined) return undefined;
+  const micros = millis * 1000 + subMillis(value);
   return Number.isSafeInteger(micros) ? micros : undefined;
 }
 

@@ -1,7 +1,7 @@
 // Exact conversions between the writer's cell values (strings for money and time) and their
 // Parquet physical form. Money never passes through binary floating point: a decimal string
 // becomes an unscaled BigInt and back.
-import { civilDays, digits, isCalendarDate } from '../../engine/time/calendar.ts';
+import { civilDays, digits, isCalendarDate, utcSeconds } from '../../engine/time/calendar.ts';
 
 const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -90,20 +90,24 @@ export function daysToDate(days: number): string {
  * what `timestampToMicros`'s fast path accepts, at a fraction of the cost.
  */
 export function exactTimestampMicros(value: string): bigint | undefined {
+  const millis = exactTimestampMillis(value);
+  return millis === undefined ? undefined : BigInt(millis) * 1000n + BigInt(subMillis(value));
+}
+
+/** Epoch milliseconds of a timestamp spelled as `exactTimestampMicros` takes it (its sub-millisecond digits checked, not added), else undefined. */
+export function exactTimestampMillis(value: string): number | undefined {
   const len = value.length;
-  if ((len !== 24 && len !== 27) || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' ||
-    value[16] !== ':' || value[19] !== '.' || value[len - 1] !== 'Z') return undefined;
-  const y = digits(value, 0, 4);
-  const mo = digits(value, 5, 2);
-  const d = digits(value, 8, 2);
-  const h = digits(value, 11, 2);
-  const mi = digits(value, 14, 2);
-  const s = digits(value, 17, 2);
+  if ((len !== 24 && len !== 27) || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 || value.charCodeAt(19) !== 46 || value.charCodeAt(len - 1) !== 90) return undefined;
+  const seconds = utcSeconds(value);
   const ms = digits(value, 20, 3);
-  const sub = len === 27 ? digits(value, 23, 3) : 0;
-  if (y < 0 || !isCalendarDate(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0 || sub < 0) return undefined;
-  const millis = civilDays(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms;
-  return BigInt(millis) * 1000n + BigInt(sub);
+  if (seconds === undefined || ms < 0 || subMillis(value) < 0) return undefined;
+  return seconds * 1000 + ms;
+}
+
+/** The microseconds past the millisecond of such a timestamp (`.sss` has none; -1: not digits). */
+export function subMillis(value: string): number {
+  return value.length === 27 ? digits(value, 23, 3) : 0;
 }
 
 /** Canonical text of a timestamp spelled as `exactTimestampMicros` takes it (undefined otherwise): `.ssssss` with three trailing zeros becomes `.sss`. */
