@@ -2,7 +2,7 @@
 // under other tests, so this test starts a private single-node broker with the stack script
 // (its own state dir and port), restarts it mid-run, and verifies exactly-once results.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -53,8 +53,7 @@ it('keeps exactly_once across a broker restart', { timeout: 300_000 }, async () 
   const app = `rt-restart-${Date.now()}`;
   const topics = eosTopics(app);
   await createTopics(admin, topics, 4);
-  mkdirSync(join(root, 'logs'), { recursive: true });
-  const cluster = new InstanceCluster({ brokers, applicationId: app, topicPrefix: app, stateRoot: join(root, 'state'), logDir: join(root, 'logs') });
+  const cluster = InstanceCluster.under(root, brokers, app);
   cluster.start('a');
   cluster.start('b');
   // The driver keeps producing through the outage (its idempotent producer retries).

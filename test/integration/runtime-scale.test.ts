@@ -1,6 +1,6 @@
 // Scaling during a run: one exactly_once instance, then three, then one again (graceful stops),
 // while the driver produces; the read_committed verifier finds every input once and exact aggregates.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -32,8 +32,7 @@ it('scales 1 → 3 → 1 instances under exactly_once without loss or duplicates
   const app = `rt-scale-${Date.now()}`;
   const topics = eosTopics(app);
   await createTopics(admin, topics, 6);
-  mkdirSync(join(root, 'logs'), { recursive: true });
-  const cluster = new InstanceCluster({ brokers, applicationId: app, topicPrefix: app, stateRoot: join(root, 'state'), logDir: join(root, 'logs') });
+  const cluster = InstanceCluster.under(root, brokers, app);
   cluster.start('pod-0');
   const driver = produceWorkload(brokers, topics.data, 0, RECORDS, KEYS, { batch: 300, ratePerSec: 1_000 });
   expect(await waitForProgress(admin, app, topics.data, 1_000, 30_000)).toBe(true);

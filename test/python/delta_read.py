@@ -9,26 +9,12 @@ usage: delta_read.py TABLE_DIR [--app-id ID ...] [--version N] [--sql 'SELECT ..
 actions' min/max stats: wrong stats would show up as missing rows.
 """
 import argparse
-import datetime
-import decimal
 import json
 import sys
 
 import pyarrow as pa
 from deltalake import DeltaTable, QueryBuilder
-
-
-def cell(v):
-    # Same canonical forms as the TypeScript writer's readAll().
-    if isinstance(v, decimal.Decimal):
-        return format(v, 'f')
-    if isinstance(v, datetime.datetime):
-        v = v.astimezone(datetime.timezone.utc)
-        frac = '.%03d' % (v.microsecond // 1000) if v.microsecond % 1000 == 0 else '.%06d' % v.microsecond
-        return v.strftime('%Y-%m-%dT%H:%M:%S') + frac + 'Z'
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    return v
+from cells import cell
 
 
 def main():

@@ -8,28 +8,13 @@ strings, dates "YYYY-MM-DD", timestamps RFC 3339 UTC (milliseconds when exact, e
 usage: delta_spark.py --sql 'SELECT ...' [--sql ...]
 """
 import argparse
-import datetime
-import decimal
 import json
 import os
 import sys
 
 from delta import configure_spark_with_delta_pip
 from pyspark.sql import SparkSession
-
-
-def cell(v):
-    if isinstance(v, decimal.Decimal):
-        return format(v, 'f')
-    if isinstance(v, datetime.datetime):
-        if v.tzinfo is None:  # session time zone is UTC
-            v = v.replace(tzinfo=datetime.timezone.utc)
-        v = v.astimezone(datetime.timezone.utc)
-        frac = '.%03d' % (v.microsecond // 1000) if v.microsecond % 1000 == 0 else '.%06d' % v.microsecond
-        return v.strftime('%Y-%m-%dT%H:%M:%S') + frac + 'Z'
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    return v
+from cells import cell
 
 
 def main():

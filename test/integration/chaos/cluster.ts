@@ -1,6 +1,6 @@
 // Starts, kills and stops instance child processes for the multi-instance tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const INSTANCE = join(import.meta.dirname, 'instance.ts');
@@ -24,6 +24,12 @@ export class InstanceCluster {
 
   constructor(options: ClusterOptions) {
     this.#o = options;
+  }
+
+  /** A cluster of application `app` (topic prefix too) with its state and logs under `root`. */
+  static under(root: string, brokers: string[], app: string): InstanceCluster {
+    mkdirSync(join(root, 'logs'), { recursive: true });
+    return new InstanceCluster({ brokers, applicationId: app, topicPrefix: app, stateRoot: join(root, 'state'), logDir: join(root, 'logs') });
   }
 
   get running(): string[] {

@@ -2,7 +2,7 @@
 // exact aggregates are known, two exactly_once instances run, one is SIGKILLed again and again
 // and restarted, and a read_committed verifier finds every input exactly once in the echo output
 // and every aggregate exact. Short by default (CI); CHAOS_LONG=1 for >= 20 kills and 1M records.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,8 +38,7 @@ it(`exactly_once survives ${KILLS} SIGKILLs with ${RECORDS} records: nothing los
   const app = `rt-chaos-${Date.now()}`;
   const topics = eosTopics(app);
   await createTopics(admin, topics, 4);
-  mkdirSync(join(root, 'logs'), { recursive: true });
-  const cluster = new InstanceCluster({ brokers, applicationId: app, topicPrefix: app, stateRoot: join(root, 'state'), logDir: join(root, 'logs') });
+  const cluster = InstanceCluster.under(root, brokers, app);
   cluster.start('a');
   cluster.start('b');
   const driver = produceWorkload(brokers, topics.data, 0, RECORDS, KEYS, { batch: 500, ratePerSec: RATE });
