@@ -3,6 +3,7 @@
 # (Apicurio Registry), both run on the machine's JDK from Maven Central artifacts.
 #   npm run stack -- up|down|status|logs [kafka|registry]
 #   npm run stack -- reset     (down, then delete the brokers' data: the next up starts empty)
+#   npm run stack -- fetch     (download the broker and build the registry into the cache; starts nothing)
 # Env: KAFKA_VERSION (3.9.2), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 #      SCHEMA_REGISTRY_PORT (18081), INVOICE_STREAM_CACHE (~/.cache/invoice-stream).
 set -euo pipefail
@@ -14,7 +15,7 @@ source "$here/stack/kafka.sh"
 # shellcheck source=stack/registry.sh
 source "$here/stack/registry.sh"
 
-usage() { echo "usage: $0 up|down|status|logs [kafka|registry] | reset" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|status|logs [kafka|registry] | reset | fetch" >&2; exit 2; }
 
 cmd_up() {
   local what="${1:-all}" started=$SECONDS
@@ -88,6 +89,7 @@ case "${1:-}" in
   up) stack_lock; cmd_up "${2:-all}" ;;
   down) stack_lock; cmd_down "${2:-all}" ;;
   reset) stack_lock; cmd_reset ;;
+  fetch) stack_lock; kafka_fetch; registry_build; stack_log "artefacts cached under $STACK_CACHE" ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-all}" ;;
   *) usage ;;

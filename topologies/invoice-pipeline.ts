@@ -1,4 +1,4 @@
-// The invoice pipeline (CONTRACT.md) as a topology on the engine's Processor API:
+// The invoice pipeline (docs/contract.md) as a topology on the engine's Processor API:
 //
 //   orders, payments, invoice-activity → validate ─┬→ dlq
 //                                                 └→ by-invoice repartition → invoice processor ─┬→ invoices (events)

@@ -1,5 +1,5 @@
 // `invoice-stream replay`: the invoice pipeline over JSONL files with no broker, through the
-// engine's replay runner (the test driver's code path), as CONTRACT.md "Replay" says.
+// engine's replay runner (the test driver's code path), as docs/contract.md "Replay" says.
 import { replay, Stores } from '../engine/index.ts';
 import type { AccountingCounts } from '../invoice/accounting.ts';
 import { occurredAtMillis } from '../invoice/event-time.ts';

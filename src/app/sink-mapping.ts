@@ -13,7 +13,7 @@ import type { DeltaRow } from '../sinks/delta/index.ts';
 import type { RowMapper, SinkRoute } from '../sinks/stage/index.ts';
 import { pipelineTopics } from '../../topologies/invoice-pipeline.ts';
 
-/** Event types the pipeline routes by (CONTRACT.md "Output: invoice events"). */
+/** Event types the pipeline routes by (docs/contract.md "Output: invoice events"). */
 export const INVOICE_EVENT_TYPES: readonly string[] = [
   'created', 'sent', 'viewed', 'partially_paid', 'paid', 'overpaid', 'overdue', 'disputed', 'dispute_resolved', 'adjusted', 'voided', 'refunded',
 ];

@@ -1,4 +1,4 @@
-// The accounting counts (CONTRACT.md "Accounting"): every input record ends as exactly one of
+// The accounting counts (docs/contract.md "Accounting"): every input record ends as exactly one of
 // applied, duplicate, dead-lettered or held. A held payment later applied or orphaned moves out
 // of `held`, so at any moment applied + duplicate + dead_lettered + held = read.
 

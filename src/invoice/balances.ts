@@ -1,4 +1,4 @@
-// Client balances (CONTRACT.md `client_balances`) as a KTable aggregate: each invoice contributes
+// Client balances (docs/contract.md `client_balances`) as a KTable aggregate: each invoice contributes
 // to its (client_id, currency) row; a change of the invoice sends its old and new contribution
 // (Kafka Streams' Change<V>: subtract the old, add the new) through a repartition to the aggregate.
 import { outstandingMinor, type InvoiceState } from './invoice.ts';

@@ -1,5 +1,5 @@
 // Dead letters: a record the pipeline will not apply, with why, and where it came from. The DLQ
-// record keeps the original key and bytes; the reason travels in headers (CONTRACT.md rule 1).
+// record keeps the original key and bytes; the reason travels in headers (docs/contract.md rule 1).
 import type { Headers } from '../engine/processor/api.ts';
 import type { Origin } from './events.ts';
 

@@ -1,6 +1,6 @@
 // Event time of a raw input record: its `occurred_at`, read once. The replay merges its files by it
 // and the live topology's timestamp extractor orders a task's input partitions by it, so both see
-// the same order (CONTRACT.md "Replay").
+// the same order (docs/contract.md "Replay").
 import { parseAndRemember } from './json.ts';
 import { parseTimestamp } from './time.ts';
 

@@ -1,4 +1,4 @@
-// The invoice state machine (CONTRACT.md "Rules" 3): one valid, non-duplicate input event and the
+// The invoice state machine (docs/contract.md "Rules" 3): one valid, non-duplicate input event and the
 // invoice it is about → the new state and the events to emit, or why it is refused or held. Pure:
 // the processor owns stores, the clock and dedup.
 import type { DomainRejection } from './dead-letters.ts';

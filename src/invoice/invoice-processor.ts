@@ -1,6 +1,6 @@
 // The stateful invoice processor: one per task of the invoice sub-topology (records keyed by
 // invoice_id). For each valid event: move the task's clock and run the clock rules (orphaned
-// held payments, overdue invoices, dedup expiry), THEN deduplicate and apply (CONTRACT.md "The
+// held payments, overdue invoices, dedup expiry), THEN deduplicate and apply (docs/contract.md "The
 // clock"). Punctuators run the same rules when only time moves (end of a replay, wall clock).
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
 import { PunctuationType } from '../engine/index.ts';

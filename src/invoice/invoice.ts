@@ -38,7 +38,7 @@ export type InvoiceEventType =
   | 'invoice.overpaid' | 'invoice.overdue' | 'invoice.disputed' | 'invoice.dispute_resolved'
   | 'invoice.adjusted' | 'invoice.voided' | 'invoice.refunded';
 
-/** One invoice event (CONTRACT.md "Output: invoice events"): decimals as text, dates `YYYY-MM-DD`, timestamps RFC 3339. */
+/** One invoice event (docs/contract.md "Output: invoice events"): decimals as text, dates `YYYY-MM-DD`, timestamps RFC 3339. */
 export interface InvoiceEvent {
   event_type: InvoiceEventType;
   event_id: string;

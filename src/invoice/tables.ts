@@ -1,4 +1,4 @@
-// The three Delta tables (CONTRACT.md "Output: Delta tables"): columns, keys, version column.
+// The three Delta tables (docs/contract.md "Output: Delta tables"): columns, keys, version column.
 // Money is decimal(38,4): ISO 4217 minor units go up to 4 (CLF, UYW), so every amount fits exactly.
 // The shapes are declared here (structurally what src/sinks/delta accepts) so that the domain
 // does not depend on a sink.

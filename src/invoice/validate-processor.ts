@@ -1,5 +1,5 @@
 // The validation processor: raw input bytes → a typed event re-keyed by invoice_id (on to the
-// repartition), or a dead letter with the key and bytes unchanged (CONTRACT.md rule 1).
+// repartition), or a dead letter with the key and bytes unchanged (docs/contract.md rule 1).
 import type { Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
 import type { Accounting } from './accounting.ts';
 import type { AvroInputDecoder } from './avro-input.ts';

@@ -19,13 +19,14 @@ import {
 } from '../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type SqlRunner } from '../../src/sinks/databricks/writer.ts';
 import { classifyError, withRetry } from '../../src/sinks/databricks/retry.ts';
+import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = join(ROOT, '.toolchain/py/bin/python');
 const SCRIPT = join(ROOT, 'test/python/spark_merge.py');
 const SPARK_TIMEOUT = 600_000;
 const PREFIX = '@@spark_merge ';
-const SMALL = join(ROOT, '../shared/conformance/small/expected.json');
+const SMALL = join(SMALL_SCENARIO, 'expected.json');
 // spark_catalog is Spark's built-in catalog (Delta's DeltaCatalog here): a real three-part name,
 // so the generated text runs unchanged; production uses finance.ar.
 const TARGET: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_it' };

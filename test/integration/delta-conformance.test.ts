@@ -1,5 +1,5 @@
 // The issue's "must show": delta-rs (an independent reader) reads the Delta tables that a replay of
-// ../shared/conformance/small writes, and they equal expected.json (rules of compare.ts: decimals
+// test/fixtures/conformance/small writes, and they equal expected.json (rules of compare.ts: decimals
 // as numbers, timestamps as instants, updated_at ignored). Events come from `invoice_events`, so
 // the table itself is checked, including that each event is there once; then the Avro file's
 // events, as fastavro (another independent reader) reads them.
@@ -12,11 +12,12 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replayInvoices } from '../../src/app/replay.ts';
 import { compareScenario, readReplayOutput, type Actual, type Expected } from '../unit/conformance/compare.ts';
+import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = join(ROOT, '.toolchain/py/bin/python');
-const SCENARIO = join(ROOT, '../shared/conformance/small');
+const SCENARIO = SMALL_SCENARIO;
 
 type Rows = Actual['invoices'];
 

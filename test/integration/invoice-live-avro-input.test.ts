@@ -1,4 +1,4 @@
-// Confluent-framed Avro inputs in a LIVE run (CONTRACT.md "Inputs": accepted when a registry is
+// Confluent-framed Avro inputs in a LIVE run (docs/contract.md "Inputs": accepted when a registry is
 // configured): the runtime lets the input deserializer fetch each writer schema before the
 // synchronous validation runs, so an Avro payment is applied like its JSON twin, not dead-lettered.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The public conformance scenario (../shared/conformance/small) through the LIVE pipeline: real
+// The public conformance scenario (test/fixtures/conformance/small) through the LIVE pipeline: real
 // broker and registry, started as `invoice-stream run` starts it (startLiveInstance with a config,
 // exactly_once), must end exactly as expected.json says (the issue-5 must-show, live half).
 //
@@ -25,11 +25,12 @@ import { formatDate, formatTimestamp } from '../../src/invoice/time.ts';
 import { testStack } from '../stack/env.ts';
 import { readCommitted, waitForLag0 } from './chaos/workload.ts';
 import { compareScenario, readReplayOutput, type Actual, type Expected } from '../unit/conformance/compare.ts';
+import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Row = Record<string, Json>;
 
-const SCENARIO = join(import.meta.dirname, '../../../shared/conformance/small');
+const SCENARIO = SMALL_SCENARIO;
 // The contract's default topic names, as expected.json's dead letters name their sources.
 const CONTRACT_TOPICS = { orders: 'orders', payments: 'payments', activity: 'invoice-activity' } as const;
 

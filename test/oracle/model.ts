@@ -1,4 +1,4 @@
-// A deliberately simple reference model of /work/shared/CONTRACT.md (see README.md here): the
+// A deliberately simple reference model of docs/contract.md (see README.md here): the
 // three JSONL inputs (+ optional as-of) → exactly what `replay` must produce. Written from the
 // contract and the documented choices of src/invoice/README.md only, never from the
 // implementation: plain Maps, one loop, exact money (BigInt minor units), UTC dates.

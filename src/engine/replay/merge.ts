@@ -1,4 +1,4 @@
-// The merge order of a replay (CONTRACT.md "Replay"): each file in its own order; next comes the
+// The merge order of a replay (docs/contract.md "Replay"): each file in its own order; next comes the
 // file whose next record has the smallest timestamp; ties go to the earlier input; a record with
 // no readable timestamp is taken as soon as it is next in its file.
 import type { Line, LineReader } from './line-reader.ts';

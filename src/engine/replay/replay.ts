@@ -1,4 +1,4 @@
-// The replay runner: runs a topology over JSONL files with no broker, as CONTRACT.md "Replay"
+// The replay runner: runs a topology over JSONL files with no broker, as docs/contract.md "Replay"
 // says. One runner (the test driver's), one partition, files merged by event time; each line
 // goes through the whole topology before the next is read.
 import { stat } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 // What happens to a record whose key or value cannot be deserialized. The default sends it,
-// with its original bytes, to a dead-letter topic with the CONTRACT.md headers, and continues.
+// with its original bytes, to a dead-letter topic with the docs/contract.md headers, and continues.
 import type { Headers } from '../processor/api.ts';
 import { DeserializationError } from '../serdes/api.ts';
 import type { ConsumedRecord, RecordCollector } from './records.ts';
@@ -15,7 +15,7 @@ export interface DeserializationFailure {
 /** Decides whether processing continues; may produce (e.g. to a dead-letter topic) through `produce`. */
 export type DeserializationExceptionHandler = (failure: DeserializationFailure, produce: RecordCollector) => 'continue' | 'fail';
 
-/** Header names of a dead letter, as CONTRACT.md defines them. */
+/** Header names of a dead letter, as docs/contract.md defines them. */
 export const DLQ_HEADERS = {
   reason: 'dlq.reason',
   error: 'dlq.error',

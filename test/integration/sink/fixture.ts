@@ -12,10 +12,11 @@ import type { OutgoingRecord, RuntimeAdmin, KafkaClient } from '../../../src/run
 import type { DeltaRow } from '../../../src/sinks/delta/index.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { buildInvoicePipeline, pipelineTopics } from '../../../topologies/invoice-pipeline.ts';
+import { SMALL_SCENARIO } from '../../fixtures/conformance.ts';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
-const SCENARIO = '/work/shared/conformance/small';
+const SCENARIO = SMALL_SCENARIO;
 
 /** The pipeline's output records (values as objects) and the tables they must produce. */
 export interface SinkFixture {

@@ -10,7 +10,7 @@ import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 
 export { KafkajsClient };
 
-/** The three inputs, as CONTRACT.md names them. */
+/** The three inputs, as docs/contract.md names them. */
 export type InputName = 'orders' | 'payments' | 'activity';
 
 /** Topics of one run, all under the run's name (its application id and output prefix). */
@@ -75,7 +75,7 @@ export function liveConfig(run: string, t: RunTopics, o: LiveConfigOptions): Con
   }) as Config;
 }
 
-// The upstream key of each input (CONTRACT.md: orders by order_id, payments by payment_id, activity by invoice_id).
+// The upstream key of each input (docs/contract.md: orders by order_id, payments by payment_id, activity by invoice_id).
 const KEY_FIELD: Record<InputName, string> = { orders: 'order_id', payments: 'payment_id', activity: 'invoice_id' };
 
 /** The upstream key of an input line; null when the line is not JSON or has no such string field. */

@@ -1,9 +1,8 @@
 // The aging report served by /reports/aging, over the conformance scenario's final invoices: the
-// replay of ../shared/conformance/small fills the invoices store, the query reads it as of the
+// replay of test/fixtures/conformance/small fills the invoices store, the query reads it as of the
 // scenario's final clock, and the buckets must equal those computed here, independently, from
 // expected.json's invoice rows.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { replay, type KeyValueStore } from '../../../src/engine/index.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
@@ -12,8 +11,9 @@ import type { QueryHost } from '../../../src/app/queries/host.ts';
 import { queryAging, type AgingReport } from '../../../src/app/queries/invoice-queries.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { buildInvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
+import { SMALL_SCENARIO } from '../../fixtures/conformance.ts';
 
-const DIR = fileURLToPath(new URL('../../../../shared/conformance/small/', import.meta.url));
+const DIR = `${SMALL_SCENARIO}/`;
 
 interface ExpectedRow {
   currency: string;

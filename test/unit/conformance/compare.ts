@@ -1,5 +1,5 @@
 // Compares a replay's outputs with a conformance scenario's expected.json, by the rules of
-// ../shared/conformance/README.md: decimals as numbers, timestamps as instants, `updated_at` and
+// docs/contract.md ("Conformance scenario"): decimals as numbers, timestamps as instants, `updated_at` and
 // `error` wording ignored, events by (invoice_id, version), dead letters as a multiset.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

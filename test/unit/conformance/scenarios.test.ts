@@ -1,4 +1,4 @@
-// Any further conformance scenario dropped next to `small` (a folder with orders.jsonl,
+// Any further conformance scenario dropped next to `small` in test/fixtures/conformance (a folder with orders.jsonl,
 // payments.jsonl, activity.jsonl and expected.json; an optional as-of.txt holds --as-of) is
 // replayed and compared by the same rules. `small` has its own, more detailed test.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { replayInvoices } from '../../../src/app/replay.ts';
 import { parseAsOf } from '../../../src/app/cli.ts';
 import { compareScenario, readReplayOutput, type Expected } from './compare.ts';
+import { CONFORMANCE_DIR } from '../../fixtures/conformance.ts';
 
-const ROOT = join(import.meta.dirname, '../../../../shared/conformance');
+const ROOT = CONFORMANCE_DIR;
 const scenarios = existsSync(ROOT)
   ? readdirSync(ROOT, { withFileTypes: true })
     .filter((d) => d.isDirectory() && d.name !== 'small' && existsSync(join(ROOT, d.name, 'expected.json')))
@@ -18,8 +19,11 @@ const scenarios = existsSync(ROOT)
   : [];
 
 describe('conformance: other scenarios', () => {
-  it('finds the scenario folders', () => {
-    expect(Array.isArray(scenarios)).toBe(true);
+  it('every scenario folder beside small holds its inputs', () => {
+    expect(existsSync(join(ROOT, 'small', 'expected.json'))).toBe(true);
+    for (const name of scenarios) {
+      for (const file of ['orders.jsonl', 'payments.jsonl', 'activity.jsonl']) expect(existsSync(join(ROOT, name, file)), `${name}/${file}`).toBe(true);
+    }
   });
 
   it.each(scenarios)('%s matches expected.json', async (name) => {

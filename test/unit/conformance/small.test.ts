@@ -1,4 +1,4 @@
-// The public conformance scenario (../shared/conformance/small) through the replay code path:
+// The public conformance scenario (test/fixtures/conformance/small) through the replay code path:
 // every invoice, balance, event, dead letter and the summary must match expected.json exactly.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,9 @@ import { replayInvoices } from '../../../src/app/replay.ts';
 import { DeltaTable } from '../../../src/sinks/delta/index.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 import { compareScenario, readReplayOutput, type Actual, type Expected } from './compare.ts';
+import { SMALL_SCENARIO } from '../../fixtures/conformance.ts';
 
-const SCENARIO = join(import.meta.dirname, '../../../../shared/conformance/small');
+const SCENARIO = SMALL_SCENARIO;
 
 describe('conformance: small', () => {
   let out: string;

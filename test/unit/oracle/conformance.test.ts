@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { runOracle } from '../../oracle/model.ts';
 import { compareOutputs, type Outputs } from '../../oracle/compare.ts';
 import { asOutputs, loadScenario } from '../../oracle/scenario.ts';
+import { SMALL_SCENARIO } from '../../fixtures/conformance.ts';
 
-const SCENARIO = join(import.meta.dirname, '../../../../shared/conformance/small');
+const SCENARIO = SMALL_SCENARIO;
 
 describe('oracle: conformance small', () => {
   it('matches expected.json exactly (events in emission order per invoice)', () => {

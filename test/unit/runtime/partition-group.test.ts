@@ -1,4 +1,4 @@
-// The partition group chooses a task's next record as the replay merge does (CONTRACT.md
+// The partition group chooses a task's next record as the replay merge does (docs/contract.md
 // "Replay"): smallest timestamp first, ties by source-topic order, unreadable timestamps at once,
 // and it waits for a partition known to have more data, also when that data arrives later.
 import { describe, expect, it } from 'vitest';

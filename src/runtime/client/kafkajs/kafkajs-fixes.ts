@@ -1,4 +1,4 @@
-// Two fixes to kafkajs 2.2.4, put in Node's module cache before kafkajs loads the originals:
+// Fixes to kafkajs 2.2.4, put in Node's module cache before kafkajs loads the originals:
 //
 // 1. read_committed filtering (consumer/filterAbortedMessages.js). kafkajs activates at most one
 //    aborted transaction per message, so when several aborted transactions interleave in a
@@ -14,6 +14,11 @@
 //    TxnOffsetCommit, EndTxn) first sends a FindCoordinator request, four extra round trips per
 //    task per commit. Lookups are cached per client for a few seconds; a moved coordinator fails
 //    the transaction at worst, which the runtime handles (task closed dirty, fresh producer).
+//
+// 4. The request queue's throttle check (network/requestQueue): with no throttle in force,
+//    `throttledUntil` is -1, so the timer is set to -1 - Date.now() ms, which Node 24 reports on
+//    every connection as `TimeoutNegativeWarning: -17964... is a negative number` (and runs at
+//    once, as it always did). The delay is clamped at 0: same behaviour, no warning.
 //
 // The runtime's entry points import this module first; `assertKafkajsFixed` refuses to run if
 // kafkajs was loaded before it (a wrong import order would silently lose exactly-once).
@@ -117,7 +122,33 @@ function cacheCoordinatorLookups(): void {
   Cluster.prototype.findGroupCoordinatorMetadata = cached;
 }
 
+interface RequestQueuePrototype {
+  scheduleCheckPendingRequests(this: RequestQueueState): void;
+}
+interface RequestQueueState {
+  throttledUntil: number;
+  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+}
+/** kafkajs's own interval for re-checking a throttled queue with requests waiting. */
+const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+function clampThrottleCheckDelay(): void {
+  const RequestQueue = require('kafkajs/src/network/requestQueue') as { prototype: RequestQueuePrototype };
+  RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueState): void {
+    if (this.throttleCheckTimeoutId) return;
+    const untilUnthrottled = this.throttledUntil - Date.now();
+    const delay = untilUnthrottled > 0 ? untilUnthrottled : this.pending.length > 0 ? CHECK_PENDING_REQUESTS_INTERVAL_MS : 0;
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    }, delay);
+  };
+}
+
 install('kafkajs/src/consumer/filterAbortedMessages', filterAbortedMessages);
+clampThrottleCheckDelay();
 cacheCoordinatorLookups();
 install('kafkajs/src/producer/groupMessagesPerPartition', groupMessagesPerPartition);
 
