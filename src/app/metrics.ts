@@ -21,7 +21,7 @@ export const SINK_LATENCY_BUCKETS_SECONDS: readonly number[] = [0.01, 0.05, 0.1,
 /** Rows per sink micro-batch. */
 export const SINK_BATCH_ROWS_BUCKETS: readonly number[] = [1, 10, 50, 100, 500, 1000, 5000, 10_000, 50_000];
 
-/** What became of one input record (CONTRACT.md, Accounting). */
+/** What became of one input record (docs/contract.md, Accounting). */
 export type RecordOutcome = 'applied' | 'duplicate' | 'dead_lettered' | 'held';
 
 /** Every outcome, in the order a summary shows them. */
@@ -35,6 +35,8 @@ export const METRIC_NAMES = {
   recordsOut: 'invoice_stream_records_out_total',
   processingLatency: 'invoice_stream_processing_latency_seconds',
   clockLag: 'invoice_stream_clock_lag_seconds',
+  taskProgressAge: 'invoice_stream_task_progress_age_seconds',
+  taskStalled: 'invoice_stream_task_stalled',
   tasks: 'invoice_stream_tasks',
   storeEntries: 'invoice_stream_state_store_entries',
   storeSize: 'invoice_stream_state_store_size_bytes',
@@ -75,6 +77,10 @@ export interface Metrics {
   readonly processingLatency: Histogram<'event_type'>;
   /** Wall clock minus the task's event-time clock (how far behind "now" the invoice clock is). */
   readonly clockLag: Gauge<'task'>;
+  /** Seconds since a running task last committed further or had nothing waiting (stall watch). */
+  readonly taskProgressAge: Gauge<'task'>;
+  /** 1 while a running task is stalled: records wait and its offsets have not moved for the stall timeout. */
+  readonly taskStalled: Gauge<'task'>;
   /** Tasks on this instance by state (`restoring`, `running`). */
   readonly tasks: Gauge<'state'>;
   /** Entries per state store and partition. */
@@ -135,6 +141,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['event_type'], buckets: [...LATENCY_BUCKETS_SECONDS], registers,
     }),
     clockLag: new Gauge({ name: n.clockLag, help: 'Wall clock minus the task event-time clock, in seconds.', labelNames: ['task'], registers }),
+    taskProgressAge: new Gauge({ name: n.taskProgressAge, help: 'Seconds since the task last committed further or had no records waiting.', labelNames: ['task'], registers }),
+    taskStalled: new Gauge({ name: n.taskStalled, help: '1 while the task has records waiting and its committed offsets have not moved for the stall timeout.', labelNames: ['task'], registers }),
     tasks: new Gauge({ name: n.tasks, help: 'Tasks assigned to this instance, by state (restoring, running).', labelNames: ['state'], registers }),
     storeEntries: new Gauge({ name: n.storeEntries, help: 'Entries in a state store partition.', labelNames: ['store', 'partition'], registers }),
     storeSize: new Gauge({ name: n.storeSize, help: 'Approximate on-disk size of a state store partition, in bytes.', labelNames: ['store', 'partition'], registers }),

@@ -40,6 +40,12 @@ export interface RuntimeConfig {
   sessionTimeoutMs?: number;
   /** `transaction.timeout.ms` of the task producers (default 60 s). */
   transactionTimeoutMs?: number;
+  /**
+   * A running task with records waiting whose committed offsets have not moved for this long is
+   * stalled: logged, shown by `taskProgress()`, and the probes fail so the pod is restarted.
+   * Default 120 s (above the default transaction timeout); 0 turns the watch off.
+   */
+  stallTimeoutMs?: number;
   /** Bound of a graceful close (default 30 s); past it the instance stops without committing. */
   shutdownTimeoutMs?: number;
   log?: RuntimeLogger;
@@ -69,9 +75,11 @@ export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
     sessionTimeoutMs: config.sessionTimeoutMs ?? 30_000,
     transactionTimeoutMs: config.transactionTimeoutMs ?? 60_000,
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
+    stallTimeoutMs: config.stallTimeoutMs ?? 120_000,
     log: config.log ?? (() => {}),
   };
   if (!(resolved.maxTaskIdleMs >= -1)) throw new Error('max.task.idle.ms must be -1 or more');
   if (resolved.commitIntervalMs < 1) throw new Error('commit.interval.ms must be >= 1');
+  if (!(resolved.stallTimeoutMs >= 0)) throw new Error('stall timeout must be 0 (off) or more');
   return resolved;
 }

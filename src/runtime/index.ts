@@ -7,4 +7,5 @@ export type { RuntimeObserver, TaskState } from './observer.ts';
 export { decodeSubscription, type MemberSubscription } from './assignor/copartition-assignor.ts';
 export { KafkajsClient, type KafkajsClientOptions } from './client/kafkajs/client.ts';
 export type { ThreadMetrics } from './stream/stream-thread.ts';
+export type { TaskProgress } from './stream/stall-watch.ts';
 export { FatalRuntimeError } from './errors.ts';

@@ -6,6 +6,7 @@ import type { StateStore } from '../engine/state/api.ts';
 import type { TaskState } from './observer.ts';
 import { resolveConfig, type ResolvedConfig, type RuntimeConfig } from './config.ts';
 import { tasksOnDisk } from './state/task-directory.ts';
+import { StallWatch, type TaskProgress } from './stream/stall-watch.ts';
 import { StreamThread, type ThreadMetrics } from './stream/stream-thread.ts';
 import { ensureInternalTopics } from './topics/internal-topics.ts';
 import { planLayout, type ApplicationLayout } from './topics/layout.ts';
@@ -22,6 +23,7 @@ export class KafkaStreams {
   #reader: PartitionReader | undefined;
   #producer: RecordProducer | undefined;
   #thread: StreamThread | undefined;
+  #stallWatch: StallWatch | undefined;
   #layout: ApplicationLayout | undefined;
   #fatal: Error | undefined;
 
@@ -52,6 +54,16 @@ export class KafkaStreams {
   /** Assigned tasks and whether each is restoring or running; undefined before the first assignment. */
   taskStates(): Map<string, TaskState> | undefined {
     return this.#thread?.taskStates();
+  }
+
+  /** Per running task: records waiting, how long since it last moved, and whether it is stalled (see stall-watch.ts). */
+  taskProgress(): Map<string, TaskProgress> {
+    return this.#stallWatch?.progress() ?? new Map();
+  }
+
+  /** Running tasks that are stalled: records wait and nothing moved for `stallTimeoutMs`. */
+  stalledTasks(): string[] {
+    return [...this.taskProgress()].filter(([, p]) => p.stalled).map(([task]) => task).sort();
   }
 
   /** A local store of a running task (`"1_3"`), as Kafka Streams' `store()`; undefined when not hosted here. */
@@ -119,6 +131,18 @@ export class KafkaStreams {
       onFatal: (error) => void this.#onFatal(error),
     });
     this.#thread.start();
+    if (config.stallTimeoutMs > 0) {
+      const thread = this.#thread;
+      this.#stallWatch = new StallWatch({
+        admin,
+        groupId: config.applicationId,
+        stallTimeoutMs: config.stallTimeoutMs,
+        tasks: () => thread.watchedTasks(),
+        onChange: (task, p) => config.log(p.stalled ? 'error' : 'info', p.stalled ? 'task stalled: records wait and its offsets have not moved' : 'task moves again', { task, lag: p.lag, progressAgeMs: p.progressAgeMs }),
+        onError: (e) => config.log('warn', 'stall watch: broker check failed', { error: String(e) }),
+      });
+      this.#stallWatch.start();
+    }
     this.#state = 'RUNNING';
     config.log('info', 'started', { applicationId: config.applicationId, guarantee: config.guarantee, instance: config.instanceId, subtopologies: layout.subtopologies.length });
   }
@@ -127,6 +151,7 @@ export class KafkaStreams {
   async close(): Promise<boolean> {
     if (this.#state === 'NOT_RUNNING' || this.#state === 'PENDING_SHUTDOWN') return true;
     this.#state = 'PENDING_SHUTDOWN';
+    this.#stallWatch?.stop();
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs)));
     const clean = (async () => {
@@ -148,6 +173,7 @@ export class KafkaStreams {
 
   async #onFatal(error: Error): Promise<void> {
     this.#fatal = error;
+    this.#stallWatch?.stop();
     this.#state = 'ERROR';
     await this.#releaseClients();
     this.config.onFatal?.(error);

@@ -130,6 +130,8 @@ export const configSchema = z.object({
   commitIntervalMs: int(1, 3_600_000).optional(),
   /** Bound on a graceful stop (final commit, store flush); keep it under the pod's grace period. */
   shutdownTimeoutMs: int(1000, 600_000).default(45_000),
+  /** A task with records waiting whose offsets have not moved for this long fails the probes (0: off). */
+  stallTimeoutMs: int(0, 86_400_000).default(120_000),
   clock: clock.default({ mode: 'event_time', wallClockIntervalMs: 60_000 }),
   http: z.object({
     host: z.string().min(1).default('0.0.0.0'),

@@ -1,6 +1,8 @@
 // Liveness and readiness of a streams instance, as the kubelet probes them. Alive: the instance has
-// not failed and the event loop (which runs processing, timers and HTTP) is not stalled. Ready:
-// every assigned task is restored and running, so local queries answer from current state.
+// not failed, the event loop (which runs processing, timers and HTTP) is not stalled, and no task
+// is stalled (records wait for it and its offsets have not moved: see runtime/stream/stall-watch.ts),
+// so Kubernetes restarts a pod that stopped consuming. Ready: every assigned task is restored and
+// running and none is stalled, so local queries answer from current state.
 import type { KafkaStreams } from '../../runtime/index.ts';
 
 /** A probe's answer; `detail` becomes the JSON body. */
@@ -24,7 +26,7 @@ export interface ProbeOptions {
 }
 
 /** What the probes read of an instance (KafkaStreams satisfies it; tests fake it). */
-export type ProbedInstance = Pick<KafkaStreams, 'state' | 'fatalError' | 'taskStates'>;
+export type ProbedInstance = Pick<KafkaStreams, 'state' | 'fatalError' | 'taskStates' | 'stalledTasks'>;
 
 /** Probes of one instance. */
 export function streamsProbes(streams: ProbedInstance, options: ProbeOptions = {}): Probes {
@@ -48,6 +50,8 @@ export function streamsProbes(streams: ProbedInstance, options: ProbeOptions = {
       const stalledMs = Math.max(worstGap, Date.now() - lastBeat - beatEvery);
       worstGap = 0;
       if (stalledMs > maxStall) return { ok: false, detail: { status: 'down', state, reason: `event loop stalled ${stalledMs} ms` } };
+      const stalled = streams.stalledTasks();
+      if (stalled.length > 0) return { ok: false, detail: { status: 'down', state, reason: 'tasks stalled', stalled } };
       return { ok: true, detail: { status: 'up', state } };
     },
     readiness(): ProbeResult {
@@ -57,6 +61,8 @@ export function streamsProbes(streams: ProbedInstance, options: ProbeOptions = {
       if (!tasks) return { ok: false, detail: { ready: false, reason: 'waiting for the first assignment' } };
       const restoring = [...tasks].filter(([, s]) => s !== 'running').map(([t]) => t).sort();
       if (restoring.length > 0) return { ok: false, detail: { ready: false, reason: 'restoring', restoring, tasks: tasks.size } };
+      const stalled = streams.stalledTasks();
+      if (stalled.length > 0) return { ok: false, detail: { ready: false, reason: 'tasks stalled', stalled } };
       return { ok: true, detail: { ready: true, tasks: [...tasks.keys()].sort() } };
     },
     stop(): void {

@@ -82,6 +82,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     stateDir: config.stateDir,
     commitIntervalMs: config.commitIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    stallTimeoutMs: config.stallTimeoutMs,
     deadLetterTopic: t.deadLetter,
     instanceId: config.groupInstanceId,
     observer: metrics ? metricsObserver(metrics, t.deadLetter, config.processingGuarantee) : undefined,

@@ -65,6 +65,13 @@ export function startSampler(m: Metrics, streams: KafkaStreams, options: Sampler
       if (typeof clock === 'number' && Number.isFinite(clock)) m.clockLag.set({ task }, (Date.now() - clock / 1000) / 1000);
     }
 
+    m.taskProgressAge.reset();
+    m.taskStalled.reset();
+    for (const [task, p] of streams.taskProgress()) {
+      m.taskProgressAge.set({ task }, p.progressAgeMs / 1000);
+      m.taskStalled.set({ task }, p.stalled ? 1 : 0);
+    }
+
     const layout = streams.layout;
     if (!layout) return;
     const owned = new Map<string, number[]>();

@@ -94,6 +94,18 @@ export class StreamThread {
     return states;
   }
 
+  /** Running tasks not paused on purpose, with their input partitions (what the stall watch checks). */
+  watchedTasks(): Map<string, Array<{ topic: string; partition: number }>> {
+    const watched = new Map<string, Array<{ topic: string; partition: number }>>();
+    for (const name of this.#tasks.keys()) {
+      if (this.#paused.has(name)) continue;
+      const id = parseTaskId(name);
+      const sub = this.#d.layout.subtopologies.find((s) => s.id === id.subtopology);
+      watched.set(name, (sub?.sourceTopics ?? []).map((topic) => ({ topic, partition: id.partition })));
+    }
+    return watched;
+  }
+
   /** A store of a running task (interactive queries, store-size metrics). */
   store(task: string, name: string): StateStore | undefined {
     return this.#tasks.get(task)?.store(name);

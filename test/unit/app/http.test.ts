@@ -147,7 +147,7 @@ describe('HTTP routes', () => {
 
 describe('probes', () => {
   const fake = (state: ProbedInstance['state'], tasks?: Record<string, TaskState>): ProbedInstance => ({
-    state, fatalError: state === 'ERROR' ? new Error('boom') : undefined, taskStates: () => (tasks ? new Map(Object.entries(tasks)) : undefined),
+    state, fatalError: state === 'ERROR' ? new Error('boom') : undefined, taskStates: () => (tasks ? new Map(Object.entries(tasks)) : undefined), stalledTasks: () => [],
   });
 
   it('is ready only when every assigned task runs', () => {
@@ -165,6 +165,14 @@ describe('probes', () => {
       expect(r.ok).toBe(ok);
       expect(r.detail.reason).toBe(reason);
     }
+  });
+
+  it('is neither alive nor ready while a task is stalled', () => {
+    const stalled: ProbedInstance = { ...fake('RUNNING', { '1_0': 'running', '1_1': 'running' }), stalledTasks: () => ['1_1'] };
+    const probes = streamsProbes(stalled);
+    expect(probes.health()).toEqual({ ok: false, detail: { status: 'down', state: 'RUNNING', reason: 'tasks stalled', stalled: ['1_1'] } });
+    expect(probes.readiness()).toEqual({ ok: false, detail: { ready: false, reason: 'tasks stalled', stalled: ['1_1'] } });
+    probes.stop();
   });
 
   it('is not alive after a fatal error', () => {
