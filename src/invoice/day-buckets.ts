@@ -1,47 +1,57 @@
-// Members grouped by day in a key-value store: `pad(day)` → [member, ...]. The clock rules take
-// whole days at a time (overdue on the due date's next day, dedup expiry by day of first sight),
-// so a day change reads a few buckets by key instead of range-scanning an index per record.
+// Members grouped by day in a key-value store, one entry per (day, member):
+// `pad(day) + '\u0000' + member` → 1. The clock rules take whole days at a time (overdue on the due
+// date's next day, dedup expiry by day of first sight), so a day change range-scans one day's
+// prefix instead of scanning an index per record.
 //
-// Buckets only grow until taken: there is no removal. A member whose reason to be in a bucket
-// went away (an invoice paid before its due date, a due date moved) stays, and whoever takes the
-// bucket checks each member against current state anyway. Appending to an array is the cheapest
-// write there is; a set (an object keyed by member) made every add a hash insert into a big
-// dictionary and every removal a read-modify-write of the bucket.
+// Why an entry per member, not one bucket value per day (as before 2026-12-06): a day's bucket was
+// one record that grew with every member added that day. Every commit wrote the whole of it to the
+// changelog again (bytes quadratic in the day's size), and once it passed the broker's 1 MiB
+// message limit the changelog write failed and the instance stopped: the live "stall" of issue 17.
+// An entry per member keeps every changelog record a few dozen bytes, whatever the day holds.
+//
+// Entries only come in until taken: there is no removal. A member whose reason to be there went
+// away (an invoice paid before its due date, a due date moved) stays, and whoever takes the day
+// checks each member against current state anyway.
 import type { KeyValueStore } from '../engine/index.ts';
 import { pad } from './stores.ts';
 
-// Buckets written by earlier versions are objects `{ member: 1 }`; both read the same.
-type Bucket = string[] | Record<string, 1>;
+/** What the store holds: 1 per (day, member); a whole-day bucket under `pad(day)` written by earlier versions. */
+export type DayBucketValue = 1 | string[] | Record<string, 1>;
 
-/** A multiset of members per day (days since the epoch); takers re-check what they get. */
+const SEPARATOR = '\u0000';
+// The first character after the separator: `prefix + SEPARATOR <= key < prefix + END` is one day.
+const END = '\u0001';
+
+/** A set of members per day (days since the epoch); takers re-check what they get. */
 export class DayBuckets {
-  readonly #store: KeyValueStore<Bucket>;
+  readonly #store: KeyValueStore<DayBucketValue>;
 
-  constructor(store: KeyValueStore<Bucket>) {
+  constructor(store: KeyValueStore<DayBucketValue>) {
     this.#store = store;
   }
 
-  /** Adds `member` to `day` (a member may be added more than once). */
+  /** Adds `member` to `day` (adding it again changes nothing). */
   add(day: number, member: string): void {
-    const key = pad(day, 7);
-    const bucket = this.#store.get(key);
-    // Appended in place then put again: a day's bucket can hold many thousands of members, and a
-    // copy per add would be quadratic. Stores serialize at put or flush, never keep our reference
-    // below the cache, so this is safe.
-    if (Array.isArray(bucket)) {
-      bucket.push(member);
-      this.#store.put(key, bucket);
-    } else {
-      this.#store.put(key, bucket ? [...Object.keys(bucket), member] : [member]);
-    }
+    this.#store.put(`${pad(day, 7)}${SEPARATOR}${member}`, 1);
   }
 
-  /** Removes and returns the members of `day`, in insertion order (repeats included). */
+  /** Removes and returns the members of `day`, each once, in key order. */
   take(day: number): string[] {
-    const key = pad(day, 7);
-    const bucket = this.#store.get(key);
-    if (!bucket) return [];
-    this.#store.delete(key);
-    return Array.isArray(bucket) ? bucket : Object.keys(bucket);
+    const prefix = pad(day, 7);
+    const members: string[] = [];
+    // A bucket of an earlier version: an array (repeats possible) or an object of members.
+    const legacy = this.#store.get(prefix);
+    if (legacy !== undefined && legacy !== 1) {
+      members.push(...new Set(Array.isArray(legacy) ? legacy : Object.keys(legacy)));
+      this.#store.delete(prefix);
+    }
+    // Keys first, deletes after: a store's range is not to be changed while it is walked.
+    const keys: string[] = [];
+    for (const [key] of this.#store.range(`${prefix}${SEPARATOR}`, `${prefix}${END}`)) keys.push(key);
+    for (const key of keys) {
+      members.push(key.slice(prefix.length + 1));
+      this.#store.delete(key);
+    }
+    return members;
   }
 }

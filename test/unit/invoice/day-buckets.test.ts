@@ -1,40 +1,59 @@
 // Day buckets hold ids that come from input data: names like `__proto__` and `constructor` are
-// members like any other, through the cache and through a JSON round trip of the stored value.
+// members like any other. One store entry per (day, member) keeps every changelog record small
+// however many members a day holds; buckets written whole by earlier versions are still read.
 import { describe, expect, it } from 'vitest';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
-import { DayBuckets } from '../../../src/invoice/day-buckets.ts';
+import { DayBuckets, type DayBucketValue } from '../../../src/invoice/day-buckets.ts';
 
-function buckets(): { store: KeyValueStore<unknown>; days: DayBuckets } {
-  const store = Stores.inMemoryKeyValueStore('due').get() as unknown as KeyValueStore<unknown>;
-  return { store, days: new DayBuckets(store as KeyValueStore<string[]>) };
+function buckets(): { store: KeyValueStore<DayBucketValue>; days: DayBuckets } {
+  const store = Stores.inMemoryKeyValueStore('due').get() as unknown as KeyValueStore<DayBucketValue>;
+  return { store, days: new DayBuckets(store) };
 }
 
 describe('DayBuckets', () => {
-  it('keeps `__proto__` and `constructor` as members, in insertion order', () => {
+  it('keeps `__proto__` and `constructor` as members; each member once; only the day taken', () => {
     const { days } = buckets();
     days.add(20_000, 'inv_a');
     days.add(20_000, '__proto__');
     days.add(20_000, 'constructor');
-    expect(days.take(20_000)).toEqual(['inv_a', '__proto__', 'constructor']);
+    days.add(20_000, 'inv_a');
+    days.add(20_001, 'inv_next_day');
+    days.add(19_999, 'inv_day_before');
+    expect(days.take(20_000).sort()).toEqual(['__proto__', 'constructor', 'inv_a']);
     expect(days.take(20_000)).toEqual([]);
+    expect(days.take(20_001)).toEqual(['inv_next_day']);
+    expect(days.take(19_999)).toEqual(['inv_day_before']);
   });
 
-  it('keeps repeats (takers re-check) and survives a JSON round trip of the bucket', () => {
-    const { store, days } = buckets();
-    days.add(20_001, '__proto__');
-    days.add(20_001, 'inv_b');
-    const key = [...store.range()][0]?.[0] as string;
-    store.put(key, JSON.parse(JSON.stringify(store.get(key))));
-    days.add(20_001, 'inv_b');
-    expect(days.take(20_001)).toEqual(['__proto__', 'inv_b', 'inv_b']);
+  it('keeps members with separators and high characters whole', () => {
+    const { days } = buckets();
+    const odd = ['a\u0000b', '\u0001', '\uffff\u{10ffff}', 'topic\u0000p-1', ''];
+    for (const m of odd) days.add(20_003, m);
+    expect(days.take(20_003).sort()).toEqual([...odd].sort());
   });
 
-  it('reads buckets written as objects by earlier versions', () => {
+  it('stores every member as its own small entry, however many a day holds', () => {
     const { store, days } = buckets();
-    days.add(20_002, 'x'); // creates the key with the store's padding
-    const key = [...store.range()][0]?.[0] as string;
-    store.put(key, JSON.parse('{"inv_a":1,"__proto__":1}'));
-    days.add(20_002, 'inv_c');
-    expect(days.take(20_002)).toEqual(['inv_a', '__proto__', 'inv_c']);
+    for (let i = 0; i < 50_000; i++) days.add(20_004, `bench-live-invoices-1796529840985.payments\u0000p-11-${String(i).padStart(8, '0')}`);
+    let largest = 0;
+    let entries = 0;
+    for (const [key, value] of store.range()) {
+      entries++;
+      largest = Math.max(largest, Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(value)));
+    }
+    expect(entries).toBe(50_000);
+    expect(largest).toBeLessThan(200);
+    expect(days.take(20_004)).toHaveLength(50_000);
+    expect([...store.range()]).toEqual([]);
+  });
+
+  it('reads and removes whole-day buckets written by earlier versions (arrays and objects)', () => {
+    const { store, days } = buckets();
+    store.put('0020005', ['inv_a', 'inv_a', '__proto__']);
+    days.add(20_005, 'inv_c');
+    expect(days.take(20_005).sort()).toEqual(['__proto__', 'inv_a', 'inv_c']);
+    store.put('0020006', JSON.parse('{"inv_a":1,"__proto__":1}') as Record<string, 1>);
+    expect(days.take(20_006).sort()).toEqual(['__proto__', 'inv_a']);
+    expect([...store.range()]).toEqual([]);
   });
 });
