@@ -78,10 +78,19 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
       if (!list) byTopic.set(o.topic, (list = []));
       list.push({ partition: o.partition, offset: String(o.offset) });
     }
-    try {
-      await this.#open().sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
-    } catch (error) {
-      throw translateError(error, this.#transactionalId);
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    // kafkajs sends AddOffsetsToTxn once, unretried. In a transaction with no records it is the
+    // first request after the previous EndTxn, and the coordinator answers CONCURRENT_TRANSACTIONS
+    // while it still writes that transaction's markers: a retriable answer (the Java producer
+    // retries it) that failed the task and aborted its transaction in clean runs (issue 17).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#open().sendOffsets({ consumerGroupId: groupId, topics });
+        return;
+      } catch (error) {
+        if (!isConcurrentTransactions(error) || attempt >= CONCURRENT_TRANSACTIONS_ATTEMPTS) throw translateError(error, this.#transactionalId);
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 10 * 2 ** attempt)));
+      }
     }
   }
 
@@ -120,4 +129,12 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     if (!this.#transaction) throw new Error(`producer ${this.#transactionalId}: no open transaction`);
     return this.#transaction;
   }
+}
+
+// About 10 s of backoff (20 ms doubling to 1 s): a coordinator finishes a transaction's markers in
+// milliseconds, and the transaction timeout bounds the rest.
+const CONCURRENT_TRANSACTIONS_ATTEMPTS = 15;
+
+function isConcurrentTransactions(error: unknown): boolean {
+  return (error as { type?: unknown } | null)?.type === 'CONCURRENT_TRANSACTIONS';
 }
