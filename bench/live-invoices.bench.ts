@@ -33,8 +33,9 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const config = liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false });
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const live = await startLiveInstance(config, { log: () => {} });
-    await waitForLag0(admin, run, [t.orders, t.payments, t.activity, ...t.repartitions], 600_000);
+    // Warnings and errors go to stderr: a run that stops says why instead of waiting out its bound.
+    const live = await startLiveInstance(config, { log: (level, message, fields) => (level === 'warn' || level === 'error') && console.error(JSON.stringify({ level, message, ...fields })) });
+    await waitForLag0(admin, run, [t.orders, t.payments, t.activity, ...t.repartitions], 600_000, () => live.streams.fatalError);
     const ms = since(started);
     const cpuMs = cpuSince(cpu);
     await live.close();

@@ -50,27 +50,41 @@ export async function produceRaw(brokers: string[], topic: string, records: Arra
   await producer.disconnect();
 }
 
-/** Waits until the group has committed every input offset of `topics` (lag 0), or throws. */
-export async function waitForLag0(admin: RuntimeAdmin, groupId: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until the group has committed every partition of `topics` up to its end (lag 0). Gives up
+ * after `timeoutMs`, or at once when `failed()` returns an error (an instance that stopped), saying
+ * which partitions are behind and by how much.
+ */
+export async function waitForLag0(admin: RuntimeAdmin, groupId: string, topics: readonly string[], timeoutMs: number, failed?: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < deadline) {
+  let behind: string[] = [];
+  for (;;) {
     let lag = 0;
     try {
+      const now: string[] = [];
       for (const topic of topics) {
         const ends = await admin.endOffsets(topic);
         const committed = await admin.committedOffsets(groupId, topic);
-        for (const [p, end] of ends) lag += Math.max(0, end - (committed.get(p) ?? 0));
+        for (const [p, end] of ends) {
+          const left = Math.max(0, end - (committed.get(p) ?? 0));
+          lag += left;
+          if (left > 0) now.push(`${topic}:${p} ${left} behind (committed ${committed.get(p) ?? 'none'}, end ${end})`);
+        }
       }
+      behind = now;
     } catch (error) {
       lag = -1; // coordinator moving (broker restart): ask again
       last = String(error);
     }
     if (lag === 0) return;
     if (lag > 0) last = `lag ${lag}`;
+    const error = failed?.();
+    const where = behind.length > 0 ? `; behind: ${behind.join('; ')}` : '';
+    if (error) throw new Error(`group ${groupId} stopped before catching up (${last}${where}): ${error.message}`, { cause: error });
+    if (Date.now() >= deadline) throw new Error(`group ${groupId} did not catch up in ${timeoutMs} ms (${last}${where})`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`group ${groupId} did not catch up in ${timeoutMs} ms (${last})`);
 }
 
 /** Reads every committed record of a topic (all partitions, start to end), read_committed. */
