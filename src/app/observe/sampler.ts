@@ -15,7 +15,7 @@ export interface SamplerOptions {
   intervalMs?: number;
   /** An admin client of its own, for lag (the runtime's stays private to it). */
   admin: RuntimeAdmin;
-  /** Where persistent stores live (`<stateDir>/<task>/<store>/`, Stores.persistentKeyValueStore): on-disk sizes. */
+  /** The state directory: persistent stores live in `<stateDir>/<application.id>/<task>/<store>/` (on-disk sizes). */
   stateDir?: string;
   onError?: (error: unknown) => void;
 }
@@ -56,7 +56,7 @@ export function startSampler(m: Metrics, streams: KafkaStreams, options: Sampler
         const store = streams.store(task, name) as Partial<KeyValueStore<unknown>> | undefined;
         if (typeof store?.approximateSize === 'function') m.storeEntries.set({ store: name, partition }, store.approximateSize());
         if (options.stateDir !== undefined) {
-          const bytes = await diskUsage(join(options.stateDir, task, name));
+          const bytes = await diskUsage(join(options.stateDir, streams.config.applicationId, task, name));
           if (bytes > 0) m.storeSize.set({ store: name, partition }, bytes);
         }
       }

@@ -50,7 +50,11 @@ export class TopologyRunner {
           onDeserializationError: handler,
         }),
     );
-    for (const task of this.tasks) for (const topic of task.sourceTopics) this.#byTopic.set(topic, task);
+    for (const task of this.tasks) {
+      // In process, nothing to restore: the stores are as the builders give them.
+      task.initializeTopology();
+      for (const topic of task.sourceTopics) this.#byTopic.set(topic, task);
+    }
   }
 
   /** Whether some source reads `topic`. */

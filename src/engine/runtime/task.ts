@@ -19,6 +19,8 @@ export interface TaskOptions {
   /** The runtime's wall clock (the test driver's is moved by hand). */
   readonly wallClock: () => number;
   readonly onDeserializationError: DeserializationExceptionHandler;
+  /** The runtime's directory of this task: persistent stores live in it (absent in process: replay, test driver). */
+  readonly taskDir?: string;
 }
 
 type Erased = StreamRecord<unknown, unknown>;
@@ -38,6 +40,8 @@ export class StreamTask {
   readonly #streamPunctuation = new PunctuationQueue();
   readonly #wallPunctuation = new PunctuationQueue();
   #streamTime = -Infinity;
+  // Processors built and wired, not yet initialized (see initializeTopology).
+  #uninitialized: Array<[Processor<unknown, unknown, unknown, unknown>, NodeContext]> | undefined;
   #metadata: RecordMetadata | undefined;
 
   constructor(options: TaskOptions) {
@@ -47,7 +51,7 @@ export class StreamTask {
     for (const name of sub.stores) {
       const builder = options.storeBuilders.get(name);
       if (!builder) throw new Error(`no builder for store ${name}`);
-      this.stores.set(name, builder.build(options.id));
+      this.stores.set(name, builder.build(options.id, options.taskDir));
     }
     this.#wire();
   }
@@ -64,6 +68,7 @@ export class StreamTask {
 
   /** Runs one record through the sub-topology, then fires due stream-time punctuators. */
   process(record: ConsumedRecord): void {
+    if (this.#uninitialized) throw new Error(`task ${taskName(this.id)}: process before initializeTopology`);
     const source = this.#sources.get(record.topic);
     if (!source) throw new Error(`task ${taskName(this.id)} does not read topic ${record.topic}`);
     // A negative or NaN timestamp is processed but does not move stream time.
@@ -163,6 +168,18 @@ export class StreamTask {
     }
     // Init in topology order, as Kafka Streams does, once every node exists.
     contexts.sort((a, b) => defs.findIndex((d) => d.name === a[1].nodeName) - defs.findIndex((d) => d.name === b[1].nodeName));
+    this.#uninitialized = contexts;
+  }
+
+  /**
+   * Calls every processor's `init`, in topology order. After the stores are restored, as Kafka
+   * Streams' `initializeTopology`: a processor reads its state (a clock, a sequence) in `init`,
+   * and before restoration it would read empty stores and run on from nothing.
+   */
+  initializeTopology(): void {
+    const contexts = this.#uninitialized;
+    if (!contexts) return;
+    this.#uninitialized = undefined;
     for (const [processor, context] of contexts) processor.init?.(context);
   }
 

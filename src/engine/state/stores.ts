@@ -14,11 +14,16 @@ import { MeteredKeyValueStore } from './metered-store.ts';
 import { LmdbBackend } from './persistent/lmdb-backend.ts';
 import { SerializingKeyValueStore } from './serializing-store.ts';
 
-/** Makes the bottom layer of a key-value store; each task calls `get(taskId)` for its own instance. */
+/**
+ * Makes the bottom layer of a key-value store; each task calls `get(taskId, taskDir)` for its own
+ * instance. `taskDir` is the runtime's directory of that task: a persistent store lives in
+ * `<taskDir>/<name>`, so what the runtime wipes (an unclean close under exactly_once) or
+ * checkpoints is the store's data itself.
+ */
 export interface KeyValueStoreSupplier {
   readonly name: string;
   readonly persistent: boolean;
-  get(taskId?: TaskId): KeyValueBackend;
+  get(taskId?: TaskId, taskDir?: string): KeyValueBackend;
 }
 
 /** Declares a key-value store: its supplier, value serde and layers. */
@@ -33,7 +38,10 @@ export interface KeyValueStoreBuilder<V> extends StoreBuilder<MeteredKeyValueSto
 
 /** Options of the persistent (LMDB) store. */
 export interface PersistentStoreOptions {
-  /** State directory; the store lives in `<dir>/<task>/<name>`. */
+  /**
+   * State directory for runs with no task directory of their own (a replay, the test driver): the
+   * store lives in `<dir>/<task>/<name>`. Under the Kafka runtime the task directory wins.
+   */
   readonly dir: string;
   /** fsync on commit (default false: the changelog or the replayed files rebuild the state). */
   readonly sync?: boolean;
@@ -51,7 +59,7 @@ export const Stores = {
     return {
       name,
       persistent: true,
-      get: (taskId) => new LmdbBackend(name, { path: join(options.dir, taskId ? `${taskId.subtopology}_${taskId.partition}` : 'store', name), noSync: !options.sync }),
+      get: (taskId, taskDir) => new LmdbBackend(name, { path: taskDir ? join(taskDir, name) : join(options.dir, taskId ? `${taskId.subtopology}_${taskId.partition}` : 'store', name), noSync: !options.sync }),
     };
   },
 
@@ -94,8 +102,8 @@ class Builder<V> implements KeyValueStoreBuilder<V> {
     return this;
   }
 
-  build(taskId?: TaskId): MeteredKeyValueStore<V> {
-    const backend = this.#supplier.get(taskId);
+  build(taskId?: TaskId, taskDir?: string): MeteredKeyValueStore<V> {
+    const backend = this.#supplier.get(taskId, taskDir);
     const logged = this.loggingEnabled ? new ChangeLoggingBackend(backend) : undefined;
     const lower = logged ?? backend;
     const typed = this.#cacheEntries > 0 ? new CachingKeyValueStore<V>(lower, this.#serde, this.#cacheEntries) : new SerializingKeyValueStore<V>(lower, this.#serde);

@@ -12,7 +12,8 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   /** Whether the store writes a changelog (the Kafka runtime creates `<appId>-<name>-changelog`). */
   readonly loggingEnabled: boolean;
   /** A fresh store for one task (persistent stores use the task id in their path). */
-  build(taskId?: TaskId): S;
+  /** One instance for a task; `taskDir` is where the runtime keeps that task's state (persistent stores live there). */
+  build(taskId?: TaskId, taskDir?: string): S;
 }
 
 /** What a dynamic sink sees to choose a topic. */

@@ -151,6 +151,7 @@ export class RuntimeTask {
       collector: (record) => this.#collect(record),
       wallClock: this.#o.wallClock,
       onDeserializationError: this.#o.onDeserializationError,
+      taskDir: this.directory.path,
     });
     const targets: RestoreTarget[] = this.#o.changelogs.map((c) => {
       const store = loggedStore(engine.stores.get(c.store), c.store);
@@ -161,6 +162,8 @@ export class RuntimeTask {
     const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat, progress);
     this.restoreMs = performance.now() - started;
     this.restoredRecords = restored.records;
+    // Processors read their state in init: only now is it there.
+    engine.initializeTopology();
     this.#engine = engine;
   }
 
