@@ -12,18 +12,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import avro from 'avsc';
 import { KafkajsClient, liveConfig, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
-import type { ConsumedRecord, RuntimeAdmin } from '../../src/runtime/client/api.ts';
+import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { replayInvoices } from '../../src/app/replay.ts';
-import { HttpSchemaRegistry } from '../../src/engine/index.ts';
-import { DLQ_HEADERS } from '../../src/engine/runtime/deserialization.ts';
-import { decimalText } from '../../src/invoice/avro.ts';
-import { formatDate, formatTimestamp } from '../../src/invoice/time.ts';
 import { testStack } from '../stack/env.ts';
-import { readCommitted, waitForLag0 } from './chaos/workload.ts';
+import { waitForLag0, waitUntilQuiet } from './chaos/workload.ts';
+import { readLiveOutputs } from './support/live-outputs.ts';
 import { compareScenario, readReplayOutput, type Actual, type Expected } from '../unit/conformance/compare.ts';
 import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
@@ -31,8 +27,6 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Row = Record<string, Json>;
 
 const SCENARIO = SMALL_SCENARIO;
-// The contract's default topic names, as expected.json's dead letters name their sources.
-const CONTRACT_TOPICS = { orders: 'orders', payments: 'payments', activity: 'invoice-activity' } as const;
 
 function lines(file: string): string[] {
   const text = readFileSync(join(SCENARIO, file), 'utf8');
@@ -50,17 +44,6 @@ function sample(text: string, name: string, outcome?: string): number | undefine
     return Number(m[3]);
   }
   return undefined;
-}
-
-/** The final row per record key of a table changelog topic (JSON values). */
-function finalRows(records: ConsumedRecord[]): Row[] {
-  const rows = new Map<string, Row>();
-  for (const r of records) {
-    const key = r.key?.toString('utf8') ?? '';
-    if (r.value === null) rows.delete(key);
-    else rows.set(key, JSON.parse(r.value.toString('utf8')) as Row);
-  }
-  return [...rows.values()];
 }
 
 describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () => {
@@ -89,57 +72,16 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
     const inputs = [t.orders, t.payments, t.activity];
     await waitForLag0(admin, run, inputs, 90_000);
     const repartitions = t.repartitions;
-    const ends = async (): Promise<string> => JSON.stringify(await Promise.all([...outputTopics(t), ...repartitions].map(async (x) => [...(await admin.endOffsets(x))])));
     for (const x of repartitions) expect((await admin.partitionCounts([x])).get(x)).toBe(1);
     // Quiescent: lag 0 everywhere and no output moved for 2 s (20 commit intervals).
-    let last = '';
-    for (let stable = 0; stable < 8; ) {
-      await waitForLag0(admin, run, [...inputs, ...repartitions], 60_000);
-      const now = await ends();
-      stable = now === last ? stable + 1 : 0;
-      last = now;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitUntilQuiet(admin, run, [...inputs, ...repartitions], outputTopics(t), () => live?.streams.fatalError);
 
-    // Read back with read_committed readers.
-    const read = (topic: string): Promise<ConsumedRecord[]> => readCommitted(stack.kafkaBrokers, admin, topic);
-    const registry = new HttpSchemaRegistry(stack.schemaRegistryUrl);
-    const types = new Map<number, avro.Type>();
-    const events: Row[] = [];
-    for (const r of await read(t.invoices)) {
-      const value = r.value as Buffer;
-      expect(value[0]).toBe(0); // Confluent framing: magic byte, schema id, body
-      const id = value.readInt32BE(1);
-      let type = types.get(id);
-      if (!type) types.set(id, (type = avro.Type.forSchema(JSON.parse(await registry.getSchema(id)) as avro.Schema)));
-      const record = type.fromBuffer(value.subarray(5)) as Record<string, unknown>;
-      const row: Row = {};
-      for (const [field, v] of Object.entries(record)) {
-        if (Buffer.isBuffer(v)) row[field] = decimalText(v);
-        else if (field === 'timestamp') row[field] = formatTimestamp(v as number);
-        else if (field === 'issue_date' || field === 'due_date') row[field] = v === null ? null : formatDate(v as number);
-        else row[field] = v as Json;
-      }
-      events.push(row);
-    }
-    const contractTopic = new Map<string, string>([[t.orders, CONTRACT_TOPICS.orders], [t.payments, CONTRACT_TOPICS.payments], [t.activity, CONTRACT_TOPICS.activity]]);
-    const dlq: Row[] = (await read(t.dlq)).map((r) => {
-      const header = (name: string): string | undefined => r.headers[name]?.toString('utf8');
-      const topic = header(DLQ_HEADERS.sourceTopic) ?? '';
-      return {
-        reason: header(DLQ_HEADERS.reason) ?? null,
-        error: header(DLQ_HEADERS.error) ?? null,
-        source: { topic: contractTopic.get(topic) ?? topic, partition: Number(header(DLQ_HEADERS.sourcePartition)), offset: Number(header(DLQ_HEADERS.sourceOffset)) },
-        value: r.value?.toString('utf8') ?? null,
-      };
-    });
+    // Read back read_committed by librdkafka, a client independent of the one under test.
+    const outputs = await readLiveOutputs(stack.kafkaBrokers, stack.schemaRegistryUrl, t);
     const metrics = await (live.metrics?.registry.metrics() ?? Promise.resolve(''));
     const n = METRIC_NAMES;
     actual = {
-      invoices: finalRows(await read(t.rows)),
-      client_balances: finalRows(await read(t.balances)),
-      events,
-      dlq,
+      ...outputs,
       summary: {
         read: sample(metrics, n.accountingRead) ?? -1,
         applied: sample(metrics, n.accountingOutcome, 'applied') ?? 0,

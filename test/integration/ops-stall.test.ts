@@ -10,41 +10,11 @@ import type { Config } from '../../src/app/config.ts';
 import { kafkaClientOptions } from '../../src/app/kafka-connection.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import type { GroupConsumerOptions, KafkaClient, RuntimeAdmin } from '../../src/runtime/client/api.ts';
+import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
+import { faultyClient } from './support/faulty-client.ts';
 import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
-
-/** kafkajs as the runtime knows it, except that batches of `topic` vanish while `dropping` is set. */
-function droppingClient(inner: KafkaClient, matches: (topic: string) => boolean, state: { dropping: boolean; dropped: number }): KafkaClient {
-  return {
-    admin: () => inner.admin(),
-    producer: () => inner.producer(),
-    transactionalProducer: (id, timeout) => inner.transactionalProducer(id, timeout),
-    partitionReader: () => inner.partitionReader(),
-    groupConsumer(options: GroupConsumerOptions) {
-      const consumer = inner.groupConsumer(options);
-      return {
-        ...consumer,
-        pause: (topic, partitions) => consumer.pause(topic, partitions),
-        resume: (topic, partitions) => consumer.resume(topic, partitions),
-        commitOffsets: (offsets) => consumer.commitOffsets(offsets),
-        seek: (topic, partition, offset) => consumer.seek(topic, partition, offset),
-        close: () => consumer.close(),
-        run: (handlers) => consumer.run({
-          ...handlers,
-          onBatch: async (batch, control) => {
-            if (state.dropping && matches(batch.topic) && batch.records.length > 0) {
-              state.dropped += batch.records.length;
-              return;
-            }
-            return handlers.onBatch(batch, control);
-          },
-        }),
-      };
-    },
-  };
-}
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -82,7 +52,14 @@ describe('ops: a stalled task fails the probes', () => {
   it('turns /healthz and /readyz to 503 and sets invoice_stream_task_stalled for the stalled task only', async () => {
     const state = { dropping: false, dropped: 0 };
     // The invoice processor's input: the by-invoice repartition topic (sub-topology 1).
-    const client = droppingClient(new KafkajsClient(kafkaClientOptions(config)), (topic) => topic.startsWith(`${run}-`) && topic.includes('repartition') && !topic.includes('client'), state);
+    const byInvoice = t.repartitions[0] as string;
+    const client = faultyClient(new KafkajsClient(kafkaClientOptions(config)), {
+      dropBatches: (topic) => {
+        const drop = state.dropping && topic === byInvoice;
+        if (drop) state.dropped++;
+        return drop;
+      },
+    });
     live = await startLiveInstance(config, { client, sampleIntervalMs: 200, log: () => {} });
     const at = (i: number): string => new Date(Date.now() - 60_000 + i).toISOString();
     const order = (i: number): { key: string; value: string } => ({

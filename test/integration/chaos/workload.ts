@@ -87,6 +87,25 @@ export async function waitForLag0(admin: RuntimeAdmin, groupId: string, topics: 
   }
 }
 
+/**
+ * Waits until the group is at lag 0 on `consumed` and the ends of `produced` have not moved for
+ * `quietMs` (the last commits have landed): what a test reads afterwards is the run's whole output.
+ */
+export async function waitUntilQuiet(admin: RuntimeAdmin, groupId: string, consumed: readonly string[], produced: readonly string[], failed?: () => Error | undefined, quietMs = 2_000): Promise<void> {
+  const ends = async (): Promise<string> => JSON.stringify(await Promise.all([...consumed, ...produced].map(async (topic) => [...(await admin.endOffsets(topic))])));
+  let last = '';
+  let quietSince = Date.now();
+  for (;;) {
+    await waitForLag0(admin, groupId, consumed, 60_000, failed);
+    const now = await ends();
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Reads every committed record of a topic (all partitions, start to end), read_committed. */
 export async function readCommitted(brokers: string[], admin: RuntimeAdmin, topic: string): Promise<ConsumedRecord[]> {
   const client = new KafkajsClient({ brokers, clientId: 'verifier' });
