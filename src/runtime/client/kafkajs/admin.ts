@@ -37,16 +37,16 @@ export async function createAdmin(kafka: Kafka): Promise<RuntimeAdmin> {
       }
     },
     async endOffsets(topic: string): Promise<Map<number, number>> {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await retrying(() => admin.fetchTopicOffsets(topic));
       return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
     },
     async offsetRange(topic: string, partition: number): Promise<{ low: number; high: number }> {
-      const entry = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+      const entry = (await retrying(() => admin.fetchTopicOffsets(topic))).find((o) => o.partition === partition);
       if (!entry) throw new Error(`no partition ${topic}-${partition}`);
       return { low: Number(entry.low), high: Number(entry.high) };
     },
     async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
-      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const [entry] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       const out = new Map<number, number>();
       for (const p of entry?.partitions ?? []) {
         const offset = Number(p.offset);
@@ -60,7 +60,7 @@ export async function createAdmin(kafka: Kafka): Promise<RuntimeAdmin> {
       if (present.length > 0) await admin.deleteTopics({ topics: present });
     },
     async groupMembers(groupId: string): Promise<GroupMember[]> {
-      const { groups } = await admin.describeGroups([groupId]);
+      const { groups } = await retrying(() => admin.describeGroups([groupId]));
       const members: GroupMember[] = [];
       for (const m of groups[0]?.members ?? []) {
         // Empty buffers while a rebalance is in progress: the member is listed without partitions.
@@ -73,4 +73,32 @@ export async function createAdmin(kafka: Kafka): Promise<RuntimeAdmin> {
     },
     close: () => admin.disconnect(),
   };
+}
+
+// kafkajs's admin gives up on some retriable answers after its own few tries, or not at all: a
+// group coordinator that moved (NOT_COORDINATOR) or still loads its offsets
+// (COORDINATOR_LOAD_IN_PROGRESS) failed offset fetches in benches and tests. Read-only calls are
+// retried here for up to about 15 s on any error kafkajs marks retriable.
+const RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 3_200, 3_200, 3_200];
+
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || !isRetriable(error)) throw error;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function isRetriable(error: unknown): boolean {
+  // kafkajs wraps the broker's error (KafkaJSNumberOfRetriesExceeded → originalError): look two levels down.
+  let e: unknown = error;
+  for (let depth = 0; depth < 3 && e !== null && typeof e === 'object'; depth++) {
+    if ((e as { retriable?: unknown }).retriable === true) return true;
+    e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
