@@ -13,6 +13,7 @@ import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/li
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
+import { until } from './support/until.ts';
 
 interface Series {
   labels: Record<string, string>;
@@ -35,21 +36,6 @@ function series(text: string, name: string): Series[] {
 const sum = (s: Series[]): number => s.reduce((a, b) => a + b.value, 0);
 const one = (text: string, name: string, labels: Record<string, string> = {}): number | undefined =>
   series(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 describe('ops: metrics, probes and queries of a live run', () => {
   const run = `ops-${Date.now()}`;

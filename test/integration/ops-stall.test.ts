@@ -15,16 +15,7 @@ import { faultyClient } from './support/faulty-client.ts';
 import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { until } from './support/until.ts';
 
 describe('ops: a stalled task fails the probes', () => {
   const run = `stall-${Date.now()}`;
