@@ -11,6 +11,7 @@ import { invoiceIdOf, type InputEnvelope, type Origin, type PaymentEvent } from 
 import { toInvoiceRow, statusAt, type InvoiceEvent, type InvoiceState } from './invoice.ts';
 import { applyEvent, markOverdue } from './invoice-machine.ts';
 import { DayBuckets } from './day-buckets.ts';
+import { HeldPayments } from './held-payments.ts';
 import { dedupKey, heldExpiryKey, pad, parseHeldExpiryKey, STORE, type HeldPayment } from './stores.ts';
 import { MICROS_PER_DAY, parseTimestamp, utcDay } from './time.ts';
 
@@ -47,7 +48,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
   #invoices!: KeyValueStore<InvoiceState>;
   #dedup!: KeyValueStore<number>;
   #dedupByDay!: DayBuckets;
-  #held!: KeyValueStore<HeldPayment[]>;
+  #held!: HeldPayments;
   #heldExpiry!: KeyValueStore<number>;
   #dueIndex!: DayBuckets;
   #clockStore!: KeyValueStore<number>;
@@ -68,7 +69,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     this.#invoices = context.getStateStore(STORE.invoices);
     this.#dedup = context.getStateStore(STORE.dedup);
     this.#dedupByDay = new DayBuckets(context.getStateStore(STORE.dedupByDay));
-    this.#held = context.getStateStore(STORE.held);
+    this.#held = new HeldPayments(context.getStateStore(STORE.held));
     this.#heldExpiry = context.getStateStore(STORE.heldExpiry);
     this.#dueIndex = new DayBuckets(context.getStateStore(STORE.dueIndex));
     this.#clockStore = context.getStateStore(STORE.clock);
@@ -161,12 +162,8 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     for (const [indexKey] of due) {
       this.#heldExpiry.delete(indexKey);
       const { invoiceId, seq } = parseHeldExpiryKey(indexKey);
-      const list = this.#held.get(invoiceId) ?? [];
-      const held = list.find((h) => h.seq === seq);
+      const held = this.#held.remove(invoiceId, seq);
       if (!held) continue;
-      const rest = list.filter((h) => h.seq !== seq);
-      if (rest.length) this.#held.put(invoiceId, rest);
-      else this.#held.delete(invoiceId);
       this.#deadLetter({ reason: 'orphan_payment', error: 'no invoice arrived', origin: originOf(held) });
       this.#options.accounting.release('dead_lettered');
     }
@@ -207,9 +204,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
         key: origin.key === null ? null : origin.key.toString('base64'), value: origin.value.toString('base64'),
       },
     };
-    // Oldest first by occurred_at, then arrival: the order they are applied in.
-    const list = [...(this.#held.get(invoiceId) ?? []), held].sort((a, b) => a.event.occurredAt - b.event.occurredAt || a.seq - b.seq);
-    this.#held.put(invoiceId, list);
+    this.#held.add(invoiceId, held);
     const expiry = event.occurredAt + this.#options.holdMicros;
     this.#heldExpiry.put(heldExpiryKey(expiry, invoiceId, held.seq), 1);
     if (expiry < this.#nextOrphanAt) this.#nextOrphanAt = expiry;
@@ -217,10 +212,8 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
 
   // The held payments of a newly issued invoice, oldest first.
   #releaseHeld(invoiceId: string): void {
-    const list = this.#held.get(invoiceId);
-    if (!list) return;
-    this.#held.delete(invoiceId);
-    for (const held of list) {
+    // Oldest first by occurred_at, then arrival: the order they are applied in.
+    for (const held of this.#held.take(invoiceId)) {
       this.#heldExpiry.delete(heldExpiryKey(held.event.occurredAt + this.#options.holdMicros, invoiceId, held.seq));
       const prev = this.#invoices.get(invoiceId);
       const outcome = applyEvent(prev, held.event, this.#clock);
