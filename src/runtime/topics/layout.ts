@@ -46,6 +46,16 @@ export function changelogTopicName(applicationId: string, store: string): string
   return `${applicationId}-${store}-changelog`;
 }
 
+/**
+ * `max.message.bytes` of the internal topics the runtime creates. A record carries more than the
+ * input it came from (the invoice pipeline's repartition record holds the parsed event and the
+ * original bytes: about 2.5 times a large order), and a record over its topic's limit stops the
+ * instance; with the broker's 1 MiB default a valid 535 KB order did (2026-12-06). 16 MiB covers
+ * inputs up to the validation's 1 MiB default with room to spare; the broker's socket and fetch
+ * limits are far above it, and a fetch always returns at least one batch (KIP-74).
+ */
+export const INTERNAL_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /** Computes partition counts (repartition topics take the max of their writers' partitions, as
  * Kafka Streams does), checks co-partitioning, and lists the internal topics. */
 export function planLayout(input: LayoutInput): ApplicationLayout {
@@ -80,7 +90,7 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
   for (const topic of repartition) {
     const n = counts.get(topic);
     if (n === undefined) throw new Error(`repartition topic ${topic}: cannot infer its partition count (no writer with known sources); configure it`);
-    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'delete' } });
+    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'delete', 'max.message.bytes': String(INTERNAL_MAX_MESSAGE_BYTES) } });
   }
   for (const s of input.subtopologies) {
     const sourceCounts = s.sourceTopics.map((t) => counts.get(t) as number);
@@ -91,7 +101,7 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
     const partitions = sourceCounts[0] ?? 0;
     const changelogs = s.stores.filter((st) => input.loggedStores.has(st)).map((store) => ({ store, topic: changelogTopicName(input.applicationId, store) }));
     for (const c of changelogs) {
-      internalTopics.push({ name: c.topic, partitions, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'compact' } });
+      internalTopics.push({ name: c.topic, partitions, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'compact', 'max.message.bytes': String(INTERNAL_MAX_MESSAGE_BYTES) } });
     }
     subtopologies.push({ id: s.id, sourceTopics: s.sourceTopics.map(physicalName), partitions, changelogs });
   }
