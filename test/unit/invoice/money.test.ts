@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonExact } from '../../../src/invoice/json.ts';
-import { compareDecimal, formatMinor, multiply, parseDecimal, parseMinor, roundToScale } from '../../../src/invoice/money.ts';
+import { compareDecimal, formatMinor, multiply, normalize, parseDecimal, parseMinor, roundToScale } from '../../../src/invoice/money.ts';
 import { minorUnits } from '../../../src/invoice/currency.ts';
 
 const dec = (s: string) => {
@@ -51,5 +51,18 @@ describe('money', () => {
     expect(minorUnits('EUR')).toBe(2);
     expect(minorUnits('CLF')).toBe(4);
     for (const c of ['XXX', 'XAU', 'XTS', 'usd', 'EURO', '']) expect(minorUnits(c)).toBeUndefined();
+  });
+});
+
+describe('long decimal text', () => {
+  // Trailing zeros were dropped one division at a time: quadratic in their number (issue 13: a
+  // valid amount with 80,000 zeros took seconds per record). Under the 1 MiB input limit now.
+  it('reads an amount with hundreds of thousands of trailing or leading zeros exactly', () => {
+    expect(parseDecimal(`12.5${'0'.repeat(300_000)}`)).toEqual({ units: 125n, scale: 1 });
+    expect(parseDecimal(`-${'0'.repeat(300_000)}7.${'0'.repeat(300_000)}`)).toEqual({ units: -7n, scale: 0 });
+    expect(parseDecimal(`0.${'0'.repeat(300_000)}1`)).toEqual({ units: 1n, scale: 300_001 });
+    expect(normalize({ units: 10n ** 300_000n, scale: 300_000 })).toEqual({ units: 1n, scale: 0 });
+    expect(normalize({ units: -1200n, scale: 1 })).toEqual({ units: -120n, scale: 0 });
+    expect(normalize({ units: 0n, scale: 5 })).toEqual({ units: 0n, scale: 0 });
   });
 });
