@@ -1,6 +1,7 @@
 // The replay's sinks: what the topology produces, written to the output directory. Invoice
 // events go to an Avro object container file and the invoice_events Delta table, dead letters
 // to dlq.jsonl, table changelogs to the Delta tables (the latest row per key, at each commit).
+import { isUtf8 } from 'node:buffer';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -98,7 +99,10 @@ export interface DlqLine {
   reason: string;
   error: string;
   source: { topic: string; partition: number; offset: number };
+  /** The line as text (invalid UTF-8 shows as U+FFFD here). */
   value: string;
+  /** The original bytes, base64: present only when they are not valid UTF-8, so `value` could not keep them. */
+  value_base64?: string;
 }
 
 function header(headers: Headers | undefined, name: string): string {
@@ -109,6 +113,11 @@ function header(headers: Headers | undefined, name: string): string {
 function bytesText(value: unknown): string {
   if (value === null || value === undefined) return '';
   return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+}
+
+// The contract keeps a dead letter's bytes unchanged; text cannot carry invalid UTF-8.
+function originalBytes(value: unknown): string | undefined {
+  return Buffer.isBuffer(value) && !isUtf8(value) ? value.toString('base64') : undefined;
 }
 
 /** Collects the pipeline's output records and writes the replay's files. */
@@ -177,6 +186,8 @@ export class ReplayOutputs {
         },
         value: bytesText(record.value),
       };
+      const base64 = originalBytes(record.value);
+      if (base64 !== undefined) line.value_base64 = base64;
       this.#dlq.write(`${JSON.stringify(line)}\n`);
       this.written.deadLetters += 1;
     } else if (record.topic === topics.invoiceEvents || record.topic.startsWith(`${topics.invoiceEvents}.`)) {
