@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import { HeldPayments, type HeldValue } from '../../../src/invoice/held-payments.ts';
-import type { HeldPayment } from '../../../src/invoice/stores.ts';
+import { pad, type HeldPayment } from '../../../src/invoice/stores.ts';
 
 function held(seq: number, occurredAt: number, value = 'x'): HeldPayment {
   return {
@@ -31,6 +31,18 @@ describe('HeldPayments', () => {
     expect(h.take('inv_a')).toEqual([]);
     expect(h.take('inv_a\u0000x').map((p) => p.seq)).toEqual([5]);
     expect(h.take('inv_b').map((p) => p.seq)).toEqual([4]);
+    expect([...store.range()]).toEqual([]);
+  });
+
+  it('keeps ids made of another id, separators and digits apart (ids come from input)', () => {
+    const { store, held: h } = payments();
+    const other = `inv_x\u0000${pad(1)}`; // inv_x's key for its payment 1, as an invoice id
+    h.add('inv_x', held(1, 10));
+    h.add(other, held(2, 20));
+    h.add('inv_x\u0000', held(3, 30));
+    expect(h.take('inv_x').map((p) => p.seq)).toEqual([1]);
+    expect(h.remove(other, 2)?.seq).toBe(2);
+    expect(h.take('inv_x\u0000').map((p) => p.seq)).toEqual([3]);
     expect([...store.range()]).toEqual([]);
   });
 
