@@ -3,13 +3,17 @@
 //   first (keyed upstream, timestamp = occurred_at), then one instance started as
 //   `invoice-stream run` starts it (exactly_once by default) is timed from start until every
 //   input and repartition offset is committed. Input records/s, records per CPU-second.
-//   npm run bench -- live-invoices [--orders=20000] [--partitions=4] [--guarantee=exactly_once|at_least_once]
+//   npm run bench -- live-invoices [--orders=20000] [--partitions=4] [--guarantee=exactly_once|at_least_once] [--instances=1]
+//   --instances=N > 1 runs N instances of the group as child processes of this file (module
+//   loading and start-up inside the timed span), and cpu_ms adds up theirs: how far more cores go.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The support module loads the runtime before kafkajs (its kafkajs fix).
 import { KafkajsClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
 import { startLiveInstance } from '../src/app/observe/live.ts';
+import type { Config } from '../src/app/config.ts';
 import { waitForLag0 } from '../test/integration/chaos/workload.ts';
 import { cpuSince, emit, numberArg, rate, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 import { generateScenario } from './scenario/generator.ts';
@@ -21,6 +25,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const orders = numberArg(args, 'orders', 20_000);
   const partitions = numberArg(args, 'partitions', 4);
   const guarantee = args.guarantee === 'at_least_once' ? 'at_least_once' : 'exactly_once';
+  const instances = numberArg(args, 'instances', 1);
   const run = `bench-live-invoices-${Date.now()}`;
   const t = runTopics(run);
   const admin = await new KafkajsClient({ brokers: BROKERS, clientId: `${run}-admin` }).admin();
@@ -31,16 +36,25 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     // The backlog, outside the timed span.
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
     const config = liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false });
+    const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const cpu = process.cpuUsage();
     const started = performance.now();
-    // Warnings and errors go to stderr: a run that stops says why instead of waiting out its bound.
-    const live = await startLiveInstance(config, { log: (level, message, fields) => (level === 'warn' || level === 'error') && console.error(JSON.stringify({ level, message, ...fields })) });
-    await waitForLag0(admin, run, [t.orders, t.payments, t.activity, ...t.repartitions], 600_000, () => live.streams.fatalError);
-    const ms = since(started);
-    const cpuMs = cpuSince(cpu);
-    await live.close();
+    let ms: number;
+    let cpuMs: number;
+    if (instances === 1) {
+      const live = await startLiveInstance(config, { log: logProblems });
+      await waitForLag0(admin, run, consumed, 600_000, () => live.streams.fatalError);
+      ms = since(started);
+      cpuMs = cpuSince(cpu);
+      await live.close();
+    } else {
+      const children = Array.from({ length: instances }, (_, i) => startChild({ ...config, clientId: `${run}-${i}`, stateDir: join(stateDir, String(i)) }));
+      await waitForLag0(admin, run, consumed, 600_000, () => children.find((c) => c.failed)?.failed);
+      ms = since(started);
+      cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
+    }
     emit({
-      name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee,
+      name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances,
       elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs),
     });
   } finally {
@@ -53,3 +67,39 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
 export const benchmarks: BenchmarkMap = {
   'live-invoices': liveInvoices,
 };
+
+// Warnings and errors go to stderr: a run that stops says why instead of waiting out its bound.
+function logProblems(level: string, message: string, fields?: Record<string, unknown>): void {
+  if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
+}
+
+/** One instance in a child process (this file's CLI below); `stop` ends it and gives its CPU ms. */
+function startChild(config: Config): { failed: Error | undefined; stop(): Promise<number> } {
+  const child = spawn(process.execPath, [import.meta.filename], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LIVE_INVOICES_CONFIG: JSON.stringify(config) } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  const handle = {
+    failed: undefined as Error | undefined,
+    stop: () => new Promise<number>((resolve) => {
+      child.once('exit', () => resolve((JSON.parse(out.trim().split('\n').pop() || '{"cpu_ms":0}') as { cpu_ms: number }).cpu_ms));
+      child.kill('SIGTERM');
+    }),
+  };
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null) handle.failed = new Error(`instance ${config.clientId} exited with code ${code}`);
+  });
+  return handle;
+}
+
+// Child: run one instance until SIGTERM, then print its CPU time.
+if (import.meta.main) {
+  const config = JSON.parse(process.env.LIVE_INVOICES_CONFIG ?? '{}') as Config;
+  const live = await startLiveInstance(config, { log: logProblems });
+  process.once('SIGTERM', () => {
+    void live.close().then(() => {
+      const cpu = process.cpuUsage();
+      console.log(JSON.stringify({ cpu_ms: Math.round((cpu.user + cpu.system) / 1000) }));
+      process.exit(live.streams.fatalError ? 1 : 0);
+    });
+  });
+}
