@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The support module loads the runtime before kafkajs (its kafkajs fix).
-import { KafkajsClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
 import { startLiveInstance } from '../src/app/observe/live.ts';
 import type { Config } from '../src/app/config.ts';
 import { waitForLag0 } from '../test/integration/chaos/workload.ts';
@@ -28,7 +28,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const instances = numberArg(args, 'instances', 1);
   const run = `bench-live-invoices-${Date.now()}`;
   const t = runTopics(run);
-  const admin = await new KafkajsClient({ brokers: BROKERS, clientId: `${run}-admin` }).admin();
+  const admin = await createKafkaClient({ brokers: BROKERS, clientId: `${run}-admin` }).admin();
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-live-invoices-'));
   const topics = [t.orders, t.payments, t.activity, ...outputTopics(t)];
   try {

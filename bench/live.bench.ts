@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The runtime first: it installs its kafkajs fix before kafkajs loads.
-import { KafkajsClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
+import { createKafkaClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { RuntimeAdmin } from '../src/runtime/client/api.ts';
 import { emit, numberArg, since, rate, type BenchArgs, type BenchmarkMap } from './lib.ts';
@@ -62,7 +62,7 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
   const run = `bench-live-${guarantee === 'exactly_once' ? 'eos' : 'alos'}-${Date.now()}`;
   const input = `${run}-in`;
   const output = `${run}-out`;
-  const client = new KafkajsClient({ brokers: BROKERS, clientId: run });
+  const client = createKafkaClient({ brokers: BROKERS, clientId: run });
   const admin = await client.admin();
   await admin.createTopics([{ name: input, partitions: 4 }, { name: output, partitions: 4 }, { name: `${run}-dlq`, partitions: 1 }]);
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-live-'));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The runtime first: it installs its kafkajs fix before kafkajs loads.
-import { KafkaStreams, KafkajsClient } from '../src/runtime/index.ts';
+import { KafkaStreams, createKafkaClient } from '../src/runtime/index.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { StreamsBuilder } from '../src/engine/index.ts';
 import { emit, numberArg, type BenchArgs, type BenchmarkMap } from './lib.ts';
@@ -19,7 +19,7 @@ async function restore(args: BenchArgs): Promise<void> {
   const app = `bench-restore-${Date.now()}`;
   const input = `${app}-in`;
   const changelog = `${app}-counts-changelog`;
-  const client = new KafkajsClient({ brokers: BROKERS, clientId: app });
+  const client = createKafkaClient({ brokers: BROKERS, clientId: app });
   const admin = await client.admin();
   await admin.createTopics([{ name: input, partitions: 4 }, { name: `${app}-out`, partitions: 4 }, { name: `${app}-dlq`, partitions: 1 }, { name: changelog, partitions: 4, configs: { 'cleanup.policy': 'compact' } }]);
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-restore-'));

@@ -10,7 +10,7 @@ import { INVOICE_EVENT_SCHEMA, toAvroRecord } from '../src/invoice/avro.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
 import { parseConfig } from '../src/app/config.ts';
 import { sinkGroupId, startSink } from '../src/app/sink-command.ts';
-import { KafkajsClient } from '../src/runtime/index.ts';
+import { createKafkaClient } from '../src/runtime/index.ts';
 import type { OutgoingRecord } from '../src/runtime/client/api.ts';
 import { txnAppId } from '../src/sinks/stage/index.ts';
 import { pipelineTopics } from '../topologies/invoice-pipeline.ts';
@@ -62,7 +62,7 @@ export const benchmarks: BenchmarkMap = {
     const batchMs = numberArg(args, 'batch-ms', 1_000);
     const run = `bench-sink-${Date.now()}`;
     const topics = pipelineTopics({ prefix: run });
-    const client = new KafkajsClient({ brokers: BROKERS, clientId: run });
+    const client = createKafkaClient({ brokers: BROKERS, clientId: run });
     const admin = await client.admin();
     const dir = mkdtempSync(join(tmpdir(), 'bench-sink-'));
     try {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpSchemaRegistry } from '../engine/index.ts';
 import { INVOICE_TABLES } from '../invoice/tables.ts';
-import { KafkajsClient } from '../runtime/index.ts';
+import { createKafkaClient } from '../runtime/index.ts';
 import { kafkaClientOptions } from './kafka-connection.ts';
 import { DeltaTable } from '../sinks/delta/index.ts';
 import {
@@ -61,7 +61,7 @@ export async function startSink(config: Config, extra: StartSinkOptions = {}): P
   const wrap = extra.wrapWriter;
   const writers = wrap ? new Map([...opened.writers].map(([name, w]) => [name, wrap(name, w)])) : opened.writers;
   const groupId = sinkGroupId(config.applicationId);
-  const client = new KafkajsClient(kafkaClientOptions(config, '-sink'));
+  const client = createKafkaClient(kafkaClientOptions(config, '-sink'));
   const admin = await client.admin();
   const topics = routes.flatMap((r) => [...r.topics]);
   const existing = await admin.partitionCounts(topics);

@@ -2,7 +2,9 @@
 import './client/kafkajs/kafkajs-fixes.ts';
 export { KafkaStreams, closeOnSignals, type StreamsState } from './kafka-streams.ts';
 export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config.ts';
-export type { KafkaClient, GroupMember } from './client/api.ts';
+export type { KafkaClient, KafkaConnection, GroupMember } from './client/api.ts';
+export { createKafkaClient, clientLibrary, type KafkaClientLibrary } from './client/select.ts';
+export { PlatformaticClient } from './client/platformatic/client.ts';
 export type { RuntimeObserver, TaskState } from './observer.ts';
 export { decodeSubscription, type MemberSubscription } from './assignor/copartition-assignor.ts';
 export { KafkajsClient, type KafkajsClientOptions } from './client/kafkajs/client.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, expect, it } from 'vitest';
 // The support module loads the runtime first: its kafkajs read_committed fix goes in before kafkajs loads.
-import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 it('applies a Confluent-framed Avro payment in a live run', { timeout: 150_000 }, async () => {
   const stack = testStack();
-  admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
+  admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
   await admin.createTopics(topics.map((name) => ({ name, partitions: 1 })));
 
   const registry = new HttpSchemaRegistry(stack.schemaRegistryUrl);

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkajsClient, liveConfig, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
@@ -58,7 +58,7 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
 
   beforeAll(async () => {
     const stack = testStack();
-    admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
+    admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 })));
 
     // Each line as a record value with its original bytes, the upstream key, timestamp = occurred_at.

@@ -11,7 +11,7 @@ import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
-import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { until } from './support/until.ts';
 
 describe('live: an order near the input size limit', () => {
@@ -22,7 +22,7 @@ describe('live: an order near the input size limit', () => {
   let live: LiveInstance | undefined;
 
   beforeAll(async () => {
-    admin = await new KafkajsClient({ brokers: testStack().kafkaBrokers, clientId: `${run}-admin` }).admin();
+    admin = await createKafkaClient({ brokers: testStack().kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 })));
     stateDir = mkdtempSync(join(tmpdir(), 'live-large-order-'));
   });

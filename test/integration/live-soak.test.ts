@@ -31,7 +31,7 @@ import { testStack } from '../stack/env.ts';
 import { waitForLag0, waitUntilQuiet } from './chaos/workload.ts';
 import { faultyClient, type Faults } from './support/faulty-client.ts';
 import { readLiveOutputs } from './support/live-outputs.ts';
-import { KafkajsClient, liveConfig, outputTopics, produceLines, runTopics, type InputName } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics, type InputName } from './support/live-pipeline.ts';
 import { pickNext } from '../../src/engine/replay/merge.ts';
 import { occurredAtMillis } from '../../src/invoice/event-time.ts';
 
@@ -65,7 +65,7 @@ function faultsFor(fault: Fault, target: string, brokers: string[]): { faults: F
   if (fault === 'fenced') {
     faults.beforeCommit = async (point) => {
       if (!at(point)) return;
-      const successor = new KafkajsClient({ brokers, clientId: `${target}-successor` }).transactionalProducer(target, 60_000);
+      const successor = createKafkaClient({ brokers, clientId: `${target}-successor` }).transactionalProducer(target, 60_000);
       await successor.init();
       await successor.close();
     };
@@ -106,7 +106,7 @@ describe('live soak: rounds on one stack with aborted transactions, checked agai
   const work = mkdtempSync(join(tmpdir(), 'live-soak-'));
 
   beforeAll(async () => {
-    admin = await new KafkajsClient({ brokers: testStack().kafkaBrokers, clientId: 'live-soak-admin' }).admin();
+    admin = await createKafkaClient({ brokers: testStack().kafkaBrokers, clientId: 'live-soak-admin' }).admin();
   });
 
   afterAll(async () => {
@@ -140,7 +140,7 @@ describe('live soak: rounds on one stack with aborted transactions, checked agai
     const phase = async (lines: Record<InputName, readonly string[]>, phaseFaults: Faults): Promise<void> => {
       await produceLines(stack.kafkaBrokers, t, lines);
       const live = await startLiveInstance(config, {
-        client: faultyClient(new KafkajsClient(kafkaClientOptions(config)), phaseFaults),
+        client: faultyClient(createKafkaClient(kafkaClientOptions(config)), phaseFaults),
         log: (level, message, fields) => {
           if (level === 'warn' || level === 'error') warnings.push(`${message} ${JSON.stringify(fields ?? {})}`);
         },

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -49,7 +49,7 @@ describe('ops: metrics, probes and queries of a live run', () => {
 
   beforeAll(async () => {
     const stack = testStack();
-    admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
+    admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([
       ...[t.orders, t.payments, t.activity].map((name) => ({ name, partitions: 2 })),
       ...outputTopics(t).map((name) => ({ name, partitions: 1 })),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { partitionForKey } from '../../src/app/queries/partitioner.ts';
-import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -32,7 +32,7 @@ describe('ops: query routing between instances', () => {
   };
 
   beforeAll(async () => {
-    admin = await new KafkajsClient({ brokers: testStack().kafkaBrokers, clientId: `${run}-admin` }).admin();
+    admin = await createKafkaClient({ brokers: testStack().kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([
       ...[t.orders, t.payments, t.activity].map((name) => ({ name, partitions: 4 })),
       ...outputTopics(t).map((name) => ({ name, partitions: 1 })),

@@ -12,7 +12,7 @@ import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { faultyClient } from './support/faulty-client.ts';
-import { KafkajsClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
 import { until } from './support/until.ts';
@@ -28,7 +28,7 @@ describe('ops: a stalled task fails the probes', () => {
 
   beforeAll(async () => {
     const stack = testStack();
-    admin = await new KafkajsClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
+    admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([...[t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 }))]);
     stateDir = mkdtempSync(join(tmpdir(), 'ops-stall-'));
     config = { ...liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100 }), stallTimeoutMs: 2_000 };
@@ -44,7 +44,7 @@ describe('ops: a stalled task fails the probes', () => {
     const state = { dropping: false, dropped: 0 };
     // The invoice processor's input: the by-invoice repartition topic (sub-topology 1).
     const byInvoice = t.repartitions[0] as string;
-    const client = faultyClient(new KafkajsClient(kafkaClientOptions(config)), {
+    const client = faultyClient(createKafkaClient(kafkaClientOptions(config)), {
       dropBatches: (topic) => {
         const drop = state.dropping && topic === byInvoice;
         if (drop) state.dropped++;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KafkajsClient } from '../../src/runtime/index.ts';
+import { createKafkaClient } from '../../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { InstanceCluster } from './chaos/cluster.ts';
 import { eosTopics } from './chaos/eos-topology.ts';
@@ -49,7 +49,7 @@ afterAll(async () => {
 }, 60_000);
 
 it('keeps exactly_once across a broker restart', { timeout: 300_000 }, async () => {
-  admin = await new KafkajsClient({ brokers, clientId: 'restart-admin' }).admin();
+  admin = await createKafkaClient({ brokers, clientId: 'restart-admin' }).admin();
   const app = `rt-restart-${Date.now()}`;
   const topics = eosTopics(app);
   await createTopics(admin, topics, 4);
@@ -64,7 +64,7 @@ it('keeps exactly_once across a broker restart', { timeout: 300_000 }, async () 
   stack('down');
   await new Promise((r) => setTimeout(r, 2_000));
   stack('up');
-  admin = await new KafkajsClient({ brokers, clientId: 'restart-admin-2' }).admin();
+  admin = await createKafkaClient({ brokers, clientId: 'restart-admin-2' }).admin();
   await driver;
   const lagTopics = [topics.data, `${app}-by-group-repartition`];
   // Both members must recover on their own (issue #4: a replaced consumer stayed in the group

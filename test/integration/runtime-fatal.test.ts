@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { KafkaStreams, KafkajsClient } from '../../src/runtime/index.ts';
+import { KafkaStreams, createKafkaClient } from '../../src/runtime/index.ts';
 import { Topology } from '../../src/engine/index.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -12,7 +12,7 @@ import { produceRaw } from './chaos/workload.ts';
 it('stops on a sink that cannot serialize, naming the cause', async () => {
   const brokers = testStack().kafkaBrokers;
   const app = `rt-fatal-${Date.now()}`;
-  const client = new KafkajsClient({ brokers, clientId: app });
+  const client = createKafkaClient({ brokers, clientId: app });
   const admin = await client.admin();
   await admin.createTopics([{ name: `${app}-in`, partitions: 1 }, { name: `${app}-out`, partitions: 1 }, { name: `${app}-dlq`, partitions: 1 }]);
   const topology = new Topology()

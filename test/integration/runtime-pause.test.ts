@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { KafkaStreams, KafkajsClient } from '../../src/runtime/index.ts';
+import { KafkaStreams, createKafkaClient } from '../../src/runtime/index.ts';
 import { testStack } from '../stack/env.ts';
 import { eosTopics, eosTopology } from './chaos/eos-topology.ts';
 import { committedTotal, createTopics, produceWorkload, verify, waitForLag0 } from './chaos/workload.ts';
@@ -12,7 +12,7 @@ it('pauses and resumes a task', async () => {
   const brokers = testStack().kafkaBrokers;
   const app = `rt-pause-${Date.now()}`;
   const topics = eosTopics(app);
-  const client = new KafkajsClient({ brokers, clientId: app });
+  const client = createKafkaClient({ brokers, clientId: app });
   const admin = await client.admin();
   await createTopics(admin, topics, 2);
   const stateDir = mkdtempSync(join(tmpdir(), 'rt-pause-'));

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/app/config.ts';
 import { sinkGroupId, startSink } from '../../src/app/sink-command.ts';
-import { KafkajsClient } from '../../src/runtime/index.ts';
+import { createKafkaClient, type KafkaClient } from '../../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { DeltaTable, type DeltaRow } from '../../src/sinks/delta/index.ts';
 import { deltaTableWriter, txnAppId, type TableWriter } from '../../src/sinks/stage/index.ts';
@@ -43,13 +43,13 @@ describe('sink stage: Kafka → local Delta tables', () => {
   let fixture: SinkFixture;
   let brokers: string[];
   let registryUrl: string;
-  let client: KafkajsClient;
+  let client: KafkaClient;
   let admin: RuntimeAdmin;
   const dirs: string[] = [];
 
   beforeAll(async () => {
     ({ kafkaBrokers: brokers, schemaRegistryUrl: registryUrl } = testStack());
-    client = new KafkajsClient({ brokers, clientId: 'sink-test' });
+    client = createKafkaClient({ brokers, clientId: 'sink-test' });
     admin = await client.admin();
     fixture = await pipelineOutputs();
   });

@@ -4,17 +4,17 @@
 // transaction's markers. That answer is retriable; unretried, it failed the task and aborted its
 // transaction in clean live runs (issue 17). Every transaction must commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkajsClient } from '../../src/runtime/index.ts';
+import { createKafkaClient, type KafkaClient } from '../../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 
 describe('transactional producer: back-to-back commits', () => {
   const run = `txn-b2b-${Date.now()}`;
   let admin: RuntimeAdmin;
-  let client: KafkajsClient;
+  let client: KafkaClient;
 
   beforeAll(async () => {
-    client = new KafkajsClient({ brokers: testStack().kafkaBrokers, clientId: run });
+    client = createKafkaClient({ brokers: testStack().kafkaBrokers, clientId: run });
     admin = await client.admin();
     await admin.createTopics([{ name: run, partitions: 1 }]);
   });

@@ -6,7 +6,7 @@ import { createLogger, leveledLog } from '../logger.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { HttpSchemaRegistry } from '../../engine/index.ts';
-import { KafkaStreams, KafkajsClient, type KafkaClient } from '../../runtime/index.ts';
+import { KafkaStreams, createKafkaClient, type KafkaClient } from '../../runtime/index.ts';
 import { kafkaClientOptions } from '../kafka-connection.ts';
 import type { RuntimeAdmin } from '../../runtime/client/api.ts';
 import { buildLiveInvoicePipeline } from '../../../topologies/invoice-pipeline-live.ts';
@@ -74,7 +74,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
   // Port 0 (tests) is resolved after listen; the advertised address needs the real port.
   const server = await startLateBoundServer(config);
   const applicationServer = `${config.http.advertisedHost ?? hostname()}:${server.port}`;
-  const client = options.client ?? new KafkajsClient(kafkaClientOptions(config));
+  const client = options.client ?? createKafkaClient(kafkaClientOptions(config));
   const streams = new KafkaStreams(pipeline.topology, {
     applicationId: config.applicationId,
     client,

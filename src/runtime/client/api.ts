@@ -1,6 +1,17 @@
 // The Kafka client as the runtime sees it: the few admin, consumer and producer operations it
-// needs, in our own shapes, so a second client (e.g. @platformatic/kafka) can be added beside
-// kafkajs and measured without touching the runtime.
+// needs, in our own shapes, so that the client library (@platformatic/kafka, kafkajs) can change
+// without touching the runtime.
+import type { ConnectionOptions } from 'node:tls';
+
+/** How to reach the cluster: the same for every client library. */
+export interface KafkaConnection {
+  brokers: readonly string[];
+  clientId: string;
+  /** TLS to the brokers (CA, client certificate); absent: plaintext. */
+  ssl?: ConnectionOptions;
+  /** SASL authentication. */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
 
 /** A record read from a topic; offsets are numbers (safe up to 2^53, far beyond any real log). */
 export interface ConsumedRecord {

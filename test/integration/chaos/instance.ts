@@ -2,10 +2,10 @@
 //   node test/integration/chaos/instance.ts
 // Env: KAFKA_BROKERS, APP_ID, TOPIC_PREFIX, STATE_DIR, INSTANCE_ID, GUARANTEE (exactly_once),
 //      COMMIT_INTERVAL_MS (100), TOPOLOGY (eos | passthrough: `<prefix>-in` → `<prefix>-out`),
-//      KAFKAJS_LOG_LEVEL (nothing | error | warn | info | debug), RUNTIME_DEBUG=1 (the runtime's debug lines),
+//      RUNTIME_DEBUG=1 (the runtime's debug lines),
 //      LATENCY_STATS=1 (commit times, event-loop delay and GC pauses on stderr at exit; SIGUSR2 resets them).
 // SIGTERM closes gracefully; the tests also SIGKILL it.
-import { KafkaStreams, KafkajsClient, closeOnSignals, type ProcessingGuarantee } from '../../../src/runtime/index.ts';
+import { KafkaStreams, createKafkaClient, closeOnSignals, type ProcessingGuarantee } from '../../../src/runtime/index.ts';
 import { eosTopics, eosTopology, passThroughTopology } from './eos-topology.ts';
 import { latencyStats } from './latency-stats.ts';
 
@@ -23,10 +23,9 @@ const instanceId = env('INSTANCE_ID', `instance-${process.pid}`);
 const stats = process.env.LATENCY_STATS === '1' ? latencyStats(instanceId) : undefined;
 const streams = new KafkaStreams(topology, {
   applicationId,
-  client: new KafkajsClient({
+  client: createKafkaClient({
     brokers: env('KAFKA_BROKERS').split(','),
     clientId: instanceId,
-    logLevel: env('KAFKAJS_LOG_LEVEL', 'nothing') as 'nothing' | 'error' | 'warn' | 'info' | 'debug',
   }),
   guarantee: env('GUARANTEE', 'exactly_once') as ProcessingGuarantee,
   stateDir: env('STATE_DIR'),

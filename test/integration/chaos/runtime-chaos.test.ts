@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KafkajsClient } from '../../../src/runtime/index.ts';
+import { createKafkaClient } from '../../../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../../../src/runtime/client/api.ts';
 import { testStack } from '../../stack/env.ts';
 import { InstanceCluster } from './cluster.ts';
@@ -25,7 +25,7 @@ let root: string;
 
 beforeAll(async () => {
   brokers = testStack().kafkaBrokers;
-  admin = await new KafkajsClient({ brokers, clientId: 'chaos-admin' }).admin();
+  admin = await createKafkaClient({ brokers, clientId: 'chaos-admin' }).admin();
   root = mkdtempSync(join(tmpdir(), 'rt-chaos-'));
 });
 

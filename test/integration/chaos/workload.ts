@@ -1,7 +1,7 @@
 // Driver and verifier of the runtime tests: produces the keyed workload whose exact results are
 // known, waits for an application to catch up, and reads outputs back read_committed.
 // The runtime's client first: it installs its kafkajs fixes before kafkajs loads.
-import { KafkajsClient } from '../../../src/runtime/client/kafkajs/client.ts';
+import { createKafkaClient } from '../../../src/runtime/client/select.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { ConsumedRecord, RuntimeAdmin } from '../../../src/runtime/client/api.ts';
 import { GROUPS, type EosTopics } from './eos-topology.ts';
@@ -108,7 +108,7 @@ export async function waitUntilQuiet(admin: RuntimeAdmin, groupId: string, consu
 
 /** Reads every committed record of a topic (all partitions, start to end), read_committed. */
 export async function readCommitted(brokers: string[], admin: RuntimeAdmin, topic: string): Promise<ConsumedRecord[]> {
-  const client = new KafkajsClient({ brokers, clientId: 'verifier' });
+  const client = createKafkaClient({ brokers, clientId: 'verifier' });
   const reader = await client.partitionReader();
   const out: ConsumedRecord[] = [];
   try {

@@ -2,13 +2,13 @@
 // run, an instance config as `invoice-stream run` would build it from the environment, and input
 // lines produced as the upstream services would (keyed by their own id, timestamp = occurred_at).
 // Import the runtime before kafkajs loads (its read_committed fix); this module does.
-import { KafkajsClient } from '../../../src/runtime/index.ts';
+import { createKafkaClient } from '../../../src/runtime/index.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { configSchema } from '../../../src/app/config/schema.ts';
 import type { Config } from '../../../src/app/config.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 
-export { KafkajsClient };
+export { createKafkaClient };
 
 /** The three inputs, as docs/contract.md names them. */
 export type InputName = 'orders' | 'payments' | 'activity';

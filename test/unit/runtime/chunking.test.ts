@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkBySize, isFencing } from '../../../src/runtime/client/kafkajs/convert.ts';
+import { chunkBySize } from '../../../src/runtime/client/chunks.ts';
+import { isFencing } from '../../../src/runtime/client/kafkajs/convert.ts';
 
 describe('chunkBySize', () => {
   it('keeps order and bounds each chunk', () => {

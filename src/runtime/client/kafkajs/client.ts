@@ -1,8 +1,7 @@
 // The kafkajs implementation of the runtime's KafkaClient.
 import './kafkajs-fixes.ts';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
-import type { ConnectionOptions } from 'node:tls';
-import type { GroupConsumer, GroupConsumerOptions, KafkaClient, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../api.ts';
+import type { GroupConsumer, GroupConsumerOptions, KafkaClient, KafkaConnection, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../api.ts';
 import { createAdmin } from './admin.ts';
 import { assertKafkajsFixed } from './kafkajs-fixes.ts';
 import { KafkajsGroupConsumer } from './consumer.ts';
@@ -10,15 +9,9 @@ import { createPartitionReader } from './partition-reader.ts';
 import { createRecordProducer, KafkajsTransactionalProducer } from './producer.ts';
 
 /** Connection settings for kafkajs. */
-export interface KafkajsClientOptions {
-  brokers: readonly string[];
-  clientId: string;
+export interface KafkajsClientOptions extends KafkaConnection {
   /** kafkajs's own logging; quiet by default (the runtime logs what matters). */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
-  /** TLS to the brokers (CA, client certificate); absent: plaintext. */
-  ssl?: ConnectionOptions;
-  /** SASL authentication (PLAIN, SCRAM-SHA-256/512). */
-  sasl?: SASLOptions;
 }
 
 const LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;
@@ -34,7 +27,7 @@ export class KafkajsClient implements KafkaClient {
       brokers: [...options.brokers],
       logLevel: LEVELS[options.logLevel ?? 'nothing'],
       ...(options.ssl ? { ssl: options.ssl } : {}),
-      ...(options.sasl ? { sasl: options.sasl } : {}),
+      ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
       retry: { initialRetryTime: 100, retries: 8 },
     });
   }

@@ -2,7 +2,8 @@
 // for exactly_once (transactional.id = `<application.id>-<taskId>`, the EOS-alpha design).
 import { Partitioners, type Kafka, type Producer, type Transaction } from 'kafkajs';
 import type { OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
-import { chunkBySize, toAcks, toTopicMessages, translateError } from './convert.ts';
+import { chunkBySize } from '../chunks.ts';
+import { toAcks, toTopicMessages, translateError } from './convert.ts';
 
 /** An idempotent producer (acks=all). */
 export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer> {

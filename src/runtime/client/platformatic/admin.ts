@@ -1,0 +1,92 @@
+// RuntimeAdmin over @platformatic/kafka's Admin.
+import { Admin } from '@platformatic/kafka';
+import type { GroupMember, RuntimeAdmin, TopicSpec } from '../api.ts';
+import type { PlatformaticBase } from './connection.ts';
+import { committedOffsets, earliestOffsets, highWatermarks, metadataFor, retrying } from './offsets.ts';
+
+/** An admin client in the runtime's shape. */
+export function createAdmin(base: PlatformaticBase): RuntimeAdmin {
+  const admin = new Admin(base.options('admin'));
+  const partitionsOf = async (topic: string): Promise<number[]> => {
+    const count = (await metadataFor(admin, [topic])).topics.get(topic)?.partitionsCount ?? 0;
+    return Array.from({ length: count }, (_, i) => i);
+  };
+  return {
+    async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+      const existing = new Set(await retrying(() => admin.listTopics()));
+      const wanted = topics.filter((t) => existing.has(t));
+      const counts = new Map<string, number>();
+      if (wanted.length === 0) return counts;
+      const metadata = await metadataFor(admin, wanted, true);
+      for (const t of wanted) {
+        const count = metadata.topics.get(t)?.partitionsCount;
+        if (count !== undefined) counts.set(t, count);
+      }
+      return counts;
+    },
+    async createTopics(specs: readonly TopicSpec[]): Promise<void> {
+      const existing = new Set(await retrying(() => admin.listTopics()));
+      const missing = specs.filter((s) => !existing.has(s.name));
+      for (const spec of missing) {
+        try {
+          await admin.createTopics({
+            topics: [spec.name],
+            partitions: spec.partitions,
+            replicas: spec.replicationFactor ?? -1,
+            configs: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+          });
+        } catch (error) {
+          // Another instance may have created it between our list and create: that is fine.
+          if (!(await retrying(() => admin.listTopics())).includes(spec.name)) throw error;
+        }
+      }
+      if (missing.length > 0) await waitForLeaders(admin, missing.map((s) => s.name));
+    },
+    async endOffsets(topic: string): Promise<Map<number, number>> {
+      const ends = await highWatermarks(admin, new Map([[topic, await partitionsOf(topic)]]));
+      return ends.get(topic) ?? new Map();
+    },
+    async offsetRange(topic: string, partition: number): Promise<{ low: number; high: number }> {
+      const one = new Map([[topic, [partition]]]);
+      const [low, high] = await Promise.all([earliestOffsets(admin, one), highWatermarks(admin, one)]);
+      const l = low.get(topic)?.get(partition);
+      const h = high.get(topic)?.get(partition);
+      if (l === undefined || h === undefined) throw new Error(`no partition ${topic}-${partition}`);
+      return { low: l, high: h };
+    },
+    async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+      const offsets = await committedOffsets(admin, groupId, new Map([[topic, await partitionsOf(topic)]]));
+      return offsets.get(topic) ?? new Map();
+    },
+    async deleteTopics(topics: readonly string[]): Promise<void> {
+      const existing = new Set(await retrying(() => admin.listTopics()));
+      const present = topics.filter((t) => existing.has(t));
+      if (present.length > 0) await admin.deleteTopics({ topics: present });
+    },
+    async groupMembers(groupId: string): Promise<GroupMember[]> {
+      const groups = await retrying(() => admin.describeGroups({ groups: [groupId] }));
+      const members: GroupMember[] = [];
+      for (const m of groups.get(groupId)?.members.values() ?? []) {
+        // No metadata or assignment while a rebalance is in progress: the member is listed without partitions.
+        const userData = m.metadata?.metadata;
+        const partitions = new Map<string, number[]>();
+        for (const [topic, a] of m.assignments ?? []) partitions.set(topic, [...a.partitions]);
+        members.push({ memberId: m.id, userData: userData === undefined ? Buffer.alloc(0) : Buffer.from(userData), partitions });
+      }
+      return members;
+    },
+    close: () => admin.close(),
+  };
+}
+
+/** Waits (bounded) until every partition of the new topics has a leader: the next produce or fetch needs one. */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const metadata = await metadataFor(admin, topics, true).catch(() => undefined);
+    if (metadata && topics.every((t) => {
+      const m = metadata.topics.get(t);
+      return m !== undefined && m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0);
+    })) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,35 @@
+// Connection settings shared by every @platformatic/kafka client the runtime creates (admin,
+// consumers, producers).
+import { type BaseOptions, type SASLMechanismValue } from '@platformatic/kafka';
+import type { KafkaConnection } from '../api.ts';
+
+const SASL_MECHANISMS: Record<NonNullable<KafkaConnection['sasl']>['mechanism'], SASLMechanismValue> = {
+  plain: 'PLAIN',
+  'scram-sha-256': 'SCRAM-SHA-256',
+  'scram-sha-512': 'SCRAM-SHA-512',
+};
+
+/** Builds client options from the runtime's connection settings. */
+export class PlatformaticBase {
+  readonly connection: KafkaConnection;
+
+  constructor(connection: KafkaConnection) {
+    this.connection = connection;
+  }
+
+  /** Options of one client; `suffix` tells the clients apart in broker logs and quotas. */
+  options(suffix = ''): BaseOptions {
+    const c = this.connection;
+    return {
+      clientId: suffix ? `${c.clientId}-${suffix}` : c.clientId,
+      bootstrapBrokers: [...c.brokers],
+      // The runtime retries what it must itself (task restart); the client's own retries cover
+      // a moving leader or coordinator: about 10 s, as kafkajs's were configured.
+      retries: 8,
+      retryDelay: (_client, _op, attempt) => Math.min(2_000, 100 * 2 ** (attempt - 1)),
+      requestTimeout: 30_000,
+      ...(c.ssl ? { tls: c.ssl } : {}),
+      ...(c.sasl ? { sasl: { mechanism: SASL_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } } : {}),
+    };
+  }
+}

@@ -1,0 +1,275 @@
+// GroupConsumer over @platformatic/kafka: its Consumer keeps the group membership (JoinGroup with
+// our assignor and user data, SyncGroup, heartbeats on their own timer, rejoin on a rebalance);
+// fetching is ours, partition by partition, so that pause, resume and seek act per partition
+// (its message stream only pauses as a whole) and read_committed is filtered by `fetched.ts`.
+import { Admin, Consumer, type ClusterMetadata, type ExtendedGroupProtocolSubscription, type GroupPartitionsAssignments, type GroupAssignment as PltGroupAssignment } from '@platformatic/kafka';
+import type { BatchControl, GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, PartitionOffset } from '../api.ts';
+import { readPartition } from './fetched.ts';
+import type { PlatformaticBase } from './connection.ts';
+import { committedOffsets, earliestOffsets, isRetriable, metadataFor } from './offsets.ts';
+
+const READ_COMMITTED = 1;
+const READ_UNCOMMITTED = 0;
+/** Fetch errors the consumer answers by refreshing metadata and fetching again. */
+const STALE_LEADER = new Set([3, 6, 74, 75, 100]); // UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_ID
+const OFFSET_OUT_OF_RANGE = 1;
+/** Consecutive failed fetch rounds before the consumer reports a crash (about 10 s of backoff). */
+const MAX_FETCH_FAILURES = 12;
+
+interface Position {
+  /** Next offset to fetch; undefined until looked up (committed offset, else the log start). */
+  offset: number | undefined;
+  paused: boolean;
+}
+
+/** A group member of @platformatic/kafka with a fetch loop of our own. */
+export class PlatformaticGroupConsumer implements GroupConsumer {
+  readonly #base: PlatformaticBase;
+  readonly #options: GroupConsumerOptions;
+  readonly #consumer: Consumer;
+  readonly #positions = new Map<string, Map<number, Position>>();
+  // Pauses and seeks asked before the partition was assigned, applied when it is.
+  readonly #pausedEarly = new Set<string>();
+  readonly #seeks = new Map<string, number>();
+  #assignmentVersion = 0;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #admin: Admin | undefined;
+
+  constructor(base: PlatformaticBase, options: GroupConsumerOptions) {
+    this.#base = base;
+    this.#options = options;
+    const assignor = options.assignor;
+    this.#consumer = new Consumer({
+      ...base.options(`${options.groupId}`),
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      rebalanceTimeout: Math.max(60_000, options.sessionTimeoutMs ?? 30_000),
+      protocols: [{ name: assignor.name, version: 0 }],
+      // Asked at every join: the user data says which tasks this member owns now.
+      protocolsMetadata: () => assignor.userData(),
+      partitionAssigner: (_current: string, members: Map<string, ExtendedGroupProtocolSubscription>, topics: Set<string>, metadata: ClusterMetadata): GroupPartitionsAssignments[] => {
+        const counts = new Map<string, number>();
+        for (const topic of topics) counts.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 0);
+        const plan = assignor.assign(
+          [...members].map(([memberId, m]) => ({ memberId, userData: toBuffer(m.metadata) })),
+          counts,
+        );
+        return [...members.keys()].map((memberId) => {
+          const assignments = new Map<string, PltGroupAssignment>();
+          for (const [topic, partitions] of plan.get(memberId) ?? []) assignments.set(topic, { topic, partitions });
+          return { memberId, assignments };
+        });
+      },
+    });
+  }
+
+  async run(handlers: GroupConsumerHandlers): Promise<void> {
+    const consumer = this.#consumer;
+    consumer.on('consumer:group:join', (payload: { memberId: string; generationId?: number; assignments?: PltGroupAssignment[] }) => {
+      const partitions = new Map<string, number[]>();
+      for (const a of payload.assignments ?? []) partitions.set(a.topic, [...a.partitions]);
+      this.#assign(partitions);
+      handlers.onAssigned({ generation: payload.generationId ?? consumer.generationId, memberId: payload.memberId, partitions });
+    });
+    // A rejoin that failed beyond the client's retries: the runtime restarts the consumer.
+    consumer.on('error', (error: Error) => {
+      if (!this.#closed) handlers.onCrash(error);
+    });
+    consumer.topics.trackAll(...this.#options.topics);
+    await consumer.joinGroup({});
+    this.#loop = this.#fetchLoop(handlers).catch((error: unknown) => {
+      if (!this.#closed) handlers.onCrash(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  pause(topic: string, partitions: number[]): void {
+    for (const p of partitions) {
+      const position = this.#positions.get(topic)?.get(p);
+      if (position) position.paused = true;
+      else this.#pausedEarly.add(`${topic}\u0000${p}`);
+    }
+  }
+
+  resume(topic: string, partitions: number[]): void {
+    for (const p of partitions) {
+      this.#pausedEarly.delete(`${topic}\u0000${p}`);
+      const position = this.#positions.get(topic)?.get(p);
+      if (position) position.paused = false;
+    }
+    this.#wake?.();
+  }
+
+  seek(topic: string, partition: number, offset: number): void {
+    const position = this.#positions.get(topic)?.get(partition);
+    if (position) position.offset = offset;
+    else this.#seeks.set(`${topic}\u0000${partition}`, offset);
+    this.#assignmentVersion++; // a batch fetched before the seek is stale now
+  }
+
+  async commitOffsets(offsets: readonly PartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.#consumer.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake?.();
+    await this.#loop?.catch(() => undefined);
+    // Leaves the group (LeaveGroup) and closes the connections.
+    await this.#consumer.close(true).catch(() => undefined);
+    await this.#admin?.close().catch(() => undefined);
+  }
+
+  #assign(partitions: Map<string, number[]>): void {
+    const next = new Map<string, Map<number, Position>>();
+    for (const [topic, list] of partitions) {
+      const byPartition = new Map<number, Position>();
+      for (const p of list) {
+        const key = `${topic}\u0000${p}`;
+        const previous = this.#positions.get(topic)?.get(p);
+        const seek = this.#seeks.get(key);
+        this.#seeks.delete(key);
+        // Eager protocol: a partition kept across the rebalance keeps its position (the task keeps its state).
+        byPartition.set(p, { offset: seek ?? previous?.offset, paused: previous?.paused ?? this.#pausedEarly.has(key) });
+        this.#pausedEarly.delete(key);
+      }
+      next.set(topic, byPartition);
+    }
+    this.#positions.clear();
+    for (const [topic, byPartition] of next) this.#positions.set(topic, byPartition);
+    this.#assignmentVersion++;
+    this.#wake?.();
+  }
+
+  async #fetchLoop(handlers: GroupConsumerHandlers): Promise<void> {
+    const readUncommitted = this.#options.readUncommitted ?? false;
+    const maxWaitTime = this.#options.maxWaitTimeMs ?? 100;
+    const partitionMaxBytes = this.#options.maxBytesPerPartition ?? 1_048_576;
+    let failures = 0;
+    while (!this.#closed) {
+      try {
+        const version = this.#assignmentVersion;
+        await this.#resolvePositions();
+        if (this.#closed) return;
+        const wanted = this.#fetchable();
+        if (wanted.length === 0 || version !== this.#assignmentVersion) {
+          if (wanted.length === 0) await this.#idle(50);
+          continue;
+        }
+        const metadata = await metadataFor(this.#consumer, [...new Set(wanted.map((w) => w.topic))], failures > 0);
+        const byNode = new Map<number, Map<string, Array<{ partition: number; offset: number }>>>();
+        for (const w of wanted) {
+          const leader = metadata.topics.get(w.topic)?.partitions[w.partition]?.leader;
+          if (leader === undefined || leader < 0) continue;
+          let topics = byNode.get(leader);
+          if (!topics) byNode.set(leader, (topics = new Map()));
+          let list = topics.get(w.topic);
+          if (!list) topics.set(w.topic, (list = []));
+          list.push({ partition: w.partition, offset: w.offset });
+        }
+        const responses = await Promise.all(
+          [...byNode].map(([node, topics]) =>
+            this.#consumer.fetch({
+              node,
+              maxWaitTime,
+              minBytes: 1,
+              maxBytes: 16 * 1024 * 1024,
+              isolationLevel: readUncommitted ? READ_UNCOMMITTED : READ_COMMITTED,
+              topics: [...topics].map(([topic, list]) => ({
+                topicId: metadata.topics.get(topic)?.id ?? '',
+                partitions: list.map((l) => ({ partition: l.partition, fetchOffset: BigInt(l.offset), partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })),
+              })),
+            }),
+          ),
+        );
+        failures = 0;
+        const nameOf = new Map<string, string>();
+        for (const [name, t] of metadata.topics) nameOf.set(t.id, name);
+        let staleMetadata = false;
+        for (const response of responses) {
+          for (const topicData of response.responses) {
+            const topic = nameOf.get(topicData.topicId);
+            if (topic === undefined) continue;
+            for (const data of topicData.partitions) {
+              if (this.#closed) return;
+              const position = this.#positions.get(topic)?.get(data.partitionIndex);
+              // Revoked, moved by a seek, or paused while the fetch was in flight: fetched again when it applies.
+              if (!position || position.offset === undefined || position.paused || version !== this.#assignmentVersion) continue;
+              if (data.errorCode !== 0) {
+                if (data.errorCode === OFFSET_OUT_OF_RANGE) position.offset = undefined; // reset: committed or log start
+                else if (STALE_LEADER.has(data.errorCode)) staleMetadata = true;
+                else throw new Error(`fetch ${topic}-${data.partitionIndex} at ${position.offset}: error code ${data.errorCode}`);
+                continue;
+              }
+              const from = position.offset;
+              const read = readPartition(topic, data.partitionIndex, from, data.records, data.abortedTransactions, readUncommitted);
+              if (read.nextOffset <= from) continue;
+              position.offset = read.nextOffset;
+              if (read.records.length === 0) {
+                handlers.onSkipped(topic, data.partitionIndex, read.nextOffset);
+                continue;
+              }
+              const fetchedAt = this.#assignmentVersion;
+              const control: BatchControl = { heartbeat: async () => {}, isStale: () => this.#closed || fetchedAt !== this.#assignmentVersion };
+              await handlers.onBatch({ topic, partition: data.partitionIndex, records: read.records, highWatermark: Number(data.highWatermark), nextOffset: read.nextOffset }, control);
+            }
+          }
+        }
+        if (staleMetadata) await metadataFor(this.#consumer, [...this.#positions.keys()], true);
+      } catch (error) {
+        if (this.#closed) return;
+        if (++failures > MAX_FETCH_FAILURES || !isRetriable(error)) throw error;
+        await this.#idle(Math.min(2_000, 50 * 2 ** failures));
+      }
+    }
+  }
+
+  /** Assigned partitions that are not paused and have a position. */
+  #fetchable(): Array<{ topic: string; partition: number; offset: number }> {
+    const out: Array<{ topic: string; partition: number; offset: number }> = [];
+    for (const [topic, byPartition] of this.#positions) for (const [partition, p] of byPartition) if (!p.paused && p.offset !== undefined) out.push({ topic, partition, offset: p.offset });
+    return out;
+  }
+
+  /** Positions of newly assigned partitions: the committed offset (stable), else the log start. */
+  async #resolvePositions(): Promise<void> {
+    const unknown = new Map<string, number[]>();
+    for (const [topic, byPartition] of this.#positions) for (const [partition, p] of byPartition) if (p.offset === undefined) unknown.set(topic, [...(unknown.get(topic) ?? []), partition]);
+    if (unknown.size === 0) return;
+    const version = this.#assignmentVersion;
+    const admin = (this.#admin ??= new Admin(this.#base.options('offsets')));
+    const committed = await committedOffsets(admin, this.#options.groupId, unknown);
+    const missing = new Map<string, number[]>();
+    for (const [topic, partitions] of unknown) for (const p of partitions) if (!committed.get(topic)?.has(p)) missing.set(topic, [...(missing.get(topic) ?? []), p]);
+    const earliest = missing.size > 0 ? await earliestOffsets(admin, missing) : new Map<string, Map<number, number>>();
+    if (version !== this.#assignmentVersion) return;
+    for (const [topic, partitions] of unknown) {
+      for (const p of partitions) {
+        const position = this.#positions.get(topic)?.get(p);
+        const offset = committed.get(topic)?.get(p) ?? earliest.get(topic)?.get(p);
+        if (position && position.offset === undefined && offset !== undefined) position.offset = offset;
+      }
+    }
+  }
+
+  #idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.#wake === done) this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
+  }
+}
+
+function toBuffer(data: Buffer | string | undefined): Buffer {
+  if (data === undefined) return Buffer.alloc(0);
+  return typeof data === 'string' ? Buffer.from(data) : data;
+}

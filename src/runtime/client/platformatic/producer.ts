@@ -1,0 +1,228 @@
+// Producers over @platformatic/kafka: an idempotent one for at_least_once, and a transactional one
+// per task for exactly_once (transactional.id = `<application.id>-<taskId>`).
+//
+// What this wrapper works around in @platformatic/kafka 2.12.1 (reproduced, docs/BENCHMARKS.md):
+// - a producer restarted with the same transactional id sends producer id 0 in InitProducerId and
+//   is fenced: it is created with producer id -1 and epoch -1, as the protocol asks;
+// - sends, offsets and commits of one transaction must not overlap (concurrent first sends to new
+//   partitions break the transaction; concurrent offset commits share one request and lose
+//   offsets): every call here awaits the previous one, and offsets go one after the other;
+// - after any failure the producer is not reused: the runtime closes the task and the next one
+//   starts with a fresh producer, whose InitProducerId fences and completes what was left.
+import { Admin, compatibilityPartitioner, FindCoordinatorKeyTypes, Producer, type Message, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
+
+/** A transaction of @platformatic/kafka (its class is not exported by name). */
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+import type { OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
+import { ProducerFencedError } from '../api.ts';
+import { chunkBySize } from '../chunks.ts';
+import { FatalRuntimeError } from '../../errors.ts';
+import type { PlatformaticBase } from './connection.ts';
+import { retrying } from './offsets.ts';
+
+/** An idempotent producer (acks=all). */
+export function createRecordProducer(base: PlatformaticBase): RecordProducer {
+  const producer = new Producer({ ...base.options('producer'), idempotent: true, partitioner: compatibilityPartitioner });
+  return {
+    async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
+      const acks: ProduceAck[] = [];
+      try {
+        // One chunk after the other: concurrent sends could reorder a partition's records.
+        for (const chunk of chunkBySize(records)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
+      } catch (error) {
+        throw translateError(error, 'producer');
+      }
+      return acks;
+    },
+    close: () => producer.close(),
+  };
+}
+
+/** A transactional producer; `init` is InitProducerId, which fences older owners of the id. */
+export class PlatformaticTransactionalProducer implements TransactionalProducer {
+  readonly #base: PlatformaticBase;
+  readonly #transactionalId: string;
+  readonly #transactionTimeoutMs: number;
+  #producer: Producer | undefined;
+  #transaction: Transaction | undefined;
+  // What the open transaction holds: an empty one is cancelled, not ended (EndTxn would be refused).
+  #used = false;
+  #lookups: Admin | undefined;
+  readonly #coordinators = new Map<string, number>();
+
+  constructor(base: PlatformaticBase, transactionalId: string, transactionTimeoutMs: number) {
+    this.#base = base;
+    this.#transactionalId = transactionalId;
+    this.#transactionTimeoutMs = transactionTimeoutMs;
+  }
+
+  async init(): Promise<void> {
+    await this.close();
+    const producer = new Producer({
+      ...this.#base.options(this.#transactionalId),
+      transactionalId: this.#transactionalId,
+      idempotent: true,
+      producerId: -1n,
+      producerEpoch: -1,
+      // InitProducerId sends the client's `timeout` as the transaction timeout.
+      timeout: this.#transactionTimeoutMs,
+      partitioner: compatibilityPartitioner,
+    });
+    this.#producer = producer;
+    try {
+      // The first transaction runs InitProducerId: fencing happens now, not at the first commit.
+      const transaction = await producer.beginTransaction();
+      await transaction.cancel();
+    } catch (error) {
+      throw translateError(error, this.#transactionalId);
+    }
+  }
+
+  async begin(): Promise<void> {
+    try {
+      this.#transaction = await this.#open().beginTransaction();
+      this.#used = false;
+    } catch (error) {
+      throw translateError(error, this.#transactionalId);
+    }
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
+    const transaction = this.#current();
+    const acks: ProduceAck[] = [];
+    if (records.length === 0) return acks;
+    this.#used = true;
+    try {
+      for (const chunk of chunkBySize(records)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
+      return acks;
+    } catch (error) {
+      throw translateError(error, this.#transactionalId);
+    }
+  }
+
+  async sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const transaction = this.#current();
+    this.#used = true;
+    try {
+      const coordinatorId = await this.#groupCoordinator(groupId);
+      // AddOffsetsToTxn: the transaction's coordinator learns which group's offsets it carries.
+      await transaction.addConsumer({ groupId } as Parameters<Transaction['addConsumer']>[0]);
+      // TxnOffsetCommit, one partition per request. Generation -1 and no member id: EOS-alpha,
+      // where fencing is by transactional id (the broker skips its generation check for these).
+      for (const o of offsets) {
+        const message = { topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } } };
+        await transaction.addOffset(message as unknown as Message);
+      }
+    } catch (error) {
+      this.#coordinators.delete(groupId);
+      throw translateError(error, this.#transactionalId);
+    }
+  }
+
+  async commit(): Promise<void> {
+    const transaction = this.#current();
+    this.#transaction = undefined;
+    try {
+      if (this.#used) await transaction.commit();
+      else await transaction.cancel();
+    } catch (error) {
+      throw translateError(error, this.#transactionalId);
+    }
+  }
+
+  async abort(): Promise<void> {
+    const transaction = this.#transaction;
+    this.#transaction = undefined;
+    if (!transaction || transaction.completed) return;
+    try {
+      if (this.#used) await transaction.abort();
+      else await transaction.cancel();
+    } catch (error) {
+      throw translateError(error, this.#transactionalId);
+    }
+  }
+
+  inTransaction(): boolean {
+    return this.#transaction !== undefined && !this.#transaction.completed;
+  }
+
+  async close(): Promise<void> {
+    this.#transaction = undefined;
+    const producer = this.#producer;
+    const lookups = this.#lookups;
+    this.#producer = undefined;
+    this.#lookups = undefined;
+    await producer?.close(true).catch(() => undefined);
+    await lookups?.close().catch(() => undefined);
+  }
+
+  /** The group coordinator's node (TxnOffsetCommit goes there), looked up once per group. */
+  async #groupCoordinator(groupId: string): Promise<number> {
+    const known = this.#coordinators.get(groupId);
+    if (known !== undefined) return known;
+    const admin = (this.#lookups ??= new Admin(this.#base.options(`${this.#transactionalId}-lookups`)));
+    const [found] = await retrying(() => admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }));
+    if (!found) throw new Error(`no coordinator for group ${groupId}`);
+    this.#coordinators.set(groupId, found.nodeId);
+    return found.nodeId;
+  }
+
+  #open(): Producer {
+    if (!this.#producer) throw new Error(`producer ${this.#transactionalId}: not initialized`);
+    return this.#producer;
+  }
+
+  #current(): Transaction {
+    if (!this.#transaction) throw new Error(`producer ${this.#transactionalId}: no open transaction`);
+    return this.#transaction;
+  }
+}
+
+function toMessage(r: OutgoingRecord): MessageToProduce {
+  const message: MessageToProduce = { topic: r.topic };
+  if (r.key !== null) message.key = r.key;
+  if (r.value !== null) message.value = r.value;
+  if (r.partition !== undefined) message.partition = r.partition;
+  if (r.timestamp !== undefined) message.timestamp = BigInt(r.timestamp);
+  if (r.headers) {
+    // The client's default serializers take header names and values as bytes.
+    const headers = new Map<Buffer, Buffer>();
+    for (const [name, value] of Object.entries(r.headers)) headers.set(Buffer.from(name), typeof value === 'string' ? Buffer.from(value) : value);
+    message.headers = headers;
+  }
+  return message;
+}
+
+function toAcks(result: ProduceResult): ProduceAck[] {
+  return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: Number(o.offset) }));
+}
+
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+/** The broker's error ids in an error and those it wraps. */
+export function errorIds(error: unknown): Set<string> {
+  const ids = new Set<string>();
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const rec = e as { apiId?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof rec.apiId === 'string') ids.add(rec.apiId);
+    queue.push(rec.cause);
+    if (Array.isArray(rec.errors)) queue.push(...rec.errors);
+  }
+  return ids;
+}
+
+/** Fencing becomes ProducerFencedError, a record over the broker's limit a FatalRuntimeError. */
+function translateError(error: unknown, transactionalId: string): Error {
+  const ids = errorIds(error);
+  if ([...ids].some((id) => FENCED.has(id))) return new ProducerFencedError(`producer ${transactionalId} was fenced by a newer instance`, { cause: error });
+  if (ids.has('MESSAGE_TOO_LARGE') || ids.has('RECORD_LIST_TOO_LARGE')) {
+    return new FatalRuntimeError(`producer ${transactionalId}: a record is larger than the max message size the broker accepts`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
