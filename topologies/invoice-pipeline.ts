@@ -60,6 +60,8 @@ export interface InvoicePipelineOptions {
   /** Live mode: advance the clock on the wall clock too, every this many ms. */
   wallClockIntervalMs?: number;
   maxValueBytes?: number;
+  /** Inputs are a replay's lines: one too long to hold arrives cut, with its length in a header (oversize). */
+  cutLines?: boolean;
   /** Accept Confluent-framed Avro input values, decoded with writer schemas from a registry. */
   avroInputs?: AvroInputDecoder;
   serdes?: PipelineSerdes;
@@ -123,7 +125,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     .addSource('activity-source', topics.activity, undefined, input)
     .addProcessor(
       'validate',
-      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes, avroInputs: options.avroInputs }),
+      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes, avroInputs: options.avroInputs, cutLines: options.cutLines }),
       'orders-source', 'payments-source', 'activity-source',
     )
     // Two DLQ sinks, one per sub-topology: a shared sink would fuse validation and the invoice task.

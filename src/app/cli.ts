@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { DEFAULT_MAX_VALUE_BYTES } from '../invoice/json.ts';
 import { parseDate, parseTimestamp, MICROS_PER_DAY } from '../invoice/time.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { replayInvoices } from './replay.ts';
@@ -15,7 +16,7 @@ export class UsageError extends Error {
 
 const USAGE = `usage:
   invoice-stream                      run the pipeline on the bundled sample and print a report
-  invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--progress]
+  invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--progress] [--max-line-bytes N]
   invoice-stream run [--config FILE]  live: the pipeline on Kafka (config from FILE and INVOICE_STREAM_* env)
   invoice-stream run --embedded       same as no arguments
   invoice-stream sink [--config FILE] [--max-batch-rows N] [--max-batch-ms N]
@@ -29,6 +30,13 @@ export function parseAsOf(text: string): number {
   const day = parseDate(text);
   if (day !== undefined) return day * MICROS_PER_DAY;
   throw new UsageError(`--as-of: not an RFC 3339 timestamp or YYYY-MM-DD date: ${text}`);
+}
+
+/** `--max-line-bytes`: a whole number of bytes, at least the 1 MiB value limit. */
+export function parseMaxLineBytes(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < DEFAULT_MAX_VALUE_BYTES) throw new UsageError(`--max-line-bytes: a whole number of bytes >= ${DEFAULT_MAX_VALUE_BYTES}: ${text}`);
+  return n;
 }
 
 async function readable(option: string, path: string): Promise<void> {
@@ -51,7 +59,7 @@ function parse(args: string[], options: ParseArgsOptionsConfig) {
 async function replayCommand(args: string[]): Promise<void> {
   const { values } = parse(args, {
     orders: { type: 'string' }, payments: { type: 'string' }, activity: { type: 'string' }, out: { type: 'string' },
-    'as-of': { type: 'string' }, 'state-dir': { type: 'string' }, progress: { type: 'boolean' },
+    'as-of': { type: 'string' }, 'state-dir': { type: 'string' }, progress: { type: 'boolean' }, 'max-line-bytes': { type: 'string' },
   });
   const need = (name: 'orders' | 'payments' | 'activity' | 'out'): string => {
     const v = values[name];
@@ -60,6 +68,7 @@ async function replayCommand(args: string[]): Promise<void> {
   };
   const [orders, payments, activity, out] = [need('orders'), need('payments'), need('activity'), need('out')];
   const asOf = typeof values['as-of'] === 'string' ? parseAsOf(values['as-of']) : undefined;
+  const maxLineBytes = typeof values['max-line-bytes'] === 'string' ? parseMaxLineBytes(values['max-line-bytes']) : undefined;
   for (const [option, path] of [['orders', orders], ['payments', payments], ['activity', activity]] as const) await readable(option, path);
   try {
     await mkdir(out, { recursive: true });
@@ -67,7 +76,7 @@ async function replayCommand(args: string[]): Promise<void> {
     throw new UsageError(`--out: cannot create ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined;
-  const result = await replayInvoices({ orders, payments, activity, out, asOfMicros: asOf, stateDir, progress: values.progress === true ? true : undefined });
+  const result = await replayInvoices({ orders, payments, activity, out, asOfMicros: asOf, stateDir, maxLineBytes, progress: values.progress === true ? true : undefined });
   const s = result.summary;
   process.stderr.write(
     `replay: ${result.records} records in ${result.elapsedMs} ms (${result.recordsPerSecond}/s): ` +

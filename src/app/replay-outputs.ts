@@ -13,6 +13,7 @@ import { compileSpec, DeltaTable, TypedBatchBuilder, type AppendOptions, type De
 import type { AppendRequest } from './replay-outputs-worker.ts';
 import { InvoiceEventContainer } from '../invoice/avro.ts';
 import type { ClientBalanceRow } from '../invoice/balances.ts';
+import { ORIGINAL_LENGTH } from '../invoice/dead-letters.ts';
 import type { InvoiceEvent, InvoiceRow } from '../invoice/invoice.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
 import type { PipelineTopics } from '../../topologies/invoice-pipeline.ts';
@@ -103,6 +104,11 @@ export interface DlqLine {
   value: string;
   /** The original bytes, base64: present only when they are not valid UTF-8, so `value` could not keep them. */
   value_base64?: string;
+  /**
+   * Present only when the line was too long to hold (`--max-line-bytes`): its length in bytes;
+   * `value` (and `value_base64`) then carry only its first 64 KiB.
+   */
+  original_length?: number;
 }
 
 function header(headers: Headers | undefined, name: string): string {
@@ -188,6 +194,8 @@ export class ReplayOutputs {
       };
       const base64 = originalBytes(record.value);
       if (base64 !== undefined) line.value_base64 = base64;
+      const originalLength = header(record.headers, ORIGINAL_LENGTH);
+      if (originalLength !== '') line.original_length = Number(originalLength);
       this.#dlq.write(`${JSON.stringify(line)}\n`);
       this.written.deadLetters += 1;
     } else if (record.topic === topics.invoiceEvents || record.topic.startsWith(`${topics.invoiceEvents}.`)) {

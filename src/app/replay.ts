@@ -1,8 +1,10 @@
 // `invoice-stream replay`: the invoice pipeline over JSONL files with no broker, through the
 // engine's replay runner (the test driver's code path), as docs/contract.md "Replay" says.
-import { replay, Stores } from '../engine/index.ts';
+import { DEFAULT_MAX_LINE_BYTES, replay, Stores } from '../engine/index.ts';
 import type { AccountingCounts } from '../invoice/accounting.ts';
 import { occurredAtMillis } from '../invoice/event-time.ts';
+import { DEFAULT_MAX_VALUE_BYTES } from '../invoice/json.ts';
+import { OccurredAtScanner } from '../invoice/occurred-at-scanner.ts';
 
 // Re-exported for the app's callers (benchmarks); topologies import it from the domain.
 export { occurredAtMillis };
@@ -22,6 +24,11 @@ export interface InvoiceReplayOptions {
   progress?: boolean;
   /** Records between commits (store flushes; Delta micro-batches). Default 500,000. */
   commitEvery?: number;
+  /**
+   * Longest line held whole (default 16 MiB; at least the 1 MiB value limit). A longer line is
+   * read in pieces, never held, and dead-lettered as `oversize` with its first 64 KiB.
+   */
+  maxLineBytes?: number;
 }
 
 /** What a replay reports. */
@@ -36,8 +43,12 @@ export interface InvoiceReplayResult {
 /** Runs the replay and writes DIR/invoice-events.avro, dlq.jsonl, summary.json and delta/<table>. */
 export async function replayInvoices(options: InvoiceReplayOptions): Promise<InvoiceReplayResult> {
   const stateDir = options.stateDir;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // A cut line must be oversize: one within the value limit has to reach validation whole.
+  if (!(maxLineBytes >= DEFAULT_MAX_VALUE_BYTES)) throw new RangeError(`maxLineBytes must be at least ${DEFAULT_MAX_VALUE_BYTES}, got ${maxLineBytes}`);
   const pipeline = buildInvoicePipeline({
     storeSupplier: stateDir ? (name) => Stores.persistentKeyValueStore(name, { dir: stateDir }) : undefined,
+    cutLines: true,
   });
   const outputs = await ReplayOutputs.open(options.out, pipeline.topics);
   const result = await replay({
@@ -49,6 +60,8 @@ export async function replayInvoices(options: InvoiceReplayOptions): Promise<Inv
       { topic: pipeline.topics.activity, path: options.activity },
     ],
     timestampOf: occurredAtMillis,
+    maxLineBytes,
+    streamingTimestampOf: () => new OccurredAtScanner(),
     asOf: options.asOfMicros === undefined ? undefined : options.asOfMicros / 1000,
     onOutput: (record) => outputs.accept(record),
     onCommit: () => outputs.commit(),

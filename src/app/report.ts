@@ -9,6 +9,7 @@ import { formatMinor, parseMinor } from '../invoice/money.ts';
 import { scaleOf } from '../invoice/invoice.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { occurredAtMillis } from '../invoice/event-time.ts';
+import { OccurredAtScanner } from '../invoice/occurred-at-scanner.ts';
 
 /** The aging buckets, by days past due. */
 export const AGING_BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;
@@ -74,7 +75,7 @@ export function renderReport(r: ReceivablesReport): string {
 
 /** Runs the pipeline over samples/ and writes the report to `out`. */
 export async function runEmbedded(out: { write(text: string): unknown }, sampleDir = fileURLToPath(new URL('../../samples/', import.meta.url))): Promise<ReceivablesReport> {
-  const pipeline = buildInvoicePipeline();
+  const pipeline = buildInvoicePipeline({ cutLines: true });
   const rows = new Map<string, InvoiceRow>();
   const deadLetters: Record<string, number> = {};
   let clock = -Infinity;
@@ -87,6 +88,7 @@ export async function runEmbedded(out: { write(text: string): unknown }, sampleD
       { topic: pipeline.topics.activity, path: `${sampleDir}activity.jsonl` },
     ],
     timestampOf: occurredAtMillis,
+    streamingTimestampOf: () => new OccurredAtScanner(),
     progress: false,
     onOutput: (record) => {
       if (record.topic === pipeline.topics.invoiceRows) rows.set(record.key as string, record.value as InvoiceRow);

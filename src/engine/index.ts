@@ -11,7 +11,8 @@ export { TestInputTopic, TestOutputTopic, type TestRecord, type PipedRecord } fr
 export { TopologyRunner, type RunnerOptions } from './runtime/runner.ts';
 export type { ConsumedRecord, ProducedRecord, RecordCollector } from './runtime/records.ts';
 export { deadLetterHandler, deadLetterHeaders, failOnDeserializationError, DLQ_HEADERS, type DeserializationExceptionHandler, type DeserializationFailure } from './runtime/deserialization.ts';
-export { replay, type ReplayInput, type ReplayOptions, type ReplaySummary } from './replay/replay.ts';
+export { replay, DEFAULT_MAX_LINE_BYTES, ORIGINAL_LENGTH_HEADER, type ReplayInput, type ReplayOptions, type ReplaySummary } from './replay/replay.ts';
+export type { StreamingExtractor } from './replay/line-reader.ts';
 export { StreamsBuilder, type StreamsBuilderOptions } from './dsl/streams-builder.ts';
 export { KStream } from './dsl/kstream.ts';
 export { KTable } from './dsl/ktable.ts';

@@ -23,15 +23,22 @@ export interface DeadLetter {
   reason: DeadLetterReason;
   error: string;
   origin: Origin;
+  /** Set when `origin.value` is only the start of the value: the value's full length in bytes. */
+  originalLength?: number;
 }
+
+/** Header of a dead letter that carries only the start of its value: the value's full length. */
+export const ORIGINAL_LENGTH = 'dlq.original.length';
 
 /** The DLQ record headers: reason, error and the source coordinates. */
 export function deadLetterHeaders(letter: DeadLetter): Headers {
-  return {
+  const headers: Headers = {
     'dlq.reason': letter.reason,
     'dlq.error': letter.error,
     'dlq.source.topic': letter.origin.topic,
     'dlq.source.partition': String(letter.origin.partition),
     'dlq.source.offset': String(letter.origin.offset),
   };
+  if (letter.originalLength !== undefined) headers[ORIGINAL_LENGTH] = String(letter.originalLength);
+  return headers;
 }

@@ -136,9 +136,11 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       const from = this.#rulesDay;
       this.#rulesDay = day;
       // Nothing is indexed before the first valid event, so there is no earlier day to look at.
+      // The days passed are taken in one scan of each index: only days that hold entries cost
+      // anything, however far the clock jumps.
       if (Number.isFinite(from)) {
-        for (let d = from; d < day; d++) this.#markOverdue(d);
-        for (let d = from - this.#horizonDays; d < day - this.#horizonDays; d++) this.#expireDedup(d);
+        for (const { day: due, members } of this.#dueIndex.takeDays(from, day)) this.#markOverdue(due, members);
+        for (const { members } of this.#dedupByDay.takeDays(from - this.#horizonDays, day - this.#horizonDays)) this.#expireDedup(members);
       }
     }
   }
@@ -170,11 +172,12 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     this.#nextOrphanAt = this.#firstExpiry();
   }
 
-  // Invoices due on `day` become overdue now that the clock is past it (unless paid, disputed...).
-  #markOverdue(day: number): void {
+  // Invoices due on `day` (taken from the index) become overdue now that the clock is past it
+  // (unless paid, disputed...).
+  #markOverdue(day: number, invoiceIds: readonly string[]): void {
     // By invoice id within the day (a sorted due-date index would give this order; the bucket keeps
     // arrival order), once each: a bucket may hold an invoice twice.
-    const due = [...new Set(this.#dueIndex.take(day))].sort();
+    const due = [...new Set(invoiceIds)].sort();
     for (const invoiceId of due) {
       const prev = this.#invoices.get(invoiceId);
       if (!prev || prev.dueDay !== day || prev.status === 'overdue' || statusAt(prev, this.#clock) !== 'overdue') continue;
@@ -184,9 +187,9 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     }
   }
 
-  // Dedup entries first seen on `day` are now all older than the horizon.
-  #expireDedup(day: number): void {
-    for (const key of this.#dedupByDay.take(day)) {
+  // Dedup entries first seen on a day now wholly older than the horizon (taken from the index).
+  #expireDedup(keys: readonly string[]): void {
+    for (const key of keys) {
       const seenAt = this.#dedup.get(key);
       // A newer sighting of the same id lives in a later bucket; keep it.
       if (seenAt !== undefined && this.#clock - seenAt > this.#options.dedupHorizonMicros) this.#dedup.delete(key);

@@ -1,11 +1,11 @@
 // The validation processor: raw input bytes → a typed event re-keyed by invoice_id (on to the
 // repartition), or a dead letter with the key and bytes unchanged (docs/contract.md rule 1).
-import type { Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
+import { ORIGINAL_LENGTH_HEADER, type Headers, type Processor, type ProcessorContext, type StreamRecord } from '../engine/index.ts';
 import type { Accounting } from './accounting.ts';
 import type { AvroInputDecoder } from './avro-input.ts';
 import { deadLetterHeaders } from './dead-letters.ts';
 import { invoiceIdOf, type InputEnvelope, type InputRole } from './events.ts';
-import { validateValue } from './validation.ts';
+import { oversize, validateValue } from './validation.ts';
 
 /** Settings of the validation processor. */
 export interface ValidateOptions {
@@ -17,6 +17,8 @@ export interface ValidateOptions {
   maxValueBytes?: number;
   /** Accept Confluent-framed Avro values too (live mode with a registry). */
   avroInputs?: AvroInputDecoder;
+  /** Inputs are a replay's lines: one too long to hold comes cut, its length in `ORIGINAL_LENGTH_HEADER`. */
+  cutLines?: boolean;
 }
 
 function toBuffer(value: unknown): Buffer | null {
@@ -25,6 +27,12 @@ function toBuffer(value: unknown): Buffer | null {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   throw new Error(`expected raw bytes, got ${typeof value}`);
+}
+
+// The full length of a value that reached us cut (a replay's long line), from its header.
+function lengthOf(headers: Headers | undefined): number | undefined {
+  const text = headers?.[ORIGINAL_LENGTH_HEADER];
+  return text === undefined ? undefined : Number(text.toString());
 }
 
 /** Validates each input record (see the file comment). */
@@ -48,11 +56,16 @@ export class ValidateProcessor implements Processor<unknown, unknown, string | B
     this.#options.accounting.read();
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
-    const result = validateValue(role, value, this.#options.maxValueBytes, this.#options.avroInputs);
+    // A replay line too long to hold comes cut, with its length: oversize, whatever its start says.
+    // (Only in a replay: on a topic, that header is the producer's and means nothing.)
+    const originalLength = this.#options.cutLines ? lengthOf(record.headers) : undefined;
+    const result = originalLength === undefined
+      ? validateValue(role, value, this.#options.maxValueBytes, this.#options.avroInputs)
+      : oversize(originalLength, this.#options.maxValueBytes);
     const origin = { topic: meta.topic, partition: meta.partition, offset: meta.offset, key, value: value ?? Buffer.alloc(0) };
     if (!result.ok) {
       this.#options.accounting.count('dead_lettered');
-      const headers = deadLetterHeaders({ reason: result.reason, error: result.error, origin });
+      const headers = deadLetterHeaders({ reason: result.reason, error: result.error, origin, originalLength });
       this.#context.forward({ key, value, timestamp: record.timestamp, headers }, this.#options.outputs.dlq);
       return;
     }

@@ -38,10 +38,15 @@ function codePoints(text: string): number {
   return n;
 }
 
+/** The rejection of a value of `length` bytes, over the limit. */
+export function oversize(length: number, maxBytes = DEFAULT_MAX_VALUE_BYTES): Validation {
+  return reject('oversize', `${length} bytes > ${maxBytes}`);
+}
+
 /** Validates a record value read from a topic with the given role. */
 export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES, avro?: AvroInputDecoder): Validation {
   if (value === null) return reject('schema_violation', 'no value');
-  if (value.length > maxBytes) return reject('oversize', `${value.length} bytes > ${maxBytes}`);
+  if (value.length > maxBytes) return oversize(value.length, maxBytes);
   // Framed Avro only when a registry is configured; otherwise a leading 0 byte is just not JSON.
   if (avro && isFramed(value)) {
     const decoded = avro.decode(value);

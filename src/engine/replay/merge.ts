@@ -42,7 +42,11 @@ export async function* mergeFiles(
   maxBatch = 1024,
 ): AsyncGenerator<MergedLine[]> {
   const heads: Array<MergedLine | undefined> = [];
-  const headOf = (i: number, line: Line): MergedLine => ({ bytes: line.bytes, lineNo: line.lineNo, input: i, timestamp: safeTimestamp(timestampOf, line.bytes) });
+  // A cut line's timestamp was read from all of its bytes as they went by (its `bytes` are only its start).
+  const headOf = (i: number, line: Line): MergedLine => ({
+    bytes: line.bytes, lineNo: line.lineNo, cutFrom: line.cutFrom, input: i,
+    timestamp: line.cutFrom === undefined ? safeTimestamp(timestampOf, line.bytes) : readable(line.extracted),
+  });
   const load = async (i: number): Promise<void> => {
     const reader = readers[i] as LineReader;
     const line = reader.nextBuffered() ?? (await reader.next());
@@ -84,9 +88,12 @@ export function bytesOf(readers: readonly LineReader[]): number {
 // An extractor that throws means "no readable timestamp", not a failed replay.
 function safeTimestamp(timestampOf: (value: Buffer) => number | undefined, bytes: Buffer): number | undefined {
   try {
-    const ts = timestampOf(bytes);
-    return ts === undefined || Number.isNaN(ts) ? undefined : ts;
+    return readable(timestampOf(bytes));
   } catch {
     return undefined;
   }
+}
+
+function readable(ts: number | undefined): number | undefined {
+  return ts === undefined || Number.isNaN(ts) ? undefined : ts;
 }

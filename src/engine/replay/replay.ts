@@ -6,7 +6,7 @@ import type { DeserializationExceptionHandler } from '../runtime/deserialization
 import type { ProducedRecord } from '../runtime/records.ts';
 import { TopologyRunner } from '../runtime/runner.ts';
 import type { Topology } from '../topology/topology.ts';
-import { LineReader } from './line-reader.ts';
+import { LineReader, type StreamingExtractor } from './line-reader.ts';
 import { mergeFiles } from './merge.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -29,6 +29,15 @@ export interface ReplaySummary {
   readonly recordsPerSecond: number;
 }
 
+/** Longest line a replay holds whole by default (16 MiB); longer ones reach the topology cut. */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Header on a record whose value is only the start of its line (the line was longer than
+ * `maxLineBytes`): the line's full length in bytes, as decimal text.
+ */
+export const ORIGINAL_LENGTH_HEADER = 'replay.original.length';
+
 /** Options of a replay. */
 export interface ReplayOptions {
   readonly topology: Topology;
@@ -36,6 +45,13 @@ export interface ReplayOptions {
   readonly inputs: readonly ReplayInput[];
   /** Event time of a line's raw bytes, epoch ms; undefined (or a throw) when unreadable. */
   readonly timestampOf: (value: Buffer) => number | undefined;
+  /**
+   * Longest line held whole (default `DEFAULT_MAX_LINE_BYTES`). A longer line is read in pieces
+   * and never held: the topology gets its first bytes with `ORIGINAL_LENGTH_HEADER`.
+   */
+  readonly maxLineBytes?: number;
+  /** The same event time read from a line's bytes in pieces, for lines past `maxLineBytes` (none: unreadable). */
+  readonly streamingTimestampOf?: () => StreamingExtractor;
   /** At the end, stream time is advanced to this (epoch ms) so due stream-time punctuators fire. */
   readonly asOf?: number;
   readonly applicationId?: string;
@@ -65,7 +81,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     onOutput: options.onOutput,
   });
   for (const input of options.inputs) if (!runner.reads(input.topic)) throw new Error(`no source reads topic ${input.topic}`);
-  const readers = options.inputs.map((i) => new LineReader(i.path));
+  const long = { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, extractor: options.streamingTimestampOf };
+  const readers = options.inputs.map((i) => new LineReader(i.path, undefined, long));
   const totalBytes = (await Promise.all(options.inputs.map((i) => stat(i.path)))).reduce((n, s) => n + s.size, 0);
   const bar = new ProgressBar(totalBytes, options.progress ?? Boolean(process.stderr.isTTY));
   const commitEvery = options.commitEvery ?? 10_000;
@@ -83,7 +100,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         const input = options.inputs[line.input] as ReplayInput;
         if (line.timestamp === undefined) withoutTimestamp++;
         const timestamp = line.timestamp ?? -1;
-        runner.process({ topic: input.topic, partition: 0, offset: line.lineNo, key: null, value: line.bytes, timestamp });
+        const headers = line.cutFrom === undefined ? undefined : { [ORIGINAL_LENGTH_HEADER]: String(line.cutFrom) };
+        runner.process({ topic: input.topic, partition: 0, offset: line.lineNo, key: null, value: line.bytes, timestamp, headers });
         perTopic[input.topic] = (perTopic[input.topic] ?? 0) + 1;
         records++;
         if (timestamp > streamTime) {

@@ -56,4 +56,27 @@ describe('DayBuckets', () => {
     expect(days.take(20_006).sort()).toEqual(['__proto__', 'inv_a']);
     expect([...store.range()]).toEqual([]);
   });
+
+  it('takes every day of a range in one scan, earliest first, across the year-0000 to 9999 keys', () => {
+    const { store, days } = buckets();
+    const first = -719_528; // 0000-01-01
+    const last = 2_932_896; // 9999-12-31
+    days.add(last, 'z');
+    days.add(first, 'a');
+    days.add(-1, 'b');
+    days.add(0, 'c');
+    store.put('0020005', ['legacy', 'legacy']);
+    days.add(20_005, 'new');
+    days.add(last + 1, 'after');
+    expect(days.takeDays(first, last + 1)).toEqual([
+      { day: first, members: ['a'] },
+      { day: -1, members: ['b'] },
+      { day: 0, members: ['c'] },
+      { day: 20_005, members: ['legacy', 'new'] },
+      { day: last, members: ['z'] },
+    ]);
+    expect(days.takeDays(first, last + 1)).toEqual([]);
+    expect(days.takeDays(last + 1, last + 1)).toEqual([]);
+    expect(days.take(last + 1)).toEqual(['after']);
+  });
 });
