@@ -1,7 +1,7 @@
 // The replay's paths, checked before it writes anything. Inputs are readable files or pipes. --out
-// and --state-dir must be new, empty, or hold only what an earlier replay wrote, as the manifest it
-// left there lists; a replay replaces only its own paths and never an input. Why: src/app/README.md,
-// "The replay and your files".
+// and --state-dir must be new (created with their missing parents, like mkdir -p), empty, or hold
+// only what an earlier replay wrote, as the manifest it left there lists; a replay replaces only its
+// own paths and never an input. Why: src/app/README.md, "The replay and your files".
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, mkdir, readdir, readFile, realpath, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -55,11 +55,15 @@ const PSEUDO_FS = new Map<number, string>([
 const code = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
 const fileId = (s: Stats): string => `${s.dev}:${s.ino}`;
 
+// Not there, or not reachable (EACCES: a directory above it cannot be searched; the nearest
+// existing ancestor is then that directory, and its check says so).
+const absent = (err: unknown): boolean => ['ENOENT', 'ENOTDIR', 'EACCES'].includes(code(err));
+
 async function statOrUndefined(path: string): Promise<Stats | undefined> {
   try {
     return await stat(path);
   } catch (err) {
-    if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return undefined;
+    if (absent(err)) return undefined;
     throw err;
   }
 }
@@ -104,16 +108,51 @@ async function walk(dir: string, name: string, into: Map<string, Stats> = new Ma
   return into;
 }
 
-/** Refuses a directory on a pseudo file system, or one this process cannot write in (`shown`: as the user gave it). */
-async function checkWritable(option: string, dir: string, shown: string): Promise<void> {
+/**
+ * Refuses a directory on a pseudo file system, or one this process cannot write in (`shown`: as the
+ * user gave it; `creating`: the new path the replay would create in it, if that is why it is checked).
+ */
+async function checkWritable(option: string, dir: string, shown: string, creating?: string): Promise<void> {
+  const prefix = creating === undefined ? `--${option}: ` : `--${option}: cannot create ${creating}: `;
   if (process.platform === 'linux') {
     const fs = PSEUDO_FS.get((await statfs(dir)).type);
-    if (fs) throw new ReplayPathError(`--${option}: ${shown} is on ${fs}, a pseudo file system that holds no files`);
+    if (fs) throw new ReplayPathError(`${prefix}${shown} is on ${fs}, a pseudo file system that holds no files`);
   }
   try {
     await access(dir, constants.W_OK | constants.X_OK);
   } catch (err) {
-    throw new ReplayPathError(`--${option}: cannot write in ${shown} (${code(err)})`);
+    throw new ReplayPathError(`${prefix}cannot write in ${shown} (${code(err)})`);
+  }
+}
+
+/**
+ * For a new `dir` (resolved through symlinks as far as it exists): the directories to create, from
+ * the top down (mkdir -p). The nearest existing ancestor must be a directory this process can write
+ * in, not on a pseudo file system (Node's recursive mkdir loops forever on /proc). `given`: the path
+ * resolved as the user gave it, for messages; its last components are `dir`'s missing ones.
+ */
+async function planCreate(option: string, path: string, dir: string, given: string): Promise<string[]> {
+  const create: string[] = [];
+  let at = dir;
+  let shown = given;
+  for (;;) {
+    let s: Stats | undefined;
+    try {
+      s = await lstat(at);
+    } catch (err) {
+      if (!absent(err)) throw new ReplayPathError(`--${option}: cannot create ${path}: cannot look at ${shown} (${code(err)})`);
+    }
+    if (s) {
+      // Symlinks are resolved in `dir` as far as they lead somewhere: this one leads nowhere.
+      if (!s.isDirectory()) throw new ReplayPathError(`--${option}: cannot create ${path}: ${shown} is ${s.isSymbolicLink() ? 'a symlink to nothing' : 'not a directory'}`);
+      await checkWritable(option, at, shown, path);
+      return create;
+    }
+    create.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) throw new ReplayPathError(`--${option}: cannot create ${path}: no part of it exists`);
+    at = parent;
+    shown = dirname(shown);
   }
 }
 
@@ -123,6 +162,8 @@ interface DirPlan {
   /** Resolved through symlinks as far as it exists. */
   dir: string;
   exists: boolean;
+  /** When new: the directories to create, its missing parents first, then itself. */
+  create: string[];
   /** Top-level entries the replay will remove (its own, or any of its output paths with --overwrite). */
   remove: string[];
   /** Files no replay wrote among them (with --overwrite). */
@@ -150,23 +191,17 @@ function inside(child: string, parent: string): boolean {
 }
 
 /**
- * Looks at `path` for `--option`: its parent (if it is new), what it holds, whether a manifest
- * says a replay wrote that, and whether an input sits where the replay would write. Changes nothing.
+ * Looks at `path` for `--option`: its nearest existing ancestor (if it is new), what it holds,
+ * whether a manifest says a replay wrote that, and whether an input sits where the replay would
+ * write. Changes nothing.
  */
 async function inspect(option: string, path: string, owns: (name: string) => boolean, inputs: Map<string, string>,
-  o: { overwrite: boolean; beside?: string; plannedParent?: string }): Promise<DirPlan> {
+  o: { overwrite: boolean; beside?: string }): Promise<DirPlan> {
   const dir = await realish(resolve(path));
   const s = await statOrUndefined(dir);
   if (!s) {
-    const parent = dirname(dir);
-    if (parent !== o.plannedParent) {
-      const shown = dirname(resolve(path));
-      const p = await statOrUndefined(parent);
-      if (!p) throw new ReplayPathError(`--${option}: ${shown} does not exist (the replay creates ${basename(dir)} in it, not its parents)`);
-      if (!p.isDirectory()) throw new ReplayPathError(`--${option}: ${shown} is not a directory`);
-      await checkWritable(option, parent, shown);
-    }
-    return { option, dir, exists: false, remove: [], displaced: [], owns };
+    const create = await planCreate(option, path, dir, resolve(path));
+    return { option, dir, exists: false, create, remove: [], displaced: [], owns };
   }
   if (!s.isDirectory()) throw new ReplayPathError(`--${option}: ${path} is not a directory`);
   await checkWritable(option, dir, path);
@@ -204,20 +239,31 @@ async function inspect(option: string, path: string, owns: (name: string) => boo
   if (foreign.length > 0 && !o.overwrite) {
     throw new ReplayPathError(`--${option}: ${path} holds files the replay did not write (${listed(foreign)}); give a new or empty directory, or --overwrite to replace what is at the replay's paths there (${[...OUTPUT_PATHS, MANIFEST].join(', ')}) and keep the rest`);
   }
-  return { option, dir, exists: true, remove, displaced, owns };
+  return { option, dir, exists: true, create: [], remove, displaced, owns };
 }
 
 async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   await writeFile(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
-/** Removes the replay's earlier paths (or creates the directory) and marks it as a replay's, incomplete. */
+/** Creates the directory one level at a time (not Node's recursive mkdir); a parent may exist by now (the other claim's). */
+async function create(dirs: string[]): Promise<void> {
+  for (const [i, dir] of dirs.entries()) {
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if (code(err) !== 'EEXIST' || i === dirs.length - 1 || !(await stat(dir)).isDirectory()) throw err;
+    }
+  }
+}
+
+/** Removes the replay's earlier paths (or creates the directory and its parents) and marks it as a replay's, incomplete. */
 async function take(plan: DirPlan): Promise<void> {
   try {
     if (plan.exists) {
       for (const name of [...plan.remove, MANIFEST]) await rm(join(plan.dir, name), { recursive: true, force: true });
     } else {
-      await mkdir(plan.dir);
+      await create(plan.create);
     }
     await writeManifest(plan.dir, { written_by: WRITER, complete: false, at: new Date().toISOString(), files: {} });
   } catch (err) {
@@ -239,7 +285,7 @@ async function finish(plan: DirPlan): Promise<void> {
 /**
  * Checks every path of a replay, then claims --out (and --state-dir): removes what an earlier
  * replay wrote there (with `overwrite`, whatever is at the replay's output paths) and creates them
- * if new. Throws ReplayPathError before changing anything when a path will not do.
+ * with their missing parents if new. Throws ReplayPathError before changing anything when a path will not do.
  */
 export async function claimReplayPaths(options: ReplayPathOptions): Promise<ReplayClaim> {
   const inputs = await checkInputs(options.inputs);
@@ -255,7 +301,7 @@ export async function claimReplayPaths(options: ReplayPathOptions): Promise<Repl
   }
   const out = await inspect('out', options.out, (name) => OUTPUT_PATHS.includes(name), inputs, { overwrite, beside: stateDir });
   const state = options.stateDir === undefined ? undefined
-    : await inspect('state-dir', options.stateDir, () => true, inputs, { overwrite, plannedParent: out.exists ? undefined : out.dir });
+    : await inspect('state-dir', options.stateDir, () => true, inputs, { overwrite });
   await take(out);
   if (state) await take(state);
   const notices: string[] = [];

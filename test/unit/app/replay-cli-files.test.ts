@@ -3,7 +3,7 @@
 // never deletes an input, starts from empty stores on a reused --state-dir, and checks every path
 // before it writes (exit 2, naming the option).
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -130,6 +130,25 @@ describe('replay --state-dir: a reused state directory starts empty, never silen
   });
 });
 
+describe('replay --out and --state-dir: missing parents are created (mkdir -p)', () => {
+  it('--out a/b/c and --state-dir under it, none of which exist: the replay writes there', async () => {
+    const { dir, args } = inputs();
+    const out = join(dir, 'a', 'b', 'c');
+    const state = join(out, 'x', 'state');
+    expect(await replay(...args, '--out', out, '--state-dir', state)).toBe(0);
+    expect(summary(out).read).toBe(1184);
+    expect(existsSync(join(out, 'replay-manifest.json'))).toBe(true);
+    expect(existsSync(join(state, 'replay-manifest.json'))).toBe(true);
+  });
+
+  // A child process: a relative --out, from the directory it is run in.
+  it('a relative --out tmp/a/b/c whose parents do not exist', async () => {
+    const { dir, args } = inputs();
+    await promisify(execFile)(process.execPath, [CLI, 'replay', ...args, '--out', join('tmp', 'a', 'b', 'c')], { cwd: dir, timeout: 60_000 });
+    expect(summary(join(dir, 'tmp', 'a', 'b', 'c')).read).toBe(1184);
+  });
+});
+
 describe('replay: paths are checked before anything is written', () => {
   it('a directory given as an input file: exit 2 naming the option', async () => {
     const { dir, args } = inputs();
@@ -140,26 +159,50 @@ describe('replay: paths are checked before anything is written', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
-  it('--out whose parent does not exist, or that is a file: exit 2 naming --out', async () => {
+  it('--out under a file (as the parent or further up): exit 2 naming --out, nothing created', async () => {
     const { dir, args } = inputs();
-    expect(await replay(...args, '--out', join(dir, 'no', 'such', 'out'))).toBe(2);
-    expect(stderr).toMatch(/--out: .*no[/\\]such/);
-    expect(existsSync(join(dir, 'no'))).toBe(false);
+    for (const out of [join(dir, 'orders.jsonl', 'out'), join(dir, 'orders.jsonl', 'a', 'b', 'out')]) {
+      stderr = '';
+      expect(await replay(...args, '--out', out)).toBe(2);
+      expect(stderr).toMatch(/--out: .*orders\.jsonl is not a directory/);
+      expect(statSync(join(dir, 'orders.jsonl')).isFile()).toBe(true);
+    }
     stderr = '';
-    expect(await replay(...args, '--out', join(dir, 'orders.jsonl', 'out'))).toBe(2);
-    expect(stderr).toContain('--out');
-    expect(statSync(join(dir, 'orders.jsonl')).isFile()).toBe(true);
+    expect(await replay(...args, '--out', join(dir, 'out'), '--state-dir', join(dir, 'payments.jsonl', 'state', 'x'))).toBe(2);
+    expect(stderr).toMatch(/--state-dir: .*payments\.jsonl is not a directory/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  // Root may write anywhere: the check is access(2), as for the replay's own writes.
+  it.runIf(process.platform !== 'win32' && process.getuid?.() !== 0)('--out whose nearest existing ancestor is not writable: exit 2 naming --out', async () => {
+    const { dir, args } = inputs();
+    mkdirSync(join(dir, 'locked'));
+    chmodSync(join(dir, 'locked'), 0o555);
+    try {
+      expect(await replay(...args, '--out', join(dir, 'locked', 'a', 'out'))).toBe(2);
+      expect(stderr).toMatch(/--out: .*cannot write in .*locked/);
+      expect(existsSync(join(dir, 'locked', 'a'))).toBe(false);
+    } finally {
+      chmodSync(join(dir, 'locked'), 0o755);
+    }
   });
 
   // A child process: before the check, Node's recursive mkdir looped forever on /proc.
   it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('--out and --state-dir on /proc: exit 2 at once, naming the option', async () => {
     const { dir, args } = inputs();
-    for (const [option, extra] of [['--out', ['--out', '/proc/invoice-replay-out']], ['--state-dir', ['--out', join(dir, 'out'), '--state-dir', '/proc/invoice-replay-state']]] as const) {
+    for (const [option, extra] of [
+      ['--out', ['--out', '/proc/invoice-replay-out']],
+      ['--out', ['--out', '/proc/invoice-replay-out/a/b']],
+      ['--state-dir', ['--out', join(dir, 'out'), '--state-dir', '/proc/invoice-replay-state']],
+      ['--state-dir', ['--out', join(dir, 'out'), '--state-dir', '/proc/self/invoice-replay-state/a']],
+    ] as const) {
       const run = promisify(execFile)(process.execPath, [CLI, 'replay', ...args, ...extra], { timeout: 10_000, killSignal: 'SIGKILL' });
       const failed = await run.then(() => undefined, (e: { code?: number; stderr?: string; killed?: boolean }) => e);
       expect(failed?.killed).toBeFalsy();
       expect(failed?.code).toBe(2);
       expect(failed?.stderr).toContain(option);
+      expect(failed?.stderr).toContain('pseudo file system');
     }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
