@@ -1,13 +1,13 @@
 // The `invoice-stream` command: `replay` (JSONL files → outputs, no broker), `describe` (the
 // topology), `run` (live against Kafka, or `--embedded`: the bundled sample, no broker). With no
-// arguments it runs the embedded demo. Bad arguments and unreadable files: one line, exit code 2.
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+// arguments it runs the embedded demo. Bad arguments, unreadable files and replay paths that would
+// touch the user's files (replay-paths.ts): one line, exit code 2.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { DEFAULT_MAX_VALUE_BYTES } from '../invoice/json.ts';
 import { parseDate, parseTimestamp, MICROS_PER_DAY } from '../invoice/time.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { replayInvoices } from './replay.ts';
+import { ReplayPathError } from './replay-paths.ts';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -16,7 +16,7 @@ export class UsageError extends Error {
 
 const USAGE = `usage:
   invoice-stream                      run the pipeline on the bundled sample and print a report
-  invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--progress] [--max-line-bytes N]
+  invoice-stream replay --orders F --payments F --activity F --out DIR [--as-of TIMESTAMP] [--state-dir DIR] [--overwrite] [--progress] [--max-line-bytes N]
   invoice-stream run [--config FILE]  live: the pipeline on Kafka (config from FILE and INVOICE_STREAM_* env)
   invoice-stream run --embedded       same as no arguments
   invoice-stream sink [--config FILE] [--max-batch-rows N] [--max-batch-ms N]
@@ -39,15 +39,6 @@ export function parseMaxLineBytes(text: string): number {
   return n;
 }
 
-async function readable(option: string, path: string): Promise<void> {
-  try {
-    await access(path, constants.R_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(`--${option}: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`);
-  }
-}
-
 function parse(args: string[], options: ParseArgsOptionsConfig) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false });
@@ -59,7 +50,7 @@ function parse(args: string[], options: ParseArgsOptionsConfig) {
 async function replayCommand(args: string[]): Promise<void> {
   const { values } = parse(args, {
     orders: { type: 'string' }, payments: { type: 'string' }, activity: { type: 'string' }, out: { type: 'string' },
-    'as-of': { type: 'string' }, 'state-dir': { type: 'string' }, progress: { type: 'boolean' }, 'max-line-bytes': { type: 'string' },
+    'as-of': { type: 'string' }, 'state-dir': { type: 'string' }, progress: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'max-line-bytes': { type: 'string' },
   });
   const need = (name: 'orders' | 'payments' | 'activity' | 'out'): string => {
     const v = values[name];
@@ -69,14 +60,17 @@ async function replayCommand(args: string[]): Promise<void> {
   const [orders, payments, activity, out] = [need('orders'), need('payments'), need('activity'), need('out')];
   const asOf = typeof values['as-of'] === 'string' ? parseAsOf(values['as-of']) : undefined;
   const maxLineBytes = typeof values['max-line-bytes'] === 'string' ? parseMaxLineBytes(values['max-line-bytes']) : undefined;
-  for (const [option, path] of [['orders', orders], ['payments', payments], ['activity', activity]] as const) await readable(option, path);
-  try {
-    await mkdir(out, { recursive: true });
-  } catch (err) {
-    throw new UsageError(`--out: cannot create ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
   const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined;
-  const result = await replayInvoices({ orders, payments, activity, out, asOfMicros: asOf, stateDir, maxLineBytes, progress: values.progress === true ? true : undefined });
+  let result;
+  try {
+    result = await replayInvoices({
+      orders, payments, activity, out, asOfMicros: asOf, stateDir, overwrite: values.overwrite === true, maxLineBytes, progress: values.progress === true ? true : undefined,
+      notice: (line) => process.stderr.write(`replay: ${line}\n`),
+    });
+  } catch (err) {
+    if (err instanceof ReplayPathError) throw new UsageError(err.message);
+    throw err;
+  }
   const s = result.summary;
   process.stderr.write(
     `replay: ${result.records} records in ${result.elapsedMs} ms (${result.recordsPerSecond}/s): ` +

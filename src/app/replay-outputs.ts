@@ -3,7 +3,7 @@
 // to dlq.jsonl, table changelogs to the Delta tables (the latest row per key, at each commit).
 import { isUtf8 } from 'node:buffer';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -11,6 +11,7 @@ import type { Headers, ProducedRecord } from '../engine/index.ts';
 import { Worker } from 'node:worker_threads';
 import { compileSpec, DeltaTable, TypedBatchBuilder, type AppendOptions, type DeltaRow, type DeltaTableSpec, type TypedBatch } from '../sinks/delta/index.ts';
 import type { AppendRequest } from './replay-outputs-worker.ts';
+import { OUTPUT_PATHS } from './replay-paths.ts';
 import { InvoiceEventContainer } from '../invoice/avro.ts';
 import type { ClientBalanceRow } from '../invoice/balances.ts';
 import { ORIGINAL_LENGTH } from '../invoice/dead-letters.ts';
@@ -155,14 +156,14 @@ export class ReplayOutputs {
     this.#dlq = createWriteStream(join(dir, 'dlq.jsonl'));
   }
 
-  /** Creates the output directory and opens the files and Delta tables. */
+  /** Opens the files and Delta tables in `dir`, an existing directory with none of the outputs yet. */
   static async open(dir: string, topics: PipelineTopics, options: { eventsPerBatch?: number; worker?: boolean } = {}): Promise<ReplayOutputs> {
-    // A replay defines its whole output: what an earlier replay left there goes first (else the
-    // Delta tables would skip this run's batches as already-committed txn versions).
-    for (const name of ['delta', 'tables', 'invoice-events.avro', 'dlq.jsonl', 'summary.json']) {
-      await rm(join(dir, name), { recursive: true, force: true });
+    // A replay defines its whole output: an earlier replay's tables would skip this run's batches
+    // as already-committed txn versions. claimReplayPaths removes them, and only if a replay wrote them.
+    for (const name of OUTPUT_PATHS) {
+      if (await lstat(join(dir, name)).then(() => true, () => false)) throw new Error(`replay outputs: ${join(dir, name)} is in the way (claimReplayPaths first)`);
     }
-    await mkdir(join(dir, 'delta'), { recursive: true });
+    await mkdir(join(dir, 'delta'));
     const outputs = new ReplayOutputs(dir, topics);
     outputs.#eventsPerBatch = options.eventsPerBatch ?? EVENTS_PER_BATCH;
     // The tables are created here (a bad directory fails the open, not a later write).

@@ -10,6 +10,7 @@ import { OccurredAtScanner } from '../invoice/occurred-at-scanner.ts';
 export { occurredAtMillis };
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { ReplayOutputs } from './replay-outputs.ts';
+import { claimReplayPaths } from './replay-paths.ts';
 
 /** What a replay reads and where it writes. */
 export interface InvoiceReplayOptions {
@@ -19,9 +20,13 @@ export interface InvoiceReplayOptions {
   out: string;
   /** At the end the clock moves here (epoch µs), so due clock rules fire. */
   asOfMicros?: number;
-  /** Keep state on disk (LMDB) in this directory instead of memory. */
+  /** Keep state on disk (LMDB) in this directory instead of memory; an earlier replay's stores there are removed. */
   stateDir?: string;
+  /** Write into an `out` holding files no replay wrote (the replay's own paths there are replaced). */
+  overwrite?: boolean;
   progress?: boolean;
+  /** Told, before the replay starts, what it removed from `out` and `stateDir` (one line each). */
+  notice?: (line: string) => void;
   /** Records between commits (store flushes; Delta micro-batches). Default 500,000. */
   commitEvery?: number;
   /**
@@ -40,12 +45,22 @@ export interface InvoiceReplayResult {
 }
 
 
-/** Runs the replay and writes DIR/invoice-events.avro, dlq.jsonl, summary.json and delta/<table>. */
+/**
+ * Runs the replay and writes DIR/invoice-events.avro, dlq.jsonl, summary.json, delta/<table>,
+ * tables/ and replay-manifest.json. Paths that will not do throw ReplayPathError before any write.
+ */
 export async function replayInvoices(options: InvoiceReplayOptions): Promise<InvoiceReplayResult> {
   const stateDir = options.stateDir;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // A cut line must be oversize: one within the value limit has to reach validation whole.
   if (!(maxLineBytes >= DEFAULT_MAX_VALUE_BYTES)) throw new RangeError(`maxLineBytes must be at least ${DEFAULT_MAX_VALUE_BYTES}, got ${maxLineBytes}`);
+  const claim = await claimReplayPaths({
+    inputs: [{ option: 'orders', path: options.orders }, { option: 'payments', path: options.payments }, { option: 'activity', path: options.activity }],
+    out: options.out,
+    stateDir,
+    overwrite: options.overwrite,
+  });
+  for (const line of claim.notices) options.notice?.(line);
   const pipeline = buildInvoicePipeline({
     storeSupplier: stateDir ? (name) => Stores.persistentKeyValueStore(name, { dir: stateDir }) : undefined,
     cutLines: true,
@@ -74,5 +89,6 @@ export async function replayInvoices(options: InvoiceReplayOptions): Promise<Inv
   });
   const summary = { ...pipeline.accounting.counts };
   await outputs.close(summary);
+  await claim.finish();
   return { summary, records: result.records, elapsedMs: result.elapsedMs, recordsPerSecond: result.recordsPerSecond };
 }
