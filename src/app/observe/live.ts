@@ -72,7 +72,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     pipeline.accounting.onChange = (counts) => (previous = mirrorAccounting(metrics, previous, counts));
   }
   // Port 0 (tests) is resolved after listen; the advertised address needs the real port.
-  const server = await startLateBoundServer(config);
+  const server = await startLateBoundServer(config, (error) => log('error', `http: request failed: ${String(error)}`));
   const applicationServer = `${config.http.advertisedHost ?? hostname()}:${server.port}`;
   const client = options.client ?? new KafkajsClient(kafkaClientOptions(config));
   const streams = new KafkaStreams(pipeline.topology, {
@@ -132,14 +132,14 @@ function packageVersion(): string {
 
 // The server starts before the instance so the kubelet gets answers (alive, not ready) during
 // start-up and restore; its routes are bound once the instance exists.
-async function startLateBoundServer(config: Config): Promise<OpsServer & { bind(deps: Parameters<typeof startOpsServer>[0]['deps']): void }> {
+async function startLateBoundServer(config: Config, onError: (error: unknown) => void): Promise<OpsServer & { bind(deps: Parameters<typeof startOpsServer>[0]['deps']): void }> {
   const notYet: Probes = {
     health: () => ({ ok: true, detail: { status: 'up', state: 'CREATED' } }),
     readiness: () => ({ ok: false, detail: { ready: false, reason: 'starting' } }),
     stop: () => {},
   };
   const deps: Parameters<typeof startOpsServer>[0]['deps'] = { probes: notYet };
-  const server = await startOpsServer({ host: config.http.host, port: config.http.port, deps });
+  const server = await startOpsServer({ host: config.http.host, port: config.http.port, deps, onError });
   return {
     port: server.port,
     close: () => server.close(),

@@ -145,6 +145,42 @@ describe('HTTP routes', () => {
   });
 });
 
+describe('HTTP server under failing requests', () => {
+  // A response the server cannot write (writeHead throws on a header with CR/LF) or a handler that
+  // throws must cost that request a 500, never the process: the next request is served.
+  it('answers 500 when a response cannot be written, and keeps serving', async () => {
+    const errors: unknown[] = [];
+    const bad = host({ owner: async () => 'b:8080\r\nset-cookie: session=stolen' });
+    const server = await startOpsServer({ host: '127.0.0.1', port: 0, deps: deps({ queries: bad }), onError: (e) => errors.push(e) });
+    try {
+      const r = await fetch(`http://127.0.0.1:${server.port}/invoices/${remoteId}`, { redirect: 'manual', signal: AbortSignal.timeout(3_000) });
+      expect(r.status).toBe(500);
+      expect(r.headers.get('set-cookie')).toBeNull();
+      expect(r.headers.get('location')).toBeNull();
+      expect(await r.json()).toEqual({ error: 'internal error' });
+      expect(errors).toHaveLength(1);
+      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(3_000) })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 500 when a handler throws', async () => {
+    const errors: unknown[] = [];
+    const throwing: Probes = { ...okProbes, health: () => { throw new Error('probe broke'); } };
+    const server = await startOpsServer({ host: '127.0.0.1', port: 0, deps: deps({ probes: throwing }), onError: (e) => errors.push(e) });
+    try {
+      const r = await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(3_000) });
+      expect(r.status).toBe(500);
+      expect(await r.json()).toEqual({ error: 'internal error' });
+      expect(String(errors[0])).toContain('probe broke');
+      expect((await fetch(`http://127.0.0.1:${server.port}/readyz`, { signal: AbortSignal.timeout(3_000) })).status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('probes', () => {
   const fake = (state: ProbedInstance['state'], tasks?: Record<string, TaskState>): ProbedInstance => ({
     state, fatalError: state === 'ERROR' ? new Error('boom') : undefined, taskStates: () => (tasks ? new Map(Object.entries(tasks)) : undefined), stalledTasks: () => [],
