@@ -2,6 +2,7 @@
 // is required; the environment and file sources (./sources.ts) only feed raw values into it.
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
+import { isHost } from '../queries/endpoint.ts';
 
 /** `host:port` with a port in 1–65535; IPv6 hosts in brackets (`[::1]:9092`). */
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([1-9]\d{0,4})$/, 'expected host:port')
@@ -137,7 +138,7 @@ export const configSchema = z.object({
     host: z.string().min(1).default('0.0.0.0'),
     port: int(0, 65535).default(8080),
     /** Host name other instances and clients reach this one at (interactive query owner address). */
-    advertisedHost: z.string().min(1).optional(),
+    advertisedHost: z.string().refine(isHost, 'expected a host name or IP address').optional(),
   }).strict().default({ host: '0.0.0.0', port: 8080 }),
   metrics: z.object({
     enabled: flag.default(true),

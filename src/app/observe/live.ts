@@ -14,6 +14,7 @@ import type { Config } from '../config.ts';
 import { createMetrics, mirrorAccounting, primeMetrics, type AccountingSnapshot, type Metrics } from '../metrics.ts';
 import { streamsProbes, type Probes } from '../http/probes.ts';
 import { startOpsServer, type OpsServer } from '../http/server.ts';
+import { formatEndpoint, parseEndpoint } from '../queries/endpoint.ts';
 import { streamsQueryHost } from '../queries/streams-host.ts';
 import { metricsObserver, observeInvoiceEvent } from './runtime-observer.ts';
 import { startSampler, type Sampler } from './sampler.ts';
@@ -73,7 +74,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
   }
   // Port 0 (tests) is resolved after listen; the advertised address needs the real port.
   const server = await startLateBoundServer(config, (error) => log('error', `http: request failed: ${String(error)}`));
-  const applicationServer = `${config.http.advertisedHost ?? hostname()}:${server.port}`;
+  const applicationServer = advertisedEndpoint(config.http.advertisedHost ?? hostname(), server.port);
   const client = options.client ?? new KafkajsClient(kafkaClientOptions(config));
   const streams = new KafkaStreams(pipeline.topology, {
     applicationId: config.applicationId,
@@ -90,7 +91,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     log: (level, message, fields) => log(level, message, fields),
   });
   const probes: Probes = streamsProbes(streams);
-  server.bind({ registry: metrics?.registry, probes, queries: streamsQueryHost(streams, { self: applicationServer }) });
+  server.bind({ registry: metrics?.registry, probes, queries: streamsQueryHost(streams, { self: applicationServer, warn: (message, fields) => log('warn', message, fields) }) });
   let admin: RuntimeAdmin | undefined;
   let sampler: Sampler | undefined;
   try {
@@ -120,6 +121,13 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
       return ok;
     },
   };
+}
+
+// Peers redirect clients to this address: it must be an endpoint they accept (queries/endpoint.ts).
+function advertisedEndpoint(host: string, port: number): string {
+  const endpoint = parseEndpoint(formatEndpoint({ host, port }));
+  if (!endpoint) throw new Error(`run: cannot advertise ${JSON.stringify(host)} for queries (not a host name or IP address); set http.advertisedHost (INVOICE_STREAM_ADVERTISED_HOST)`);
+  return formatEndpoint(endpoint);
 }
 
 function packageVersion(): string {
