@@ -1,26 +1,41 @@
-// The operations HTTP server (node:http, no framework): /metrics, /healthz, /readyz and the
-// interactive queries. Started by `invoice-stream run`, closed on shutdown. A request never takes
-// the process down: whatever its handler throws, or writing its response throws (a header value
-// node refuses), costs that request a 500 and reaches `onError`.
+// The HTTP servers (node:http, no framework), two ports: operations (/metrics, /healthz, /readyz:
+// kubelet and Prometheus, unauthenticated) and interactive queries (clients, bearer token), so a
+// NetworkPolicy can open each to its own callers. Started by `invoice-stream run` (the sink stage
+// serves operations only), closed on shutdown. A request never takes the process down: whatever
+// its handler throws, or writing its response throws (a header value node refuses), costs that
+// request a 500 and reaches `onError`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { route, type HttpResponse, type RouteDeps } from './routes.ts';
+import { authenticate, type QueryAuth } from './auth.ts';
+import { routeOps, routeQueries, type HttpResponse, type OpsDeps, type QueryDeps } from './routes.ts';
 
 /** A listening server. */
-export interface OpsServer {
+export interface HttpServer {
   /** The bound port (useful with port 0 in tests). */
   readonly port: number;
   /** Stops accepting, ends idle keep-alive connections, resolves when closed. */
   close(): Promise<void>;
 }
 
-/** Options of startOpsServer. */
-export interface OpsServerOptions {
+/** Where a server listens and whom it tells about failed requests. */
+export interface ListenOptions {
   host: string;
   port: number;
-  deps: RouteDeps;
-  /** Called when a request fails (the client gets a 500) or the server reports an error. */
+  /** Called when a request fails (the client gets a 500) or the server reports an error. Never given a request header. */
   onError?: (error: unknown) => void;
+}
+
+/** Options of startOpsServer. */
+export interface OpsServerOptions extends ListenOptions {
+  /** Read per request: fill it in place once the instance exists. */
+  deps: OpsDeps;
+}
+
+/** Options of startQueryServer. */
+export interface QueryServerOptions extends ListenOptions {
+  /** Read per request: fill it in place once the instance exists. */
+  deps: QueryDeps;
+  auth: QueryAuth;
 }
 
 /** Turns a request into a response. */
@@ -28,12 +43,17 @@ type Handler = (req: IncomingMessage) => Promise<HttpResponse>;
 
 const INTERNAL_ERROR = '{"error":"internal error"}\n';
 
-/** Starts the server; resolves once it listens. */
-export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
-  return serve(options.host, options.port, (req) => route(req.method ?? 'GET', req.url ?? '/', options.deps), options.onError);
+/** Starts the operations server (/metrics, /healthz, /readyz); resolves once it listens. */
+export async function startOpsServer(options: OpsServerOptions): Promise<HttpServer> {
+  return serve(options, (req) => routeOps(req.method ?? 'GET', req.url ?? '/', options.deps));
 }
 
-async function serve(host: string, port: number, handle: Handler, onError?: (error: unknown) => void): Promise<OpsServer> {
+/** Starts the query server; every request is authenticated before it is routed. Resolves once it listens. */
+export async function startQueryServer(options: QueryServerOptions): Promise<HttpServer> {
+  return serve(options, async (req) => authenticate(req.headers.authorization, options.auth) ?? routeQueries(req.method ?? 'GET', req.url ?? '/', options.deps));
+}
+
+async function serve({ host, port, onError }: ListenOptions, handle: Handler): Promise<HttpServer> {
   const report = (error: unknown): void => {
     try {
       onError?.(error);

@@ -3,9 +3,8 @@
 // value makes that peer unknown (503 for its keys, one warning), and never reaches writeHead.
 import { describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../../../src/engine/index.ts';
-import type { Probes } from '../../../src/app/http/probes.ts';
-import { route } from '../../../src/app/http/routes.ts';
-import { startOpsServer } from '../../../src/app/http/server.ts';
+import { routeQueries as route } from '../../../src/app/http/routes.ts';
+import { startQueryServer } from '../../../src/app/http/server.ts';
 import { formatEndpoint, parseEndpoint } from '../../../src/app/queries/endpoint.ts';
 import { partitionForKey } from '../../../src/app/queries/partitioner.ts';
 import { streamsQueryHost, type QueriedInstance } from '../../../src/app/queries/streams-host.ts';
@@ -56,8 +55,6 @@ function instance(members: GroupMember[]): QueriedInstance & { describes: number
   return fake;
 }
 
-const probes: Probes = { health: () => ({ ok: true, detail: {} }), readiness: () => ({ ok: true, detail: {} }), stop: () => {} };
-
 describe('owners from group metadata', () => {
   it('redirects to a valid peer, and answers 503 (never a Location) for a peer with an invalid endpoint, warning once', async () => {
     const warnings: Array<Record<string, unknown>> = [];
@@ -68,12 +65,12 @@ describe('owners from group metadata', () => {
       member('far', 'd:99999', [3]),
     ]);
     const queries = streamsQueryHost(streams, { self: 'a:8080', membersTtlMs: 60_000, warn: (_m, fields) => warnings.push(fields) });
-    const moved = await route('GET', `/invoices/${onPartition(1)}`, { probes, queries });
+    const moved = await route('GET', `/invoices/${onPartition(1)}`, { queries });
     expect(moved.status).toBe(307);
     expect(moved.headers.location).toBe(`http://b.example:8080/invoices/${onPartition(1)}`);
     for (const partition of [2, 3]) {
       for (let i = 0; i < 2; i++) {
-        const r = await route('GET', `/invoices/${onPartition(partition)}`, { probes, queries });
+        const r = await route('GET', `/invoices/${onPartition(partition)}`, { queries });
         expect(r.status).toBe(503);
         expect(r.headers.location).toBeUndefined();
         expect(JSON.parse(r.body)).toEqual({ error: `no owner known for partition ${partition} (rebalancing?)` });
@@ -85,18 +82,18 @@ describe('owners from group metadata', () => {
       { member: 'far', endpoint: JSON.stringify('d:99999') },
     ]);
     // Owners listed in aging and balances answers are checked alike.
-    const aging = JSON.parse((await route('GET', '/reports/aging?as_of=2024-01-01', { probes, queries })).body) as { elsewhere: string[] };
+    const aging = JSON.parse((await route('GET', '/reports/aging?as_of=2024-01-01', { queries })).body) as { elsewhere: string[] };
     expect(aging.elsewhere).toEqual(['b.example:8080']);
   });
 
   it('serves the 503 over node:http and keeps serving', async () => {
     const queries = streamsQueryHost(instance([member('evil', 'c:8080\r\nx: y', [1, 2, 3])]), { self: 'a:8080' });
-    const server = await startOpsServer({ host: '127.0.0.1', port: 0, deps: { probes, queries } });
+    const server = await startQueryServer({ host: '127.0.0.1', port: 0, deps: { queries }, auth: { kind: 'none' } });
     try {
       const r = await fetch(`http://127.0.0.1:${server.port}/invoices/${onPartition(2)}`, { redirect: 'manual', signal: AbortSignal.timeout(3_000) });
       expect(r.status).toBe(503);
       expect(r.headers.get('x')).toBeNull();
-      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(3_000) })).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${server.port}/invoices/${onPartition(0)}`, { signal: AbortSignal.timeout(3_000) })).status).toBe(404);
     } finally {
       await server.close();
     }
