@@ -98,7 +98,7 @@ async function runLive(args: string[]): Promise<void> {
     throw err;
   }
   process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}, queries ${live.applicationServer}, ops port ${live.opsServer.port}\n`);
-  // SIGTERM/SIGINT: close the instance within its bound, then the HTTP server, then exit.
+  // SIGTERM/SIGINT: close the instance within its bound, then the HTTP servers, then exit.
   let closing = false;
   const onSignal = (): void => {
     if (closing) return;

@@ -62,7 +62,7 @@ async function serve({ host, port, onError }: ListenOptions, handle: Handler): P
     }
   };
   const server: Server = createServer((req, res) => void respond(req, res, handle, report));
-  // Scrapes and probes are short: do not let a stuck client hold a socket open for long.
+  // Requests are short (probes, scrapes, queries): do not let a stuck client hold a socket open for long.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
