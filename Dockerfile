@@ -19,7 +19,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM ${NODE_RUNTIME_IMAGE} AS runtime
 ENV NODE_ENV=production \
     INVOICE_STREAM_STATE_DIR=/var/lib/invoice-stream \
-    INVOICE_STREAM_HTTP_PORT=8080
+    INVOICE_STREAM_HTTP_PORT=8080 \
+    INVOICE_STREAM_OPS_PORT=9464
 WORKDIR /app
 # A fixed non-root uid/gid (10001) that the Kubernetes securityContext (k8s/base/statefulset.yaml)
 # names too; the application files stay root-owned, read-only to it.
@@ -37,7 +38,8 @@ COPY samples ./samples
 USER 10001:10001
 # State stores, checkpoints and local Delta tables: the only writable path (with /tmp).
 VOLUME ["/var/lib/invoice-stream"]
-EXPOSE 8080
+# Interactive queries (bearer token), and operations (/metrics, /healthz, /readyz).
+EXPOSE 8080 9464
 # Node runs as PID 1 and handles SIGTERM itself (graceful stop: final commit, store flush). No
 # HEALTHCHECK: Kubernetes probes /healthz and /readyz.
 ENTRYPOINT ["node", "/app/bin/invoice-stream.js"]

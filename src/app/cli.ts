@@ -91,10 +91,17 @@ async function runLive(args: string[]): Promise<void> {
   }
   if (!config.schemaRegistry.url) throw new UsageError('run: schemaRegistry.url is required (invoice events are Avro)');
   const { startLiveInstance } = await import('./observe/live.ts');
-  // The instance with its HTTP server (/metrics, /healthz, /readyz, queries), see docs/operations.md.
-  const live = await startLiveInstance(config);
-  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}, http ${live.applicationServer}\n`);
-  // SIGTERM/SIGINT: close the instance within its bound, then the HTTP server, then exit.
+  // The instance with its HTTP servers (queries; /metrics, /healthz, /readyz), see docs/operations.md.
+  let live;
+  try {
+    live = await startLiveInstance(config);
+  } catch (err) {
+    // No query token and no explicit http.auth none: a usage error, before anything started.
+    if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('; '));
+    throw err;
+  }
+  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}, queries ${live.applicationServer}, ops port ${live.opsServer.port}\n`);
+  // SIGTERM/SIGINT: close the instance within its bound, then the HTTP servers, then exit.
   let closing = false;
   const onSignal = (): void => {
     if (closing) return;

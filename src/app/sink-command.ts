@@ -108,7 +108,7 @@ export async function sinkCommand(args: string[]): Promise<void> {
     readiness: () => ({ ok: state === 'running', detail: { state } }),
     stop: () => undefined,
   };
-  const server = await startOpsServer({ host: config.http.host, port: config.http.port, deps: { registry: metrics?.registry, probes } });
+  const server = await startOpsServer({ host: config.ops.host, port: config.ops.port, deps: { registry: metrics?.registry, probes }, onError: (error) => log('error', `http: request failed: ${String(error)}`) });
   const sink = await startSink(config, {
     options, log,
     ...(metrics ? { observer: metricsSinkObserver(metrics, config.sink.kind) } : {}),

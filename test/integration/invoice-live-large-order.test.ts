@@ -11,7 +11,7 @@ import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
-import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { until } from './support/until.ts';
 
 describe('live: an order near the input size limit', () => {
@@ -45,7 +45,7 @@ describe('live: an order near the input size limit', () => {
     const instance = live;
     const body = await until('invoice inv_ord_big', 60_000, async () => {
       if (instance.streams.fatalError) throw instance.streams.fatalError;
-      const r = await fetch(`http://127.0.0.1:${instance.server.port}/invoices/inv_ord_big`);
+      const r = await fetch(liveUrl(instance, '/invoices/inv_ord_big'));
       return r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
     });
     expect(body).toMatchObject({ invoice_id: 'inv_ord_big', status: 'open' });

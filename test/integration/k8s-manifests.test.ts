@@ -31,7 +31,7 @@ describe('k8s manifests', () => {
     const { status, output } = validate();
     expect(output).toMatch(/validate-k8s: \d+ documents in 3 file\(s\), 0 error\(s\)/);
     for (const overlay of ['dev', 'prod']) {
-      for (const kind of ['StatefulSet/invoice-stream', 'Service/invoice-stream-headless', 'PodDisruptionBudget/invoice-stream', 'ConfigMap/invoice-stream-dashboard']) {
+      for (const kind of ['StatefulSet/invoice-stream', 'Service/invoice-stream-headless', 'NetworkPolicy/invoice-stream', 'PodDisruptionBudget/invoice-stream', 'ConfigMap/invoice-stream-dashboard']) {
         expect(output).toContain(`ok   ${overlay}.yaml ${kind} (kubernetes `);
       }
       for (const [kind, crd] of [['ScaledObject/invoice-stream', 'keda.sh_scaledobjects'], ['ServiceMonitor/invoice-stream', 'monitoring.coreos.com_servicemonitors'], ['PrometheusRule/invoice-stream', 'monitoring.coreos.com_prometheusrules']]) {
@@ -44,6 +44,7 @@ describe('k8s manifests', () => {
     expect(output).not.toContain('prod.yaml Secret/');
     expect(output).toContain('ok   credentials.example.yaml Secret/invoice-stream-credentials (kubernetes ');
     expect(output).toContain('ok   credentials.example.yaml Secret/invoice-stream-kafka-tls (kubernetes ');
+    expect(output).toContain('ok   credentials.example.yaml Secret/invoice-stream-query-token (kubernetes ');
     expect(output).toContain('hadolint Dockerfile: ok');
     expect(status).toBe(0);
   });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -44,8 +44,9 @@ describe('ops: metrics, probes and queries of a live run', () => {
   let stateDir: string;
   let live: LiveInstance | undefined;
   let config: Config;
-  const base = (): string => `http://127.0.0.1:${live?.server.port}`;
-  const get = (path: string): Promise<Response> => fetch(`${base()}${path}`, { redirect: 'manual' });
+  // Queries behind a token, as deployed; the probes and /metrics answer without one, on their own port.
+  const token = `ops-token-${run}`;
+  const get = (path: string): Promise<Response> => fetch(liveUrl(live as LiveInstance, path), { redirect: 'manual', headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
     const stack = testStack();
@@ -55,7 +56,7 @@ describe('ops: metrics, probes and queries of a live run', () => {
       ...outputTopics(t).map((name) => ({ name, partitions: 1 })),
     ]);
     stateDir = mkdtempSync(join(tmpdir(), 'ops-metrics-'));
-    config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 200 });
+    config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 200, queryToken: token });
   });
 
   afterAll(async () => {
@@ -96,6 +97,10 @@ describe('ops: metrics, probes and queries of a live run', () => {
     await produceRaw(kafkaBrokers, t.activity, activity);
     // Alive from the start; ready only once every assigned task is restored and running.
     expect((await get('/healthz')).status).toBe(200);
+    // Queries need the token; the query port serves nothing else.
+    expect((await fetch(liveUrl(instance, '/invoices/inv_ord_1'))).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${instance.queryServer.port}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${instance.opsServer.port}/invoices/inv_ord_1`)).status).toBe(404);
     const readyBody = await until('/readyz 200', 60_000, async () => {
       const r = await get('/readyz');
       return r.status === 200 ? ((await r.json()) as { ready: boolean; tasks: string[] }) : undefined;
@@ -189,10 +194,11 @@ describe('ops: metrics, probes and queries of a live run', () => {
     expect(await aging.json()).toMatchObject({ complete: true, aging: { EUR: { current: '0.00', '1-30': '510.00', '31-60': '0.00' } } });
     expect((await get('/healthz')).status).toBe(200);
 
-    // Shutdown closes the HTTP server too.
+    // Shutdown closes the HTTP servers too.
     expect(await instance.close()).toBe(true);
     live = undefined;
-    await expect(fetch(`http://127.0.0.1:${instance.server.port}/healthz`)).rejects.toThrow();
+    await expect(fetch(liveUrl(instance, '/healthz'))).rejects.toThrow();
+    await expect(fetch(liveUrl(instance, '/invoices/inv_ord_1'))).rejects.toThrow();
 
     // A new instance with no local state restores from the changelogs: restore progress counts
     // the changelog records, readiness waits for it, and the queries answer the same.

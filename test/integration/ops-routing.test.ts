@@ -1,6 +1,6 @@
 // Interactive query routing across two live instances on the real broker: each advertises its
 // address in the group, a key on the other instance's partition answers 307 to that address, and
-// following it gives the invoice from either instance.
+// following it with the same bearer token gives the invoice from either instance.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { partitionForKey } from '../../src/app/queries/partitioner.ts';
-import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -20,6 +20,9 @@ describe('ops: query routing between instances', () => {
   const dirs: string[] = [];
   const instances: LiveInstance[] = [];
   let admin: RuntimeAdmin;
+  // One token for the whole deployment (one Secret): the owner accepts what the redirecting instance accepted.
+  const token = `routing-token-${run}`;
+  const authorization = { authorization: `Bearer ${token}` };
 
   const config = (name: string): Config => {
     const stack = testStack();
@@ -27,7 +30,7 @@ describe('ops: query routing between instances', () => {
     dirs.push(stateDir);
     return liveConfig(run, t, {
       brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 200,
-      clientId: `${run}-${name}`, groupInstanceId: `${run}-${name}`,
+      clientId: `${run}-${name}`, groupInstanceId: `${run}-${name}`, queryToken: token,
     });
   };
 
@@ -55,13 +58,13 @@ describe('ops: query routing between instances', () => {
     const a = await startLiveInstance(config('a'), { log: () => {} });
     instances.push(a);
     const url = (i: LiveInstance, path: string): string => `http://${i.applicationServer}${path}`;
-    for (const id of ids) await until(`inv_${id} on a`, 60_000, async () => ((await fetch(url(a, `/invoices/inv_${id}`))).status === 200 ? true : undefined));
+    for (const id of ids) await until(`inv_${id} on a`, 60_000, async () => ((await fetch(url(a, `/invoices/inv_${id}`), { headers: authorization })).status === 200 ? true : undefined));
 
     const b = await startLiveInstance(config('b'), { log: () => {} });
     instances.push(b);
     // Both ready with tasks split between them (the newcomer restored its stores from changelogs).
     await until('both ready with tasks', 90_000, async () => {
-      const [ra, rb] = [await fetch(url(a, '/readyz')), await fetch(url(b, '/readyz'))];
+      const [ra, rb] = [await fetch(liveUrl(a, '/readyz')), await fetch(liveUrl(b, '/readyz'))];
       const both = ra.status === 200 && rb.status === 200 && (a.streams.taskStates()?.size ?? 0) > 0 && (b.streams.taskStates()?.size ?? 0) > 0;
       return both ? true : undefined;
     });
@@ -75,18 +78,19 @@ describe('ops: query routing between instances', () => {
       const owner = owns(a, id) ? a : b;
       const other = owner === a ? b : a;
       const direct = await until(`owner answers inv_${id}`, 30_000, async () => {
-        const r = await fetch(url(owner, `/invoices/inv_${id}`), { redirect: 'manual' });
+        const r = await fetch(url(owner, `/invoices/inv_${id}`), { redirect: 'manual', headers: authorization });
         return r.status === 200 ? ((await r.json()) as { invoice_id: string; status: string }) : undefined;
       });
       expect(direct).toMatchObject({ invoice_id: `inv_${id}`, status: 'open' });
       const moved = await until(`redirect for inv_${id}`, 30_000, async () => {
-        const r = await fetch(url(other, `/invoices/inv_${id}`), { redirect: 'manual' });
+        const r = await fetch(url(other, `/invoices/inv_${id}`), { redirect: 'manual', headers: authorization });
         return r.status === 307 ? r : undefined;
       });
       expect(moved.headers.get('location')).toBe(url(owner, `/invoices/inv_${id}`));
       expect(await moved.json()).toEqual({ owner: owner.applicationServer, partition: partitionForKey(`inv_${id}`, 4) });
-      // A client that follows redirects gets the invoice from either instance.
-      const followed = await fetch(url(other, `/invoices/inv_${id}`));
+      // A client that follows the redirect with its token gets the invoice from either instance
+      // (fetch drops Authorization on a redirect to another origin: follow by hand, as documented).
+      const followed = await fetch(moved.headers.get('location') as string, { headers: authorization });
       expect(followed.status).toBe(200);
       expect(await followed.json()).toMatchObject({ invoice_id: `inv_${id}` });
       redirected++;
@@ -94,7 +98,7 @@ describe('ops: query routing between instances', () => {
     expect(redirected).toBe(ids.length);
 
     // The aging report from one instance is partial and names the other.
-    const aging = (await (await fetch(url(a, '/reports/aging?as_of=2020-01-01'))).json()) as { complete: boolean; elsewhere: string[] };
+    const aging = (await (await fetch(url(a, '/reports/aging?as_of=2020-01-01'), { headers: authorization })).json()) as { complete: boolean; elsewhere: string[] };
     expect(aging).toMatchObject({ complete: false, elsewhere: [b.applicationServer] });
   });
 });

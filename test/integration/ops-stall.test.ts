@@ -12,7 +12,7 @@ import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { faultyClient } from './support/faulty-client.ts';
-import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
 import { until } from './support/until.ts';
@@ -24,7 +24,7 @@ describe('ops: a stalled task fails the probes', () => {
   let stateDir: string;
   let live: LiveInstance | undefined;
   let config: Config;
-  const get = (path: string): Promise<Response> => fetch(`http://127.0.0.1:${live?.server.port}${path}`);
+  const get = (path: string): Promise<Response> => fetch(liveUrl(live as LiveInstance, path));
 
   beforeAll(async () => {
     const stack = testStack();

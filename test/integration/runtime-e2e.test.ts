@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaStreams, KafkajsClient, type ProcessingGuarantee } from '../../src/runtime/index.ts';
+import { KafkaStreams, createKafkaClient, type ProcessingGuarantee } from '../../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { eosTopics, eosTopology } from './chaos/eos-topology.ts';
@@ -22,7 +22,7 @@ describe.each<ProcessingGuarantee>(['at_least_once', 'exactly_once'])('Kafka run
 
   beforeAll(async () => {
     brokers = testStack().kafkaBrokers;
-    admin = await new KafkajsClient({ brokers, clientId: 'e2e-admin' }).admin();
+    admin = await createKafkaClient({ brokers, clientId: 'e2e-admin' }).admin();
     await createTopics(admin, topics, 4);
     stateDir = mkdtempSync(join(tmpdir(), 'rt-e2e-'));
   });
@@ -35,7 +35,7 @@ describe.each<ProcessingGuarantee>(['at_least_once', 'exactly_once'])('Kafka run
   const start = async (): Promise<KafkaStreams> => {
     const streams = new KafkaStreams(eosTopology(run, topics), {
       applicationId: run,
-      client: new KafkajsClient({ brokers, clientId: run }),
+      client: createKafkaClient({ brokers, clientId: run }),
       guarantee,
       stateDir,
       deadLetterTopic: topics.dlq,

@@ -2,6 +2,8 @@
 // is required; the environment and file sources (./sources.ts) only feed raw values into it.
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
+import { isValidToken, TOKEN_RULE } from '../http/token.ts';
+import { isHost } from '../queries/endpoint.ts';
 
 /** `host:port` with a port in 1–65535; IPv6 hosts in brackets (`[::1]:9092`). */
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([1-9]\d{0,4})$/, 'expected host:port')
@@ -133,12 +135,29 @@ export const configSchema = z.object({
   /** A task with records waiting whose offsets have not moved for this long fails the probes (0: off). */
   stallTimeoutMs: int(0, 86_400_000).default(120_000),
   clock: clock.default({ mode: 'event_time', wallClockIntervalMs: 60_000 }),
+  /** The query port: interactive queries only, behind a bearer token. */
   http: z.object({
     host: z.string().min(1).default('0.0.0.0'),
     port: int(0, 65535).default(8080),
     /** Host name other instances and clients reach this one at (interactive query owner address). */
-    advertisedHost: z.string().min(1).optional(),
-  }).strict().default({ host: '0.0.0.0', port: 8080 }),
+    advertisedHost: z.string().refine(isHost, 'expected a host name or IP address').optional(),
+    /** `token`: queries need `Authorization: Bearer <token>`, and `run` needs a token; `none`: open to anyone who reaches the port. */
+    auth: z.enum(['token', 'none']).default('token'),
+    /** The accepted token (a Secret's value through the environment). */
+    token: z.string().refine(isValidToken, TOKEN_RULE).optional(),
+    /** A file of accepted tokens, one per line (a Secret mounted as a volume); read at start. */
+    tokenFile: z.string().min(1).optional(),
+  }).strict().superRefine((h, ctx) => {
+    if (h.token !== undefined && h.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give http.token or http.tokenFile, not both' });
+    if (h.auth === 'none' && (h.token !== undefined || h.tokenFile !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'none contradicts the configured token: remove one of them' });
+    }
+  }).default({ host: '0.0.0.0', port: 8080, auth: 'token' }),
+  /** The operations port: /metrics, /healthz, /readyz, unauthenticated (kubelet, Prometheus); keep it to the monitoring network. */
+  ops: z.object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: int(0, 65535).default(9464),
+  }).strict().default({ host: '0.0.0.0', port: 9464 }),
   metrics: z.object({
     enabled: flag.default(true),
     /** Node.js runtime metrics (event loop lag, heap, GC) from prom-client's default collectors. */
@@ -146,7 +165,10 @@ export const configSchema = z.object({
   }).strict().default({ enabled: true, defaultMetrics: true }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta' }),
-}).strict();
+}).strict().superRefine((c, ctx) => {
+  // One port cannot be both open to monitoring and closed behind a token (0 picks a free port each).
+  if (c.http.port !== 0 && c.http.port === c.ops.port) ctx.addIssue({ code: 'custom', path: ['ops', 'port'], message: `must differ from http.port (${c.http.port}): queries and operations are served apart` });
+});
 
 /** Validated configuration with every default applied. */
 export type Config = Omit<z.output<typeof configSchema>, 'commitIntervalMs'> & { commitIntervalMs: number };
@@ -161,4 +183,5 @@ export const SECRET_PATHS: readonly string[] = [
   'schemaRegistry.password',
   'sink.auth.token',
   'sink.auth.clientSecret',
+  'http.token',
 ];

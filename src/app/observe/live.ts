@@ -1,7 +1,8 @@
 // A live instance with its operations surface: the invoice pipeline on the Kafka runtime, the
-// metrics fed from the runtime, the pipeline and a sampler, and the HTTP server (/metrics,
-// /healthz, /readyz, interactive queries). `invoice-stream run` and the ops integration test both
-// start it here, so the test exercises what production runs.
+// metrics fed from the runtime, the pipeline and a sampler, and two HTTP servers: operations
+// (/metrics, /healthz, /readyz on ops.port) and interactive queries (bearer token, http.port).
+// `invoice-stream run` and the ops integration test both start it here, so the test exercises
+// what production runs.
 import { createLogger, leveledLog } from '../logger.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -13,7 +14,10 @@ import { buildLiveInvoicePipeline } from '../../../topologies/invoice-pipeline-l
 import type { Config } from '../config.ts';
 import { createMetrics, mirrorAccounting, primeMetrics, type AccountingSnapshot, type Metrics } from '../metrics.ts';
 import { streamsProbes, type Probes } from '../http/probes.ts';
-import { startOpsServer, type OpsServer } from '../http/server.ts';
+import { queryAuth } from '../http/auth.ts';
+import type { OpsDeps, QueryDeps } from '../http/routes.ts';
+import { startOpsServer, startQueryServer, type HttpServer } from '../http/server.ts';
+import { formatEndpoint, parseEndpoint } from '../queries/endpoint.ts';
 import { streamsQueryHost } from '../queries/streams-host.ts';
 import { metricsObserver, observeInvoiceEvent } from './runtime-observer.ts';
 import { startSampler, type Sampler } from './sampler.ts';
@@ -22,11 +26,14 @@ import { startSampler, type Sampler } from './sampler.ts';
 export interface LiveInstance {
   readonly streams: KafkaStreams;
   readonly metrics: Metrics | undefined;
-  readonly server: OpsServer;
+  /** Interactive queries on http.port, behind the bearer token unless http.auth is none. */
+  readonly queryServer: HttpServer;
+  /** /metrics, /healthz, /readyz on ops.port, unauthenticated. */
+  readonly opsServer: HttpServer;
   /** This instance's advertised `host:port` (owner address in query redirects). */
   readonly applicationServer: string;
   readonly sampler: Sampler | undefined;
-  /** Closes the streams instance (bounded), then the sampler and the HTTP server; false if the bound was hit. */
+  /** Closes the streams instance (bounded), then the sampler and the HTTP servers; false if the bound was hit. */
   close(): Promise<boolean>;
 }
 
@@ -42,11 +49,20 @@ export interface LiveOptions {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Builds and starts a live instance from a validated configuration. */
+// What the probes answer before the instance exists: alive, not ready.
+const notYet: Probes = {
+  health: () => ({ ok: true, detail: { status: 'up', state: 'CREATED' } }),
+  readiness: () => ({ ok: false, detail: { ready: false, reason: 'starting' } }),
+  stop: () => {},
+};
+
+/** Builds and starts a live instance from a validated configuration; a ConfigError when queries have no token and `http.auth` is not `none`. */
 export async function startLiveInstance(config: Config, options: LiveOptions = {}): Promise<LiveInstance> {
+  const auth = queryAuth(config.http);
   const log = options.log ?? leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
   const registryUrl = config.schemaRegistry.url;
   if (!registryUrl) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
+  if (auth.kind === 'none') log('warn', 'queries: http.auth is none: invoices, balances and aging answer anyone who reaches http.port');
   const t = config.topics;
   const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
   if (metrics) {
@@ -71,9 +87,22 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     let previous: AccountingSnapshot = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
     pipeline.accounting.onChange = (counts) => (previous = mirrorAccounting(metrics, previous, counts));
   }
+  // The servers start before the instance so the kubelet gets answers (alive, not ready) during
+  // start-up and restore; they read their deps per request, filled in once the instance exists.
   // Port 0 (tests) is resolved after listen; the advertised address needs the real port.
-  const server = await startLateBoundServer(config);
-  const applicationServer = `${config.http.advertisedHost ?? hostname()}:${server.port}`;
+  const onError = (error: unknown): void => log('error', `http: request failed: ${String(error)}`);
+  const opsDeps: OpsDeps = { probes: notYet };
+  const queryDeps: QueryDeps = {};
+  const opsServer = await startOpsServer({ host: config.ops.host, port: config.ops.port, deps: opsDeps, onError });
+  let queryServer: HttpServer;
+  let applicationServer: string;
+  try {
+    queryServer = await startQueryServer({ host: config.http.host, port: config.http.port, deps: queryDeps, auth, onError });
+    applicationServer = advertisedEndpoint(config.http.advertisedHost ?? hostname(), queryServer.port);
+  } catch (error) {
+    await opsServer.close();
+    throw error;
+  }
   const client = options.client ?? createKafkaClient(kafkaClientOptions(config));
   const streams = new KafkaStreams(pipeline.topology, {
     applicationId: config.applicationId,
@@ -90,7 +119,8 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     log: (level, message, fields) => log(level, message, fields),
   });
   const probes: Probes = streamsProbes(streams);
-  server.bind({ registry: metrics?.registry, probes, queries: streamsQueryHost(streams, { self: applicationServer }) });
+  Object.assign(opsDeps, { registry: metrics?.registry, probes });
+  queryDeps.queries = streamsQueryHost(streams, { self: applicationServer, warn: (message, fields) => log('warn', message, fields) });
   let admin: RuntimeAdmin | undefined;
   let sampler: Sampler | undefined;
   try {
@@ -101,14 +131,15 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     }
   } catch (error) {
     probes.stop();
-    await server.close();
+    await Promise.all([queryServer.close(), opsServer.close()]);
     await streams.close().catch(() => undefined);
     throw error;
   }
   return {
     streams,
     metrics,
-    server,
+    queryServer,
+    opsServer,
     applicationServer,
     sampler,
     async close(): Promise<boolean> {
@@ -116,10 +147,17 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
       sampler?.stop();
       probes.stop();
       await admin?.close().catch(() => undefined);
-      await server.close();
+      await Promise.all([queryServer.close(), opsServer.close()]);
       return ok;
     },
   };
+}
+
+// Peers redirect clients to this address: it must be an endpoint they accept (queries/endpoint.ts).
+function advertisedEndpoint(host: string, port: number): string {
+  const endpoint = parseEndpoint(formatEndpoint({ host, port }));
+  if (!endpoint) throw new Error(`run: cannot advertise ${JSON.stringify(host)} for queries (not a host name or IP address); set http.advertisedHost (INVOICE_STREAM_ADVERTISED_HOST)`);
+  return formatEndpoint(endpoint);
 }
 
 function packageVersion(): string {
@@ -128,24 +166,4 @@ function packageVersion(): string {
   } catch {
     return 'dev';
   }
-}
-
-// The server starts before the instance so the kubelet gets answers (alive, not ready) during
-// start-up and restore; its routes are bound once the instance exists.
-async function startLateBoundServer(config: Config): Promise<OpsServer & { bind(deps: Parameters<typeof startOpsServer>[0]['deps']): void }> {
-  const notYet: Probes = {
-    health: () => ({ ok: true, detail: { status: 'up', state: 'CREATED' } }),
-    readiness: () => ({ ok: false, detail: { ready: false, reason: 'starting' } }),
-    stop: () => {},
-  };
-  const deps: Parameters<typeof startOpsServer>[0]['deps'] = { probes: notYet };
-  const server = await startOpsServer({ host: config.http.host, port: config.http.port, deps });
-  return {
-    port: server.port,
-    close: () => server.close(),
-    bind(next) {
-      // The server reads `deps` per request: mutate in place.
-      Object.assign(deps, next);
-    },
-  };
 }

@@ -17,6 +17,6 @@ export interface QueryHost {
   placement(store: string): StorePlacement | undefined;
   /** The store of partition `partition` when its task runs here (restored), else undefined. */
   localStore<V>(store: string, partition: number): KeyValueStore<V> | undefined;
-  /** The advertised `host:port` of the instance that owns a task, if known. */
+  /** The advertised `host:port` of the instance that owns a task, if known and a valid endpoint (endpoint.ts). */
   owner(subtopology: number, partition: number): Promise<string | undefined>;
 }

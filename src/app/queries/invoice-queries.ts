@@ -7,7 +7,7 @@ import { knownCurrencies } from '../../invoice/currency.ts';
 import { toInvoiceRow, type InvoiceRow, type InvoiceState } from '../../invoice/invoice.ts';
 import { STORE } from '../../invoice/stores.ts';
 import { formatDate } from '../../invoice/time.ts';
-import { receivables } from '../report.ts';
+import { agingAt, owedInStore, type Aging, type OwedByDueDay } from './aging.ts';
 import type { QueryHost } from './host.ts';
 import { partitionForKey } from './partitioner.ts';
 
@@ -18,15 +18,7 @@ export type QueryResult<T> =
   | { kind: 'elsewhere'; owner: string; partition: number }
   | { kind: 'unavailable'; reason: string };
 
-/** The receivables aging per currency: bucket → outstanding (decimal text). */
-export type Aging = Record<string, Record<string, string>>;
-
-/** Aging over invoice states at `asOfMicros`, with the embedded report's bucket rule (report.ts). */
-export function agingOf(states: Iterable<InvoiceState>, asOfMicros: number): Aging {
-  const rows: InvoiceRow[] = [];
-  for (const state of states) rows.push(toInvoiceRow(state));
-  return receivables(rows, asOfMicros, {}, {}).aging;
-}
+export type { Aging } from './aging.ts';
 
 async function locate(host: QueryHost, store: string, key: string): Promise<{ partition: number; subtopology: number; local: boolean } | QueryResult<never>> {
   const placement = host.placement(store);
@@ -98,12 +90,12 @@ export interface AgingReport {
   elsewhere: string[];
 }
 
-/** `GET /reports/aging?as_of=YYYY-MM-DD`: aging buckets over the local invoices. */
+/** `GET /reports/aging?as_of=YYYY-MM-DD`: aging buckets over the local invoices, as of the last commit at worst (aging.ts). */
 export async function queryAging(host: QueryHost, asOfDay: number): Promise<QueryResult<AgingReport>> {
   const placement = host.placement(STORE.invoices);
   if (!placement || placement.partitions === 0) return { kind: 'unavailable', reason: 'not started' };
   const local: number[] = [];
-  const states: InvoiceState[] = [];
+  const owed: OwedByDueDay[] = [];
   const elsewhere = new Set<string>();
   for (let p = 0; p < placement.partitions; p++) {
     const store = host.localStore<InvoiceState>(STORE.invoices, p);
@@ -113,8 +105,9 @@ export async function queryAging(host: QueryHost, asOfDay: number): Promise<Quer
       continue;
     }
     local.push(p);
-    for (const [, state] of store.range()) states.push(state);
+    // Scanned once per commit at most, not per request (aging.ts).
+    owed.push(owedInStore(store));
   }
-  const aging = agingOf(states, asOfDay * 86_400_000_000);
+  const aging = agingAt(owed, asOfDay);
   return { kind: 'found', value: { as_of: formatDate(asOfDay), aging, partitions: local, complete: local.length === placement.partitions, elsewhere: [...elsewhere].sort() } };
 }

@@ -6,6 +6,7 @@ import { createKafkaClient } from '../../../src/runtime/index.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { configSchema } from '../../../src/app/config/schema.ts';
 import type { Config } from '../../../src/app/config.ts';
+import type { LiveInstance } from '../../../src/app/observe/live.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 
 export { createKafkaClient };
@@ -55,6 +56,8 @@ export interface LiveConfigOptions {
   metrics?: boolean;
   clientId?: string;
   groupInstanceId?: string;
+  /** The query port's bearer token; without one, queries are open (`http.auth: none`). */
+  queryToken?: string;
 }
 
 /** An instance config for run `run`, parsed by the app's own schema (so defaults are the app's). */
@@ -69,10 +72,19 @@ export function liveConfig(run: string, t: RunTopics, o: LiveConfigOptions): Con
     stateDir: o.stateDir,
     processingGuarantee: o.guarantee ?? 'exactly_once',
     ...(o.commitIntervalMs !== undefined ? { commitIntervalMs: o.commitIntervalMs } : {}),
-    http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1' },
+    http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1', ...(o.queryToken ? { token: o.queryToken } : { auth: 'none' }) },
+    ops: { host: '127.0.0.1', port: 0 },
     ...(o.metrics !== undefined ? { metrics: { enabled: o.metrics } } : {}),
     logLevel: 'silent',
   }) as Config;
+}
+
+const OPS_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** The URL of `path` on a live instance: /metrics and the probes on its ops port, queries on its query port. */
+export function liveUrl(live: Pick<LiveInstance, 'queryServer' | 'opsServer'>, path: string): string {
+  const port = OPS_PATHS.has(new URL(path, 'http://x').pathname) ? live.opsServer.port : live.queryServer.port;
+  return `http://127.0.0.1:${port}${path}`;
 }
 
 // The upstream key of each input (docs/contract.md: orders by order_id, payments by payment_id, activity by invoice_id).

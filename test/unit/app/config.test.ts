@@ -109,6 +109,14 @@ describe('loadConfig', () => {
     expect(msg).toContain('config: tls.key: cert and key must be given together');
   });
 
+  it('accepts only a host name or IP address as the advertised host (peers redirect clients to it)', () => {
+    expect(fromEnv({ KAFKA_BROKERS: 'k:1', INVOICE_STREAM_ADVERTISED_HOST: 'invoice-stream-0.invoice-stream-headless.ar.svc' }).http.advertisedHost).toBe('invoice-stream-0.invoice-stream-headless.ar.svc');
+    expect(fromEnv({ KAFKA_BROKERS: 'k:1', INVOICE_STREAM_ADVERTISED_HOST: 'fd00::7' }).http.advertisedHost).toBe('fd00::7');
+    for (const bad of ['a\r\nx: y', 'a:8080', 'a/b', 'http://a']) {
+      expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:1', INVOICE_STREAM_ADVERTISED_HOST: bad }))).toContain('config: http.advertisedHost: expected a host name or IP address (env INVOICE_STREAM_ADVERTISED_HOST)');
+    }
+  });
+
   it('rejects unknown fields in a config file', () => {
     expect(errorOf(() => parseConfig({ brokers: ['k:1'], brokrs: ['x:1'] }))).toMatch(/config: \(root\): .*brokrs/);
   });

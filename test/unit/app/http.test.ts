@@ -1,12 +1,13 @@
-// The HTTP layer without a broker: routing, 404/405, bad input, probes, owner redirects for keys
-// on another instance, and the partitioner that decides ownership (checked against kafkajs's).
+// The HTTP layer without a broker: routing on each port, 404/405, bad input, probes, owner
+// redirects for keys on another instance, and the partitioner that decides ownership (checked
+// against kafkajs's). Authentication and the split between the ports: http-auth.test.ts.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../../../src/engine/index.ts';
 import { createMetrics } from '../../../src/app/metrics.ts';
 import { streamsProbes, type ProbedInstance, type Probes } from '../../../src/app/http/probes.ts';
-import { route, type RouteDeps } from '../../../src/app/http/routes.ts';
-import { startOpsServer } from '../../../src/app/http/server.ts';
+import { routeOps, routeQueries, type OpsDeps, type QueryDeps } from '../../../src/app/http/routes.ts';
+import { startOpsServer, startQueryServer } from '../../../src/app/http/server.ts';
 import type { QueryHost } from '../../../src/app/queries/host.ts';
 import { murmur2, partitionForKey } from '../../../src/app/queries/partitioner.ts';
 import { balanceKey } from '../../../src/invoice/balances.ts';
@@ -58,7 +59,10 @@ function host(overrides: Partial<QueryHost> = {}): QueryHost {
 }
 
 const okProbes: Probes = { health: () => ({ ok: true, detail: { status: 'up' } }), readiness: () => ({ ok: false, detail: { ready: false, reason: 'restoring' } }), stop: () => {} };
-const deps = (extra: Partial<RouteDeps> = {}): RouteDeps => ({ probes: okProbes, queries: host(), registry: createMetrics({ defaultMetrics: false }).registry, ...extra });
+const ops = (extra: Partial<OpsDeps> = {}): OpsDeps => ({ probes: okProbes, registry: createMetrics({ defaultMetrics: false }).registry, ...extra });
+const deps = (extra: Partial<QueryDeps> = {}): QueryDeps => ({ queries: host(), ...extra });
+// Queries routed as the query server does once a request is authenticated.
+const route = (method: string, url: string, d: QueryDeps) => routeQueries(method, url, d);
 
 describe('HTTP routes', () => {
   it('404s unknown paths and 405s other methods', async () => {
@@ -67,19 +71,21 @@ describe('HTTP routes', () => {
     const post = await route('POST', '/invoices/x', deps());
     expect(post.status).toBe(405);
     expect(post.headers.allow).toBe('GET, HEAD');
+    expect((await routeOps('GET', '/nope', ops())).status).toBe(404);
+    expect((await routeOps('DELETE', '/metrics', ops())).status).toBe(405);
   });
 
   it('serves /metrics as Prometheus text, or 404 when metrics are off', async () => {
-    const r = await route('GET', '/metrics', deps());
+    const r = await routeOps('GET', '/metrics', ops());
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toContain('text/plain');
     expect(r.body).toContain('# TYPE invoice_stream_records_in_total counter');
-    expect((await route('GET', '/metrics', deps({ registry: undefined }))).status).toBe(404);
+    expect((await routeOps('GET', '/metrics', ops({ registry: undefined }))).status).toBe(404);
   });
 
   it('maps probes to 200/503 with a JSON reason', async () => {
-    expect((await route('GET', '/healthz', deps())).status).toBe(200);
-    const ready = await route('GET', '/readyz', deps());
+    expect((await routeOps('GET', '/healthz', ops())).status).toBe(200);
+    const ready = await routeOps('GET', '/readyz', ops());
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toEqual({ ready: false, reason: 'restoring' });
   });
@@ -133,7 +139,7 @@ describe('HTTP routes', () => {
   });
 
   it('serves over node:http, HEAD without a body, and closes', async () => {
-    const server = await startOpsServer({ host: '127.0.0.1', port: 0, deps: deps() });
+    const server = await startOpsServer({ host: '127.0.0.1', port: 0, deps: ops() });
     const r = await fetch(`http://127.0.0.1:${server.port}/healthz`);
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ status: 'up' });
@@ -142,6 +148,42 @@ describe('HTTP routes', () => {
     expect(await head.text()).toBe('');
     await server.close();
     await expect(fetch(`http://127.0.0.1:${server.port}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('HTTP server under failing requests', () => {
+  // A response the server cannot write (writeHead throws on a header with CR/LF) or a handler that
+  // throws must cost that request a 500, never the process: the next request is served.
+  it('answers 500 when a response cannot be written, and keeps serving', async () => {
+    const errors: unknown[] = [];
+    const bad = host({ owner: async () => 'b:8080\r\nset-cookie: session=stolen' });
+    const server = await startQueryServer({ host: '127.0.0.1', port: 0, deps: deps({ queries: bad }), auth: { kind: 'none' }, onError: (e) => errors.push(e) });
+    try {
+      const r = await fetch(`http://127.0.0.1:${server.port}/invoices/${remoteId}`, { redirect: 'manual', signal: AbortSignal.timeout(3_000) });
+      expect(r.status).toBe(500);
+      expect(r.headers.get('set-cookie')).toBeNull();
+      expect(r.headers.get('location')).toBeNull();
+      expect(await r.json()).toEqual({ error: 'internal error' });
+      expect(errors).toHaveLength(1);
+      expect((await fetch(`http://127.0.0.1:${server.port}/invoices/${localId}`, { signal: AbortSignal.timeout(3_000) })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 500 when a handler throws', async () => {
+    const errors: unknown[] = [];
+    const throwing: Probes = { ...okProbes, health: () => { throw new Error('probe broke'); } };
+    const server = await startOpsServer({ host: '127.0.0.1', port: 0, deps: ops({ probes: throwing }), onError: (e) => errors.push(e) });
+    try {
+      const r = await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(3_000) });
+      expect(r.status).toBe(500);
+      expect(await r.json()).toEqual({ error: 'internal error' });
+      expect(String(errors[0])).toContain('probe broke');
+      expect((await fetch(`http://127.0.0.1:${server.port}/readyz`, { signal: AbortSignal.timeout(3_000) })).status).toBe(503);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -24,13 +24,13 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('runs as the StatefulSet user, with the state dir as a volume and the HTTP port exposed', () => {
+  it('runs as the StatefulSet user, with the state dir as a volume and the HTTP ports exposed', () => {
     const pod = sts.spec.template.spec;
     expect(dockerfile).toContain(`USER ${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`);
     const stateDir = loadConfig({ argv: [], env: { KAFKA_BROKERS: 'k:1' } }).stateDir;
     expect(dockerfile).toContain(`VOLUME ["${stateDir}"]`);
     expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: 'state', mountPath: stateDir });
-    expect(dockerfile).toContain(`EXPOSE ${pod.containers[0]?.ports[0]?.containerPort}`);
+    expect(dockerfile).toContain(`EXPOSE ${pod.containers[0]?.ports.map((p) => p.containerPort).join(' ')}`);
     expect(dockerfile).toMatch(/^FROM \$\{NODE_RUNTIME_IMAGE\} AS runtime$/m);
     expect(dockerfile).toContain('ARG NODE_RUNTIME_IMAGE=node:24-slim');
     expect(dockerfile).toMatch(/npm ci --omit=dev/);

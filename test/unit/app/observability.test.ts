@@ -118,6 +118,22 @@ describe('k8s configuration uses the config schema', () => {
     for (const name of deployedNames()) expect(known.has(name) || other.has(name), name).toBe(true);
   });
 
+  it('each overlay loads as a valid configuration, as the pod gets it (ConfigMap and credentials Secret)', async () => {
+    const { loadConfig } = await import('../../../src/app/config.ts');
+    const credentials = readFileSync(repo('k8s/overlays/prod/credentials.example.yaml'), 'utf8').split('\n---\n')
+      .map((d) => parse(d) as { metadata: { name: string }; stringData: Record<string, string> })
+      .find((s) => s.metadata.name === 'invoice-stream-credentials')?.stringData ?? {};
+    for (const overlay of ['dev', 'prod']) {
+      const k = parse(readFileSync(repo(`k8s/overlays/${overlay}/kustomization.yaml`), 'utf8')) as { configMapGenerator?: { literals?: string[] }[] };
+      const literals = (k.configMapGenerator ?? []).flatMap((g) => g.literals ?? []);
+      const env: Record<string, string> = { ...baseEnv, ...Object.fromEntries(literals.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])) };
+      if (overlay === 'prod') Object.assign(env, credentials);
+      // The CA file exists in the pod only (mounted from invoice-stream-kafka-tls).
+      delete env.INVOICE_STREAM_TLS_CA;
+      expect(() => loadConfig({ argv: [], env }), overlay).not.toThrow();
+    }
+  });
+
   it('base settings load as a valid configuration', async () => {
     const { loadConfig } = await import('../../../src/app/config.ts');
     const c = loadConfig({ argv: [], env: { ...baseEnv, INVOICE_STREAM_GROUP_INSTANCE_ID: 'invoice-stream-0' } });

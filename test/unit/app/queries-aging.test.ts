@@ -4,11 +4,12 @@
 // expected.json's invoice rows.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { replay, type KeyValueStore } from '../../../src/engine/index.ts';
+import { replay, Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 import { STORE } from '../../../src/invoice/stores.ts';
 import type { QueryHost } from '../../../src/app/queries/host.ts';
 import { queryAging, type AgingReport } from '../../../src/app/queries/invoice-queries.ts';
+import { agingAt, owedByDueDay } from '../../../src/app/queries/aging.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { buildInvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
 import { SMALL_SCENARIO } from '../../fixtures/conformance.ts';
@@ -96,5 +97,76 @@ describe('/reports/aging over the conformance scenario', () => {
     // The scenario has overdue money: not every bucket is "current".
     expect([...want.values()].some((b) => [...b.keys()].some((k) => k !== 'current'))).toBe(true);
     console.info(`aging as of ${asOf}: ${states.length} invoices, ${JSON.stringify(report.aging)}`);
+  });
+});
+
+describe('/reports/aging cost', () => {
+  const DAY = 20_000;
+  const invoice = (id: string, dueDay: number, total: string, over: Partial<InvoiceState> = {}): InvoiceState => ({
+    invoiceId: id, orderId: id, clientId: 'cli', currency: 'EUR', scale: 2, invoiceTotal: total, amountPaid: '0',
+    issueDay: dueDay - 30, dueDay, paidAt: null, sentAt: null, viewedAt: null, disputed: false, voided: false,
+    status: 'open', version: 1, updatedAt: 0, ...over,
+  });
+  const single = (store: KeyValueStore<InvoiceState>): QueryHost => ({
+    self: 'test:0',
+    placement: () => ({ subtopology: 1, partitions: 1 }),
+    localStore: <V>(_store: string, partition: number) => (partition === 0 ? (store as unknown as KeyValueStore<V>) : undefined),
+    owner: async () => undefined,
+  });
+  const aging = async (host: QueryHost, day: number): Promise<AgingReport['aging']> => ((await queryAging(host, day)) as { value: AgingReport }).value.aging;
+
+  it('scans a partition once per commit at most, whatever the requests and their dates', async () => {
+    // The engine's own store (metered, cached, UTF-8 byte order), not a fake.
+    const store = Stores.keyValueStoreBuilder<InvoiceState>(Stores.inMemoryKeyValueStore(STORE.invoices)).build();
+    const written = new Map<string, InvoiceState>();
+    const put = (state: InvoiceState): void => {
+      store.put(state.invoiceId, state);
+      written.set(state.invoiceId, state);
+    };
+    const ids = ['inv_a', 'inv_\uffff', 'inv_\u{1F600}', ...Array.from({ length: 200 }, (_, i) => `inv_${i}`)];
+    ids.forEach((id, i) => put(invoice(id, DAY - (i % 120), '10.00')));
+    put(invoice('inv_void', DAY - 40, '99.00', { voided: true, status: 'voided' }));
+    await store.flush();
+    const host = single(store);
+    const scans = (): number => store.metrics.ranges;
+    // The answer computed independently of the store, from what was written.
+    const fromScratch = (day: number) => agingAt([owedByDueDay(written.values())], day);
+
+    const first = await aging(host, DAY);
+    expect(first).toEqual(fromScratch(DAY));
+    expect(await aging(host, DAY)).toEqual(first);
+    // Another as-of date is a fold over the same summary.
+    expect(await aging(host, DAY + 45)).toEqual(fromScratch(DAY + 45));
+    expect(scans()).toBe(1);
+
+    // Written but not yet committed: the last summary still answers (at most one commit behind).
+    const atFirstScan = fromScratch(DAY);
+    put(invoice('inv_new', DAY - 200, '5.00'));
+    expect(await aging(host, DAY)).toEqual(atFirstScan);
+    expect(scans()).toBe(1);
+    // The commit flushes the store: the next request scans once and sees the write.
+    await store.flush();
+    const committed = await aging(host, DAY);
+    expect(committed).toEqual(fromScratch(DAY));
+    expect(committed.EUR?.['90+']).not.toBe(atFirstScan.EUR?.['90+']);
+    expect(await aging(host, DAY + 1)).toEqual(fromScratch(DAY + 1));
+    expect(scans()).toBe(2);
+    // Commits with nothing written cost nothing.
+    await store.flush();
+    expect(await aging(host, DAY)).toEqual(committed);
+    expect(scans()).toBe(2);
+  });
+
+  it('scans a new store instance (a task that moved away and back) afresh', async () => {
+    const build = () => Stores.keyValueStoreBuilder<InvoiceState>(Stores.inMemoryKeyValueStore(STORE.invoices)).build();
+    const before = build();
+    before.put('inv_1', invoice('inv_1', DAY - 10, '10.00'));
+    await before.flush();
+    expect((await aging(single(before), DAY)).EUR?.['1-30']).toBe('10.00');
+    const after = build();
+    after.put('inv_1', invoice('inv_1', DAY - 10, '7.00', { amountPaid: '0' }));
+    await after.flush();
+    expect((await aging(single(after), DAY)).EUR?.['1-30']).toBe('7.00');
+    expect(after.metrics.ranges).toBe(1);
   });
 });
