@@ -1,5 +1,5 @@
 // The Kafka client settings of the app's config: brokers, TLS and SASL, in the shape the runtime's
-// kafkajs client takes. One place, so `run` and `sink` connect the same way.
+// client takes. One place, so `run` and `sink` connect the same way.
 import { readFileSync } from 'node:fs';
 import type { KafkaConnection } from '../runtime/index.ts';
 import type { Config } from './config/schema.ts';
@@ -10,7 +10,7 @@ function pem(value: string | undefined): string | undefined {
   return value.trimStart().startsWith('-----BEGIN ') ? value : readFileSync(value, 'utf8');
 }
 
-/** kafkajs client options for this config; `clientSuffix` names a second client (e.g. the sink). */
+/** Client connection settings for this config; `clientSuffix` names a second client (e.g. the sink). */
 export function kafkaClientOptions(config: Config, clientSuffix = ''): KafkaConnection {
   const options: KafkaConnection = { brokers: config.brokers, clientId: `${config.clientId}${clientSuffix}` };
   if (config.tls.enabled) {

@@ -1,13 +1,11 @@
 // The Kafka runtime's public surface: what the app imports to run a topology against Kafka.
-import './client/kafkajs/kafkajs-fixes.ts';
 export { KafkaStreams, closeOnSignals, type StreamsState } from './kafka-streams.ts';
 export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config.ts';
 export type { KafkaClient, KafkaConnection, GroupMember } from './client/api.ts';
-export { createKafkaClient, clientLibrary, type KafkaClientLibrary } from './client/select.ts';
+export { createKafkaClient } from './client/select.ts';
 export { PlatformaticClient } from './client/platformatic/client.ts';
 export type { RuntimeObserver, TaskState } from './observer.ts';
 export { decodeSubscription, type MemberSubscription } from './assignor/copartition-assignor.ts';
-export { KafkajsClient, type KafkajsClientOptions } from './client/kafkajs/client.ts';
 export type { ThreadMetrics } from './stream/stream-thread.ts';
 export type { TaskProgress } from './stream/stall-watch.ts';
 export { FatalRuntimeError } from './errors.ts';

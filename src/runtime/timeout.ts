@@ -1,4 +1,4 @@
-// Bounds an await on the network: kafkajs calls can hang across a broker outage (a disconnect
+// Bounds an await on the network: a client call can hang across a broker outage (a disconnect
 // waiting for a LeaveGroup, an abort retrying a dead coordinator), and a hung await here would
 // stop the whole processing loop instead of letting recovery run.
 

@@ -31,7 +31,8 @@ describe('transactional producer: back-to-back commits', () => {
       for (let i = 1; i <= 150; i++) {
         await producer.begin();
         if (i % 2 === 1) await producer.send([{ topic: run, partition: 0, key: null, value: Buffer.from(String(i)) }]);
-        await producer.sendOffsets(`${run}-group`, [{ topic: run, partition: 0, offset: i }]);
+        // A group with no members: no generation to check (generation -1, no member id).
+        await producer.sendOffsets({ groupId: `${run}-group`, generationId: -1, memberId: '' }, [{ topic: run, partition: 0, offset: i }]);
         await producer.commit();
       }
     } finally {

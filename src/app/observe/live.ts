@@ -41,7 +41,7 @@ export interface LiveInstance {
 export interface LiveOptions {
   /** Build version for `invoice_stream_build_info` (default: package.json's). */
   version?: string;
-  /** A client other than kafkajs from the config (tests). */
+  /** A client other than the one the config describes (tests). */
   client?: KafkaClient;
   /** Sampler interval (default 5 s). */
   sampleIntervalMs?: number;

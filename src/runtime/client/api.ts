@@ -1,5 +1,5 @@
 // The Kafka client as the runtime sees it: the few admin, consumer and producer operations it
-// needs, in our own shapes, so that the client library (@platformatic/kafka, kafkajs) can change
+// needs, in our own shapes, so that the client library (@platformatic/kafka today) can change
 // without touching the runtime.
 import type { ConnectionOptions } from 'node:tls';
 
@@ -159,14 +159,24 @@ export interface RecordProducer {
   close(): Promise<void>;
 }
 
+/**
+ * Who commits offsets in a transaction: the group, and the member's generation as its last
+ * assignment gave it. A member of an older generation (a zombie after a rebalance) is refused.
+ */
+export interface ConsumerGroupMetadata {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+}
+
 /** A transactional producer: one transactional.id, one transaction at a time. */
 export interface TransactionalProducer {
-  /** InitProducerId: fences any older producer with the same transactional id and completes its open transaction. */
+  /** InitProducerId: fences any older producer with the same transactional id and aborts its open transaction. */
   init(): Promise<void>;
   begin(): Promise<void>;
   send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]>;
-  /** Adds consumer offsets to the open transaction. */
-  sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Adds consumer offsets to the open transaction, checked by the group coordinator against the member's generation (KIP-447). */
+  sendOffsets(group: ConsumerGroupMetadata, offsets: readonly PartitionOffset[]): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
   inTransaction(): boolean;

@@ -2,7 +2,7 @@
 import type { OutgoingRecord } from './api.ts';
 
 /** Splits records into sends of at most `maxBytes` (estimated), so that no partition's record
- * batch exceeds the broker's message.max.bytes (1 MiB by default): kafkajs puts all of one
+ * batch exceeds the broker's message.max.bytes (1 MiB by default): a client puts all of one
  * partition's records of a send into one batch. Order is kept. */
 export function chunkBySize(records: readonly OutgoingRecord[], maxBytes = 768 * 1024): OutgoingRecord[][] {
   const chunks: OutgoingRecord[][] = [];

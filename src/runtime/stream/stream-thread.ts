@@ -3,14 +3,14 @@
 // or when a task's output buffer is full, rebalances close and open tasks, and a failed commit
 // closes every task and rejoins the group so positions come back from committed offsets.
 import type { Topology } from '../../engine/topology/topology.ts';
-import type { BatchControl, FetchedBatch, GroupAssignment, GroupConsumer, PartitionReader, RecordProducer, RuntimeAdmin } from '../client/api.ts';
+import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
 import type { ApplicationLayout } from '../topics/layout.ts';
-import { RuntimeTask, type CommitBatch } from '../task/runtime-task.ts';
+import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
-import { commitAtLeastOnce, prepareAtLeastOnce, sendAtLeastOnce } from './alos-commit.ts';
+import { prepareBatch, sendAtLeastOnce, sendExactlyOnce, type ThreadBatch } from './commit.ts';
 import { FatalRuntimeError } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import type { StateStore } from '../../engine/state/api.ts';
@@ -73,6 +73,10 @@ export class StreamThread {
   // Readiness: the last assignment's tasks (undefined before the first) and those opening now.
   #assigned: Set<string> | undefined;
   readonly #opening = new Set<string>();
+  // exactly_once: the thread's transactional producer (EOS-v2), replaced after any failure, and
+  // the generation of the assignment the running tasks belong to (their offsets carry it).
+  #transactions: TransactionalProducer | undefined;
+  #group: ConsumerGroupMetadata | undefined;
 
   constructor(deps: ThreadDeps) {
     this.#d = deps;
@@ -153,9 +157,14 @@ export class StreamThread {
     await this.#serial(async () => {
       const failed = await this.#takeInflight();
       for (const name of failed?.tasks ?? []) await this.#closeDirty(name);
+      // One last commit of every task together (one transaction), then each closes clean.
+      if (!this.#failed) await this.#commitAll();
+      const last = await this.#takeInflight();
+      for (const name of last?.tasks ?? []) await this.#closeDirty(name);
       await this.#closeAll(true);
     });
     await this.#consumer?.close().catch(() => undefined);
+    await this.#dropTransactions();
   }
 
   async #closeDirty(name: string): Promise<void> {
@@ -249,7 +258,12 @@ export class StreamThread {
     }
     this.#assigned = wanted;
     const revoked = [...this.#tasks.values()].filter((t) => !wanted.has(t.name));
-    for (const task of revoked) await this.#closeTask(task, true);
+    // exactly_once: the new owners may be running already, and a commit now would carry the new
+    // generation, which the coordinator accepts: revoked tasks drop what they did not commit
+    // (their new owners restore it and read from the committed offsets). at_least_once commits.
+    const exactlyOnce = this.#d.config.guarantee === 'exactly_once';
+    for (const task of revoked) await this.#closeTask(task, !exactlyOnce);
+    this.#group = { groupId: this.#d.config.applicationId, generationId: assignment.generation, memberId: assignment.memberId };
     this.#d.config.log('info', 'assignment', { generation: assignment.generation, tasks: [...wanted].sort(), revoked: revoked.map((t) => t.name) });
     // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
     for (const name of wanted) if (this.#paused.has(name)) this.#applyPause(name, true);
@@ -307,7 +321,6 @@ export class StreamThread {
       stateDir: config.stateDir,
       admin: this.#d.admin,
       reader: this.#d.reader,
-      producer: config.guarantee === 'exactly_once' ? config.client.transactionalProducer(`${config.applicationId}-${name}`, config.transactionTimeoutMs) : undefined,
       deadLetterTopic: config.deadLetterTopic,
       onDeserializationError: config.onDeserializationError ?? deadLetterHandler(config.deadLetterTopic),
       wallClock: () => Date.now(),
@@ -338,42 +351,60 @@ export class StreamThread {
     this.#lastCommit = Date.now();
     const commitStarted = performance.now();
     const tasks = [...this.#tasks.values()];
-    let run: Promise<void>;
-    if (this.#d.config.guarantee === 'exactly_once') {
-      const prepared: Array<{ task: RuntimeTask; batch: CommitBatch }> = [];
-      for (const task of tasks) if (task.needsCommit || task.buffered > 0) prepared.push({ task, batch: await task.prepareCommit() });
-      if (prepared.length === 0) return;
-      // One transaction per task, all in flight together: each task has its own producer.
-      run = Promise.allSettled(prepared.map((p) => p.task.sendTransaction(p.batch))).then((results) => {
-        const failed: string[] = [];
-        let firstError: unknown;
-        results.forEach((r, i) => {
-          if (r.status === 'fulfilled') this.metrics.produced += r.value;
-          else {
-            failed.push((prepared[i] as { task: RuntimeTask }).task.name);
-            firstError ??= r.reason;
-          }
-        });
-        if (failed.length > 0) throw new CommitFailedError(failed, firstError);
+    const batch = await prepareBatch(tasks);
+    if (!batch) return;
+    const run = this.#send(batch).then(
+      (n) => {
+        this.metrics.produced += n;
         this.metrics.commits++;
         this.#d.config.observer?.committed?.((performance.now() - commitStarted) / 1000);
-      });
-    } else {
-      const batch = await prepareAtLeastOnce(tasks);
-      if (!batch) return;
-      run = sendAtLeastOnce(batch, this.#d.producer as RecordProducer, this.#consumer as GroupConsumer).then(
-        (n) => {
-          this.metrics.produced += n;
-          this.metrics.commits++;
-          this.#d.config.observer?.committed?.((performance.now() - commitStarted) / 1000);
-        },
-        (error: unknown) => {
-          throw new CommitFailedError(batch.tasks, error);
-        },
-      );
-    }
+      },
+      (error: unknown) => {
+        throw new CommitFailedError(batch.tasks, error);
+      },
+    );
     run.catch(() => undefined); // observed by #settle
     this.#inflight = run;
+  }
+
+  /** Sends a batch under the guarantee; a failed transaction retires the producer (the next one fences it). */
+  async #send(batch: ThreadBatch): Promise<number> {
+    if (this.#d.config.guarantee !== 'exactly_once') return sendAtLeastOnce(batch, this.#d.producer as RecordProducer, this.#consumer as GroupConsumer);
+    const group = this.#group;
+    if (!group) throw new Error('exactly_once commit before the first assignment');
+    try {
+      return await sendExactlyOnce(batch, await this.#transactionsReady(), group);
+    } catch (error) {
+      await this.#dropTransactions();
+      throw error;
+    }
+  }
+
+  /** The thread's transactional producer, initialized: InitProducerId fences this instance's previous incarnation and aborts its open transaction. */
+  async #transactionsReady(): Promise<TransactionalProducer> {
+    if (this.#transactions) return this.#transactions;
+    const { config } = this.#d;
+    // One transactional.id per instance (its stable id): a restart fences its predecessor at once
+    // instead of waiting for the transaction timeout; zombies of other instances are fenced by
+    // the generation their offsets carry.
+    const producer = config.client.transactionalProducer(`${config.applicationId}-${config.instanceId}`, config.transactionTimeoutMs);
+    try {
+      await producer.init();
+    } catch (error) {
+      await producer.close().catch(() => undefined);
+      throw error;
+    }
+    this.#transactions = producer;
+    return producer;
+  }
+
+  /** Abandons the producer (its open transaction, if any, is aborted by the broker when the next one initializes, or by timeout). */
+  async #dropTransactions(): Promise<void> {
+    const producer = this.#transactions;
+    this.#transactions = undefined;
+    if (!producer) return;
+    await withTimeout(producer.abort(), 10_000, 'transaction abort').catch(() => undefined);
+    await withTimeout(producer.close(), 10_000, 'producer close').catch(() => undefined);
   }
 
   /** Waits for the commit in flight; a failed one becomes a recovery (and false). */
@@ -400,8 +431,8 @@ export class StreamThread {
     this.#tasks.delete(task.name);
     try {
       if (commit) {
-        if (this.#d.config.guarantee === 'exactly_once') this.metrics.produced += await task.commitTransaction();
-        else this.metrics.produced += await commitAtLeastOnce([task], this.#d.producer as RecordProducer, this.#consumer as GroupConsumer);
+        const batch = await prepareBatch([task]);
+        if (batch) this.metrics.produced += await this.#send(batch);
         await task.closeClean();
         this.#onDisk.add(task.name);
         return;
@@ -457,7 +488,7 @@ export class StreamThread {
     })();
   }
 
-  /** Closes a consumer that is no longer current (once; bounded: kafkajs's close can hang in an outage). */
+  /** Closes a consumer that is no longer current (once; bounded: a close can hang in an outage). */
   #retire(consumer: GroupConsumer): Promise<void> {
     let closing = this.#retired.get(consumer);
     if (closing) return closing;
@@ -478,6 +509,7 @@ export class StreamThread {
     await this.#takeInflight();
     for (const task of [...this.#tasks.values()]) await task.closeDirty().catch(() => undefined);
     this.#tasks.clear();
+    await this.#dropTransactions();
     // Not awaited here: we may be inside a batch, and closing the consumer waits for that batch.
     const consumer = this.#consumer;
     this.#epoch++;

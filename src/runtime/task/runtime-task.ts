@@ -1,6 +1,6 @@
 // A task as the Kafka runtime hosts it: the engine's StreamTask plus what Kafka adds: input
-// positions, buffered outputs, changelog records, restoration, the task directory and, under
-// exactly_once, the task's own transactional producer (EOS-alpha: one transactional.id per task).
+// positions, buffered outputs, changelog records, restoration and the task directory. Commits are
+// the stream thread's (stream/commit.ts): one producer per thread.
 import { deadLetterHeaders } from '../../engine/runtime/deserialization.ts';
 import type { DeserializationExceptionHandler } from '../../engine/runtime/deserialization.ts';
 import type { ProducedRecord } from '../../engine/runtime/records.ts';
@@ -8,7 +8,7 @@ import { StreamTask } from '../../engine/runtime/task.ts';
 import type { TaskId } from '../../engine/processor/api.ts';
 import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
-import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
+import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin } from '../client/api.ts';
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
 import { checkpointKey, TaskDirectory, type Checkpoint } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
@@ -16,7 +16,6 @@ import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
 import { PartitionGroup, type GroupInput } from './partition-group.ts';
 import { FatalRuntimeError } from '../errors.ts';
-import { withTimeout } from '../timeout.ts';
 import type { RuntimeObserver } from '../observer.ts';
 
 /** Everything a task needs from the instance that hosts it. */
@@ -35,8 +34,6 @@ export interface RuntimeTaskOptions {
   stateDir: string;
   admin: RuntimeAdmin;
   reader: PartitionReader;
-  /** Under exactly_once: this task's producer (transactional.id `<applicationId>-<taskId>`). */
-  producer?: TransactionalProducer;
   deadLetterTopic: string;
   onDeserializationError: DeserializationExceptionHandler;
   wallClock(): number;
@@ -46,7 +43,7 @@ export interface RuntimeTaskOptions {
   observer?: RuntimeObserver;
 }
 
-/** What a task hands over at commit under at_least_once (the thread produces and commits). */
+/** What a task hands over at commit (the thread produces and commits). */
 export interface CommitBatch {
   records: OutgoingRecord[];
   offsets: PartitionOffset[];
@@ -122,9 +119,8 @@ export class RuntimeTask {
 
   /** Makes the task ready: fence the previous owner, read where it stopped, restore its stores. */
   async initialize(heartbeat: () => Promise<void>): Promise<void> {
-    // Fencing first: InitProducerId aborts or completes the previous owner's transaction, so the
-    // offsets and changelog ends read below are final (what KIP-447's require_stable gives Java).
-    if (this.#o.producer) await this.#o.producer.init();
+    // Committed offsets are read stable (KIP-447 require_stable): while the previous owner's
+    // transaction holding offsets of these partitions is open, the broker makes us wait.
     for (const { topic, partition } of this.inputs) {
       const committed = await this.#o.admin.committedOffsets(this.#o.groupId, topic);
       const offset = committed.get(partition);
@@ -259,24 +255,7 @@ export class RuntimeTask {
     return { records, offsets };
   }
 
-  /** exactly_once: prepares and runs this task's transaction. */
-  async commitTransaction(): Promise<number> {
-    if (!this.#dirty && this.#outputs.length === 0) return 0;
-    return this.sendTransaction(await this.prepareCommit());
-  }
-
-  /** exactly_once: outputs, changelog records and input offsets of a prepared batch in one transaction. */
-  async sendTransaction(batch: CommitBatch): Promise<number> {
-    const producer = this.#o.producer;
-    if (!producer) throw new Error(`task ${this.name}: no transactional producer`);
-    await producer.begin();
-    await producer.send(batch.records);
-    await producer.sendOffsets(this.#o.groupId, batch.offsets);
-    await producer.commit();
-    return batch.records.length;
-  }
-
-  /** Clean close after a successful commit: checkpoint, close stores and producer. */
+  /** Clean close after a successful commit: checkpoint, close stores. */
   async closeClean(): Promise<void> {
     if (this.#engine) {
       await this.#engine.close();
@@ -286,16 +265,10 @@ export class RuntimeTask {
       await this.directory.writeCheckpoint(checkpoint);
     }
     this.#engine = undefined;
-    await this.#o.producer?.close();
   }
 
-  /** Dirty close (revoked uncommitted, fenced, failed commit): abort, drop local state. */
+  /** Dirty close (revoked uncommitted, fenced, failed commit): drop local state (the thread aborts the transaction). */
   async closeDirty(): Promise<void> {
-    const producer = this.#o.producer;
-    if (producer) {
-      await withTimeout(producer.abort(), 10_000, `abort of task ${this.name}`).catch(() => undefined);
-      await withTimeout(producer.close(), 10_000, `producer close of task ${this.name}`).catch(() => undefined);
-    }
     // Do not flush: the cache and the stores hold writes no transaction committed.
     for (const store of this.#engine?.stores.values() ?? []) await store.close().catch(() => undefined);
     this.#engine = undefined;

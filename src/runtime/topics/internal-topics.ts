@@ -11,7 +11,7 @@ const SETTLE_DELAY_MS = 250;
 export async function ensureInternalTopics(admin: RuntimeAdmin, layout: ApplicationLayout, delayMs = SETTLE_DELAY_MS): Promise<void> {
   const names = layout.internalTopics.map((t) => t.name);
   for (let attempt = 1; ; attempt++) {
-    // kafkajs's create waits for leaders and fails on UNKNOWN_TOPIC_OR_PARTITION while a topic
+    // A create can fail on UNKNOWN_TOPIC_OR_PARTITION while a topic
     // just created (by us or another instance) is not in the broker's metadata yet, and so may
     // the metadata request: both count as "not settled yet".
     let lastError: unknown;

@@ -1,6 +1,5 @@
 // Driver and verifier of the runtime tests: produces the keyed workload whose exact results are
 // known, waits for an application to catch up, and reads outputs back read_committed.
-// The runtime's client first: it installs its kafkajs fixes before kafkajs loads.
 import { createKafkaClient } from '../../../src/runtime/client/select.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { ConsumedRecord, RuntimeAdmin } from '../../../src/runtime/client/api.ts';

@@ -1,19 +1,21 @@
 // Producers over @platformatic/kafka: an idempotent one for at_least_once, and a transactional one
-// per task for exactly_once (transactional.id = `<application.id>-<taskId>`).
+// per stream thread for exactly_once (EOS-v2, KIP-447: offsets carry the member's generation).
 //
 // What this wrapper works around in @platformatic/kafka 2.12.1 (reproduced, docs/BENCHMARKS.md):
 // - a producer restarted with the same transactional id sends producer id 0 in InitProducerId and
 //   is fenced: it is created with producer id -1 and epoch -1, as the protocol asks;
 // - sends, offsets and commits of one transaction must not overlap (concurrent first sends to new
-//   partitions break the transaction; concurrent offset commits share one request and lose
-//   offsets): every call here awaits the previous one, and offsets go one after the other;
+//   partitions break the transaction): every call here awaits the previous one;
+// - its TxnOffsetCommit carries one partition per request (and concurrent ones share a request and
+//   lose offsets): the offsets of a commit go here in one TxnOffsetCommit (v3, with the member's
+//   generation) on a connection of our own to the group coordinator;
 // - after any failure the producer is not reused: the runtime closes the task and the next one
 //   starts with a fresh producer, whose InitProducerId fences and completes what was left.
-import { Admin, compatibilityPartitioner, FindCoordinatorKeyTypes, Producer, type Message, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
+import { Admin, compatibilityPartitioner, Connection, FindCoordinatorKeyTypes, Producer, txnOffsetCommitV3, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
 
 /** A transaction of @platformatic/kafka (its class is not exported by name). */
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
-import type { OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
+import type { ConsumerGroupMetadata, OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
 import { ProducerFencedError } from '../api.ts';
 import { chunkBySize } from '../chunks.ts';
 import { FatalRuntimeError } from '../../errors.ts';
@@ -48,7 +50,8 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   // What the open transaction holds: an empty one is cancelled, not ended (EndTxn would be refused).
   #used = false;
   #lookups: Admin | undefined;
-  readonly #coordinators = new Map<string, number>();
+  // The group coordinator and our connection to it, per group (one group in practice).
+  readonly #coordinators = new Map<string, Promise<Connection>>();
 
   constructor(base: PlatformaticBase, transactionalId: string, transactionTimeoutMs: number) {
     this.#base = base;
@@ -100,22 +103,26 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     }
   }
 
-  async sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+  async sendOffsets(group: ConsumerGroupMetadata, offsets: readonly PartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     const transaction = this.#current();
+    const { groupId, generationId, memberId } = group;
     this.#used = true;
     try {
-      const coordinatorId = await this.#groupCoordinator(groupId);
       // AddOffsetsToTxn: the transaction's coordinator learns which group's offsets it carries.
       await transaction.addConsumer({ groupId } as Parameters<Transaction['addConsumer']>[0]);
-      // TxnOffsetCommit, one partition per request. Generation -1 and no member id: EOS-alpha,
-      // where fencing is by transactional id (the broker skips its generation check for these).
+      const producer = this.#open();
+      const byTopic = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number }>>();
       for (const o of offsets) {
-        const message = { topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } } };
-        await transaction.addOffset(message as unknown as Message);
+        let list = byTopic.get(o.topic);
+        if (!list) byTopic.set(o.topic, (list = []));
+        list.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1 });
       }
+      const connection = await this.#groupCoordinator(groupId);
+      // Refused (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) once the group has a newer generation: a zombie cannot commit.
+      await txnOffsetCommitV3.api.async(connection, this.#transactionalId, groupId, producer.producerId ?? -1n, producer.producerEpoch ?? -1, generationId, memberId, null, [...byTopic].map(([name, partitions]) => ({ name, partitions })));
     } catch (error) {
-      this.#coordinators.delete(groupId);
+      await this.#forgetCoordinator(groupId);
       throw translateError(error, this.#transactionalId);
     }
   }
@@ -155,17 +162,32 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     this.#lookups = undefined;
     await producer?.close(true).catch(() => undefined);
     await lookups?.close().catch(() => undefined);
+    for (const groupId of [...this.#coordinators.keys()]) await this.#forgetCoordinator(groupId);
   }
 
-  /** The group coordinator's node (TxnOffsetCommit goes there), looked up once per group. */
-  async #groupCoordinator(groupId: string): Promise<number> {
-    const known = this.#coordinators.get(groupId);
-    if (known !== undefined) return known;
-    const admin = (this.#lookups ??= new Admin(this.#base.options(`${this.#transactionalId}-lookups`)));
-    const [found] = await retrying(() => admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }));
-    if (!found) throw new Error(`no coordinator for group ${groupId}`);
-    this.#coordinators.set(groupId, found.nodeId);
-    return found.nodeId;
+  /** A connection to the group's coordinator (TxnOffsetCommit goes there), opened once per group. */
+  #groupCoordinator(groupId: string): Promise<Connection> {
+    let connection = this.#coordinators.get(groupId);
+    if (!connection) {
+      connection = (async () => {
+        const admin = (this.#lookups ??= new Admin(this.#base.options(`${this.#transactionalId}-lookups`)));
+        const [found] = await retrying(() => admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }));
+        if (!found) throw new Error(`no coordinator for group ${groupId}`);
+        const options = this.#base.options(`${this.#transactionalId}-offsets`);
+        const opened = new Connection(options.clientId, options);
+        await opened.connect(found.host, found.port);
+        return opened;
+      })();
+      this.#coordinators.set(groupId, connection);
+    }
+    return connection;
+  }
+
+  /** After a failure the coordinator may have moved: look it up again next time. */
+  async #forgetCoordinator(groupId: string): Promise<void> {
+    const connection = this.#coordinators.get(groupId);
+    this.#coordinators.delete(groupId);
+    await connection?.then((c) => c.close()).catch(() => undefined);
   }
 
   #open(): Producer {
@@ -218,7 +240,7 @@ export function errorIds(error: unknown): Set<string> {
 }
 
 /** Fencing becomes ProducerFencedError, a record over the broker's limit a FatalRuntimeError. */
-function translateError(error: unknown, transactionalId: string): Error {
+export function translateError(error: unknown, transactionalId: string): Error {
   const ids = errorIds(error);
   if ([...ids].some((id) => FENCED.has(id))) return new ProducerFencedError(`producer ${transactionalId} was fenced by a newer instance`, { cause: error });
   if (ids.has('MESSAGE_TOO_LARGE') || ids.has('RECORD_LIST_TOO_LARGE')) {
