@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The support module loads the runtime before kafkajs (its kafkajs fix).
+// The workload is produced with kafkajs (a test dependency), the pipeline runs on the runtime.
 import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
 import { startLiveInstance } from '../src/app/observe/live.ts';
 import type { Config } from '../src/app/config.ts';

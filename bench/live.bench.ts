@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The runtime first: it installs its kafkajs fix before kafkajs loads.
+// Workloads are produced with kafkajs (a test dependency); the instances run on the runtime.
 import { createKafkaClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { RuntimeAdmin } from '../src/runtime/client/api.ts';

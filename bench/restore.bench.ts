@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The runtime first: it installs its kafkajs fix before kafkajs loads.
+// Workloads are produced with kafkajs (a test dependency); the instances run on the runtime.
 import { KafkaStreams, createKafkaClient } from '../src/runtime/index.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { StreamsBuilder } from '../src/engine/index.ts';

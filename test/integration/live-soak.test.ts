@@ -9,8 +9,9 @@
 // Each round runs in two phases: the first half of the inputs (a prefix of the replay's merge
 // order) through one instance, closed cleanly; then the rest through a second instance on the
 // same state directory. Faults, in exactly_once rounds (under at_least_once a failed commit may
-// repeat outputs by definition, so those rounds run clean), hit the second instance's invoice task
-// producer at its first commit, so the task is rewound onto the first phase's committed state:
+// repeat outputs by definition, so those rounds run clean), hit the second instance's producer
+// (one per instance: EOS-v2) at its first commit, so every task is rewound onto the first phase's
+// committed state:
 //   - fenced:        another producer initializes the same transactional id (a zombie's successor);
 //   - produce-error: the send of the transaction's records fails;
 //   - txn-timeout:   the commit waits past the producer's transaction timeout (3 s), so the broker
@@ -53,11 +54,11 @@ const ORDERS = 400;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The fault hooks of a round, and whether the fault has fired (at `target`'s first commit). */
-function faultsFor(fault: Fault, target: string, brokers: string[]): { faults: Faults; fired: () => boolean } {
+/** The fault hooks of a round, and whether the fault has fired (at the first commit of a producer whose transactional id starts with `prefix`: the instance's, `<application.id>-<instanceId>`). */
+function faultsFor(fault: Fault, prefix: string, brokers: string[]): { faults: Faults; fired: () => boolean } {
   let fired = false;
   const at = (point: { transactionalId: string; commit: number }): boolean => {
-    if (fired || point.transactionalId !== target || point.commit !== 1) return false;
+    if (fired || !point.transactionalId.startsWith(prefix) || point.commit !== 1) return false;
     fired = true;
     return true;
   };
@@ -65,16 +66,16 @@ function faultsFor(fault: Fault, target: string, brokers: string[]): { faults: F
   if (fault === 'fenced') {
     faults.beforeCommit = async (point) => {
       if (!at(point)) return;
-      const successor = createKafkaClient({ brokers, clientId: `${target}-successor` }).transactionalProducer(target, 60_000);
+      const successor = createKafkaClient({ brokers, clientId: `${point.transactionalId}-successor` }).transactionalProducer(point.transactionalId, 60_000);
       await successor.init();
       await successor.close();
     };
   } else if (fault === 'produce-error') {
     faults.beforeSend = (point) => {
-      if (at(point)) throw new Error(`injected produce error in ${target}`);
+      if (at(point)) throw new Error(`injected produce error in ${point.transactionalId}`);
     };
   } else if (fault === 'txn-timeout') {
-    faults.transactionTimeoutMs = (id) => (id === target ? 3_000 : undefined);
+    faults.transactionTimeoutMs = (id) => (id.startsWith(prefix) ? 3_000 : undefined);
     // The broker aborts expired transactions on its cleanup pass (every 10 s by default).
     faults.beforeCommit = async (point) => {
       if (at(point)) await sleep(15_000);
@@ -133,7 +134,7 @@ describe('live soak: rounds on one stack with aborted transactions, checked agai
     const expected: Expected = { ...replayed, invoices: Object.fromEntries(replayed.invoices.map((r) => [String(r.invoice_id), r])) };
 
     const config = { ...liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir: join(dir, 'state'), guarantee, commitIntervalMs: 100 }), stallTimeoutMs: 30_000 };
-    const { faults, fired } = faultsFor(fault, `${run}-1_0`, stack.kafkaBrokers);
+    const { faults, fired } = faultsFor(fault, `${run}-`, stack.kafkaBrokers);
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const warnings: string[] = [];
     // One phase: produce `lines`, run an instance until everything is consumed and the outputs are still, close it.

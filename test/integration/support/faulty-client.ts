@@ -3,9 +3,9 @@
 // so what it does with a fault is what it would do with the same failure from a real broker.
 import type { GroupConsumer, GroupConsumerOptions, KafkaClient, TransactionalProducer } from '../../../src/runtime/client/api.ts';
 
-/** What a fault hook is told about a transaction of one task producer. */
+/** What a fault hook is told about a transaction of a transactional producer. */
 export interface TransactionPoint {
-  /** The producer's transactional id (`<application.id>-<task>`). */
+  /** The producer's transactional id (the runtime's: `<application.id>-<instanceId>`). */
   transactionalId: string;
   /** 1 for the producer's first commit, 2 for its second, ... */
   commit: number;
@@ -15,11 +15,11 @@ export interface TransactionPoint {
 export interface Faults {
   /** Batches of the matching topics are swallowed (never reach the runtime) while this returns true. */
   dropBatches?(topic: string): boolean;
-  /** Before a task producer sends its records (may throw: a produce error). */
+  /** Before a producer sends its records (may throw: a produce error). */
   beforeSend?(point: TransactionPoint): Promise<void> | void;
-  /** Before a task producer commits (may wait past the transaction timeout, or fence it). */
+  /** Before a producer commits (may wait past the transaction timeout, or fence it). */
   beforeCommit?(point: TransactionPoint): Promise<void> | void;
-  /** The transaction timeout to give a task producer (default: what the runtime asks for). */
+  /** The transaction timeout to give a producer (default: what the runtime asks for). */
   transactionTimeoutMs?(transactionalId: string): number | undefined;
 }
 
@@ -43,7 +43,7 @@ function faultyProducer(inner: TransactionalProducer, transactionalId: string, f
       await faults.beforeSend?.({ transactionalId, commit: commits + 1 });
       return inner.send(records);
     },
-    sendOffsets: (groupId, offsets) => inner.sendOffsets(groupId, offsets),
+    sendOffsets: (group, offsets) => inner.sendOffsets(group, offsets),
     async commit() {
       commits++;
       await faults.beforeCommit?.({ transactionalId, commit: commits });
