@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, expect, it } from 'vitest';
-// The support module loads the runtime first: its kafkajs read_committed fix goes in before kafkajs loads.
 import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
-import { Kafka, logLevel } from 'kafkajs';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { HttpSchemaRegistry } from '../../src/engine/index.ts';
@@ -56,11 +54,10 @@ it('applies a Confluent-framed Avro payment in a live run', { timeout: 150_000 }
     event_id: 'o-1', event_type: 'order.placed', occurred_at: '2026-01-02T10:00:00Z', order_id: 'A-1', client_id: 'c-1',
     currency: 'EUR', lines: [{ sku: 's', quantity: 1, unit_price: '12.50', tax_rate: 0 }],
   });
-  const producer = new Kafka({ clientId: `${run}-producer`, brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
-  await producer.send({ topic: t.orders, messages: [{ key: 'A-1', value: order }], acks: -1 });
-  await producer.send({ topic: t.payments, messages: [{ key: 'pay-1', value: Buffer.concat([header, body]) }], acks: -1 });
-  await producer.disconnect();
+  const producer = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-producer` }).producer();
+  await producer.send([{ topic: t.orders, key: Buffer.from('A-1'), value: Buffer.from(order) }]);
+  await producer.send([{ topic: t.payments, key: Buffer.from('pay-1'), value: Buffer.concat([header, body]) }]);
+  await producer.close();
 
   stateDir = mkdtempSync(join(tmpdir(), 'invoice-live-avro-'));
   const config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100, metrics: false });

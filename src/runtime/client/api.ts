@@ -11,6 +11,8 @@ export interface KafkaConnection {
   ssl?: ConnectionOptions;
   /** SASL authentication. */
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** Retries of one request inside the client (backoff 100 ms doubling to 2 s); default 8, about 10 s. */
+  retries?: number;
 }
 
 /** A record read from a topic; offsets are numbers (safe up to 2^53, far beyond any real log). */

@@ -1,7 +1,6 @@
 // Driver and verifier of the runtime tests: produces the keyed workload whose exact results are
 // known, waits for an application to catch up, and reads outputs back read_committed.
 import { createKafkaClient } from '../../../src/runtime/client/select.ts';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { ConsumedRecord, RuntimeAdmin } from '../../../src/runtime/client/api.ts';
 import { GROUPS, type EosTopics } from './eos-topology.ts';
 
@@ -16,37 +15,37 @@ export async function createTopics(admin: RuntimeAdmin, topics: EosTopics, parti
   ]);
 }
 
-/** Produces records `from..to-1`: key `k<i % keys>`, value `i`. Returns the count. */
+/** Produces records `from..to-1`: key `k<i % keys>`, value `i`, with the runtime's client (idempotent, acks=all). Returns the count. */
 export async function produceWorkload(brokers: string[], topic: string, from: number, to: number, keys: number, options: { batch?: number; ratePerSec?: number; retries?: number } = {}): Promise<number> {
-  const kafka = new Kafka({ clientId: 'workload-driver', brokers, logLevel: logLevel.NOTHING, retry: { retries: options.retries ?? 5 } });
-  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  // Retries stay inside the client (same producer id and sequence: a retried batch is written once).
+  const producer = await createKafkaClient({ brokers, clientId: 'workload-driver', ...(options.retries === undefined ? {} : { retries: options.retries }) }).producer();
   const batch = options.batch ?? 2_000;
   const started = Date.now();
   try {
     for (let i = from; i < to; i += batch) {
-      const messages = [];
-      for (let j = i; j < Math.min(to, i + batch); j++) messages.push({ key: `k${j % keys}`, value: String(j) });
-      await producer.send({ topic, messages, acks: -1 });
+      const records = [];
+      for (let j = i; j < Math.min(to, i + batch); j++) records.push({ topic, key: Buffer.from(`k${j % keys}`), value: Buffer.from(String(j)) });
+      await producer.send(records);
       if (options.ratePerSec) {
-        const due = started + ((i + messages.length - from) / options.ratePerSec) * 1000;
+        const due = started + ((i + records.length - from) / options.ratePerSec) * 1000;
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   return to - from;
 }
 
 /** Produces raw values (e.g. bad input) to a topic. */
 export async function produceRaw(brokers: string[], topic: string, records: Array<{ key: string; value: string }>): Promise<void> {
-  const kafka = new Kafka({ clientId: 'workload-raw', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  await producer.send({ topic, messages: records, acks: -1 });
-  await producer.disconnect();
+  const producer = await createKafkaClient({ brokers, clientId: 'workload-raw' }).producer();
+  try {
+    await producer.send(records.map((r) => ({ topic, key: Buffer.from(r.key), value: Buffer.from(r.value) })));
+  } finally {
+    await producer.close();
+  }
 }
 
 /**

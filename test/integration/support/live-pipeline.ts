@@ -1,9 +1,7 @@
 // What the live invoice-pipeline tests and the live-invoices bench share: the topic names of one
 // run, an instance config as `invoice-stream run` would build it from the environment, and input
 // lines produced as the upstream services would (keyed by their own id, timestamp = occurred_at).
-// Import the runtime before kafkajs loads (its read_committed fix); this module does.
 import { createKafkaClient } from '../../../src/runtime/index.ts';
-import { Kafka, logLevel } from 'kafkajs';
 import { configSchema } from '../../../src/app/config/schema.ts';
 import type { Config } from '../../../src/app/config.ts';
 import type { LiveInstance } from '../../../src/app/observe/live.ts';
@@ -102,24 +100,25 @@ export function upstreamKey(line: string, input: InputName): string | null {
 
 /** Produces each line as a record value with its original bytes, its upstream key and timestamp = occurred_at. */
 export async function produceLines(brokers: string[], t: RunTopics, lines: Record<InputName, readonly string[]>, batch = 5_000): Promise<number> {
-  const producer = new Kafka({ clientId: `${t.orders}-driver`, brokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
+  const producer = await createKafkaClient({ brokers, clientId: `${t.orders}-driver` }).producer();
   let records = 0;
   try {
     for (const input of ['orders', 'payments', 'activity'] as const) {
       const all = lines[input];
       records += all.length;
       for (let i = 0; i < all.length; i += batch) {
-        const messages = all.slice(i, i + batch).map((line) => {
-          const value = Buffer.from(line, 'utf8');
-          const ts = occurredAtMillis(value);
-          return { key: upstreamKey(line, input), value, timestamp: ts === undefined ? undefined : String(Math.floor(ts)) };
-        });
-        await producer.send({ topic: t[input], messages, acks: -1 });
+        await producer.send(
+          all.slice(i, i + batch).map((line) => {
+            const value = Buffer.from(line, 'utf8');
+            const key = upstreamKey(line, input);
+            const ts = occurredAtMillis(value);
+            return { topic: t[input], key: key === null ? null : Buffer.from(key), value, ...(ts === undefined ? {} : { timestamp: Math.floor(ts) }) };
+          }),
+        );
       }
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   return records;
 }

@@ -25,7 +25,7 @@ export class PlatformaticBase {
       bootstrapBrokers: [...c.brokers],
       // The runtime retries what it must itself (task restart); the client's own retries cover
       // a moving leader or coordinator: about 10 s.
-      retries: 8,
+      retries: c.retries ?? 8,
       retryDelay: (_client, _op, attempt) => Math.min(2_000, 100 * 2 ** (attempt - 1)),
       requestTimeout: 30_000,
       ...(c.ssl ? { tls: c.ssl } : {}),
