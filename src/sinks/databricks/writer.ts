@@ -1,7 +1,8 @@
 // The Databricks writer: the same upsert role as the local DeltaTable (rows per table spec, one
 // row per key, never back to an older version), executed as DDL + MERGE on a SQL warehouse.
+import { pickWinners } from '../core/row-per-key.ts';
 import type { DeltaRow, DeltaTableSpec, UpsertOptions } from '../delta/index.ts';
-import { chunk, dedupBatch } from './batch.ts';
+import { chunk } from './batch.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import {
   createSchemaSql, createTableSql, defaultMergeMode, MAX_PARAMETERS, mergeSql, offsetMergeSql, offsetSelectSql, OFFSETS_TABLE_SPEC,
@@ -83,7 +84,7 @@ export class DatabricksTable {
       const stored = await this.#writer.txnVersion(this.spec.name, txn.appId);
       if (stored !== undefined && txn.version <= stored) return { ...result, skipped: rows.length, txnSkipped: true };
     }
-    const unique = dedupBatch(this.spec, rows, this.mode);
+    const unique = pickWinners(this.spec, rows, this.mode);
     for (const part of chunk(unique, this.#writer.maxRowsPerStatement)) {
       const stmt = mergeSql(this.#writer.target, this.spec, part, this.mode, this.#writer.maxParameters);
       const [metrics] = await this.#writer.execute(stmt, true);

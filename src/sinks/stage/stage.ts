@@ -189,13 +189,12 @@ export class DeltaSinkStage {
     if (st.revoked || this.#stopping) return;
     const now = Date.now();
     for (const record of records) {
-      let row;
       try {
-        row = mapper.toRow(record);
+        // A row without a key, or with a version that is not an integer, fails here too.
+        st.buffer.add(record.offset, mapper.toRow(record), now);
       } catch (error) {
         throw this.#fatal(new SinkFatalError(`sink: ${st.key} offset ${record.offset} does not map to a ${st.route.table.name} row: ${(error as Error).message}`, { cause: error }));
       }
-      st.buffer.add(record.offset, row, now);
       st.position = record.offset + 1;
       this.stats.records += 1;
       // Closed by size right here, so a large fetch becomes several batches of maxBatchRows keys.

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_BALANCES_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 import type { DeltaRow, DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
-import { chunk, dedupBatch } from '../../../src/sinks/databricks/batch.ts';
+import { pickWinners } from '../../../src/sinks/core/row-per-key.ts';
+import { chunk } from '../../../src/sinks/databricks/batch.ts';
 import { backoffDelay, classifyError, DatabricksStatementError, withRetry } from '../../../src/sinks/databricks/retry.ts';
 import type { Statement } from '../../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type ResultRow, type SqlRunner } from '../../../src/sinks/databricks/writer.ts';
@@ -44,11 +45,11 @@ const noSleep = { sleep: async () => undefined, random: () => 0.5 };
 describe('batch preparation', () => {
   it('dedups per mode', () => {
     const rows: DeltaRow[] = [{ id: 'a', v: '1', version: 1 }, { id: 'a', v: '3', version: 3 }, { id: 'a', v: '2', version: 2 }, { id: 'b', v: 'x', version: 1 }, { id: 'b', v: 'y', version: 1 }];
-    expect(dedupBatch(spec, rows, 'versioned')).toEqual([{ id: 'a', v: '3', version: 3 }, { id: 'b', v: 'y', version: 1 }]);
-    expect(dedupBatch(spec, rows, 'latest')).toEqual([{ id: 'a', v: '2', version: 2 }, { id: 'b', v: 'y', version: 1 }]);
-    expect(dedupBatch(spec, rows, 'insert-only')).toEqual([{ id: 'a', v: '1', version: 1 }, { id: 'b', v: 'x', version: 1 }]);
+    expect(pickWinners(spec, rows, 'versioned')).toEqual([{ id: 'a', v: '3', version: 3 }, { id: 'b', v: 'y', version: 1 }]);
+    expect(pickWinners(spec, rows, 'latest')).toEqual([{ id: 'a', v: '2', version: 2 }, { id: 'b', v: 'y', version: 1 }]);
+    expect(pickWinners(spec, rows, 'insert-only')).toEqual([{ id: 'a', v: '1', version: 1 }, { id: 'b', v: 'x', version: 1 }]);
     const bal: DeltaRow[] = [{ client_id: 'c', currency: 'EUR', n: 1 }, { client_id: 'c', currency: 'USD', n: 2 }, { client_id: 'c', currency: 'EUR', n: 3 }];
-    expect(dedupBatch(CLIENT_BALANCES_TABLE, bal, 'latest')).toEqual([{ client_id: 'c', currency: 'EUR', n: 3 }, { client_id: 'c', currency: 'USD', n: 2 }]);
+    expect(pickWinners(CLIENT_BALANCES_TABLE, bal, 'latest')).toEqual([{ client_id: 'c', currency: 'EUR', n: 3 }, { client_id: 'c', currency: 'USD', n: 2 }]);
   });
 
   it('chunks', () => {

@@ -22,12 +22,12 @@ describe('PartitionBuffer', () => {
     expect(b.empty).toBe(true);
   });
 
-  it('without a version column the last row per composite key wins', () => {
+  it('without a version column the last row per composite key wins (keys in first-seen order)', () => {
     const b = new PartitionBuffer(CLIENT_BALANCES_TABLE);
     b.add(0, { client_id: 'c', currency: 'EUR', outstanding: '1' }, 0);
     b.add(1, { client_id: 'c', currency: 'USD', outstanding: '2' }, 0);
     b.add(2, { client_id: 'c', currency: 'EUR', outstanding: '3' }, 0);
-    expect(b.drain().rows).toEqual([{ client_id: 'c', currency: 'USD', outstanding: '2' }, { client_id: 'c', currency: 'EUR', outstanding: '3' }]);
+    expect(b.drain().rows).toEqual([{ client_id: 'c', currency: 'EUR', outstanding: '3' }, { client_id: 'c', currency: 'USD', outstanding: '2' }]);
   });
 });
 
