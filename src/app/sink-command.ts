@@ -7,6 +7,7 @@ import { HttpSchemaRegistry } from '../engine/index.ts';
 import { INVOICE_TABLES } from '../invoice/tables.ts';
 import { createKafkaClient } from '../runtime/index.ts';
 import { kafkaClientOptions } from './kafka-connection.ts';
+import { DEFAULT_RETRY_POLICY, retrying } from '../sinks/core/index.ts';
 import { DeltaTable } from '../sinks/delta/index.ts';
 import {
   DeltaSinkStage, deltaTableWriter, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
@@ -34,7 +35,9 @@ export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: 
     // Loaded only here: the driver is heavy and the local default does not need it.
     const { databricksWriterFromConfig } = await import('../sinks/databricks/index.ts');
     const writer = databricksWriterFromConfig(sink);
-    for (const spec of INVOICE_TABLES) writers.set(spec.name, await writer.table(spec));
+    // The writer tries each CREATE once; a warehouse still starting is waited for here, a missing
+    // permission fails at once.
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, await retrying(`sink: table ${spec.name} on Databricks`, () => writer.table(spec), DEFAULT_RETRY_POLICY));
     return { writers, close: () => writer.close() };
   }
   throw new Error('sink: sink.kind is none: nothing to write to');

@@ -18,7 +18,8 @@ import {
   type DatabricksTarget, type MergeMode, type Statement,
 } from '../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type SqlRunner } from '../../src/sinks/databricks/writer.ts';
-import { classifyError, withRetry } from '../../src/sinks/databricks/retry.ts';
+import { classifyError } from '../../src/sinks/databricks/errors.ts';
+import { retrying } from '../../src/sinks/core/index.ts';
 import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -289,7 +290,7 @@ describe('Databricks writer SQL on Spark + Delta', () => {
   it('the whole writer (client-side dedup, chunks, txn markers in _sink_offsets) runs on Spark', async () => {
     const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_writer' };
     const runner: SqlRunner = { run: stmt => spark.sql(stmt), close: async () => undefined };
-    const writer = new DatabricksWriter(runner, { target, createSchema: true, maxRowsPerStatement: 40, retry: { maxAttempts: 1 } });
+    const writer = new DatabricksWriter(runner, { target, createSchema: true, maxRowsPerStatement: 40 });
     const table = await writer.table(INVOICES_TABLE);
     const model = new Map<string, DeltaRow>();
     const batch1 = Array.from({ length: 70 }, (_, i) => invoice(i, 1));
@@ -324,7 +325,9 @@ describe('Databricks writer SQL on Spark + Delta', () => {
     console.log(`[spark] conflict: ${errors[0]?.slice(0, 200)}`);
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(classifyError(new Error(e))).toBe('concurrent-modification');
-    for (const stmt of losers) await withRetry(() => spark.sql(stmt), true, { baseDelayMs: 10 });
+    // Retried as the sink stage would: the writer classifies (one try per call), the one loop retries.
+    const writer = new DatabricksWriter({ run: stmt => spark.sql(stmt), close: async () => undefined }, { target });
+    for (const stmt of losers) await retrying('merge', () => writer.execute(stmt, true), { initialDelayMs: 10, maxDelayMs: 1_000, timeoutMs: 120_000, maxAttempts: 8 });
     expect((await spark.table(INVOICES_TABLE, target)).map(r => r.invoice_id)).toEqual(sent.sort());
   });
 
@@ -338,7 +341,7 @@ describe('Databricks writer SQL on Spark + Delta', () => {
     const expected = JSON.parse(readFileSync(SMALL, 'utf8')) as Expected;
     const target: DatabricksTarget = { catalog: 'spark_catalog', schema: 'ar_small' };
     const runner: SqlRunner = { run: stmt => spark.sql(stmt), close: async () => undefined };
-    const writer = new DatabricksWriter(runner, { target, createSchema: true, retry: { maxAttempts: 1 } });
+    const writer = new DatabricksWriter(runner, { target, createSchema: true });
     const [invoices, events, balances] = await Promise.all([writer.table(INVOICES_TABLE), writer.table(INVOICE_EVENTS_TABLE), writer.table(CLIENT_BALANCES_TABLE)]);
     const invoiceRow = (e: DeltaRow): DeltaRow => {
       const final = expected.invoices[String(e.invoice_id)]!;

@@ -1,14 +1,16 @@
 // Driver wiring of the Databricks writer: the REAL @databricks/sql client (DBSQLClient, Thrift over
 // HTTPS, TBinaryProtocol) talks over a real socket to a local endpoint built from the driver's own
 // generated TCLIService (test/unit/databricks/thrift-warehouse.ts). The endpoint records what
-// arrives: the DDL and MERGE text and named parameters must be exactly what sql.ts generates; a
-// dropped connection and a Delta conflict are retried; a non-retryable error, and any failure of a
-// statement not marked idempotent, surface after one attempt.
+// arrives: the DDL and MERGE text and named parameters must be exactly what sql.ts generates; under
+// the sinks' one retry loop (as the sink stage runs it) a dropped connection and a Delta conflict are
+// retried; a non-retryable error, and any failure of a statement not marked idempotent, surface
+// after one attempt.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { INVOICES_TABLE } from '../../src/invoice/tables.ts';
 import type { DeltaRow } from '../../src/sinks/delta/index.ts';
 import { DriverSqlRunner } from '../../src/sinks/databricks/client.ts';
-import { DatabricksStatementError } from '../../src/sinks/databricks/retry.ts';
+import { retrying, SinkFatalError, type RetryPolicy } from '../../src/sinks/core/index.ts';
+import { DatabricksStatementError } from '../../src/sinks/databricks/errors.ts';
 import { batchJson, createTableSql, mergeSql, offsetMergeSql, offsetSelectSql, OFFSETS_TABLE_SPEC } from '../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter } from '../../src/sinks/databricks/writer.ts';
 import { ThriftWarehouse, type Outcome, type ReceivedStatement } from '../unit/databricks/thrift-warehouse.ts';
@@ -55,8 +57,10 @@ function writer(): DatabricksWriter {
     { host: 'localhost', httpPath: wh.httpPath, auth: { token: 'dapi-local-test' } },
     { port: wh.port, customCaCert: wh.caCert, telemetryEnabled: false },
   );
-  return new DatabricksWriter(runner, { target: TARGET, retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 4 } });
+  return new DatabricksWriter(runner, { target: TARGET });
 }
+
+const POLICY: RetryPolicy = { initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 30_000, maxAttempts: 4 };
 
 describe('Databricks writer through the real driver and a local Thrift endpoint', () => {
   beforeAll(async () => {
@@ -119,7 +123,7 @@ describe('Databricks writer through the real driver and a local Thrift endpoint'
       { prefix: 'MERGE INTO `finance`.`ar`.`invoices`', outcome: { kind: 'error', message: '[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the root of the table by a concurrent update. Please try the operation again.', sqlState: '2D521' } },
     );
     wh.statements.length = 0;
-    const result = await t.upsert([invoice(5, 3)]);
+    const result = await retrying('upsert', () => t.upsert([invoice(5, 3)]), POLICY);
     await w.close();
     const merges = wh.statements.filter(s => s.sql.startsWith('MERGE'));
     expect(merges).toHaveLength(3);
@@ -133,20 +137,23 @@ describe('Databricks writer through the real driver and a local Thrift endpoint'
     const t = await w.table(INVOICES_TABLE);
     injected.push({ prefix: 'MERGE', outcome: { kind: 'error', message: '[INSUFFICIENT_PERMISSIONS] User does not have MODIFY on Table finance.ar.invoices.', sqlState: '42501' } });
     wh.statements.length = 0;
-    const error = await t.upsert([invoice(6, 1)]).catch((e: unknown) => e);
+    const error = await retrying('upsert', () => t.upsert([invoice(6, 1)]), POLICY).catch((e: unknown) => e);
     await w.close();
-    expect(error).toBeInstanceOf(DatabricksStatementError);
-    expect((error as DatabricksStatementError).attempts).toBe(1);
-    expect((error as Error).message).toMatch(/INSUFFICIENT_PERMISSIONS/);
+    expect(error).toBeInstanceOf(SinkFatalError);
+    expect((error as SinkFatalError).attempts).toBe(1);
+    expect((error as Error).cause).toBeInstanceOf(DatabricksStatementError);
+    expect((error as Error).message).toMatch(/permanent error \(not retried\).*INSUFFICIENT_PERMISSIONS/);
     expect(wh.statements.filter(s => s.sql.startsWith('MERGE'))).toHaveLength(1);
   });
 
   it('never retries a statement that is not idempotent, even on a dropped connection', async () => {
     const w = writer();
     injected.push({ prefix: 'INSERT', outcome: { kind: 'drop' } });
-    const error = await w.execute({ sql: 'INSERT INTO `finance`.`ar`.`audit` VALUES (:x)', params: { x: '1' } }, false).catch((e: unknown) => e);
+    const error = await retrying('insert', () => w.execute({ sql: 'INSERT INTO `finance`.`ar`.`audit` VALUES (:x)', params: { x: '1' } }, false), POLICY)
+      .catch((e: unknown) => e);
     await w.close();
-    expect(error).toBeInstanceOf(DatabricksStatementError);
+    expect(error).toBeInstanceOf(SinkFatalError);
+    expect((error as Error).cause).toBeInstanceOf(DatabricksStatementError);
     expect((error as Error).message).toMatch(/not idempotent/);
     expect(wh.statements.filter(s => s.sql.startsWith('INSERT'))).toHaveLength(1);
   });
@@ -155,9 +162,9 @@ describe('Databricks writer through the real driver and a local Thrift endpoint'
     const w = writer();
     const t = await w.table(INVOICES_TABLE);
     for (let i = 0; i < 4; i++) injected.push({ prefix: 'MERGE', outcome: { kind: 'error', message: '[DELTA_CONCURRENT_DELETE_READ] ConcurrentDeleteReadException' } });
-    const error = await t.upsert([invoice(7, 1)]).catch((e: unknown) => e);
+    const error = await retrying('upsert', () => t.upsert([invoice(7, 1)]), POLICY).catch((e: unknown) => e);
     await w.close();
-    expect((error as DatabricksStatementError).attempts).toBe(4);
-    expect((error as DatabricksStatementError).retryable).toBe(true);
+    expect((error as SinkFatalError).attempts).toBe(4);
+    expect(((error as Error).cause as DatabricksStatementError).retriable).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // lazily and reopened after a failure that may have broken it, so a retried statement gets a
 // fresh session instead of failing again on a dead handle.
 import { DBSQLClient, DBSQLLogger, LogLevel } from '@databricks/sql';
-import { classifyError } from './retry.ts';
+import { classifyError } from './errors.ts';
 import type { Statement } from './sql.ts';
 import { DatabricksWriter, type DatabricksWriterOptions, type ResultRow, type SqlRunner } from './writer.ts';
 

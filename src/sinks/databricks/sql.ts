@@ -2,6 +2,7 @@
 // tested without a warehouse (and executed verbatim by Spark + Delta in the integration test).
 // Values never enter the SQL text: they travel as named parameters, either one per value or, for
 // batches above the warehouse's 256-parameter limit, as ONE JSON string expanded server-side.
+import { defaultWinnerMode, winnerOrder, type WinnerMode } from '../core/row-per-key.ts';
 import type { DeltaColumn, DeltaColumnType, DeltaRow, DeltaTableSpec, DeltaValue } from '../delta/index.ts';
 
 /** Databricks SQL accepts at most 256 named parameters per statement. */
@@ -16,9 +17,10 @@ export interface DatabricksTarget {
 /**
  * How a batch meets the table. `versioned`: update only when the incoming version is higher;
  * `latest`: the batch's row replaces a different stored row (tables without a version column);
- * `insert-only`: immutable rows keyed by an id (invoice_events), never updated.
+ * `insert-only`: immutable rows keyed by an id (invoice_events), never updated. The mode also
+ * picks the batch's winner per key (`WinnerMode` of ../core/row-per-key.ts).
  */
-export type MergeMode = 'versioned' | 'latest' | 'insert-only';
+export type MergeMode = WinnerMode;
 
 /** A statement ready for the driver: SQL text plus its named parameters (strings or NULL). */
 export interface Statement {
@@ -80,7 +82,7 @@ export function sqlType(type: DeltaColumnType): string {
 
 /** The merge mode a spec implies when none is configured. */
 export function defaultMergeMode(spec: DeltaTableSpec): MergeMode {
-  return spec.versionColumn === undefined ? 'latest' : 'versioned';
+  return defaultWinnerMode(spec);
 }
 
 /** Checks a spec once, so generation below can assume sane names and keys. */
@@ -220,17 +222,19 @@ export function sourceForm(spec: DeltaTableSpec, rows: readonly DeltaRow[], maxP
   return parameterCount(spec, rows) <= maxParameters ? 'values' : 'json';
 }
 
-/** ORDER BY of the in-batch dedup: the row that wins for a key comes first. */
-function winnerOrder(spec: DeltaTableSpec, mode: MergeMode): string {
-  const ord = quoteIdent(ORD);
-  if (mode === 'versioned') return `${quoteIdent(spec.versionColumn ?? '')} DESC, ${ord} DESC`;
-  if (mode === 'latest') return `${ord} DESC`;
-  return `${ord} ASC`;
+/**
+ * ORDER BY of the in-batch dedup, rendered from the sinks' one winner order: the row that wins for
+ * a key comes first. Arrival is `_ord`; versions order NULL lowest, as `compareVersions` does.
+ */
+export function winnerOrderSql(spec: DeltaTableSpec, mode: MergeMode): string {
+  return winnerOrder(spec, mode).map(t => t.by === 'arrival'
+    ? `${quoteIdent(ORD)} ${t.direction}`
+    : `${quoteIdent(t.column)} ${t.direction} NULLS ${t.direction === 'DESC' ? 'LAST' : 'FIRST'}`).join(', ');
 }
 
 /**
- * The MERGE of one batch. The source is deduplicated in SQL (ROW_NUMBER per key: the highest
- * version, ties and unversioned tables: the last row) because Delta rejects a MERGE where two
+ * The MERGE of one batch. The source is deduplicated in SQL (ROW_NUMBER per key, ordered by
+ * the sinks' one winner order: the same row the TypeScript paths keep) because Delta rejects a MERGE where two
  * source rows match one target row; the outer projection lists exactly the table's columns so
  * `UPDATE SET *` / `INSERT *` see no helper columns.
  */
@@ -244,7 +248,7 @@ export function mergeSql(
   const cols = spec.columns.map(c => quoteIdent(c.name)).join(', ');
   const keys = spec.keyColumns.map(quoteIdent);
   const on = keys.map(k => `t.${k} = s.${k}`).join(' AND ');
-  const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${winnerOrder(spec, mode)}) AS ${quoteIdent(RANK)} FROM (${source.sql}) AS typed`;
+  const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${winnerOrderSql(spec, mode)}) AS ${quoteIdent(RANK)} FROM (${source.sql}) AS typed`;
   const lines = [
     `MERGE INTO ${qualifiedName(target, spec.name)} AS t`,
     `USING (SELECT ${cols} FROM (${ranked}) AS ranked WHERE ${quoteIdent(RANK)} = 1) AS s`,

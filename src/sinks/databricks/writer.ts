@@ -1,8 +1,12 @@
 // The Databricks writer: the same upsert role as the local DeltaTable (rows per table spec, one
 // row per key, never back to an older version), executed as DDL + MERGE on a SQL warehouse.
+// Each statement is tried once; a failure surfaces as a classified DatabricksStatementError and
+// the caller's one retry loop (../core/retry.ts, the sink stage) decides what to do with it.
+import { SinkWriteError } from '../core/retry.ts';
+import { pickWinners } from '../core/row-per-key.ts';
 import type { DeltaRow, DeltaTableSpec, UpsertOptions } from '../delta/index.ts';
-import { chunk, dedupBatch } from './batch.ts';
-import { withRetry, type RetryOptions } from './retry.ts';
+import { chunk } from './batch.ts';
+import { statementError } from './errors.ts';
 import {
   createSchemaSql, createTableSql, defaultMergeMode, MAX_PARAMETERS, mergeSql, offsetMergeSql, offsetSelectSql, OFFSETS_TABLE_SPEC,
   validateSpec, type DatabricksTarget, type MergeMode, type Statement,
@@ -31,7 +35,6 @@ export interface DatabricksWriterOptions {
   maxParameters?: number;
   /** Rows per MERGE statement; larger batches are split (default 10000). */
   maxRowsPerStatement?: number;
-  retry?: RetryOptions;
 }
 
 /** What one `upsert` did, from the MERGE metrics the warehouse returns. */
@@ -47,6 +50,19 @@ export interface DatabricksUpsertResult {
 }
 
 const DEFAULT_MODES: Record<string, MergeMode> = { invoice_events: 'insert-only' };
+
+// The batch's or the spec's own fault, found before anything is sent: retrying cannot help.
+function rejected(what: string, error: unknown): SinkWriteError {
+  return new SinkWriteError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
+}
+
+function permanent<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw rejected(what, error);
+  }
+}
 
 function count(row: ResultRow | undefined, name: string): number {
   const v = row?.[name];
@@ -74,16 +90,27 @@ export class DatabricksTable {
   /**
    * Upserts a batch. With `txn`, a batch whose version is not above the recorded one is skipped,
    * and the marker is recorded after the data. That is two statements, not one transaction: a
-   * crash between them replays the batch, which the version guard makes harmless (README).
+   * crash between them replays the batch, which the version guard makes harmless (README), and
+   * so may a retry of the whole upsert. Every error is a SinkWriteError: a failed statement is
+   * classified by `statementError`; a batch that cannot become SQL (bad values) is permanent.
    */
   async upsert(rows: readonly DeltaRow[], options: UpsertOptions = {}): Promise<DatabricksUpsertResult> {
+    try {
+      return await this.#upsert(rows, options);
+    } catch (error) {
+      if (error instanceof SinkWriteError) throw error;
+      throw rejected(`${this.spec.name}: batch rejected`, error);
+    }
+  }
+
+  async #upsert(rows: readonly DeltaRow[], options: UpsertOptions): Promise<DatabricksUpsertResult> {
     const result: DatabricksUpsertResult = { inserted: 0, updated: 0, skipped: 0, txnSkipped: false, statements: 0 };
     const { txn } = options;
     if (txn !== undefined) {
       const stored = await this.#writer.txnVersion(this.spec.name, txn.appId);
       if (stored !== undefined && txn.version <= stored) return { ...result, skipped: rows.length, txnSkipped: true };
     }
-    const unique = dedupBatch(this.spec, rows, this.mode);
+    const unique = pickWinners(this.spec, rows, this.mode);
     for (const part of chunk(unique, this.#writer.maxRowsPerStatement)) {
       const stmt = mergeSql(this.#writer.target, this.spec, part, this.mode, this.#writer.maxParameters);
       const [metrics] = await this.#writer.execute(stmt, true);
@@ -97,7 +124,7 @@ export class DatabricksTable {
   }
 }
 
-/** Owns the runner; creates tables on first use and runs every statement under the retry policy. */
+/** Owns the runner; creates tables on first use and runs every statement once, classifying failures. */
 export class DatabricksWriter {
   readonly target: DatabricksTarget;
   readonly maxParameters: number;
@@ -115,9 +142,13 @@ export class DatabricksWriter {
     this.maxRowsPerStatement = options.maxRowsPerStatement ?? 10_000;
   }
 
-  /** Runs a statement; idempotent ones are retried with backoff on retryable errors. */
-  execute(stmt: Statement, idempotent: boolean): Promise<ResultRow[]> {
-    return withRetry(() => this.#runner.run(stmt), idempotent, this.#options.retry);
+  /** Runs a statement once; a failure throws a DatabricksStatementError, retriable only when `idempotent` and transient. */
+  async execute(stmt: Statement, idempotent: boolean): Promise<ResultRow[]> {
+    try {
+      return await this.#runner.run(stmt);
+    } catch (error) {
+      throw statementError(error, idempotent);
+    }
   }
 
   /** The table of `spec`, created (with the schema and `_sink_offsets`) when missing. */
@@ -126,7 +157,7 @@ export class DatabricksWriter {
     if (t === undefined) {
       const mode = this.#options.modes?.[spec.name] ?? DEFAULT_MODES[spec.name] ?? defaultMergeMode(spec);
       t = (async () => {
-        const table = new DatabricksTable(this, spec, mode); // validates before any DDL is sent
+        const table = permanent(`table ${spec.name}: invalid spec`, () => new DatabricksTable(this, spec, mode)); // before any DDL
         await this.#ensureOffsets();
         await this.execute({ sql: createTableSql(this.target, spec), params: {} }, true);
         return table;

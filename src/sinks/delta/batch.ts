@@ -1,7 +1,7 @@
 // Pure upsert logic: normalize a batch, keep one row per key, and decide per row against the
 // current table row whether it inserts, updates or is ignored (the version guard).
+import { isNewer, RowPerKey, type Version } from '../core/row-per-key.ts';
 import type { CompiledSpec } from './schema.ts';
-import { rowKey } from './schema.ts';
 import type { DeltaRow, DeltaValue } from './types.ts';
 
 /** Normalize every row to the table's canonical values; throws on bad input (no partial batch). */
@@ -14,38 +14,22 @@ export function normalizeRow(row: DeltaRow, spec: CompiledSpec): DeltaRow {
   return out;
 }
 
-/** The version of a row, or null (a null version orders below every version). */
-export function rowVersion(row: DeltaRow, versionColumn: string | undefined): number | null {
+/** The version of a canonical row, or null (a null version orders below every version). */
+export function rowVersion(row: DeltaRow, versionColumn: string | undefined): Version {
   if (versionColumn === undefined) return null;
   const v = row[versionColumn];
   return typeof v === 'number' ? v : null;
 }
 
-/** True when `incoming` may replace a row whose version is `current`: strictly newer only. */
-export function isNewer(incoming: number | null, current: number | null): boolean {
-  if (incoming === null) return false;
-  return current === null || incoming > current;
-}
-
 /**
- * One row per key: the highest version wins (ties: the later row), or the last row when the table
- * has no version column. Returns the winners in first-seen key order and how many were dropped.
+ * One row per key by the sinks' one rule (`../core/row-per-key.ts`: the highest version wins, ties
+ * the later row; without a version column the last row). Returns the winners in first-seen key
+ * order and how many rows were dropped.
  */
-export function dedupBatch(rows: DeltaRow[], spec: CompiledSpec): { rows: Map<string, DeltaRow>; dropped: number } {
-  const vc = spec.spec.versionColumn;
-  const out = new Map<string, DeltaRow>();
-  let dropped = 0;
-  for (const raw of rows) {
-    const row = normalizeRow(raw, spec);
-    const key = rowKey(row, spec.spec.keyColumns);
-    const prev = out.get(key);
-    if (prev !== undefined) {
-      dropped++;
-      if (vc !== undefined && !isNewer(rowVersion(row, vc), rowVersion(prev, vc)) && rowVersion(row, vc) !== rowVersion(prev, vc)) continue;
-    }
-    out.set(key, row);
-  }
-  return { rows: out, dropped };
+export function dedupBatch(rows: DeltaRow[], spec: CompiledSpec): { rows: ReadonlyMap<string, DeltaRow>; dropped: number } {
+  const winners = new RowPerKey<DeltaRow>(spec.spec);
+  for (const raw of rows) winners.offer(normalizeRow(raw, spec));
+  return { rows: winners.winners, dropped: winners.dropped };
 }
 
 /** Cell-by-cell equality of two canonical rows. */

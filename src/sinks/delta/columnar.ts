@@ -1,8 +1,8 @@
 // Column batches: a data file's rows as one array of physical values per column. Copy-on-write
 // works on these, so the unchanged rows of a rewritten file go from reader to writer untouched.
-import { rowVersion } from './batch.ts';
+import { rowKey, type Version } from '../core/row-per-key.ts';
 import type { Physical } from './columns.ts';
-import { rowKey, type CompiledSpec } from './schema.ts';
+import type { CompiledSpec } from './schema.ts';
 import type { DeltaRow } from './types.ts';
 
 /** Rows as columns of physical values, by column name. */
@@ -62,10 +62,10 @@ export function sliceBatch(batch: ColumnBatch, start: number, end: number): Colu
 }
 
 /** The key string (as `rowKey` makes it) and the version of every row; needs the key and version columns. */
-export function keysAndVersions(batch: ColumnBatch, spec: CompiledSpec): { keys: string[]; versions: (number | null)[] } {
+export function keysAndVersions(batch: ColumnBatch, spec: CompiledSpec): { keys: string[]; versions: Version[] } {
   const { keyColumns, versionColumn } = spec.spec;
   const keys: string[] = new Array(batch.length);
-  const versions: (number | null)[] = new Array(batch.length);
+  const versions: Version[] = new Array(batch.length);
   const keyCols = keyColumns.map(k => batch.columns.get(k));
   const single = keyColumns.length === 1 ? spec.keyCodecs[0] : undefined;
   const vcol = versionColumn === undefined ? undefined : batch.columns.get(versionColumn);
@@ -77,8 +77,8 @@ export function keysAndVersions(batch: ColumnBatch, spec: CompiledSpec): { keys:
       keyColumns.forEach((k, j) => { row[k] = spec.byName.get(k)?.fromPhysical(keyCols[j]?.[i]) ?? null; });
       keys[i] = rowKey(row, keyColumns);
     }
-    const v = vcol?.[i];
-    versions[i] = vcol === undefined ? null : rowVersion({ v: v === null || v === undefined ? null : Number(v) }, 'v');
+    // The physical value as read (INT64: bigint, INT32: number): compared exactly, never via Number().
+    versions[i] = (vcol?.[i] ?? null) as Version;
   }
   return { keys, versions };
 }

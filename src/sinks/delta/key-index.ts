@@ -3,6 +3,7 @@
 // that file's key range from its add-action stats, so new keys outside every range cost no reads.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Version } from '../core/row-per-key.ts';
 import type { AddAction } from './actions.ts';
 import { keysAndVersions } from './columnar.ts';
 import { decodeColumns } from './parquet.ts';
@@ -13,7 +14,7 @@ import type { DeltaRow, DeltaValue } from './types.ts';
 /** Where a key lives and the version it has there. */
 export interface KeyEntry {
   file: string;
-  version: number | null;
+  version: Version;
 }
 
 interface Range { min: DeltaValue; max: DeltaValue }
@@ -100,7 +101,7 @@ export class KeyIndex {
   }
 
   /** Record that these keys (with their versions) now live in `path`. */
-  track(path: string, keys: string[], versions: (number | null)[]): void {
+  track(path: string, keys: string[], versions: Version[]): void {
     for (let i = 0; i < keys.length; i++) this.entries.set(keys[i], { file: path, version: versions[i] });
     this.loaded.add(path);
   }

@@ -3,18 +3,20 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SinkWriteError } from '../core/retry.ts';
 import { applyActions, emptySnapshot, versionName, type Action, type Snapshot } from './actions.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 
 const COMMIT_RE = /^(\d{20})\.json$/;
 const CHECKPOINT_RE = /^(\d{20})\.checkpoint\.parquet$/;
 
-/** Thrown when another writer created the commit file first. */
-export class CommitConflict extends Error {
+/** Thrown when another writer created the commit file first: retriable (re-read the log, re-plan). */
+export class CommitConflict extends SinkWriteError {
   /** The version that was taken. */
   readonly version: number;
   constructor(version: number) {
-    super(`delta commit ${version} already exists`);
+    super(`delta commit ${version} already exists`, { retriable: true });
+    this.name = 'CommitConflict';
     this.version = version;
   }
 }

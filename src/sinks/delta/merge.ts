@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isNewer, rowKey, type Version } from '../core/row-per-key.ts';
 import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
-import { isNewer, rowVersion, shouldReplace } from './batch.ts';
+import { rowVersion, shouldReplace } from './batch.ts';
 import type { KeyIndex } from './key-index.ts';
 import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, sliceBatch, type ColumnBatch } from './columnar.ts';
 import { decodeColumns, encodeColumns } from './parquet.ts';
-import { rowKey, type CompiledSpec } from './schema.ts';
+import type { CompiledSpec } from './schema.ts';
 import { computeBatchStats, parseStats } from './stats.ts';
 import type { DeltaRow } from './types.ts';
 
@@ -29,7 +30,7 @@ export interface MergePlan {
   removes: RemoveAction[];
   adds: AddAction[];
   /** New files with the keys and versions they hold (for the key index once committed). */
-  written: { path: string; keys: string[]; versions: (number | null)[] }[];
+  written: { path: string; keys: string[]; versions: Version[] }[];
   inserted: number;
   updated: number;
   skipped: number;
@@ -41,7 +42,7 @@ function numRecords(add: AddAction): number {
 }
 
 /** Plan the batch and write its new data files (uncommitted until the log says so). */
-export async function mergeBatch(ctx: MergeContext, batch: Map<string, DeltaRow>): Promise<MergePlan> {
+export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, DeltaRow>): Promise<MergePlan> {
   const { spec, snapshot, index } = ctx;
   const vc = spec.spec.versionColumn;
   const plan: MergePlan = { removes: [], adds: [], written: [], inserted: 0, updated: 0, skipped: 0, rowsWritten: 0 };
@@ -116,7 +117,7 @@ export async function mergeBatch(ctx: MergeContext, batch: Map<string, DeltaRow>
   return plan;
 }
 
-async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[], versions: (number | null)[], plan: MergePlan): Promise<void> {
+async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[], versions: Version[], plan: MergePlan): Promise<void> {
   // Equal-sized chunks no larger than the target, so a rewrite never leaves a runt file.
   const chunks = Math.max(1, Math.ceil(cols.length / ctx.targetFileRows));
   const per = Math.ceil(cols.length / chunks);

@@ -1,8 +1,8 @@
 // The table's schema in its three forms: the spec (what callers declare), the Delta schemaString
-// (what the log records) and the Parquet schema (what data files carry); plus key helpers.
+// (what the log records) and the Parquet schema (what data files carry).
 import type { SchemaElement } from 'hyparquet';
 import { columnCodec, type ColumnCodec } from './columns.ts';
-import type { DeltaRow, DeltaTableSpec } from './types.ts';
+import type { DeltaTableSpec } from './types.ts';
 
 /** The compiled form of a spec: codecs by column and the key/version accessors. */
 export interface CompiledSpec {
@@ -56,18 +56,4 @@ export function checkSchema(spec: DeltaTableSpec, schemaString: string): void {
   const want = spec.columns.map(c => `${c.name}:${c.type}:${c.nullable}`).join(',');
   const have = recorded.map(f => `${f.name}:${String(norm(f.type))}:${f.nullable}`).join(',');
   if (want !== have) throw new Error(`table ${spec.name}: schema in the log (${have}) differs from the spec (${want})`);
-}
-
-/** The key of a row as one string; key values must be non-null. */
-export function rowKey(row: DeltaRow, keyColumns: string[]): string {
-  if (keyColumns.length === 1) {
-    const v = row[keyColumns[0]];
-    if (v === null || v === undefined) throw new Error(`key column ${keyColumns[0]} is null`);
-    return typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return JSON.stringify(keyColumns.map(k => {
-    const v = row[k];
-    if (v === null || v === undefined) throw new Error(`key column ${k} is null`);
-    return v;
-  }));
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SinkWriteError } from '../core/retry.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
 import { dedupBatch } from './batch.ts';
 import { KeyIndex } from './key-index.ts';
@@ -17,6 +18,17 @@ import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, Upsert
 const ENGINE = 'invoice-stream-delta/0.1';
 const MAX_ATTEMPTS = 20;
 const TOMBSTONE_RETENTION_MS = 7 * 86_400_000; // Delta's default deletedFileRetentionDuration
+
+/**
+ * Every error leaving a write, classified for the sinks' retry loop: a commit race (CommitConflict,
+ * after MAX_ATTEMPTS re-plans) and storage trouble (a system code: EACCES, ENOSPC, EIO, ...) may
+ * pass; anything else is the table rejecting the batch's rows, which no retry changes.
+ */
+function classified(error: unknown): SinkWriteError {
+  if (error instanceof SinkWriteError) return error;
+  const retriable = typeof (error as { code?: unknown } | null)?.code === 'string';
+  return new SinkWriteError(error instanceof Error ? error.message : String(error), { retriable, cause: error });
+}
 
 /** A local Delta table opened for upserts. Calls on one instance are serialized. */
 export class DeltaTable {
@@ -89,9 +101,9 @@ export class DeltaTable {
     return this.snap.txns.get(appId)?.version;
   }
 
-  /** Upsert a batch as one commit: one row per key, never back to an older version. */
+  /** Upsert a batch as one commit: one row per key, never back to an older version. Rejects with a classified SinkWriteError. */
   upsert(rows: DeltaRow[], opts: UpsertOptions = {}): Promise<UpsertResult> {
-    const run = this.queue.then(() => this.upsertNow(rows, opts));
+    const run = this.queue.then(() => this.upsertNow(rows, opts)).catch((error: unknown) => { throw classified(error); });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -108,7 +120,8 @@ export class DeltaTable {
    * `upsert`. Rows are validated like `upsert`'s (a bad cell throws before any write).
    */
   append(rows: DeltaRow[] | TypedBatch, opts: AppendOptions = {}): Promise<UpsertResult> {
-    const run = this.queue.then(() => this.appendNow(Array.isArray(rows) ? rowsToTyped(rows, this.spec) : rows, opts));
+    const run = this.queue.then(() => this.appendNow(Array.isArray(rows) ? rowsToTyped(rows, this.spec) : rows, opts))
+      .catch((error: unknown) => { throw classified(error); });
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -3,6 +3,5 @@ export { DeltaSinkStage, type SinkBatchObserver, type SinkStageConfig, type Sink
 export type { SeekableGroupConsumer } from './seekable-consumer.ts';
 export { roundRobinAssignor } from './assignor.ts';
 export { deltaTableWriter } from './writers.ts';
-export { SinkFatalError, withBackoff, backoffDelay, type BackoffPolicy } from './backoff.ts';
 export { PartitionBuffer } from './buffer.ts';
 export { DEFAULT_STAGE_OPTIONS, txnAppId, type RowMapper, type SinkRoute, type StageOptions, type TableWriter, type Txn } from './types.ts';

@@ -4,7 +4,7 @@
 // `<group>-<topic>-<partition>` = last offset included, on assignment each partition is sought to
 // txn + 1, and Kafka offsets are committed afterwards for lag metrics only.
 import type { BatchControl, FetchedBatch, GroupAssignment, RuntimeAdmin } from '../../runtime/client/api.ts';
-import { SinkFatalError, withBackoff, type BackoffPolicy } from './backoff.ts';
+import { retrying, SinkFatalError, type RetryHooks, type RetryPolicy } from '../core/retry.ts';
 import { PartitionBuffer } from './buffer.ts';
 import type { SeekableGroupConsumer } from './seekable-consumer.ts';
 import { DEFAULT_STAGE_OPTIONS, txnAppId, type SinkRoute, type StageOptions, type TableWriter } from './types.ts';
@@ -77,7 +77,7 @@ export class DeltaSinkStage {
   readonly committed = new Map<string, number>();
   readonly #config: SinkStageConfig;
   readonly #options: StageOptions;
-  readonly #policy: BackoffPolicy;
+  readonly #policy: RetryPolicy;
   readonly #routes = new Map<string, SinkRoute>();
   readonly #log: StageLogger;
   #states = new Map<string, PartitionState>();
@@ -85,6 +85,14 @@ export class DeltaSinkStage {
   #timer: NodeJS.Timeout | undefined;
   #stopping = false;
   #failed = false;
+  // Retry hooks of the txn reads and decoding (stop when the stage stops) and (onRetry only) of the commits.
+  readonly #hooks: RetryHooks = {
+    onRetry: (error, attempt, delayMs) => {
+      this.stats.retries += 1;
+      this.#log('warn', `sink: attempt ${attempt} failed, retrying in ${delayMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+    },
+    isStopped: () => this.#stopping,
+  };
 
   constructor(config: SinkStageConfig) {
     this.#config = config;
@@ -164,8 +172,7 @@ export class DeltaSinkStage {
   // then lets it fetch.
   async #position(generation: number, states: PartitionState[]): Promise<void> {
     for (const st of states) {
-      const version = await withBackoff(`sink: txn of ${st.appId} in ${st.route.table.name}`, this.#policy,
-        () => st.writer.txnVersion(st.appId), (e, n, d) => this.#retrying(e, n, d), () => this.#stopping);
+      const version = await retrying(`sink: txn of ${st.appId} in ${st.route.table.name}`, () => st.writer.txnVersion(st.appId), this.#policy, this.#hooks);
       const start = version !== undefined ? version + 1 : (await this.#config.admin.offsetRange(st.topic, st.partition)).low;
       if (generation !== this.#generation || this.#stopping) return;
       this.#config.consumer.seek(st.topic, st.partition, start);
@@ -183,19 +190,17 @@ export class DeltaSinkStage {
     if (records.length === 0) return;
     const mapper = st.route.mapper;
     if (mapper.prepare) {
-      await withBackoff(`sink: decoding ${st.key}`, this.#policy, () => (mapper.prepare as NonNullable<typeof mapper.prepare>)(records),
-        (e, n, d) => this.#retrying(e, n, d), () => this.#stopping);
+      await retrying(`sink: decoding ${st.key}`, () => (mapper.prepare as NonNullable<typeof mapper.prepare>)(records), this.#policy, this.#hooks);
     }
     if (st.revoked || this.#stopping) return;
     const now = Date.now();
     for (const record of records) {
-      let row;
       try {
-        row = mapper.toRow(record);
+        // A row without a key, or with a version that is not an integer, fails here too.
+        st.buffer.add(record.offset, mapper.toRow(record), now);
       } catch (error) {
         throw this.#fatal(new SinkFatalError(`sink: ${st.key} offset ${record.offset} does not map to a ${st.route.table.name} row: ${(error as Error).message}`, { cause: error }));
       }
-      st.buffer.add(record.offset, row, now);
       st.position = record.offset + 1;
       this.stats.records += 1;
       // Closed by size right here, so a large fetch becomes several batches of maxBatchRows keys.
@@ -259,9 +264,10 @@ export class DeltaSinkStage {
         throw error;
       }
     };
-    const result = await withBackoff(`sink: commit of ${st.key} offsets up to ${batch.lastOffset} into ${table}`, this.#policy,
-      attempt, (e, n, d) => this.#retrying(e, n, d), () => false,
-      (e) => st.writer.isRetryable?.(e) ?? true);
+    // Retried here only (writers try once and classify their errors); a commit runs to its end even
+    // while stopping, so `isStopped` is not passed.
+    const result = await retrying(`sink: commit of ${st.key} offsets up to ${batch.lastOffset} into ${table}`, attempt, this.#policy,
+      { onRetry: this.#hooks.onRetry });
     observer?.batchWritten(table, batch.rows.length, (performance.now() - started) / 1000);
     this.stats.commits += 1;
     this.stats.rows += batch.rows.length;
@@ -274,11 +280,6 @@ export class DeltaSinkStage {
       // Only lag metrics depend on it: the table's txn is what the next owner starts from.
       this.#log('debug', `sink: Kafka offset commit of ${st.key} failed (the table's txn stands): ${(error as Error).message}`);
     }
-  }
-
-  #retrying(error: unknown, attempt: number, delayMs: number): void {
-    this.stats.retries += 1;
-    this.#log('warn', `sink: attempt ${attempt} failed, retrying in ${delayMs} ms: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   #fatal(error: unknown): Error {

@@ -1,6 +1,7 @@
 // The sink stage's seams: what it writes to (TableWriter), what it reads (routes from topics to
 // tables with a record → row mapping supplied by the app), and its tuning.
 import type { ConsumedRecord } from '../../runtime/client/api.ts';
+import { DEFAULT_RETRY_POLICY } from '../core/retry.ts';
 import type { DeltaRow, DeltaTableSpec } from '../delta/index.ts';
 
 /** The idempotency token of one commit: the source partition and the last offset it includes. */
@@ -11,15 +12,15 @@ export interface Txn {
 
 /**
  * The target of one table: the local DeltaTable (through `deltaTableWriter`) or a Databricks
- * table (`DatabricksTable` has this shape as it is).
+ * table (`DatabricksTable` has this shape as it is). A writer tries each call once and throws a
+ * classified `SinkWriteError` (../core/retry.ts): the stage's one retry loop fails at once on a
+ * permanent error and retries a retriable (or unclassified) one until `retryTimeoutMs`.
  */
 export interface TableWriter {
   /** The last txn version recorded for `appId`, read fresh from the target (undefined: none). */
   txnVersion(appId: string): Promise<number | undefined>;
   /** Upserts a batch with its txn; a batch whose txn version is not above the recorded one is skipped. */
   upsert(rows: DeltaRow[], options: { txn: Txn }): Promise<{ txnSkipped: boolean }>;
-  /** False when an upsert error is the batch's own fault (a row the table rejects): retrying cannot help, so it is fatal at once. Absent: retry everything. */
-  isRetryable?(error: unknown): boolean;
 }
 
 /** Turns consumed records of a route's topics into table rows (null: nothing to write, e.g. a tombstone). */
@@ -50,13 +51,13 @@ export interface StageOptions {
   retryTimeoutMs: number;
 }
 
-/** Defaults: batches of up to 10k keys or 1 s; retries for up to 5 minutes. */
+/** Defaults: batches of up to 10k keys or 1 s; retries by the sinks' default policy (5 minutes). */
 export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   maxBatchRows: 10_000,
   maxBatchMs: 1_000,
-  retryInitialDelayMs: 200,
-  retryMaxDelayMs: 10_000,
-  retryTimeoutMs: 300_000,
+  retryInitialDelayMs: DEFAULT_RETRY_POLICY.initialDelayMs,
+  retryMaxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+  retryTimeoutMs: DEFAULT_RETRY_POLICY.timeoutMs,
 };
 
 /** The txn app id of a source partition: `<group>-<topic>-<partition>` (unique across tables). */

@@ -10,9 +10,6 @@ export function deltaTableWriter(table: DeltaTable): TableWriter {
       await table.upsert([]);
       return table.txnVersion(appId);
     },
-    upsert: (rows, options) => table.upsert(rows, options),
-    // Storage errors carry a system code (EACCES, ENOSPC, EIO, ...) and commit races are
-    // CommitConflict: both pass. Anything else is the writer rejecting the batch's rows.
-    isRetryable: (error) => typeof (error as { code?: unknown }).code === 'string' || (error as object).constructor.name === 'CommitConflict',
+    upsert: (rows, options) => table.upsert(rows, options), // errors classified by DeltaTable itself
   };
 }

@@ -61,7 +61,7 @@ describe('MERGE', () => {
     const { sql, params } = mergeSql(TARGET, small, rows);
     expect(sql).toBe([
       'MERGE INTO `finance`.`ar`.`t` AS t',
-      'USING (SELECT `id`, `amount`, `version` FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY `id` ORDER BY `version` DESC, `_ord` DESC) AS `_rn` FROM ('
+      'USING (SELECT `id`, `amount`, `version` FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY `id` ORDER BY `version` DESC NULLS LAST, `_ord` DESC) AS `_rn` FROM ('
       + 'SELECT `_ord`, CAST(`id` AS STRING) AS `id`, CAST(`amount` AS DECIMAL(38,4)) AS `amount`, CAST(`version` AS BIGINT) AS `version` '
       + 'FROM VALUES (0, :p0, :p1, :p2), (1, :p3, NULL, :p4) AS v(`_ord`, `id`, `amount`, `version`)) AS typed) AS ranked WHERE `_rn` = 1) AS s',
       'ON t.`id` = s.`id`',

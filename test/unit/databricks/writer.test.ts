@@ -1,11 +1,14 @@
 // The writer's control flow with a recording SqlRunner: DDL once, client-side dedup and chunking,
-// txn markers (skip of a replayed batch), and the retry policy (conflicts and transient errors
-// retried with backoff for idempotent statements; other errors surface at once).
+// txn markers (skip of a replayed batch), and error classification: each statement is tried once;
+// conflicts and transient errors of idempotent statements are retriable (the sinks' one retry
+// loop retries the whole upsert), other errors permanent.
 import { describe, expect, it } from 'vitest';
 import { CLIENT_BALANCES_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 import type { DeltaRow, DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
-import { chunk, dedupBatch } from '../../../src/sinks/databricks/batch.ts';
-import { backoffDelay, classifyError, DatabricksStatementError, withRetry } from '../../../src/sinks/databricks/retry.ts';
+import { pickWinners } from '../../../src/sinks/core/row-per-key.ts';
+import { chunk } from '../../../src/sinks/databricks/batch.ts';
+import { retrying, SinkFatalError, SinkWriteError } from '../../../src/sinks/core/index.ts';
+import { classifyError, DatabricksStatementError } from '../../../src/sinks/databricks/errors.ts';
 import type { Statement } from '../../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type ResultRow, type SqlRunner } from '../../../src/sinks/databricks/writer.ts';
 
@@ -39,16 +42,16 @@ class FakeRunner implements SqlRunner {
   async close(): Promise<void> {}
 }
 
-const noSleep = { sleep: async () => undefined, random: () => 0.5 };
+const fast = { initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 10_000 };
 
 describe('batch preparation', () => {
   it('dedups per mode', () => {
     const rows: DeltaRow[] = [{ id: 'a', v: '1', version: 1 }, { id: 'a', v: '3', version: 3 }, { id: 'a', v: '2', version: 2 }, { id: 'b', v: 'x', version: 1 }, { id: 'b', v: 'y', version: 1 }];
-    expect(dedupBatch(spec, rows, 'versioned')).toEqual([{ id: 'a', v: '3', version: 3 }, { id: 'b', v: 'y', version: 1 }]);
-    expect(dedupBatch(spec, rows, 'latest')).toEqual([{ id: 'a', v: '2', version: 2 }, { id: 'b', v: 'y', version: 1 }]);
-    expect(dedupBatch(spec, rows, 'insert-only')).toEqual([{ id: 'a', v: '1', version: 1 }, { id: 'b', v: 'x', version: 1 }]);
+    expect(pickWinners(spec, rows, 'versioned')).toEqual([{ id: 'a', v: '3', version: 3 }, { id: 'b', v: 'y', version: 1 }]);
+    expect(pickWinners(spec, rows, 'latest')).toEqual([{ id: 'a', v: '2', version: 2 }, { id: 'b', v: 'y', version: 1 }]);
+    expect(pickWinners(spec, rows, 'insert-only')).toEqual([{ id: 'a', v: '1', version: 1 }, { id: 'b', v: 'x', version: 1 }]);
     const bal: DeltaRow[] = [{ client_id: 'c', currency: 'EUR', n: 1 }, { client_id: 'c', currency: 'USD', n: 2 }, { client_id: 'c', currency: 'EUR', n: 3 }];
-    expect(dedupBatch(CLIENT_BALANCES_TABLE, bal, 'latest')).toEqual([{ client_id: 'c', currency: 'EUR', n: 3 }, { client_id: 'c', currency: 'USD', n: 2 }]);
+    expect(pickWinners(CLIENT_BALANCES_TABLE, bal, 'latest')).toEqual([{ client_id: 'c', currency: 'EUR', n: 3 }, { client_id: 'c', currency: 'USD', n: 2 }]);
   });
 
   it('chunks', () => {
@@ -60,7 +63,7 @@ describe('batch preparation', () => {
 describe('DatabricksWriter', () => {
   it('creates _sink_offsets and the table once, then MERGEs deduplicated chunks and records the txn', async () => {
     const runner = new FakeRunner();
-    const writer = new DatabricksWriter(runner, { target: { catalog: 'finance', schema: 'ar' }, maxRowsPerStatement: 2, createSchema: true, retry: noSleep });
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'finance', schema: 'ar' }, maxRowsPerStatement: 2, createSchema: true });
     const t = await writer.table(spec);
     await writer.table(spec);
     expect(runner.log.map(s => s.sql.split('\n')[0])).toEqual([
@@ -99,37 +102,65 @@ describe('DatabricksWriter', () => {
     expect((await writer.table({ ...spec, name: 'invoice_events' })).mode).toBe('insert-only');
   });
 
-  it('retries a concurrent-modification conflict and a dropped connection, then succeeds', async () => {
+  it('tries each statement once and classifies the failure (retriable only: conflict, transient)', async () => {
     const runner = new FakeRunner();
-    const retries: string[] = [];
-    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' }, retry: { ...noSleep, onRetry: i => retries.push(i.reason) } });
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' } });
     const t = await writer.table(spec);
+    const fail = async (error: unknown): Promise<DatabricksStatementError> => {
+      runner.log.length = 0;
+      runner.failures.push(error);
+      const e = await t.upsert([{ id: 'a', v: null, version: 1 }]).catch((x: unknown) => x);
+      expect(runner.log.filter(st => st.sql.startsWith('MERGE'))).toHaveLength(1); // no retry inside
+      expect(e).toBeInstanceOf(DatabricksStatementError);
+      return e as DatabricksStatementError;
+    };
+    const conflict = await fail(new Error('[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the root of the table by a concurrent update.'));
+    expect([conflict.retriable, conflict.reason]).toEqual([true, 'concurrent-modification']);
+    const dropped = await fail(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    expect([dropped.retriable, dropped.reason]).toEqual([true, 'transient']);
+    const syntax = await fail(new Error('[PARSE_SYNTAX_ERROR] Syntax error at or near'));
+    expect([syntax.retriable, syntax.reason]).toEqual([false, null]);
+    expect(syntax.message).toMatch(/permanent, not retriable.*PARSE_SYNTAX_ERROR/);
+  });
+
+  it('under the one retry loop: a conflict and a dropped connection are retried, a permission error is not', async () => {
+    const runner = new FakeRunner();
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' } });
+    const t = await writer.table(spec);
+    runner.log.length = 0;
     runner.failures.push(
       new Error('[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the root of the table by a concurrent update.'),
       Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
     );
-    const r = await t.upsert([{ id: 'a', v: null, version: 1 }]);
+    const r = await retrying('upsert', () => t.upsert([{ id: 'a', v: null, version: 1 }]), fast);
     expect(r.statements).toBe(1);
-    expect(retries).toEqual(['concurrent-modification', 'transient']);
+    expect(runner.log.filter(st => st.sql.startsWith('MERGE'))).toHaveLength(3);
+
+    runner.log.length = 0;
+    runner.failures.push(new Error('PERMISSION_DENIED: User does not have MODIFY on table c.s.t'));
+    const e = await retrying('upsert', () => t.upsert([{ id: 'a', v: null, version: 1 }]), fast).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SinkFatalError);
+    expect((e as SinkFatalError).attempts).toBe(1);
+    expect((e as Error).message).toMatch(/^upsert: failed with a permanent error \(not retried\): statement failed \(permanent, not retriable\): PERMISSION_DENIED/);
+    expect(runner.log).toHaveLength(1);
   });
 
-  it('surfaces a non-retryable error at once, and gives up after maxAttempts', async () => {
+  it('a batch that cannot become SQL, or a spec that cannot, is permanent and sends nothing', async () => {
     const runner = new FakeRunner();
-    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' }, retry: { ...noSleep, maxAttempts: 3 } });
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' } });
     const t = await writer.table(spec);
     runner.log.length = 0;
-    runner.failures.push(new Error('[PARSE_SYNTAX_ERROR] Syntax error at or near'));
-    const e = await t.upsert([{ id: 'a', v: null, version: 1 }]).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(DatabricksStatementError);
-    expect((e as DatabricksStatementError).attempts).toBe(1);
-    runner.failures.push(...Array.from({ length: 3 }, () => new Error('HTTP 503 Service Unavailable')));
-    const e2 = await t.upsert([{ id: 'a', v: null, version: 1 }]).catch((x: unknown) => x);
-    expect((e2 as DatabricksStatementError).attempts).toBe(3);
-    expect((e2 as DatabricksStatementError).retryable).toBe(true);
+    const e = await t.upsert([{ id: 'a', v: null, version: 1.5 }]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SinkWriteError);
+    expect((e as SinkWriteError).retriable).toBe(false);
+    expect((e as Error).message).toMatch(/^t: batch rejected: column version/);
+    expect(runner.log).toHaveLength(0);
+    const bad = await writer.table({ ...spec, name: 'bad', keyColumns: ['nope'] }).catch((x: unknown) => x);
+    expect((bad as SinkWriteError).retriable).toBe(false);
   });
 });
 
-describe('retry policy', () => {
+describe('error classification', () => {
   it('classifies errors', () => {
     expect(classifyError(new Error('io.delta.exceptions.ConcurrentDeleteReadException: This transaction attempted to read'))).toBe('concurrent-modification');
     expect(classifyError(new Error('[DELTA_METADATA_CHANGED] MetadataChangedException'))).toBe('concurrent-modification');
@@ -139,17 +170,14 @@ describe('retry policy', () => {
     expect(classifyError(new Error('PERMISSION_DENIED: User does not have MODIFY'))).toBeNull();
   });
 
-  it('backs off exponentially with full jitter, capped', () => {
-    expect(backoffDelay(1, { random: () => 1 })).toBe(500);
-    expect(backoffDelay(4, { random: () => 1 })).toBe(4000);
-    expect(backoffDelay(20, { random: () => 1 })).toBe(30_000);
-    expect(backoffDelay(3, { random: () => 0 })).toBe(0);
-  });
-
-  it('never retries a statement that is not idempotent', async () => {
-    let calls = 0;
-    const e = await withRetry(async () => { calls++; throw new Error('ECONNRESET'); }, false, noSleep).catch((x: unknown) => x);
-    expect(calls).toBe(1);
+  it('never marks a statement that is not idempotent retriable', async () => {
+    const runner = new FakeRunner();
+    const writer = new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' } });
+    runner.failures.push(new Error('ECONNRESET'));
+    const e = await writer.execute({ sql: 'INSERT INTO x VALUES (1)', params: {} }, false).catch((x: unknown) => x);
+    expect(runner.log).toHaveLength(1);
+    expect((e as DatabricksStatementError).retriable).toBe(false);
+    expect((e as DatabricksStatementError).reason).toBe('transient');
     expect((e as Error).message).toMatch(/not idempotent/);
   });
 });

@@ -1,6 +1,7 @@
 // In-batch dedup and the version guard.
 import { describe, expect, it } from 'vitest';
-import { dedupBatch, isNewer, shouldReplace } from '../../../src/sinks/delta/batch.ts';
+import { isNewer } from '../../../src/sinks/core/row-per-key.ts';
+import { dedupBatch, shouldReplace } from '../../../src/sinks/delta/batch.ts';
 import { compileSpec } from '../../../src/sinks/delta/schema.ts';
 
 const versioned = compileSpec({

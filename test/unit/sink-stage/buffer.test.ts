@@ -1,7 +1,7 @@
-// The sink stage's pure parts: per-partition batches (one row per key, version-guarded), the
-// round-robin assignor and the bounded backoff.
+// The sink stage's pure parts: per-partition batches (one row per key, version-guarded) and the
+// round-robin assignor. (The retry loop is tested with the rest of core/ in test/unit/sink-core.)
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, PartitionBuffer, roundRobinAssignor, SinkFatalError, withBackoff } from '../../../src/sinks/stage/index.ts';
+import { PartitionBuffer, roundRobinAssignor } from '../../../src/sinks/stage/index.ts';
 import { CLIENT_BALANCES_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 
 describe('PartitionBuffer', () => {
@@ -22,12 +22,12 @@ describe('PartitionBuffer', () => {
     expect(b.empty).toBe(true);
   });
 
-  it('without a version column the last row per composite key wins', () => {
+  it('without a version column the last row per composite key wins (keys in first-seen order)', () => {
     const b = new PartitionBuffer(CLIENT_BALANCES_TABLE);
     b.add(0, { client_id: 'c', currency: 'EUR', outstanding: '1' }, 0);
     b.add(1, { client_id: 'c', currency: 'USD', outstanding: '2' }, 0);
     b.add(2, { client_id: 'c', currency: 'EUR', outstanding: '3' }, 0);
-    expect(b.drain().rows).toEqual([{ client_id: 'c', currency: 'USD', outstanding: '2' }, { client_id: 'c', currency: 'EUR', outstanding: '3' }]);
+    expect(b.drain().rows).toEqual([{ client_id: 'c', currency: 'EUR', outstanding: '3' }, { client_id: 'c', currency: 'USD', outstanding: '2' }]);
   });
 });
 
@@ -39,30 +39,5 @@ describe('roundRobinAssignor', () => {
     expect(a).toEqual(b);
     const all = [...a.values()].flatMap((m) => [...m].flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`))).sort();
     expect(all).toEqual(['t1:0', 't1:1', 't1:2', 't2:0', 't2:1']);
-  });
-});
-
-describe('withBackoff', () => {
-  const policy = { initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 200 };
-
-  it('delays double up to the cap', () => {
-    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(policy, n, () => 0.5))).toEqual([5, 10, 20, 20, 20]);
-  });
-
-  it('retries until the work succeeds', async () => {
-    let calls = 0;
-    const retries: number[] = [];
-    const v = await withBackoff('w', policy, async () => {
-      if (++calls < 4) throw new Error('down');
-      return 42;
-    }, (_e, n) => retries.push(n));
-    expect(v).toBe(42);
-    expect(retries).toEqual([1, 2, 3]);
-  });
-
-  it('gives up with a fatal error that says what and for how long', async () => {
-    const err = await withBackoff('sink: commit of t:0', { ...policy, timeoutMs: 30 }, () => Promise.reject(new Error('disk gone'))).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkFatalError);
-    expect((err as Error).message).toMatch(/^sink: commit of t:0: still failing after \d+ attempts in \d+ s: disk gone$/);
   });
 });

@@ -1,9 +1,12 @@
 // The stage's control flow with a scripted consumer and writer (no broker): positioning from the
 // table's txn on assignment, records below it dropped, batches by size in offset order with their
-// txn, back-pressure (pause while a full batch waits, resume when the queue empties), lag offsets.
+// txn, back-pressure (pause while a full batch waits, resume when the queue empties), lag offsets,
+// and the one retry loop over a real Databricks writer (each stage attempt = one MERGE).
 import { describe, expect, it } from 'vitest';
 import type { BatchControl, ConsumedRecord, GroupConsumerHandlers, PartitionOffset } from '../../../src/runtime/client/api.ts';
 import type { DeltaRow } from '../../../src/sinks/delta/index.ts';
+import type { Statement } from '../../../src/sinks/databricks/sql.ts';
+import { DatabricksWriter, type ResultRow, type SqlRunner } from '../../../src/sinks/databricks/writer.ts';
 import { DeltaSinkStage, type SeekableGroupConsumer, type SinkBatchObserver, type TableWriter, type Txn } from '../../../src/sinks/stage/index.ts';
 import { INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 
@@ -50,21 +53,27 @@ const record = (offset: number, id: string, version: number): ConsumedRecord => 
 });
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-async function setup(txn?: number, observer?: SinkBatchObserver, writer = new ScriptedWriter()) {
+/** A started stage over one partition of `rows` (→ invoices), assigned and positioned. */
+async function start(writer: TableWriter, observer?: SinkBatchObserver, onFatal?: (e: Error) => void) {
   const consumer = new ScriptedConsumer();
-  if (txn !== undefined) writer.txns.set('g-rows-0', txn);
   const stage = new DeltaSinkStage({
     groupId: 'g', consumer, admin: { offsetRange: async () => ({ low: 7, high: 100 }) },
     routes: [{ topics: ['rows'], table: INVOICES_TABLE, mapper: { toRow: (r) => JSON.parse(String(r.value)) as DeltaRow } }],
     writers: new Map([['invoices', writer]]),
     options: { maxBatchRows: 2, maxBatchMs: 60_000, retryInitialDelayMs: 1, retryMaxDelayMs: 1 },
     ...(observer ? { observer } : {}),
+    ...(onFatal ? { onFatal } : {}),
   });
   await stage.start();
   const handlers = consumer.handlers as GroupConsumerHandlers;
   handlers.onAssigned({ generation: 1, memberId: 'm', partitions: new Map([['rows', [0]]]) });
   await tick();
-  return { consumer, writer, stage, handlers };
+  return { consumer, stage, handlers };
+}
+
+async function setup(txn?: number, observer?: SinkBatchObserver, writer = new ScriptedWriter()) {
+  if (txn !== undefined) writer.txns.set('g-rows-0', txn);
+  return { ...(await start(writer, observer)), writer };
 }
 
 describe('DeltaSinkStage', () => {
@@ -118,5 +127,57 @@ describe('DeltaSinkStage', () => {
     await stage.stop();
     expect(seen).toEqual(['failed invoices', 'failed invoices', 'written invoices 2 true']);
     expect(writer.upserts).toHaveLength(1);
+  });
+
+  describe('over a real Databricks writer: the stage\'s loop is the only retry', () => {
+    const invoice = (id: string): DeltaRow => ({
+      invoice_id: id, order_id: 'o', client_id: 'c', currency: 'EUR', invoice_total: '1', amount_paid: '0', outstanding: '1', status: 'open',
+      issue_date: '2024-03-01', due_date: '2024-03-31', paid_at: null, days_to_pay: null, sent_at: null, viewed_at: null, disputed: false,
+      version: 1, updated_at: '2024-03-01T00:00:00Z',
+    });
+    const rec = (offset: number, id: string): ConsumedRecord => ({ ...record(offset, id, 1), value: Buffer.from(JSON.stringify(invoice(id))) });
+
+    /** A warehouse whose MERGEs into invoices fail with `failures` first. */
+    function warehouse(failures: Error[]): { runner: SqlRunner; merges: Statement[] } {
+      const merges: Statement[] = [];
+      const runner: SqlRunner = {
+        run: async (stmt): Promise<ResultRow[]> => {
+          if (!stmt.sql.startsWith('MERGE INTO `c`.`s`.`invoices`')) return [];
+          merges.push(stmt);
+          const f = failures.shift();
+          if (f) throw f;
+          return [{ num_inserted_rows: 2, num_updated_rows: 0 }];
+        },
+        close: async () => undefined,
+      };
+      return { runner, merges };
+    }
+
+    it('a permanent error (permission) is fatal at once: one MERGE, a clear message', async () => {
+      const { runner, merges } = warehouse([new Error('[INSUFFICIENT_PERMISSIONS] User does not have MODIFY on Table c.s.invoices.')]);
+      const table = await new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' } }).table(INVOICES_TABLE);
+      let fatal: Error | undefined;
+      const { stage, handlers } = await start(table, undefined, (e) => { fatal = e; });
+      await handlers.onBatch({ topic: 'rows', partition: 0, records: [rec(7, 'a'), rec(8, 'b')], highWatermark: 9, nextOffset: 9 }, control);
+      for (let i = 0; i < 20 && !fatal; i++) await tick();
+      await stage.stop();
+      expect(merges).toHaveLength(1);
+      expect(stage.stats.retries).toBe(0);
+      expect(fatal?.message).toBe('sink: commit of rows:0 offsets up to 8 into invoices: failed with a permanent error (not retried): '
+        + 'statement failed (permanent, not retriable): [INSUFFICIENT_PERMISSIONS] User does not have MODIFY on Table c.s.invoices.');
+    });
+
+    it('a conflict is retried by the stage, one MERGE per attempt, then the batch lands', async () => {
+      const conflict = () => new Error('[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added by a concurrent update.');
+      const { runner, merges } = warehouse([conflict(), conflict()]);
+      const table = await new DatabricksWriter(runner, { target: { catalog: 'c', schema: 's' } }).table(INVOICES_TABLE);
+      const { stage, handlers } = await start(table);
+      await handlers.onBatch({ topic: 'rows', partition: 0, records: [rec(7, 'a'), rec(8, 'b')], highWatermark: 9, nextOffset: 9 }, control);
+      for (let i = 0; i < 20 && stage.stats.commits === 0; i++) await tick();
+      await stage.stop();
+      expect(merges).toHaveLength(3);
+      expect(stage.stats.retries).toBe(2);
+      expect(stage.stats.commits).toBe(1);
+    });
   });
 });
