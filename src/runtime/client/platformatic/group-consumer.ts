@@ -1,10 +1,12 @@
 // GroupConsumer over @platformatic/kafka: its Consumer keeps the group membership (JoinGroup with
 // our assignor and user data, SyncGroup, heartbeats on their own timer, rejoin on a rebalance);
-// fetching is ours, partition by partition, so that pause, resume and seek act per partition
-// (its message stream only pauses as a whole) and read_committed is filtered by `fetched.ts`.
+// fetching is ours (`raw-fetch.ts`), partition by partition, so that pause, resume and seek act
+// per partition (its message stream only pauses as a whole) and read_committed is filtered by
+// `fetched.ts` (its own filter drops committed records: see raw-fetch.ts).
 import { Admin, Consumer, type ClusterMetadata, type ExtendedGroupProtocolSubscription, type GroupPartitionsAssignments, type GroupAssignment as PltGroupAssignment } from '@platformatic/kafka';
 import type { BatchControl, GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, PartitionOffset } from '../api.ts';
 import { readPartition } from './fetched.ts';
+import { RawFetcher } from './raw-fetch.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { committedOffsets, earliestOffsets, isRetriable, metadataFor } from './offsets.ts';
 
@@ -36,10 +38,12 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #admin: Admin | undefined;
+  readonly #fetcher: RawFetcher;
 
   constructor(base: PlatformaticBase, options: GroupConsumerOptions) {
     this.#base = base;
     this.#options = options;
+    this.#fetcher = new RawFetcher(base);
     const assignor = options.assignor;
     this.#consumer = new Consumer({
       ...base.options(`${options.groupId}`),
@@ -122,6 +126,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     // Leaves the group (LeaveGroup) and closes the connections.
     await this.#consumer.close(true).catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
+    await this.#fetcher.close();
   }
 
   #assign(partitions: Map<string, number[]>): void {
@@ -173,27 +178,19 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         }
         const responses = await Promise.all(
           [...byNode].map(([node, topics]) =>
-            this.#consumer.fetch({
-              node,
-              maxWaitTime,
-              minBytes: 1,
+            this.#fetcher.fetch(metadata, node, {
+              maxWaitMs: maxWaitTime,
               maxBytes: 16 * 1024 * 1024,
               isolationLevel: readUncommitted ? READ_UNCOMMITTED : READ_COMMITTED,
-              topics: [...topics].map(([topic, list]) => ({
-                topicId: metadata.topics.get(topic)?.id ?? '',
-                partitions: list.map((l) => ({ partition: l.partition, fetchOffset: BigInt(l.offset), partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })),
-              })),
+              topics: [...topics].map(([topic, list]) => ({ topic, partitions: list.map((l) => ({ partition: l.partition, offset: l.offset, maxBytes: partitionMaxBytes })) })),
             }),
           ),
         );
         failures = 0;
-        const nameOf = new Map<string, string>();
-        for (const [name, t] of metadata.topics) nameOf.set(t.id, name);
         let staleMetadata = false;
         for (const response of responses) {
           for (const topicData of response.responses) {
-            const topic = nameOf.get(topicData.topicId);
-            if (topic === undefined) continue;
+            const topic = topicData.topicId; // the topic's name (Fetch v12)
             for (const data of topicData.partitions) {
               if (this.#closed) return;
               const position = this.#positions.get(topic)?.get(data.partitionIndex);

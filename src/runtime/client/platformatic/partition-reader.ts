@@ -1,10 +1,12 @@
 // Assign-mode reading (no consumer group) for changelog restoration: Fetch requests to the
-// partition's leader, read_committed, through a Consumer that never joins its group.
+// partition's leader, read_committed (`raw-fetch.ts`, `fetched.ts`); metadata through a Consumer
+// that never joins its group.
 import { Consumer } from '@platformatic/kafka';
 import type { ConsumedRecord, PartitionReader } from '../api.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { readPartition } from './fetched.ts';
 import { metadataFor } from './offsets.ts';
+import { RawFetcher } from './raw-fetch.ts';
 
 const READ_COMMITTED = 1;
 /** Empty fetches in a row below the end offset before giving up (~60 s at 200 ms each). */
@@ -14,6 +16,7 @@ const MAX_IDLE_ROUNDS = 300;
 export function createPartitionReader(base: PlatformaticBase, maxBytes = 16 * 1024 * 1024): PartitionReader {
   // A group id is required by the class; this consumer never joins nor commits.
   const consumer = new Consumer({ ...base.options('restore'), groupId: `${base.connection.clientId}-restore` });
+  const fetcher = new RawFetcher(base);
   return {
     async read(topic, partition, fromOffset, toOffset, onRecords: (records: ConsumedRecord[]) => void | Promise<void>): Promise<number> {
       let next = fromOffset;
@@ -28,15 +31,13 @@ export function createPartitionReader(base: PlatformaticBase, maxBytes = 16 * 10
           await new Promise((r) => setTimeout(r, 100));
           continue;
         }
-        const response = await consumer.fetch({
-          node: leader,
-          maxWaitTime: 200,
-          minBytes: 1,
+        const response = await fetcher.fetch(metadata, leader, {
+          maxWaitMs: 200,
           maxBytes,
           isolationLevel: READ_COMMITTED,
-          topics: [{ topicId: meta.id, partitions: [{ partition, fetchOffset: BigInt(next), partitionMaxBytes: maxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+          topics: [{ topic, partitions: [{ partition, offset: next, maxBytes }] }],
         });
-        const data = response.responses.find((r) => r.topicId === meta.id)?.partitions.find((p) => p.partitionIndex === partition);
+        const data = response.responses.find((r) => r.topicId === topic)?.partitions.find((p) => p.partitionIndex === partition);
         if (!data) continue;
         if (data.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${next}: error code ${data.errorCode}`);
         refresh = false;
@@ -53,6 +54,9 @@ export function createPartitionReader(base: PlatformaticBase, maxBytes = 16 * 10
       }
       return next;
     },
-    close: () => consumer.close(true),
+    async close() {
+      await fetcher.close();
+      await consumer.close(true);
+    },
   };
 }
