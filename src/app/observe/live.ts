@@ -114,6 +114,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     stallTimeoutMs: config.stallTimeoutMs,
     deadLetterTopic: t.deadLetter,
     instanceId: config.groupInstanceId,
+    groupInstanceId: config.groupInstanceId,
     observer: metrics ? metricsObserver(metrics, t.deadLetter, config.processingGuarantee) : undefined,
     applicationServer,
     log: (level, message, fields) => log(level, message, fields),

@@ -127,6 +127,8 @@ export interface GroupConsumerOptions {
   assignor: GroupAssignor;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** `group.instance.id`: static membership (KIP-345). */
+  groupInstanceId?: string;
   /** read_committed unless told otherwise. */
   readUncommitted?: boolean;
   maxBytesPerPartition?: number;

@@ -188,6 +188,7 @@ export class StreamThread {
       groupId: config.applicationId,
       topics: [...this.#subtopologyOf.keys()],
       sessionTimeoutMs: config.sessionTimeoutMs,
+      ...(config.groupInstanceId ? { groupInstanceId: config.groupInstanceId } : {}),
       assignor: copartitionAssignor({
         layout: new Map(this.#d.layout.subtopologies.map((s) => [s.id, s.sourceTopics])),
         instanceId: config.instanceId,
@@ -268,6 +269,10 @@ export class StreamThread {
     // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
     for (const name of wanted) if (this.#paused.has(name)) this.#applyPause(name, true);
     try {
+      // Before any task reads its committed offsets (require_stable): InitProducerId aborts the
+      // open transaction a crashed predecessor of this instance left, which those reads would
+      // otherwise wait on until the transaction timeout.
+      if (exactlyOnce) await this.#transactionsReady();
       for (const name of [...wanted].sort()) if (!this.#tasks.has(name)) await this.#openTask(name);
     } catch (error) {
       await this.#recover(error, []);

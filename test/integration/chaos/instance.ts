@@ -2,6 +2,7 @@
 //   node test/integration/chaos/instance.ts
 // Env: KAFKA_BROKERS, APP_ID, TOPIC_PREFIX, STATE_DIR, INSTANCE_ID, GUARANTEE (exactly_once),
 //      COMMIT_INTERVAL_MS (100), TOPOLOGY (eos | passthrough: `<prefix>-in` → `<prefix>-out`),
+//      STATIC_MEMBERSHIP (1: group.instance.id = INSTANCE_ID, as a StatefulSet pod; 0: dynamic),
 //      RUNTIME_DEBUG=1 (the runtime's debug lines),
 //      LATENCY_STATS=1 (commit times, event-loop delay and GC pauses on stderr at exit; SIGUSR2 resets them).
 // SIGTERM closes gracefully; the tests also SIGKILL it.
@@ -30,6 +31,7 @@ const streams = new KafkaStreams(topology, {
   guarantee: env('GUARANTEE', 'exactly_once') as ProcessingGuarantee,
   stateDir: env('STATE_DIR'),
   instanceId,
+  ...(env('STATIC_MEMBERSHIP', '1') === '1' ? { groupInstanceId: instanceId } : {}),
   commitIntervalMs: Number(env('COMMIT_INTERVAL_MS', '100')),
   deadLetterTopic: topics.dlq,
   sessionTimeoutMs: Number(env('SESSION_TIMEOUT_MS', '6000')),

@@ -50,6 +50,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
       rebalanceTimeout: Math.max(60_000, options.sessionTimeoutMs ?? 30_000),
       protocols: [{ name: assignor.name, version: 0 }],
       // Asked at every join: the user data says which tasks this member owns now.
