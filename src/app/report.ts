@@ -5,7 +5,7 @@ import { replay, type KeyValueStore } from '../engine/index.ts';
 import type { InvoiceRow } from '../invoice/invoice.ts';
 import { STORE } from '../invoice/stores.ts';
 import { formatTimestamp, parseDate, utcDay } from '../invoice/time.ts';
-import { formatMinor, parseMinor } from '../invoice/money.ts';
+import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
 import { scaleOf } from '../invoice/invoice.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { occurredAtMillis } from '../invoice/event-time.ts';
@@ -42,7 +42,7 @@ export function receivables(rows: readonly InvoiceRow[], clock: number, deadLett
     byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
     if (row.status === 'voided') continue;
     const scale = scaleOf(row.currency);
-    const outstanding = parseMinor(row.outstanding, scale);
+    const outstanding = parseUnscaled(row.outstanding, scale);
     if (outstanding <= 0n) continue;
     const bucket = agingBucket(today - (parseDate(row.due_date) as number));
     const perCurrency = owed.get(row.currency) ?? new Map<string, bigint>();
@@ -52,7 +52,7 @@ export function receivables(rows: readonly InvoiceRow[], clock: number, deadLett
   const aging: Record<string, Record<string, string>> = {};
   for (const [currency, buckets] of [...owed].sort(([a], [b]) => a.localeCompare(b))) {
     const scale = scaleOf(currency);
-    aging[currency] = Object.fromEntries(AGING_BUCKETS.map((b) => [b, formatMinor(buckets.get(b) ?? 0n, scale)]));
+    aging[currency] = Object.fromEntries(AGING_BUCKETS.map((b) => [b, formatUnscaled(buckets.get(b) ?? 0n, scale)]));
   }
   return { clock: Number.isFinite(clock) ? formatTimestamp(clock) : 'none', byStatus, aging, deadLetters, summary };
 }

@@ -2,7 +2,7 @@
 // `event_id` and `event_type` are checked before these (validation.ts), so that a record of the
 // wrong topic is reported as such; currency codes and amount decimals are checked after.
 import * as z from 'zod';
-import { parseDecimal, signOf, compareDecimal, type Decimal } from './money.ts';
+import { parseDecimal, signOf, compareDecimal, type Decimal } from '../values/decimal.ts';
 import { parseDate, parseTimestamp } from './time.ts';
 
 const ONE: Decimal = { units: 1n, scale: 0 };

@@ -1,6 +1,6 @@
 // Event time in UTC. Timestamps are integer microseconds since the epoch (exact in a double up to
 // year 2255), dates are days since the epoch; both are JSON-friendly for state stores.
-import { civilDays, isCalendarDate, utcSeconds } from '../engine/time/calendar.ts';
+import { civilDays, isCalendarDate, utcSeconds } from '../values/calendar.ts';
 
 /** Microseconds in one day. */
 export const MICROS_PER_DAY = 86_400_000_000;

@@ -2,9 +2,10 @@
 // and back, order values for statistics, and render them in the Delta stats JSON.
 import type { SchemaElement } from 'hyparquet';
 import type { DeltaColumn, DeltaValue } from './types.ts';
+import { formatUnscaled, parseUnscaled, unscaledFromBytes } from '../../values/decimal.ts';
 import {
-  bytesToUnscaled, dateToDays as parseDate, daysToDate as formatDate, decimalByteLength, decimalToUnscaled,
-  exactCanonicalTimestamp, exactTimestampMicros, memo, microsToTimestamp as formatTimestamp, parseDecimalType, timestampToMicros as parseTimestamp, unscaledToDecimal,
+  dateToDays as parseDate, daysToDate as formatDate, decimalByteLength, decimalToUnscaled,
+  exactCanonicalTimestamp, exactTimestampMicros, memo, microsToTimestamp as formatTimestamp, parseDecimalType, timestampToMicros as parseTimestamp,
 } from './values.ts';
 
 // Shared memoized conversions (pure functions of their input).
@@ -198,8 +199,8 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
     converted_type: 'DECIMAL', precision, scale, repetition_type: opt(col),
     logical_type: { type: 'DECIMAL', precision, scale },
   });
-  // Values reaching toPhysical/compare are canonical (normalize ran): dropping the point is exact.
-  const unscaled = (v: DeltaValue): bigint => BigInt(scale > 0 ? (v as string).replace('.', '') : v as string);
+  // Values reaching toPhysical/compare are canonical (normalize ran): read back exactly.
+  const unscaled = (v: DeltaValue): bigint => parseUnscaled(v as string, scale);
   // Already canonical: optional minus, no leading zero, exactly `scale` decimals, within precision.
   const intPart = precision > scale ? `(?:0|[1-9]\\d{0,${precision - scale - 1}})` : '0';
   const canonical = new RegExp(`^-?${intPart}${scale > 0 ? `\\.\\d{${scale}}` : ''}$`);
@@ -210,13 +211,13 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
     normalize: v => {
       const x = need(col, v, 'decimal string', isStrOrNum);
       if (typeof x === 'string' && canonical.test(x) && !isNegZero.test(x)) return x;
-      return x === null ? null : unscaledToDecimal(decimalToUnscaled(x, precision, scale), scale);
+      return x === null ? null : formatUnscaled(decimalToUnscaled(x, precision, scale), scale);
     },
     toPhysical: v => v === null ? null : unscaled(v),
     fromPhysical: raw => {
       if (raw === null || raw === undefined) return null;
-      const u = raw instanceof Uint8Array ? bytesToUnscaled(raw) : BigInt(raw as bigint | number);
-      return unscaledToDecimal(u, scale);
+      const u = raw instanceof Uint8Array ? unscaledFromBytes(raw) : BigInt(raw as bigint | number);
+      return formatUnscaled(u, scale);
     },
     comparePhysical: cmpBig,
     compare: (a, b) => compareCanonicalDecimals(a as string, b as string),

@@ -1,9 +1,9 @@
 // Exact conversions between the writer's cell values (strings for money and time) and their
 // Parquet physical form. Money never passes through binary floating point: a decimal string
-// becomes an unscaled BigInt and back.
-import { civilDays, digits, isCalendarDate, utcSeconds } from '../../engine/time/calendar.ts';
+// becomes an unscaled BigInt and back (src/values/decimal.ts, shared with the invoice domain).
+import { civilDays, digits, isCalendarDate, utcSeconds } from '../../values/calendar.ts';
+import { exactUnscaled, parseDecimal } from '../../values/decimal.ts';
 
-const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 86_400_000;
@@ -18,19 +18,19 @@ export function parseDecimalType(type: string): { precision: number; scale: numb
   return { precision, scale };
 }
 
-/** Decimal text (or a JS number, via its shortest round-trip text) to the unscaled integer at `scale`. */
+/**
+ * Decimal text (or a JS number, via its shortest round-trip text) to the unscaled integer at
+ * `scale`. Digits past the scale are refused unless zeros: rounding money is the caller's job.
+ */
 export function decimalToUnscaled(value: string | number, precision: number, scale: number): bigint {
-  const text = typeof value === 'number' ? numberText(value) : value.trim();
-  const m = DECIMAL_RE.exec(text);
-  if (!m) throw new Error(`not a decimal: ${JSON.stringify(value)}`);
-  const [, sign, int, frac = ''] = m;
-  // Extra fractional digits are only accepted when they are zeros: rounding money is the caller's job.
-  const extra = frac.slice(scale);
-  if (/[1-9]/.test(extra)) throw new Error(`decimal ${text} has more than ${scale} fractional digits`);
-  const digits = (int + frac.slice(0, scale).padEnd(scale, '0')).replace(/^0+(?=\d)/, '');
-  if (digits.length > precision) throw new Error(`decimal ${text} exceeds precision ${precision}`);
-  const unscaled = BigInt(digits);
-  return sign === '-' ? -unscaled : unscaled;
+  const text = typeof value === 'number' ? numberText(value) : value;
+  const unscaled = exactUnscaled(text, scale);
+  if (unscaled === undefined) {
+    if (parseDecimal(text) === undefined) throw new Error(`not a decimal: ${JSON.stringify(value)}`);
+    throw new Error(`decimal ${text} has more than ${scale} fractional digits`);
+  }
+  if ((unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(precision)) throw new Error(`decimal ${text} exceeds precision ${precision}`);
+  return unscaled;
 }
 
 function numberText(n: number): string {
@@ -41,30 +41,12 @@ function numberText(n: number): string {
   return s;
 }
 
-/** Unscaled integer back to canonical decimal text with exactly `scale` fractional digits. */
-export function unscaledToDecimal(unscaled: bigint, scale: number): string {
-  const neg = unscaled < 0n;
-  const digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
-  const int = digits.slice(0, digits.length - scale);
-  const frac = digits.slice(digits.length - scale);
-  return (neg ? '-' : '') + int + (scale > 0 ? '.' + frac : '');
-}
-
 /** Byte width of the smallest two's-complement FIXED_LEN_BYTE_ARRAY that holds `precision` digits. */
 export function decimalByteLength(precision: number): number {
   const max = 10n ** BigInt(precision) - 1n;
   let bytes = 1;
   while ((1n << BigInt(bytes * 8 - 1)) <= max) bytes++;
   return bytes;
-}
-
-/** Big-endian two's-complement bytes (Parquet FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimal) to BigInt. */
-export function bytesToUnscaled(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  const bits = BigInt(bytes.length * 8);
-  return bytes[0] & 0x80 ? v - (1n << bits) : v;
 }
 
 /** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE), by calendar arithmetic: Date.UTC would read years 0000-0099 as 19xx. */
