@@ -13,7 +13,7 @@ import type { InputRole } from '../src/invoice/events.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
 import { InvoiceProcessor, SEVEN_DAYS_MICROS } from '../src/invoice/invoice-processor.ts';
 import { STORE } from '../src/invoice/stores.ts';
-import { MICROS_PER_DAY } from '../src/invoice/time.ts';
+import { MICROS_PER_DAY } from '../src/values/time.ts';
 import { ValidateProcessor } from '../src/invoice/validate-processor.ts';
 
 /** Topic names of the pipeline (inputs configurable; outputs derived from the prefix). */

@@ -6,7 +6,7 @@ import { invoiceTotalMinor } from '../../src/invoice/invoice.ts';
 import type { OrderLine } from '../../src/invoice/events.ts';
 import { formatUnscaled } from '../../src/values/decimal.ts';
 import { minorUnits } from '../../src/invoice/currency.ts';
-import { MICROS_PER_DAY } from '../../src/invoice/time.ts';
+import { MICROS_PER_DAY } from '../../src/values/time.ts';
 import { rng } from '../lib.ts';
 
 /** Settings of a generated scenario. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { replay, type KeyValueStore } from '../engine/index.ts';
 import type { InvoiceRow } from '../invoice/invoice.ts';
 import { STORE } from '../invoice/stores.ts';
-import { formatTimestamp, parseDate, utcDay } from '../invoice/time.ts';
+import { formatTimestamp, parseDate, utcDay } from '../values/time.ts';
 import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
 import { scaleOf } from '../invoice/invoice.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';

@@ -5,7 +5,7 @@ import avro from 'avsc';
 import { ByteWriter } from '../engine/index.ts';
 import type { InvoiceEvent } from './invoice.ts';
 import { formatUnscaled, parseUnscaled, smallUnscaled, unscaledByteLength, unscaledFromBytes, writeUnscaledBytes } from '../values/decimal.ts';
-import { parseDate, parseTimestamp } from './time.ts';
+import { parseDate, parseTimestamp } from '../values/time.ts';
 
 /** Scale of every Avro money field. */
 export const AVRO_MONEY_SCALE = 4;

@@ -3,7 +3,7 @@
 // (Kafka Streams' Change<V>: subtract the old, add the new) through a repartition to the aggregate.
 import { outstandingMinor, type InvoiceState } from './invoice.ts';
 import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
-import { formatTimestamp } from './time.ts';
+import { formatTimestamp } from '../values/time.ts';
 
 /** What one invoice adds to its client's balance; money as decimal text at the currency scale. */
 export interface Contribution {

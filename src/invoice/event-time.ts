@@ -3,7 +3,7 @@
 // the same order (docs/contract.md "Replay").
 import { DEFAULT_MAX_VALUE_BYTES, parseAndRemember } from './json.ts';
 import { OccurredAtScanner } from './occurred-at-scanner.ts';
-import { parseTimestamp } from './time.ts';
+import { parseTimestamp } from '../values/time.ts';
 
 /** `occurred_at` of a JSON input record in epoch ms (µs precision kept as a fraction); undefined when unreadable. */
 export function occurredAtMillis(bytes: Buffer): number | undefined {

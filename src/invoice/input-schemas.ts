@@ -3,7 +3,7 @@
 // wrong topic is reported as such; currency codes and amount decimals are checked after.
 import * as z from 'zod';
 import { parseDecimal, signOf, compareDecimal, type Decimal } from '../values/decimal.ts';
-import { parseDate, parseTimestamp } from './time.ts';
+import { parseDate, parseTimestamp } from '../values/time.ts';
 
 const ONE: Decimal = { units: 1n, scale: 0 };
 

@@ -8,7 +8,7 @@ import {
   type InvoiceEvent, type InvoiceEventType, type InvoiceState, type InvoiceStatus,
 } from './invoice.ts';
 import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
-import { utcDay } from './time.ts';
+import { utcDay } from '../values/time.ts';
 
 /** What became of an event. `applied` with no events: it changed nothing. */
 export type Outcome =

@@ -3,7 +3,7 @@
 import { minorUnits } from './currency.ts';
 import type { OrderLine } from './events.ts';
 import { formatUnscaled, multiply, parseDecimal, parseUnscaled, roundToScale } from '../values/decimal.ts';
-import { formatDate, formatTimestamp, utcDay } from './time.ts';
+import { formatDate, formatTimestamp, utcDay } from '../values/time.ts';
 
 /** Invoice status, in the order the contract's rule checks them. */
 export type InvoiceStatus = 'voided' | 'paid' | 'disputed' | 'overdue' | 'partially_paid' | 'open';

@@ -9,7 +9,7 @@ import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
 import { DEFAULT_MAX_VALUE_BYTES, decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
 import { multiply, normalize, parseDecimal, type Decimal } from '../values/decimal.ts';
-import { MAX_DAY, parseDate, parseTimestamp, utcDay } from './time.ts';
+import { MAX_DAY, parseDate, parseTimestamp, utcDay } from '../values/time.ts';
 
 export { DEFAULT_MAX_VALUE_BYTES };
 

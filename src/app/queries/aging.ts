@@ -11,7 +11,7 @@
 import type { KeyValueStore, MeteredKeyValueStore } from '../../engine/index.ts';
 import { scaleOf, toInvoiceRow, type InvoiceState } from '../../invoice/invoice.ts';
 import { formatUnscaled, parseUnscaled } from '../../values/decimal.ts';
-import { parseDate } from '../../invoice/time.ts';
+import { parseDate } from '../../values/time.ts';
 import { AGING_BUCKETS, agingBucket } from '../report.ts';
 
 /** The receivables aging per currency: bucket → outstanding (decimal text). */

@@ -3,18 +3,18 @@
 import type { SchemaElement } from 'hyparquet';
 import type { DeltaColumn, DeltaValue } from './types.ts';
 import { formatUnscaled, parseUnscaled, unscaledFromBytes } from '../../values/decimal.ts';
+import { formatDate } from '../../values/time.ts';
 import {
-  dateToDays as parseDate, daysToDate as formatDate, decimalByteLength, decimalToUnscaled,
-  exactCanonicalTimestamp, exactTimestampMicros, memo, microsToTimestamp as formatTimestamp, parseDecimalType, timestampToMicros as parseTimestamp,
+  dateToDays as parseDate, decimalByteLength, decimalToUnscaled, exactCanonicalTimestamp, memo, microsToTimestamp as formatTimestamp,
+  parseDecimalType, timestampToMicros,
 } from './values.ts';
 
 // Shared memoized conversions (pure functions of their input).
 const dateToDays = memo(parseDate);
 const daysToDate = memo(formatDate);
-const timestampToMicros = memo(parseTimestamp);
 const microsToTimestamp = memo(formatTimestamp);
 const canonicalDate = memo((s: string): string => formatDate(parseDate(s)));
-const canonicalTimestamp = memo((s: string): string => formatTimestamp(parseTimestamp(s)));
+const canonicalTimestamp = memo((s: string): string => formatTimestamp(timestampToMicros(s)));
 
 /**
  * A physical Parquet value as hyparquet-writer takes it and as this module reads it back (null for
@@ -169,7 +169,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
           // The exact spelling (nearly every value) skips the memo: unique timestamps only churn it.
           return s === null ? null : exactCanonicalTimestamp(s) ?? canonicalTimestamp(s);
         },
-        toPhysical: v => v === null ? null : exactTimestampMicros(v as string) ?? timestampToMicros(v as string),
+        toPhysical: v => v === null ? null : timestampToMicros(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : microsToTimestamp(BigInt(raw as bigint)),
         comparePhysical: cmpBig,
         compare: (a, b) => {

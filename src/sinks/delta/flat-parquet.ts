@@ -15,7 +15,7 @@ import { compareStrings } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { TypedBatch, TypedColumn } from './typed.ts';
 import { formatUnscaled, writeUnscaledBytes } from '../../values/decimal.ts';
-import { daysToDate } from './values.ts';
+import { formatDate } from '../../values/time.ts';
 
 /**
  * Compression of data pages. ZSTD (level 1, Node's native zstd) compresses these pages 4-5x faster
@@ -385,7 +385,7 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
     let lo: string;
     let hi: string;
     if (col.kind === 'str') { lo = JSON.stringify(st.min); hi = JSON.stringify(st.max); }
-    else if (t === 'date') { lo = JSON.stringify(daysToDate(st.min as number)); hi = JSON.stringify(daysToDate(st.max as number)); }
+    else if (t === 'date') { lo = JSON.stringify(formatDate(st.min as number)); hi = JSON.stringify(formatDate(st.max as number)); }
     else if (t === 'timestamp') {
       const a = BigInt(st.min);
       const b = BigInt(st.max);

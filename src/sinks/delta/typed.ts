@@ -5,7 +5,8 @@
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaColumn, DeltaRow, DeltaValue } from './types.ts';
 import { smallUnscaled } from '../../values/decimal.ts';
-import { dateToDays, decimalToUnscaled, exactTimestampMillis, memo, parseDecimalType, subMillis, timestampToMicros } from './values.ts';
+import { parseTimestamp } from '../../values/time.ts';
+import { dateToDays, decimalToUnscaled, memo, parseDecimalType, timestampToMicros } from './values.ts';
 
 /** Physical kind of a typed column. */
 export type TypedKind = 'str' | 'i32' | 'i64' | 'bool' | 'dec';
@@ -34,14 +35,6 @@ export interface TypedBatch {
 }
 
 const dateDays = memo(dateToDays);
-
-/** Micros of `YYYY-MM-DDTHH:MM:SS.sss[sss]Z` as a number (what exactTimestampMicros accepts), else undefined. */
-export function exactTimestampMicrosNumber(value: string): number | undefined {
-  const millis = exactTimestampMillis(value);
-  if (millis === undefined) return undefined;
-  const micros = millis * 1000 + subMillis(value);
-  return Number.isSafeInteger(micros) ? micros : undefined;
-}
 
 type Push = (v: DeltaValue | undefined, i: number) => void;
 
@@ -186,8 +179,8 @@ function pusher(col: TypedColumn): Push {
       return (v, i) => {
         if (typeof v === 'string') {
           if (v === lastText) { (col.values as Float64Array)[i] = lastMicros; return; }
-          const n = exactTimestampMicrosNumber(v);
-          if (n !== undefined) { (col.values as Float64Array)[i] = lastMicros = n; lastText = v; return; }
+          const n = parseTimestamp(v);
+          if (n !== undefined && Number.isSafeInteger(n)) { (col.values as Float64Array)[i] = lastMicros = n; lastText = v; return; }
           setBig(col, i, timestampToMicros(v));
           return;
         }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { decimalText } from '../../../src/invoice/avro.ts';
 import { compareDecimal, parseDecimal } from '../../../src/values/decimal.ts';
-import { formatDate, formatTimestamp, parseTimestamp } from '../../../src/invoice/time.ts';
+import { formatDate, formatTimestamp, parseTimestamp } from '../../../src/values/time.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Row = Record<string, Json>;
