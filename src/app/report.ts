@@ -8,7 +8,6 @@ import { formatTimestamp, parseDate, utcDay } from '../values/time.ts';
 import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
 import { scaleOf } from '../invoice/invoice.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
-import { occurredAtMillis } from '../invoice/event-time.ts';
 import { OccurredAtScanner } from '../invoice/occurred-at-scanner.ts';
 
 /** The aging buckets, by days past due. */
@@ -87,7 +86,7 @@ export async function runEmbedded(out: { write(text: string): unknown }, sampleD
       { topic: pipeline.topics.payments, path: `${sampleDir}payments.jsonl` },
       { topic: pipeline.topics.activity, path: `${sampleDir}activity.jsonl` },
     ],
-    timestampOf: occurredAtMillis,
+    timestampOf: pipeline.eventTime.occurredAtMillis,
     streamingTimestampOf: () => new OccurredAtScanner(),
     progress: false,
     onOutput: (record) => {

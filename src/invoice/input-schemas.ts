@@ -25,7 +25,15 @@ function exactDecimal(field: string, accept: (d: Decimal) => boolean, rule: stri
 }
 
 const id = z.string().min(1);
-const occurredAt = z.string().refine((t) => parseTimestamp(t) !== undefined, { message: 'occurred_at' });
+// Read once, here: the schema's output is the instant in epoch µs (validation builds the event from it).
+const occurredAt = z.string().transform((text, ctx) => {
+  const micros = parseTimestamp(text);
+  if (micros === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'occurred_at' });
+    return z.NEVER;
+  }
+  return micros;
+});
 const date = z.string().refine((t) => parseDate(t) !== undefined, { message: 'due_date' });
 
 const line = z.object({
