@@ -1,7 +1,7 @@
 // Event time of a raw input record: its `occurred_at`, read once. The replay merges its files by it
 // and the live topology's timestamp extractor orders a task's input partitions by it, so both see
 // the same order (docs/contract.md "Replay").
-import { decodeUtf8, DEFAULT_MAX_VALUE_BYTES, parseJsonExact } from './json.ts';
+import { DEFAULT_MAX_VALUE_BYTES, readJson } from './json.ts';
 import { OccurredAtScanner } from './occurred-at-scanner.ts';
 import { parseTimestamp } from '../values/time.ts';
 
@@ -46,14 +46,10 @@ function readOccurredAt(bytes: Buffer, keep: Map<Uint8Array, unknown> | undefine
     scanner.write(bytes);
     return scanner.end();
   }
-  const text = decodeUtf8(bytes);
-  if (text === undefined) return undefined; // not UTF-8: validation dead-letters it
-  let json: unknown;
-  try {
-    json = parseJsonExact(text);
-  } catch {
-    return undefined; // not JSON: validation dead-letters it; here it simply has no event time
-  }
+  const read = readJson(bytes);
+  // Not JSON: validation dead-letters it; here it simply has no event time.
+  if (!('value' in read)) return undefined;
+  const json = read.value;
   if (keep) {
     if (keep.size >= WAITING) keep.clear();
     keep.set(bytes, json);

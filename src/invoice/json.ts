@@ -113,5 +113,16 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** Strict UTF-8 JSON bytes → their value (exact numbers, as `parseJsonExact`), or why they are not JSON in validation's words. */
+export function readJson(bytes: Uint8Array): { value: unknown } | { error: 'not UTF-8' | 'not JSON' } {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { error: 'not UTF-8' };
+  try {
+    return { value: parseJsonExact(text) };
+  } catch {
+    return { error: 'not JSON' };
+  }
+}
+
 /** Default largest accepted value: Kafka's default `max.message.bytes` (1 MiB). Validation refuses larger ones. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;

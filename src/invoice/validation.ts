@@ -7,7 +7,7 @@ import { minorUnits } from './currency.ts';
 import type { InputRejection } from './dead-letters.ts';
 import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
-import { DEFAULT_MAX_VALUE_BYTES, decodeUtf8, parseJsonExact } from './json.ts';
+import { DEFAULT_MAX_VALUE_BYTES, readJson } from './json.ts';
 import { multiply, normalize, parseDecimal, type Decimal } from '../values/decimal.ts';
 import { MAX_DAY, parseDate, utcDay } from '../values/time.ts';
 
@@ -52,16 +52,8 @@ export function validateValue(role: InputRole, value: Uint8Array | null, maxByte
     const decoded = avro.decode(value);
     return decoded.ok ? validateObject(role, decoded.value) : reject('bad_avro_framing', decoded.error);
   }
-  if (parsed) return validateObject(role, parsed.value);
-  const text = decodeUtf8(value);
-  if (text === undefined) return reject('malformed_json', 'not UTF-8');
-  let json: unknown;
-  try {
-    json = parseJsonExact(text);
-  } catch {
-    return reject('malformed_json', 'not JSON');
-  }
-  return validateObject(role, json);
+  const read = parsed ?? readJson(value);
+  return 'value' in read ? validateObject(role, read.value) : reject('malformed_json', read.error);
 }
 
 /** Validates an already parsed JSON value (the JSON and Avro paths share this). */
