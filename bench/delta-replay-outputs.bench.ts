@@ -12,7 +12,6 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replay, Stores, type ProducedRecord } from '../src/engine/index.ts';
-import { occurredAtMillis } from '../src/app/replay.ts';
 import { ReplayOutputs } from '../src/app/replay-outputs.ts';
 import { buildInvoicePipeline } from '../topologies/invoice-pipeline.ts';
 import { emit, numberArg, type BenchArgs, type BenchmarkMap } from './lib.ts';
@@ -44,7 +43,7 @@ async function capture(args: BenchArgs): Promise<Captured> {
       { topic: t.payments, path: join(dir, 'payments.jsonl') },
       { topic: t.activity, path: join(dir, 'activity.jsonl') },
     ],
-    timestampOf: occurredAtMillis,
+    timestampOf: pipeline.eventTime.occurredAtMillis,
     onOutput: (r) => { if (kept(r.topic)) produced.push(r); },
     onCommit: async () => { commits.push(produced.length); },
     commitEvery: 100_000,

@@ -72,7 +72,7 @@ async function topologyOnly(args: BenchArgs, persistent: boolean, name: string):
       { topic: pipeline.topics.payments, path: join(input, 'payments.jsonl') },
       { topic: pipeline.topics.activity, path: join(input, 'activity.jsonl') },
     ],
-    timestampOf: occurredAtMillis,
+    timestampOf: pipeline.eventTime.occurredAtMillis,
     onOutput: () => void produced++,
     commitEvery: numberArg(args, 'commit-every', 500_000),
     progress: false,

@@ -6,9 +6,8 @@ import { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import type { InvoiceEvent, InvoiceEventType } from '../src/invoice/invoice.ts';
 import { internalJsonSerde } from '../src/invoice/serdes.ts';
 import { toAvroRecord } from '../src/invoice/avro.ts';
+import type { EventTimeReader } from '../src/invoice/event-time.ts';
 import { buildInvoicePipeline, pipelineTopics, type InvoicePipeline, type InvoicePipelineOptions } from './invoice-pipeline.ts';
-// The replay's event-time reader, so both modes merge the inputs by the same occurred_at.
-import { occurredAtMillis } from '../src/invoice/event-time.ts';
 
 /** Settings of a live pipeline. */
 export interface LivePipelineOptions extends Omit<InvoicePipelineOptions, 'serdes' | 'storeSupplier' | 'changelogs'> {
@@ -55,13 +54,15 @@ export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Pr
     },
   });
   // Event time = occurred_at read from the raw value (-1 when unreadable: taken at once), so the
-  // runtime merges the three inputs of a task in the contract's replay order.
-  for (const source of ['orders-source', 'payments-source', 'activity-source']) pipeline.topology.withTimestampExtractor(source, occurredAtExtractor);
+  // runtime merges the three inputs of a task in the contract's replay order. The replay's
+  // reader, so both modes merge by the same occurred_at; the pipeline's, so validation takes its parse.
+  const extractor = occurredAtExtractor(pipeline.eventTime);
+  for (const source of ['orders-source', 'payments-source', 'activity-source']) pipeline.topology.withTimestampExtractor(source, extractor);
   return pipeline;
 }
 
-/** Event time of a raw input record: its JSON `occurred_at` in epoch ms, or -1 when unreadable. */
-export function occurredAtExtractor(record: { readonly value: Buffer | null }): number {
+/** The timestamp extractor of raw input records: their JSON `occurred_at` in epoch ms, or -1 when unreadable. */
+export function occurredAtExtractor(eventTime: EventTimeReader): (record: { readonly value: Buffer | null }) => number {
   // occurredAtMillis never throws: bad input has no event time and is dead-lettered by validation.
-  return record.value ? (occurredAtMillis(record.value) ?? -1) : -1;
+  return (record) => (record.value ? (eventTime.occurredAtMillis(record.value) ?? -1) : -1);
 }

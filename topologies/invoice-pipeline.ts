@@ -13,8 +13,9 @@ import type { InputRole } from '../src/invoice/events.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
 import { InvoiceProcessor, SEVEN_DAYS_MICROS } from '../src/invoice/invoice-processor.ts';
 import { STORE } from '../src/invoice/stores.ts';
-import { MICROS_PER_DAY } from '../src/invoice/time.ts';
+import { MICROS_PER_DAY } from '../src/values/time.ts';
 import { ValidateProcessor } from '../src/invoice/validate-processor.ts';
+import { EventTimeReader } from '../src/invoice/event-time.ts';
 
 /** Topic names of the pipeline (inputs configurable; outputs derived from the prefix). */
 export interface PipelineTopics {
@@ -68,11 +69,16 @@ export interface InvoicePipelineOptions {
   accounting?: Accounting;
 }
 
-/** The built pipeline: the topology, its topics and its accounting counters. */
+/** The built pipeline: the topology, its topics, its accounting counters and its event-time reader. */
 export interface InvoicePipeline {
   topology: Topology;
   topics: PipelineTopics;
   accounting: Accounting;
+  /**
+   * Event time of the raw inputs (`eventTime.occurredAtMillis`): the replay's `timestampOf`, the
+   * live sources' extractor. It keeps each parse for this pipeline's validation, which takes it.
+   */
+  eventTime: EventTimeReader;
 }
 
 /** Output topic names for a prefix. */
@@ -112,6 +118,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     : topics.invoiceEvents;
   const dedupHorizonMicros = (options.dedupHorizonDays ?? 30) * MICROS_PER_DAY;
   const rd = serdes.repartitionDeserializer;
+  const eventTime = new EventTimeReader();
 
   // Raw bytes pass through; with Avro inputs the deserializer's `prepare` fetches writer schemas
   // ahead (the Kafka runtime calls it for polled records), since validation decodes synchronously.
@@ -125,7 +132,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     .addSource('activity-source', topics.activity, undefined, input)
     .addProcessor(
       'validate',
-      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes, avroInputs: options.avroInputs, cutLines: options.cutLines }),
+      () => new ValidateProcessor({ roles, accounting, outputs: { valid: 'by-invoice-sink', dlq: 'dlq-sink' }, maxValueBytes: options.maxValueBytes, avroInputs: options.avroInputs, cutLines: options.cutLines, eventTime }),
       'orders-source', 'payments-source', 'activity-source',
     )
     // Two DLQ sinks, one per sub-topology: a shared sink would fuse validation and the invoice task.
@@ -158,5 +165,5 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     t.addStateStore(store(name), 'invoice-processor');
   }
   t.addStateStore(store(STORE.balances), 'client-balances');
-  return { topology: t, topics, accounting };
+  return { topology: t, topics, accounting, eventTime };
 }

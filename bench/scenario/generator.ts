@@ -4,9 +4,9 @@
 // Same seed and options → the same three JSONL files, byte for byte.
 import { invoiceTotalMinor } from '../../src/invoice/invoice.ts';
 import type { OrderLine } from '../../src/invoice/events.ts';
-import { formatMinor } from '../../src/invoice/money.ts';
+import { formatUnscaled } from '../../src/values/decimal.ts';
 import { minorUnits } from '../../src/invoice/currency.ts';
-import { MICROS_PER_DAY } from '../../src/invoice/time.ts';
+import { MICROS_PER_DAY } from '../../src/values/time.ts';
 import { rng } from '../lib.ts';
 
 /** Settings of a generated scenario. */
@@ -113,7 +113,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       push(orders, placed + Math.floor((1 + random() * 30) * MICROS_PER_DAY), { event_type: 'order.cancelled', order_id: orderId, reason: 'customer request' }, 'o');
     }
     const behaviour = random();
-    const money = (minor: bigint) => (chance(0.1) ? Number(formatMinor(minor, scale)) : formatMinor(minor, scale));
+    const money = (minor: bigint) => (chance(0.1) ? Number(formatUnscaled(minor, scale)) : formatUnscaled(minor, scale));
     const pay = (at: number, minor: bigint, k: number) => {
       if (minor <= 0n) return;
       push(payments, at, { event_type: 'payment.received', payment_id: `pay_${orderId}_${k}`, invoice_id: invoiceId, amount: money(minor), currency: chance(0.005) ? (currency === 'EUR' ? 'USD' : 'EUR') : currency, method: pick(METHODS) }, 'p');

@@ -4,7 +4,7 @@
 // touch the user's files (replay-paths.ts): one line, exit code 2.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { DEFAULT_MAX_VALUE_BYTES } from '../invoice/json.ts';
-import { parseDate, parseTimestamp, MICROS_PER_DAY } from '../invoice/time.ts';
+import { parseDate, parseTimestamp, MICROS_PER_DAY } from '../values/time.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { replayInvoices } from './replay.ts';
 import { ReplayPathError } from './replay-paths.ts';

@@ -74,7 +74,7 @@ export async function replayInvoices(options: InvoiceReplayOptions): Promise<Inv
       { topic: pipeline.topics.payments, path: options.payments },
       { topic: pipeline.topics.activity, path: options.activity },
     ],
-    timestampOf: occurredAtMillis,
+    timestampOf: pipeline.eventTime.occurredAtMillis,
     maxLineBytes,
     streamingTimestampOf: () => new OccurredAtScanner(),
     asOf: options.asOfMicros === undefined ? undefined : options.asOfMicros / 1000,

@@ -4,11 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { replay, type KeyValueStore } from '../engine/index.ts';
 import type { InvoiceRow } from '../invoice/invoice.ts';
 import { STORE } from '../invoice/stores.ts';
-import { formatTimestamp, parseDate, utcDay } from '../invoice/time.ts';
-import { formatMinor, parseMinor } from '../invoice/money.ts';
+import { formatTimestamp, parseDate, utcDay } from '../values/time.ts';
+import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
 import { scaleOf } from '../invoice/invoice.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
-import { occurredAtMillis } from '../invoice/event-time.ts';
 import { OccurredAtScanner } from '../invoice/occurred-at-scanner.ts';
 
 /** The aging buckets, by days past due. */
@@ -42,7 +41,7 @@ export function receivables(rows: readonly InvoiceRow[], clock: number, deadLett
     byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
     if (row.status === 'voided') continue;
     const scale = scaleOf(row.currency);
-    const outstanding = parseMinor(row.outstanding, scale);
+    const outstanding = parseUnscaled(row.outstanding, scale);
     if (outstanding <= 0n) continue;
     const bucket = agingBucket(today - (parseDate(row.due_date) as number));
     const perCurrency = owed.get(row.currency) ?? new Map<string, bigint>();
@@ -52,7 +51,7 @@ export function receivables(rows: readonly InvoiceRow[], clock: number, deadLett
   const aging: Record<string, Record<string, string>> = {};
   for (const [currency, buckets] of [...owed].sort(([a], [b]) => a.localeCompare(b))) {
     const scale = scaleOf(currency);
-    aging[currency] = Object.fromEntries(AGING_BUCKETS.map((b) => [b, formatMinor(buckets.get(b) ?? 0n, scale)]));
+    aging[currency] = Object.fromEntries(AGING_BUCKETS.map((b) => [b, formatUnscaled(buckets.get(b) ?? 0n, scale)]));
   }
   return { clock: Number.isFinite(clock) ? formatTimestamp(clock) : 'none', byStatus, aging, deadLetters, summary };
 }
@@ -87,7 +86,7 @@ export async function runEmbedded(out: { write(text: string): unknown }, sampleD
       { topic: pipeline.topics.payments, path: `${sampleDir}payments.jsonl` },
       { topic: pipeline.topics.activity, path: `${sampleDir}activity.jsonl` },
     ],
-    timestampOf: occurredAtMillis,
+    timestampOf: pipeline.eventTime.occurredAtMillis,
     streamingTimestampOf: () => new OccurredAtScanner(),
     progress: false,
     onOutput: (record) => {

@@ -6,7 +6,7 @@
 import avro from 'avsc';
 import { SchemaNotFoundError, schemaIdOf, type SchemaRegistry } from '../engine/index.ts';
 import { decimalText, INVOICE_EVENT_SCHEMA, invoiceEventType } from '../invoice/avro.ts';
-import { formatDate, formatTimestamp } from '../invoice/time.ts';
+import { formatDate, formatTimestamp } from '../values/time.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
 import type { ConsumedRecord } from '../runtime/client/api.ts';
 import type { DeltaRow } from '../sinks/delta/index.ts';

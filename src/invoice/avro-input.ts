@@ -6,7 +6,7 @@
 import avro from 'avsc';
 import type { SchemaRegistry } from '../engine/index.ts';
 import { decimalText } from './avro.ts';
-import { formatDate, formatTimestamp } from './time.ts';
+import { formatDate, formatTimestamp } from '../values/time.ts';
 
 /** The result of decoding one framed value. */
 export type AvroDecoded = { ok: true; value: unknown } | { ok: false; error: string };

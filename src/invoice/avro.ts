@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { ByteWriter } from '../engine/index.ts';
 import type { InvoiceEvent } from './invoice.ts';
-import { parseDecimal, roundToScale } from './money.ts';
-import { parseDate, parseTimestamp } from './time.ts';
+import { formatUnscaled, parseUnscaled, smallUnscaled, unscaledByteLength, unscaledFromBytes, writeUnscaledBytes } from '../values/decimal.ts';
+import { parseDate, parseTimestamp } from '../values/time.ts';
 
 /** Scale of every Avro money field. */
 export const AVRO_MONEY_SCALE = 4;
@@ -18,32 +18,17 @@ export const INVOICE_EVENT_SCHEMA: avro.Schema = JSON.parse(
 /** The avsc type of the current schema. */
 export const invoiceEventType = avro.Type.forSchema(INVOICE_EVENT_SCHEMA);
 
-/** Decimal text → unscaled two's-complement big-endian bytes at `scale` (Avro decimal). */
+/** Decimal text → unscaled two's-complement big-endian bytes at `scale` (Avro decimal), as few as hold it. */
 export function decimalBytes(text: string, scale = AVRO_MONEY_SCALE): Buffer {
-  const d = parseDecimal(text);
-  if (!d) throw new Error(`not a decimal: ${text}`);
-  let unscaled = roundToScale(d, scale);
-  const bytes: number[] = [];
-  // Emit bytes little-end first until the rest is pure sign extension.
-  while (true) {
-    const byte = Number(unscaled & 0xffn);
-    bytes.push(byte);
-    unscaled >>= 8n;
-    const signBit = byte & 0x80;
-    if ((unscaled === 0n && !signBit) || (unscaled === -1n && signBit)) break;
-  }
-  return Buffer.from(bytes.reverse());
+  const unscaled = parseUnscaled(text, scale);
+  const bytes = Buffer.alloc(unscaledByteLength(unscaled));
+  writeUnscaledBytes(bytes, 0, unscaled, bytes.length);
+  return bytes;
 }
 
 /** Avro decimal bytes → decimal text at `scale`. */
 export function decimalText(bytes: Buffer, scale = AVRO_MONEY_SCALE): string {
-  let value = 0n;
-  for (const b of bytes) value = (value << 8n) | BigInt(b);
-  if (bytes.length > 0 && (bytes[0] as number) & 0x80) value -= 1n << BigInt(bytes.length * 8);
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
-  const sign = negative ? '-' : '';
-  return scale === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return formatUnscaled(unscaledFromBytes(bytes), scale);
 }
 
 function day(text: string): number {
@@ -161,64 +146,15 @@ export class AvroBuffer extends ByteWriter {
   }
   /** Avro decimal bytes (minimal two's complement, big-endian) of decimal text at the money scale. */
   decimal(text: string): void {
-    const u = plainUnscaled(text);
-    if (u === undefined) {
-      const bytes = decimalBytes(text);
-      this.long(bytes.length);
-      this.ensure(bytes.length);
-      this.buf.set(bytes, this.pos);
-      this.pos += bytes.length;
-      return;
-    }
-    // Bytes needed: the smallest n with -2^(8n-1) <= u < 2^(8n-1).
-    let n = 1;
-    let lim = 128;
-    while (u >= lim || u < -lim) { n++; lim *= 256; }
+    // Plain text of up to 15 digits without BigInt (nearly every amount); the rest as a BigInt.
+    const small = smallUnscaled(text, AVRO_MONEY_SCALE);
+    const unscaled = small ?? parseUnscaled(text, AVRO_MONEY_SCALE);
+    const n = unscaledByteLength(unscaled);
     this.long(n);
     this.ensure(n);
-    let v = u;
-    const b = this.buf;
-    for (let k = n - 1; k >= 0; k--) {
-      const byte = ((v % 256) + 256) % 256;
-      b[this.pos + k] = byte;
-      v = (v - byte) / 256;
-    }
+    writeUnscaledBytes(this.buf, this.pos, unscaled, n);
     this.pos += n;
   }
-}
-
-/**
- * Unscaled value at the money scale of plain decimal text (`-?\d+(\.\d{1,4})?`, at most 15
- * significant digits), else undefined (decimalBytes decides, with its rounding and exponents).
- */
-export function plainUnscaled(text: string): number | undefined {
-  const len = text.length;
-  let i = text.charCodeAt(0) === 45 ? 1 : 0;
-  const neg = i === 1;
-  let u = 0;
-  const intStart = i;
-  for (; i < len; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    u = u * 10 + c;
-  }
-  if (i === intStart || i - intStart > 15) return undefined;
-  let frac = 0;
-  if (i < len) {
-    if (text.charCodeAt(i) !== 46) return undefined;
-    i++;
-    const fracStart = i;
-    for (; i < len; i++) {
-      const c = text.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return undefined;
-      u = u * 10 + c;
-    }
-    frac = i - fracStart;
-    if (frac === 0 || frac > AVRO_MONEY_SCALE) return undefined;
-  }
-  for (let k = frac; k < AVRO_MONEY_SCALE; k++) u *= 10;
-  if (!Number.isSafeInteger(u) || u >= 1e15 * 10 ** AVRO_MONEY_SCALE) return undefined;
-  return neg && u !== 0 ? -u : u;
 }
 
 const dayCache = new Map<string, number>();

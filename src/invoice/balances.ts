@@ -2,8 +2,8 @@
 // to its (client_id, currency) row; a change of the invoice sends its old and new contribution
 // (Kafka Streams' Change<V>: subtract the old, add the new) through a repartition to the aggregate.
 import { outstandingMinor, type InvoiceState } from './invoice.ts';
-import { formatMinor, parseMinor } from './money.ts';
-import { formatTimestamp } from './time.ts';
+import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
+import { formatTimestamp } from '../values/time.ts';
 
 /** What one invoice adds to its client's balance; money as decimal text at the currency scale. */
 export interface Contribution {
@@ -39,12 +39,12 @@ const OPEN_STATUSES: ReadonlySet<string> = new Set(['open', 'partially_paid', 'o
 
 /** The invoice's contribution: voided invoices count only in `paid_total`. */
 export function contributionOf(inv: InvoiceState): Contribution {
-  const zero = formatMinor(0n, inv.scale);
+  const zero = formatUnscaled(0n, inv.scale);
   const outstanding = outstandingMinor(inv);
   return {
     invoiced: inv.voided ? zero : inv.invoiceTotal,
     paid: inv.amountPaid,
-    outstanding: inv.voided || outstanding <= 0n ? zero : formatMinor(outstanding, inv.scale),
+    outstanding: inv.voided || outstanding <= 0n ? zero : formatUnscaled(outstanding, inv.scale),
     open: OPEN_STATUSES.has(inv.status) ? 1 : 0,
     overdue: inv.status === 'overdue' ? 1 : 0,
   };
@@ -63,13 +63,13 @@ export function balanceKey(clientId: string, currency: string): string {
 /** Applies a change to the row (undefined: the first invoice of this client and currency). */
 export function applyContribution(row: ClientBalanceRow | undefined, change: ContributionChange, timestampMicros: number): ClientBalanceRow {
   const s = change.scale;
-  const zero = formatMinor(0n, s);
+  const zero = formatUnscaled(0n, s);
   const base = row ?? {
     client_id: change.clientId, currency: change.currency, invoiced_total: zero, paid_total: zero,
     outstanding: zero, open_invoices: 0, overdue_invoices: 0, updated_at: '',
   };
   const delta = (field: 'invoiced' | 'paid' | 'outstanding', current: string): string =>
-    formatMinor(parseMinor(current, s) + parseMinor(change.new[field], s) - (change.old ? parseMinor(change.old[field], s) : 0n), s);
+    formatUnscaled(parseUnscaled(current, s) + parseUnscaled(change.new[field], s) - (change.old ? parseUnscaled(change.old[field], s) : 0n), s);
   return {
     client_id: base.client_id,
     currency: base.currency,

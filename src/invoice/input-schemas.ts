@@ -2,8 +2,8 @@
 // `event_id` and `event_type` are checked before these (validation.ts), so that a record of the
 // wrong topic is reported as such; currency codes and amount decimals are checked after.
 import * as z from 'zod';
-import { parseDecimal, signOf, compareDecimal, type Decimal } from './money.ts';
-import { parseDate, parseTimestamp } from './time.ts';
+import { parseDecimal, signOf, compareDecimal, type Decimal } from '../values/decimal.ts';
+import { parseDate, parseTimestamp } from '../values/time.ts';
 
 const ONE: Decimal = { units: 1n, scale: 0 };
 
@@ -25,7 +25,15 @@ function exactDecimal(field: string, accept: (d: Decimal) => boolean, rule: stri
 }
 
 const id = z.string().min(1);
-const occurredAt = z.string().refine((t) => parseTimestamp(t) !== undefined, { message: 'occurred_at' });
+// Read once, here: the schema's output is the instant in epoch µs (validation builds the event from it).
+const occurredAt = z.string().transform((text, ctx) => {
+  const micros = parseTimestamp(text);
+  if (micros === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'occurred_at' });
+    return z.NEVER;
+  }
+  return micros;
+});
 const date = z.string().refine((t) => parseDate(t) !== undefined, { message: 'due_date' });
 
 const line = z.object({

@@ -7,8 +7,8 @@ import {
   daysToPay, invoiceTotalMinor, outstandingMinor, scaleOf, statusAt, toInvoiceEvent,
   type InvoiceEvent, type InvoiceEventType, type InvoiceState, type InvoiceStatus,
 } from './invoice.ts';
-import { formatMinor, parseMinor } from './money.ts';
-import { utcDay } from './time.ts';
+import { formatUnscaled, parseUnscaled } from '../values/decimal.ts';
+import { utcDay } from '../values/time.ts';
 
 /** What became of an event. `applied` with no events: it changed nothing. */
 export type Outcome =
@@ -37,7 +37,7 @@ export function applyEvent(prev: InvoiceState | undefined, event: InputEvent, cl
       if (prev.voided) return unchanged(prev);
       return settle(prev, { ...prev, voided: true }, event.occurredAt, clock, () => ({
         type: 'invoice.voided',
-        amount: formatMinor(max0(outstandingMinor(prev)), prev.scale),
+        amount: formatUnscaled(max0(outstandingMinor(prev)), prev.scale),
       }));
     case 'payment.received':
     case 'payment.refunded':
@@ -63,7 +63,7 @@ function unchanged(state: InvoiceState): Outcome {
 function place(event: OrderPlaced, clock: number): Outcome {
   const scale = scaleOf(event.currency);
   const issueDay = utcDay(event.occurredAt);
-  const total = formatMinor(invoiceTotalMinor(event.lines, scale), scale);
+  const total = formatUnscaled(invoiceTotalMinor(event.lines, scale), scale);
   const draft: InvoiceState = {
     invoiceId: `inv_${event.orderId}`,
     orderId: event.orderId,
@@ -71,7 +71,7 @@ function place(event: OrderPlaced, clock: number): Outcome {
     currency: event.currency,
     scale,
     invoiceTotal: total,
-    amountPaid: formatMinor(0n, scale),
+    amountPaid: formatUnscaled(0n, scale),
     issueDay,
     dueDay: issueDay + event.paymentTermsDays,
     paidAt: null,
@@ -87,9 +87,9 @@ function place(event: OrderPlaced, clock: number): Outcome {
 }
 
 function amend(prev: InvoiceState, event: OrderAmended, clock: number): Outcome {
-  const total = event.lines ? formatMinor(invoiceTotalMinor(event.lines, prev.scale), prev.scale) : prev.invoiceTotal;
+  const total = event.lines ? formatUnscaled(invoiceTotalMinor(event.lines, prev.scale), prev.scale) : prev.invoiceTotal;
   const dueDay = event.dueDate ?? prev.dueDay;
-  const totalChanged = parseMinor(total, prev.scale) !== parseMinor(prev.invoiceTotal, prev.scale);
+  const totalChanged = parseUnscaled(total, prev.scale) !== parseUnscaled(prev.invoiceTotal, prev.scale);
   if (!totalChanged && dueDay === prev.dueDay) return unchanged(prev);
   return settle(prev, { ...prev, invoiceTotal: total, dueDay }, event.occurredAt, clock, () => ({
     type: 'invoice.adjusted',
@@ -99,24 +99,24 @@ function amend(prev: InvoiceState, event: OrderAmended, clock: number): Outcome 
 
 function receive(prev: InvoiceState, event: PaymentReceived, clock: number): Outcome {
   if (prev.voided) return { kind: 'rejected', reason: 'invoice_voided', error: prev.invoiceId };
-  const amount = parseMinor(event.amount, prev.scale);
-  const paid = parseMinor(prev.amountPaid, prev.scale) + amount;
-  const draft = { ...prev, amountPaid: formatMinor(paid, prev.scale) };
+  const amount = parseUnscaled(event.amount, prev.scale);
+  const paid = parseUnscaled(prev.amountPaid, prev.scale) + amount;
+  const draft = { ...prev, amountPaid: formatUnscaled(paid, prev.scale) };
   return settle(prev, draft, event.occurredAt, clock, (status) => ({
     type: prev.status === 'paid' ? 'invoice.overpaid' : status === 'paid' ? 'invoice.paid' : 'invoice.partially_paid',
-    amount: formatMinor(amount, prev.scale),
+    amount: formatUnscaled(amount, prev.scale),
     paymentMethod: event.method,
   }));
 }
 
 function refund(prev: InvoiceState, event: PaymentRefunded, clock: number): Outcome {
-  const amount = parseMinor(event.amount, prev.scale);
-  const paid = parseMinor(prev.amountPaid, prev.scale);
+  const amount = parseUnscaled(event.amount, prev.scale);
+  const paid = parseUnscaled(prev.amountPaid, prev.scale);
   if (amount > paid) {
-    return { kind: 'rejected', reason: 'refund_exceeds_paid', error: `${formatMinor(amount, prev.scale)} > ${prev.amountPaid}` };
+    return { kind: 'rejected', reason: 'refund_exceeds_paid', error: `${formatUnscaled(amount, prev.scale)} > ${prev.amountPaid}` };
   }
-  const draft = { ...prev, amountPaid: formatMinor(paid - amount, prev.scale) };
-  return settle(prev, draft, event.occurredAt, clock, () => ({ type: 'invoice.refunded', amount: formatMinor(amount, prev.scale) }));
+  const draft = { ...prev, amountPaid: formatUnscaled(paid - amount, prev.scale) };
+  return settle(prev, draft, event.occurredAt, clock, () => ({ type: 'invoice.refunded', amount: formatUnscaled(amount, prev.scale) }));
 }
 
 function activity(prev: InvoiceState, event: InvoiceActivity, clock: number): Outcome {
@@ -173,6 +173,6 @@ export function markOverdue(inv: InvoiceState, clock: number): InvoiceEvent {
   inv.status = 'overdue';
   inv.version += 1;
   inv.updatedAt = clock;
-  const amount = formatMinor(outstandingMinor(inv), inv.scale);
+  const amount = formatUnscaled(outstandingMinor(inv), inv.scale);
   return toInvoiceEvent(inv, 'invoice.overdue', clock, { amount, daysOverdue: utcDay(clock) - inv.dueDay });
 }

@@ -13,7 +13,7 @@ import { applyEvent, markOverdue } from './invoice-machine.ts';
 import { DayBuckets } from './day-buckets.ts';
 import { HeldPayments } from './held-payments.ts';
 import { dedupKey, heldExpiryKey, pad, parseHeldExpiryKey, STORE, type HeldPayment } from './stores.ts';
-import { MICROS_PER_DAY, parseTimestamp, utcDay } from './time.ts';
+import { MICROS_PER_DAY, parseTimestamp, utcDay } from '../values/time.ts';
 
 /** Names of the processor's children (sink or processor nodes) it forwards to. */
 export interface InvoiceOutputs {

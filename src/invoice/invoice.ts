@@ -2,8 +2,8 @@
 // events it is published as. Money in state is decimal text at the currency's minor units.
 import { minorUnits } from './currency.ts';
 import type { OrderLine } from './events.ts';
-import { formatMinor, multiply, parseDecimal, parseMinor, roundToScale } from './money.ts';
-import { formatDate, formatTimestamp, utcDay } from './time.ts';
+import { formatUnscaled, multiply, parseDecimal, parseUnscaled, roundToScale } from '../values/decimal.ts';
+import { formatDate, formatTimestamp, utcDay } from '../values/time.ts';
 
 /** Invoice status, in the order the contract's rule checks them. */
 export type InvoiceStatus = 'voided' | 'paid' | 'disputed' | 'overdue' | 'partially_paid' | 'open';
@@ -105,7 +105,7 @@ export function scaleOf(currency: string): number {
 
 /** `invoice_total − amount_paid` in minor units (negative: overpaid). */
 export function outstandingMinor(inv: InvoiceState): bigint {
-  return parseMinor(inv.invoiceTotal, inv.scale) - parseMinor(inv.amountPaid, inv.scale);
+  return parseUnscaled(inv.invoiceTotal, inv.scale) - parseUnscaled(inv.amountPaid, inv.scale);
 }
 
 /** The status rule, first that holds, at the given clock (epoch micros). */
@@ -115,7 +115,7 @@ export function statusAt(inv: InvoiceState, clock: number): InvoiceStatus {
   if (inv.disputed) return 'disputed';
   // Overdue once the clock reaches the day after the due date, 00:00Z.
   if (utcDay(clock) > inv.dueDay) return 'overdue';
-  if (parseMinor(inv.amountPaid, inv.scale) > 0n) return 'partially_paid';
+  if (parseUnscaled(inv.amountPaid, inv.scale) > 0n) return 'partially_paid';
   return 'open';
 }
 
@@ -143,7 +143,7 @@ export function toInvoiceEvent(
     payment_method: extra.paymentMethod ?? null,
     invoice_total: inv.invoiceTotal,
     amount_paid: inv.amountPaid,
-    outstanding: formatMinor(outstandingMinor(inv), inv.scale),
+    outstanding: formatUnscaled(outstandingMinor(inv), inv.scale),
     status: inv.status,
     issue_date: formatDate(inv.issueDay),
     due_date: formatDate(inv.dueDay),
@@ -168,7 +168,7 @@ export function toInvoiceRow(inv: InvoiceState): InvoiceRow {
     currency: inv.currency,
     invoice_total: inv.invoiceTotal,
     amount_paid: inv.amountPaid,
-    outstanding: formatMinor(outstandingMinor(inv), inv.scale),
+    outstanding: formatUnscaled(outstandingMinor(inv), inv.scale),
     status: inv.status,
     issue_date: formatDate(inv.issueDay),
     due_date: formatDate(inv.dueDay),

@@ -113,35 +113,16 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-// The replay and the live timestamp extractor read each record's occurred_at (to order inputs)
-// before validation parses it again; the first parse is kept here, keyed by the very Buffer, and
-// handed over once. A bounded Map, not a WeakMap: ephemerons made every GC slower. Entries are
-// taken within a batch of reading ahead; if ever this many wait (records validation read another
-// way), they are dropped at once: evicting the oldest one by one walked the Map's deleted slots
-// from the front on every insert (a third of the read time).
-const parsed = new Map<Uint8Array, unknown>();
+/** Strict UTF-8 JSON bytes → their value (exact numbers, as `parseJsonExact`), or why they are not JSON in validation's words. */
+export function readJson(bytes: Uint8Array): { value: unknown } | { error: 'not UTF-8' | 'not JSON' } {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { error: 'not UTF-8' };
+  try {
+    return { value: parseJsonExact(text) };
+  } catch {
+    return { error: 'not JSON' };
+  }
+}
 
 /** Default largest accepted value: Kafka's default `max.message.bytes` (1 MiB). Validation refuses larger ones. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
-const REMEMBERED = 8192;
-
-/** Parses strict UTF-8 JSON bytes and remembers the result for `takeParsed`; throws on bad input. */
-export function parseAndRemember(bytes: Uint8Array): unknown {
-  const text = decodeUtf8(bytes);
-  if (text === undefined) throw new Error('not UTF-8');
-  const value = parseJsonExact(text);
-  // An oversize value is refused before validation reads the memo: remembering it would keep its
-  // megabyte (and the read chunk it is a view of) alive until the next clear.
-  if (bytes.length > DEFAULT_MAX_VALUE_BYTES) return value;
-  if (parsed.size >= REMEMBERED) parsed.clear();
-  parsed.set(bytes, value);
-  return value;
-}
-
-/** The value remembered for these bytes (forgotten once taken), or `undefined` when none. */
-export function takeParsed(bytes: Uint8Array): { value: unknown } | undefined {
-  const value = parsed.get(bytes);
-  if (value === undefined) return undefined;
-  parsed.delete(bytes);
-  return { value };
-}

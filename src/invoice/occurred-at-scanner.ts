@@ -4,7 +4,7 @@
 // `JSON.parse` accepts it, the last top-level `occurred_at` that is a string, `parseTimestamp`),
 // so the merge order does not depend on how a line was read. It holds the nesting (a bit per
 // level) and at most a few dozen characters of the field: never the value.
-import { parseTimestamp } from './time.ts';
+import { parseTimestamp } from '../values/time.ts';
 
 // What the scanner expects next.
 const VALUE = 0; // a value (after ':' or ',' in an array, or at the start)

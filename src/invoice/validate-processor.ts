@@ -4,6 +4,7 @@ import { ORIGINAL_LENGTH_HEADER, type Headers, type Processor, type ProcessorCon
 import type { Accounting } from './accounting.ts';
 import type { AvroInputDecoder } from './avro-input.ts';
 import { deadLetterHeaders } from './dead-letters.ts';
+import type { EventTimeReader } from './event-time.ts';
 import { invoiceIdOf, type InputEnvelope, type InputRole } from './events.ts';
 import { oversize, validateValue } from './validation.ts';
 
@@ -19,6 +20,8 @@ export interface ValidateOptions {
   avroInputs?: AvroInputDecoder;
   /** Inputs are a replay's lines: one too long to hold comes cut, its length in `ORIGINAL_LENGTH_HEADER`. */
   cutLines?: boolean;
+  /** The pipeline's event-time reader: the parse its extractor made of a record is taken, not made again. */
+  eventTime?: EventTimeReader;
 }
 
 function toBuffer(value: unknown): Buffer | null {
@@ -59,8 +62,10 @@ export class ValidateProcessor implements Processor<unknown, unknown, string | B
     // A replay line too long to hold comes cut, with its length: oversize, whatever its start says.
     // (Only in a replay: on a topic, that header is the producer's and means nothing.)
     const originalLength = this.#options.cutLines ? lengthOf(record.headers) : undefined;
+    // Taken whatever happens next, so nothing waits in the reader for a record already handled.
+    const parsed = value === null ? undefined : this.#options.eventTime?.take(value);
     const result = originalLength === undefined
-      ? validateValue(role, value, this.#options.maxValueBytes, this.#options.avroInputs)
+      ? validateValue(role, value, this.#options.maxValueBytes, this.#options.avroInputs, parsed)
       : oversize(originalLength, this.#options.maxValueBytes);
     const origin = { topic: meta.topic, partition: meta.partition, offset: meta.offset, key, value: value ?? Buffer.alloc(0) };
     if (!result.ok) {

@@ -7,9 +7,9 @@ import { minorUnits } from './currency.ts';
 import type { InputRejection } from './dead-letters.ts';
 import type { InputEvent, InputRole, OrderLine } from './events.ts';
 import { INPUT_SCHEMAS, TYPES_BY_ROLE } from './input-schemas.ts';
-import { DEFAULT_MAX_VALUE_BYTES, decodeUtf8, parseJsonExact, takeParsed } from './json.ts';
-import { multiply, normalize, parseDecimal, type Decimal } from './money.ts';
-import { MAX_DAY, parseDate, parseTimestamp, utcDay } from './time.ts';
+import { DEFAULT_MAX_VALUE_BYTES, readJson } from './json.ts';
+import { multiply, normalize, parseDecimal, type Decimal } from '../values/decimal.ts';
+import { MAX_DAY, parseDate, utcDay } from '../values/time.ts';
 
 export { DEFAULT_MAX_VALUE_BYTES };
 
@@ -43,8 +43,8 @@ export function oversize(length: number, maxBytes = DEFAULT_MAX_VALUE_BYTES): Va
   return reject('oversize', `${length} bytes > ${maxBytes}`);
 }
 
-/** Validates a record value read from a topic with the given role. */
-export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES, avro?: AvroInputDecoder): Validation {
+/** Validates a record value read from a topic with the given role; `parsed` is its JSON already parsed (by the event-time reader), if it was. */
+export function validateValue(role: InputRole, value: Uint8Array | null, maxBytes = DEFAULT_MAX_VALUE_BYTES, avro?: AvroInputDecoder, parsed?: { value: unknown }): Validation {
   if (value === null) return reject('schema_violation', 'no value');
   if (value.length > maxBytes) return oversize(value.length, maxBytes);
   // Framed Avro only when a registry is configured; otherwise a leading 0 byte is just not JSON.
@@ -52,17 +52,8 @@ export function validateValue(role: InputRole, value: Uint8Array | null, maxByte
     const decoded = avro.decode(value);
     return decoded.ok ? validateObject(role, decoded.value) : reject('bad_avro_framing', decoded.error);
   }
-  const remembered = takeParsed(value);
-  if (remembered) return validateObject(role, remembered.value);
-  const text = decodeUtf8(value);
-  if (text === undefined) return reject('malformed_json', 'not UTF-8');
-  let json: unknown;
-  try {
-    json = parseJsonExact(text);
-  } catch {
-    return reject('malformed_json', 'not JSON');
-  }
-  return validateObject(role, json);
+  const read = parsed ?? readJson(value);
+  return 'value' in read ? validateObject(role, read.value) : reject('malformed_json', read.error);
 }
 
 /** Validates an already parsed JSON value (the JSON and Avro paths share this). */
@@ -120,7 +111,7 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
       if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
       const minor = checkCurrency(r.data.currency);
       if (typeof minor !== 'number') return minor;
-      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      base.occurredAt = r.data.occurred_at;
       const paymentTermsDays = r.data.payment_terms_days ?? 30;
       // The invoice's due date must be writable as YYYY-MM-DD (an order late in year 9999).
       if (utcDay(base.occurredAt) + paymentTermsDays > MAX_DAY) return reject('schema_violation', 'due_date out of range');
@@ -135,7 +126,7 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
     case 'order.amended': {
       const r = INPUT_SCHEMAS[type].safeParse(record);
       if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
-      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      base.occurredAt = r.data.occurred_at;
       const event: InputEvent = { type, ...base, orderId: r.data.order_id };
       if (r.data.lines != null) {
         event.lines = toLines(r.data.lines);
@@ -148,7 +139,7 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
     case 'order.cancelled': {
       const r = INPUT_SCHEMAS[type].safeParse(record);
       if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
-      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      base.occurredAt = r.data.occurred_at;
       const event: InputEvent = { type, ...base, orderId: r.data.order_id };
       if (r.data.reason != null) event.reason = r.data.reason;
       return { ok: true, event };
@@ -170,14 +161,14 @@ function validateFields(type: keyof typeof INPUT_SCHEMAS, eventId: string, recor
     default: {
       const r = INPUT_SCHEMAS[type].safeParse(record);
       if (!r.success) return reject('schema_violation', firstIssue(r.error.issues));
-      base.occurredAt = parseTimestamp(r.data.occurred_at) as number;
+      base.occurredAt = r.data.occurred_at;
       return { ok: true, event: { type, ...base, invoiceId: r.data.invoice_id } };
     }
   }
 }
 
 interface PaymentWire {
-  occurred_at: string;
+  occurred_at: number;
   payment_id: string;
   invoice_id: string;
   amount: string;
@@ -189,6 +180,6 @@ function paymentFields(eventId: string, data: PaymentWire) {
   if (typeof minor !== 'number') return minor;
   const amount = checkAmount(data.amount, minor);
   if (typeof amount !== 'string') return amount;
-  const occurredAt = parseTimestamp(data.occurred_at) as number;
+  const occurredAt = data.occurred_at;
   return { eventId, occurredAt, paymentId: data.payment_id, invoiceId: data.invoice_id, amount, currency: data.currency };
 }

@@ -4,7 +4,7 @@
 // a bearer token (auth.ts). A key owned by another instance answers 307 with `Location` on the
 // owner and a JSON body {owner}; clients that follow redirects get the answer transparently.
 import type { Registry } from 'prom-client';
-import { parseDate } from '../../invoice/time.ts';
+import { parseDate } from '../../values/time.ts';
 import type { QueryHost } from '../queries/host.ts';
 import { queryAging, queryClientBalances, queryInvoice, type QueryResult } from '../queries/invoice-queries.ts';
 import type { Probes } from './probes.ts';

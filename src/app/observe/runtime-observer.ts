@@ -2,7 +2,7 @@
 // letters by reason (read from the DLQ record's headers, so deserialization failures count too),
 // restore progress; and the invoice events as they are emitted (processing latency).
 import type { InvoiceEvent } from '../../invoice/invoice.ts';
-import { parseTimestamp } from '../../invoice/time.ts';
+import { parseTimestamp } from '../../values/time.ts';
 import type { RuntimeObserver } from '../../runtime/index.ts';
 import { observeEmit, observeRestore, recordDeadLetter, type Metrics } from '../metrics.ts';
 

@@ -10,8 +10,8 @@
 // away and back gets a new store, hence a fresh scan.
 import type { KeyValueStore, MeteredKeyValueStore } from '../../engine/index.ts';
 import { scaleOf, toInvoiceRow, type InvoiceState } from '../../invoice/invoice.ts';
-import { formatMinor, parseMinor } from '../../invoice/money.ts';
-import { parseDate } from '../../invoice/time.ts';
+import { formatUnscaled, parseUnscaled } from '../../values/decimal.ts';
+import { parseDate } from '../../values/time.ts';
 import { AGING_BUCKETS, agingBucket } from '../report.ts';
 
 /** The receivables aging per currency: bucket → outstanding (decimal text). */
@@ -25,7 +25,7 @@ export function owedByDueDay(states: Iterable<InvoiceState>, into: OwedByDueDay 
   for (const state of states) {
     const row = toInvoiceRow(state);
     if (row.status === 'voided') continue;
-    const outstanding = parseMinor(row.outstanding, scaleOf(row.currency));
+    const outstanding = parseUnscaled(row.outstanding, scaleOf(row.currency));
     if (outstanding <= 0n) continue;
     const dueDay = parseDate(row.due_date) as number;
     let perDay = into.get(row.currency);
@@ -51,7 +51,7 @@ export function agingAt(summaries: Iterable<OwedByDueDay>, asOfDay: number): Agi
   const aging: Aging = {};
   for (const [currency, buckets] of [...owed].sort(([a], [b]) => a.localeCompare(b))) {
     const scale = scaleOf(currency);
-    aging[currency] = Object.fromEntries(AGING_BUCKETS.map((b) => [b, formatMinor(buckets.get(b) ?? 0n, scale)]));
+    aging[currency] = Object.fromEntries(AGING_BUCKETS.map((b) => [b, formatUnscaled(buckets.get(b) ?? 0n, scale)]));
   }
   return aging;
 }

@@ -6,7 +6,7 @@ import { balanceKey, type ClientBalanceRow } from '../../invoice/balances.ts';
 import { knownCurrencies } from '../../invoice/currency.ts';
 import { toInvoiceRow, type InvoiceRow, type InvoiceState } from '../../invoice/invoice.ts';
 import { STORE } from '../../invoice/stores.ts';
-import { formatDate } from '../../invoice/time.ts';
+import { formatDate } from '../../values/time.ts';
 import { agingAt, owedInStore, type Aging, type OwedByDueDay } from './aging.ts';
 import type { QueryHost } from './host.ts';
 import { partitionForKey } from './partitioner.ts';

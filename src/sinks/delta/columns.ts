@@ -2,18 +2,19 @@
 // and back, order values for statistics, and render them in the Delta stats JSON.
 import type { SchemaElement } from 'hyparquet';
 import type { DeltaColumn, DeltaValue } from './types.ts';
+import { formatUnscaled, parseUnscaled, unscaledFromBytes } from '../../values/decimal.ts';
+import { formatDate } from '../../values/time.ts';
 import {
-  bytesToUnscaled, dateToDays as parseDate, daysToDate as formatDate, decimalByteLength, decimalToUnscaled,
-  exactCanonicalTimestamp, exactTimestampMicros, memo, microsToTimestamp as formatTimestamp, parseDecimalType, timestampToMicros as parseTimestamp, unscaledToDecimal,
+  dateToDays as parseDate, decimalByteLength, decimalToUnscaled, exactCanonicalTimestamp, memo, microsToTimestamp as formatTimestamp,
+  parseDecimalType, timestampToMicros,
 } from './values.ts';
 
 // Shared memoized conversions (pure functions of their input).
 const dateToDays = memo(parseDate);
 const daysToDate = memo(formatDate);
-const timestampToMicros = memo(parseTimestamp);
 const microsToTimestamp = memo(formatTimestamp);
 const canonicalDate = memo((s: string): string => formatDate(parseDate(s)));
-const canonicalTimestamp = memo((s: string): string => formatTimestamp(parseTimestamp(s)));
+const canonicalTimestamp = memo((s: string): string => formatTimestamp(timestampToMicros(s)));
 
 /**
  * A physical Parquet value as hyparquet-writer takes it and as this module reads it back (null for
@@ -168,7 +169,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
           // The exact spelling (nearly every value) skips the memo: unique timestamps only churn it.
           return s === null ? null : exactCanonicalTimestamp(s) ?? canonicalTimestamp(s);
         },
-        toPhysical: v => v === null ? null : exactTimestampMicros(v as string) ?? timestampToMicros(v as string),
+        toPhysical: v => v === null ? null : timestampToMicros(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : microsToTimestamp(BigInt(raw as bigint)),
         comparePhysical: cmpBig,
         compare: (a, b) => {
@@ -198,8 +199,8 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
     converted_type: 'DECIMAL', precision, scale, repetition_type: opt(col),
     logical_type: { type: 'DECIMAL', precision, scale },
   });
-  // Values reaching toPhysical/compare are canonical (normalize ran): dropping the point is exact.
-  const unscaled = (v: DeltaValue): bigint => BigInt(scale > 0 ? (v as string).replace('.', '') : v as string);
+  // Values reaching toPhysical/compare are canonical (normalize ran): read back exactly.
+  const unscaled = (v: DeltaValue): bigint => parseUnscaled(v as string, scale);
   // Already canonical: optional minus, no leading zero, exactly `scale` decimals, within precision.
   const intPart = precision > scale ? `(?:0|[1-9]\\d{0,${precision - scale - 1}})` : '0';
   const canonical = new RegExp(`^-?${intPart}${scale > 0 ? `\\.\\d{${scale}}` : ''}$`);
@@ -210,13 +211,13 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
     normalize: v => {
       const x = need(col, v, 'decimal string', isStrOrNum);
       if (typeof x === 'string' && canonical.test(x) && !isNegZero.test(x)) return x;
-      return x === null ? null : unscaledToDecimal(decimalToUnscaled(x, precision, scale), scale);
+      return x === null ? null : formatUnscaled(decimalToUnscaled(x, precision, scale), scale);
     },
     toPhysical: v => v === null ? null : unscaled(v),
     fromPhysical: raw => {
       if (raw === null || raw === undefined) return null;
-      const u = raw instanceof Uint8Array ? bytesToUnscaled(raw) : BigInt(raw as bigint | number);
-      return unscaledToDecimal(u, scale);
+      const u = raw instanceof Uint8Array ? unscaledFromBytes(raw) : BigInt(raw as bigint | number);
+      return formatUnscaled(u, scale);
     },
     comparePhysical: cmpBig,
     compare: (a, b) => compareCanonicalDecimals(a as string, b as string),

@@ -14,7 +14,8 @@ import { ByteWriter as GrowableBytes } from '../../engine/serdes/byte-writer.ts'
 import { compareStrings } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { TypedBatch, TypedColumn } from './typed.ts';
-import { daysToDate, unscaledToDecimal } from './values.ts';
+import { formatUnscaled, writeUnscaledBytes } from '../../values/decimal.ts';
+import { formatDate } from '../../values/time.ts';
 
 /**
  * Compression of data pages. ZSTD (level 1, Node's native zstd) compresses these pages 4-5x faster
@@ -68,28 +69,6 @@ function i64le(out: Out, v: number): void {
   b.writeUInt32LE(lo, p);
   b.writeInt32LE(hi, p + 4);
   out.pos = p + 8;
-}
-
-/** Big-endian two's complement of a safe integer in `len` bytes (len >= 8). */
-function flbaBE(out: Out, v: number, len: number): void {
-  const hi = Math.floor(v / TWO32);
-  const lo = v - hi * TWO32;
-  const b = out.buf;
-  let p = out.pos;
-  const fill = v < 0 ? 0xff : 0;
-  for (let k = 0; k < len - 8; k++) b[p++] = fill;
-  b.writeInt32BE(hi, p);
-  b.writeUInt32BE(lo, p + 4);
-  out.pos = p + 8;
-}
-
-function bigBE(out: Out, v: bigint, len: number): void {
-  const b = out.buf;
-  for (let k = len - 1; k >= 0; k--) {
-    b[out.pos + k] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  out.pos += len;
 }
 
 /** RLE/bit-packed hybrid of `n` values of `width` bits: one RLE run when all are equal, else bit-packed. */
@@ -192,15 +171,6 @@ function strStats(values: Iterable<string | null>, ascii: boolean): ColStats {
     else if (s !== max && compareStrings(s, max) > 0) max = s;
   }
   return { min, max };
-}
-
-/** Canonical decimal text of an unscaled value (number or bigint) at `scale`. */
-function decimalText(u: number | bigint, scale: number): string {
-  if (typeof u === 'bigint') return unscaledToDecimal(u, scale);
-  const neg = u < 0;
-  const s = String(neg ? -u : u).padStart(scale + 1, '0');
-  const int = s.slice(0, s.length - scale);
-  return (neg ? '-' : '') + int + (scale > 0 ? '.' + s.slice(s.length - scale) : '');
 }
 
 function isoMillis(ms: number): string {
@@ -361,9 +331,8 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
       for (let i = 0; i < n; i++) {
         if (nulls && nulls[i]) continue;
         const b = big?.get(i);
-        if (b !== undefined) bigBE(page, b, len);
-        else if (len >= 8) flbaBE(page, v[i] as number, len);
-        else bigBE(page, BigInt(v[i] as number), len);
+        writeUnscaledBytes(page.buf, page.pos, b ?? (v[i] as number), len);
+        page.pos += len;
       }
     } else {
       throw new Error(`column ${name}: no flat encoding for ${String(element.type)}`);
@@ -416,7 +385,7 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
     let lo: string;
     let hi: string;
     if (col.kind === 'str') { lo = JSON.stringify(st.min); hi = JSON.stringify(st.max); }
-    else if (t === 'date') { lo = JSON.stringify(daysToDate(st.min as number)); hi = JSON.stringify(daysToDate(st.max as number)); }
+    else if (t === 'date') { lo = JSON.stringify(formatDate(st.min as number)); hi = JSON.stringify(formatDate(st.max as number)); }
     else if (t === 'timestamp') {
       const a = BigInt(st.min);
       const b = BigInt(st.max);
@@ -424,7 +393,7 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
       const ceil = b <= 0n || b % 1000n === 0n ? b / 1000n : b / 1000n + 1n;
       lo = JSON.stringify(isoMillis(Number(floor)));
       hi = JSON.stringify(isoMillis(Number(ceil)));
-    } else if (col.kind === 'dec') { lo = decimalText(st.min as number | bigint, col.scale); hi = decimalText(st.max as number | bigint, col.scale); }
+    } else if (col.kind === 'dec') { lo = formatUnscaled(st.min as number | bigint, col.scale); hi = formatUnscaled(st.max as number | bigint, col.scale); }
     else { lo = String(st.min); hi = String(st.max); }
     minJson.push(`${key}:${lo}`);
     maxJson.push(`${key}:${hi}`);

@@ -9,7 +9,8 @@ import { batchToRows, rowsToBatch, type ColumnBatch } from './columnar.ts';
 import type { Physical } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaRow } from './types.ts';
-import { bytesToUnscaled, floorDiv } from './values.ts';
+import { unscaledFromBytes } from '../../values/decimal.ts';
+import { floorDiv } from './values.ts';
 
 /** Encode a column batch as one Parquet file with a single row group. */
 export function encodeColumns(batch: ColumnBatch, spec: CompiledSpec): Uint8Array {
@@ -86,7 +87,7 @@ export async function decodeColumns(bytes: Uint8Array, spec: CompiledSpec, colum
         const v = data[i] as Physical | undefined;
         // Decimals wider than INT64 arrive as two's-complement bytes: the writer takes bigint.
         col[chunk.rowStart + i] = v === undefined ? null
-          : flba && v instanceof Uint8Array ? bytesToUnscaled(v)
+          : flba && v instanceof Uint8Array ? unscaledFromBytes(v)
             : int64 && typeof v === 'number' ? BigInt(v) : v;
       }
     }

@@ -4,7 +4,9 @@
 // what `toPhysical(normalize(v))` gives, so files and stats equal the upsert path's.
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaColumn, DeltaRow, DeltaValue } from './types.ts';
-import { dateToDays, decimalToUnscaled, exactTimestampMillis, memo, parseDecimalType, subMillis, timestampToMicros } from './values.ts';
+import { smallUnscaled } from '../../values/decimal.ts';
+import { parseTimestamp } from '../../values/time.ts';
+import { dateToDays, decimalToUnscaled, memo, parseDecimalType, timestampToMicros } from './values.ts';
 
 /** Physical kind of a typed column. */
 export type TypedKind = 'str' | 'i32' | 'i64' | 'bool' | 'dec';
@@ -33,55 +35,6 @@ export interface TypedBatch {
 }
 
 const dateDays = memo(dateToDays);
-
-/** Micros of `YYYY-MM-DDTHH:MM:SS.sss[sss]Z` as a number (what exactTimestampMicros accepts), else undefined. */
-export function exactTimestampMicrosNumber(value: string): number | undefined {
-  const millis = exactTimestampMillis(value);
-  if (millis === undefined) return undefined;
-  const micros = millis * 1000 + subMillis(value);
-  return Number.isSafeInteger(micros) ? micros : undefined;
-}
-
-/**
- * Unscaled value of decimal text at `scale` as a number when the text is plain (`-?\d+(\.\d+)?`),
- * its extra fractional digits are zeros, and the result is a safe integer of at most `precision`
- * digits; undefined otherwise (the exact BigInt parser decides then).
- */
-export function fastUnscaled(text: string, precision: number, scale: number): number | undefined {
-  const len = text.length;
-  let i = 0;
-  let neg = false;
-  const c0 = text.charCodeAt(0);
-  if (c0 === 45) { neg = true; i = 1; } else if (c0 === 43) i = 1;
-  let u = 0;
-  let nd = 0; // significant digits
-  let sawDigit = false;
-  for (; i < len; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    sawDigit = true;
-    if (nd > 0 || c > 0) nd++;
-    u = u * 10 + c;
-  }
-  if (!sawDigit) return undefined;
-  let frac = 0;
-  if (i < len) {
-    if (text.charCodeAt(i) !== 46) return undefined;
-    i++;
-    for (; i < len; i++) {
-      const c = text.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return undefined;
-      if (frac < scale) {
-        u = u * 10 + c;
-        if (nd > 0 || c > 0) nd++;
-        frac++;
-      } else if (c !== 0) return undefined; // rounding is the caller's job: the exact parser throws
-    }
-  }
-  for (; frac < scale; frac++) { u *= 10; if (nd > 0) nd++; }
-  if (nd > precision || nd > 15) return undefined;
-  return neg && u !== 0 ? -u : u;
-}
 
 type Push = (v: DeltaValue | undefined, i: number) => void;
 
@@ -226,8 +179,8 @@ function pusher(col: TypedColumn): Push {
       return (v, i) => {
         if (typeof v === 'string') {
           if (v === lastText) { (col.values as Float64Array)[i] = lastMicros; return; }
-          const n = exactTimestampMicrosNumber(v);
-          if (n !== undefined) { (col.values as Float64Array)[i] = lastMicros = n; lastText = v; return; }
+          const n = parseTimestamp(v);
+          if (n !== undefined && Number.isSafeInteger(n)) { (col.values as Float64Array)[i] = lastMicros = n; lastText = v; return; }
           setBig(col, i, timestampToMicros(v));
           return;
         }
@@ -236,10 +189,12 @@ function pusher(col: TypedColumn): Push {
     }
     default: {
       const { precision, scale } = parseDecimalType(c.type) as { precision: number; scale: number };
+      // The fast path's numbers have at most 15 digits: only a narrower column needs a bound.
+      const bound = precision < 15 ? 10 ** precision : Infinity;
       return (v, i) => {
         if (typeof v === 'string') {
-          const n = fastUnscaled(v, precision, scale);
-          if (n !== undefined) { (col.values as Float64Array)[i] = n; return; }
+          const n = smallUnscaled(v, scale);
+          if (n !== undefined && n < bound && n > -bound) { (col.values as Float64Array)[i] = n; return; }
           setBig(col, i, decimalToUnscaled(v, precision, scale));
           return;
         }

@@ -1,12 +1,9 @@
 // Exact conversions between the writer's cell values (strings for money and time) and their
 // Parquet physical form. Money never passes through binary floating point: a decimal string
-// becomes an unscaled BigInt and back.
-import { civilDays, digits, isCalendarDate, utcSeconds } from '../../engine/time/calendar.ts';
-
-const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d*))?$/;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
-const DAY_MS = 86_400_000;
+// becomes an unscaled BigInt and back. Decimal and time text are read by src/values/ (decimal.ts,
+// time.ts), the parsers the invoice domain uses, so the writer takes what the pipeline writes.
+import { exactUnscaled, parseDecimal } from '../../values/decimal.ts';
+import { parseDate, parseTimestampExact } from '../../values/time.ts';
 
 /** Parsed `decimal(p,s)` type, or undefined for other types. */
 export function parseDecimalType(type: string): { precision: number; scale: number } | undefined {
@@ -18,19 +15,19 @@ export function parseDecimalType(type: string): { precision: number; scale: numb
   return { precision, scale };
 }
 
-/** Decimal text (or a JS number, via its shortest round-trip text) to the unscaled integer at `scale`. */
+/**
+ * Decimal text (or a JS number, via its shortest round-trip text) to the unscaled integer at
+ * `scale`. Digits past the scale are refused unless zeros: rounding money is the caller's job.
+ */
 export function decimalToUnscaled(value: string | number, precision: number, scale: number): bigint {
-  const text = typeof value === 'number' ? numberText(value) : value.trim();
-  const m = DECIMAL_RE.exec(text);
-  if (!m) throw new Error(`not a decimal: ${JSON.stringify(value)}`);
-  const [, sign, int, frac = ''] = m;
-  // Extra fractional digits are only accepted when they are zeros: rounding money is the caller's job.
-  const extra = frac.slice(scale);
-  if (/[1-9]/.test(extra)) throw new Error(`decimal ${text} has more than ${scale} fractional digits`);
-  const digits = (int + frac.slice(0, scale).padEnd(scale, '0')).replace(/^0+(?=\d)/, '');
-  if (digits.length > precision) throw new Error(`decimal ${text} exceeds precision ${precision}`);
-  const unscaled = BigInt(digits);
-  return sign === '-' ? -unscaled : unscaled;
+  const text = typeof value === 'number' ? numberText(value) : value;
+  const unscaled = exactUnscaled(text, scale);
+  if (unscaled === undefined) {
+    if (parseDecimal(text) === undefined) throw new Error(`not a decimal: ${JSON.stringify(value)}`);
+    throw new Error(`decimal ${text} has more than ${scale} fractional digits`);
+  }
+  if ((unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(precision)) throw new Error(`decimal ${text} exceeds precision ${precision}`);
+  return unscaled;
 }
 
 function numberText(n: number): string {
@@ -41,15 +38,6 @@ function numberText(n: number): string {
   return s;
 }
 
-/** Unscaled integer back to canonical decimal text with exactly `scale` fractional digits. */
-export function unscaledToDecimal(unscaled: bigint, scale: number): string {
-  const neg = unscaled < 0n;
-  const digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
-  const int = digits.slice(0, digits.length - scale);
-  const frac = digits.slice(digits.length - scale);
-  return (neg ? '-' : '') + int + (scale > 0 ? '.' + frac : '');
-}
-
 /** Byte width of the smallest two's-complement FIXED_LEN_BYTE_ARRAY that holds `precision` digits. */
 export function decimalByteLength(precision: number): number {
   const max = 10n ** BigInt(precision) - 1n;
@@ -58,89 +46,26 @@ export function decimalByteLength(precision: number): number {
   return bytes;
 }
 
-/** Big-endian two's-complement bytes (Parquet FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimal) to BigInt. */
-export function bytesToUnscaled(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  const bits = BigInt(bytes.length * 8);
-  return bytes[0] & 0x80 ? v - (1n << bits) : v;
-}
-
-/** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE), by calendar arithmetic: Date.UTC would read years 0000-0099 as 19xx. */
+/** "YYYY-MM-DD" to days since 1970-01-01 (Parquet DATE); throws when it is not a date. */
 export function dateToDays(value: string): number {
-  const m = DATE_RE.exec(value);
-  if (!m) throw new Error(`not a date: ${JSON.stringify(value)}`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (!isCalendarDate(y, mo, d)) throw new Error(`not a calendar date: ${value}`);
-  return civilDays(y, mo, d);
+  const days = parseDate(value);
+  if (days !== undefined) return days;
+  throw new Error(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `not a calendar date: ${value}` : `not a date: ${JSON.stringify(value)}`);
 }
 
-/** Days since the epoch to "YYYY-MM-DD". */
-export function daysToDate(days: number): string {
-  return new Date(days * DAY_MS).toISOString().slice(0, 10);
-}
-
-
-
-/**
- * Microseconds of a timestamp spelled exactly `YYYY-MM-DDTHH:MM:SS.sssZ` or `.ssssssZ` (what this
- * writer and the invoice code produce), checked field by field with plain arithmetic; undefined
- * for any other spelling or an impossible date (the general parser then decides). Accepts exactly
- * what `timestampToMicros`'s fast path accepts, at a fraction of the cost.
- */
-export function exactTimestampMicros(value: string): bigint | undefined {
-  const millis = exactTimestampMillis(value);
-  return millis === undefined ? undefined : BigInt(millis) * 1000n + BigInt(subMillis(value));
-}
-
-/** Epoch milliseconds of a timestamp spelled as `exactTimestampMicros` takes it (its sub-millisecond digits checked, not added), else undefined. */
-export function exactTimestampMillis(value: string): number | undefined {
-  const len = value.length;
-  if ((len !== 24 && len !== 27) || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
-    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 || value.charCodeAt(19) !== 46 || value.charCodeAt(len - 1) !== 90) return undefined;
-  const seconds = utcSeconds(value);
-  const ms = digits(value, 20, 3);
-  if (seconds === undefined || ms < 0 || subMillis(value) < 0) return undefined;
-  return seconds * 1000 + ms;
-}
-
-/** The microseconds past the millisecond of such a timestamp (`.sss` has none; -1: not digits). */
-export function subMillis(value: string): number {
-  return value.length === 27 ? digits(value, 23, 3) : 0;
-}
-
-/** Canonical text of a timestamp spelled as `exactTimestampMicros` takes it (undefined otherwise): `.ssssss` with three trailing zeros becomes `.sss`. */
+/** Canonical text of a timestamp already spelled `YYYY-MM-DDTHH:MM:SS.sssZ` or `.ssssssZ` (what this writer and the pipeline write), else undefined: `.ssssss` with three trailing zeros becomes `.sss`. */
 export function exactCanonicalTimestamp(value: string): string | undefined {
-  if (exactTimestampMicros(value) === undefined) return undefined;
-  return value.length === 27 && value.endsWith('000Z') ? `${value.slice(0, 23)}Z` : value;
+  const len = value.length;
+  if ((len !== 24 && len !== 27) || value.charCodeAt(10) !== 84 || value.charCodeAt(19) !== 46 || value.charCodeAt(len - 1) !== 90) return undefined;
+  if (parseTimestampExact(value) === undefined) return undefined;
+  return len === 27 && value.endsWith('000Z') ? `${value.slice(0, 23)}Z` : value;
 }
 
-/** RFC 3339 timestamp (any offset, up to microseconds) to microseconds since the epoch, UTC. */
+/** RFC 3339 timestamp to microseconds since the epoch, UTC (the rule of src/values/time.ts: digits past the µs truncated); throws when it is not one. */
 export function timestampToMicros(value: string): bigint {
-  // Fast path: canonical "YYYY-MM-DDTHH:MM:SS.sssZ" or ".ssssssZ" (what this writer stores).
-  if ((value.length === 24 || value.length === 27) && value[10] === 'T' && value[19] === '.' && value[value.length - 1] === 'Z') {
-    const ms = Date.parse(value.slice(0, 23) + 'Z');
-    const sub = value.length === 27 ? value.slice(23, 26) : '000';
-    // Date.parse rolls Feb 30 over to Mar 1: the round trip rejects such dates.
-    if (!Number.isNaN(ms) && /^\d{3}$/.test(sub) && new Date(ms).toISOString().slice(0, 23) === value.slice(0, 23)) {
-      return BigInt(ms) * 1000n + BigInt(sub);
-    }
-  }
-  const m = TS_RE.exec(value);
-  if (!m) throw new Error(`not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
-  const [, y, mo, d, h, mi, s, frac = '', zone] = m;
-  if (/[1-9]/.test(frac.slice(6))) throw new Error(`timestamp ${value} is finer than microseconds`);
-  // Calendar arithmetic, not Date.UTC (which reads years 0000-0099 as 19xx and rolls Feb 30 over).
-  if (!isCalendarDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-    throw new Error(`not a timestamp: ${value}`);
-  }
-  let ms = civilDays(Number(y), Number(mo), Number(d)) * DAY_MS + ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000;
-  if (zone !== 'Z' && zone !== 'z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
-  }
-  return BigInt(ms) * 1000n + BigInt(frac.slice(0, 6).padEnd(6, '0'));
+  const micros = parseTimestampExact(value);
+  if (micros === undefined) throw new Error(`not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
+  return micros;
 }
 
 /** Microseconds since the epoch to RFC 3339 UTC: millisecond form when exact, else 6 digits. */

@@ -10,7 +10,7 @@ import avro from 'avsc';
 import { HttpSchemaRegistry } from '../../../src/engine/index.ts';
 import { DLQ_HEADERS } from '../../../src/engine/runtime/deserialization.ts';
 import { decimalText } from '../../../src/invoice/avro.ts';
-import { formatDate, formatTimestamp } from '../../../src/invoice/time.ts';
+import { formatDate, formatTimestamp } from '../../../src/values/time.ts';
 import type { Actual } from '../../unit/conformance/compare.ts';
 import type { RunTopics } from './live-pipeline.ts';
 

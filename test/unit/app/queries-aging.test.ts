@@ -10,7 +10,6 @@ import { STORE } from '../../../src/invoice/stores.ts';
 import type { QueryHost } from '../../../src/app/queries/host.ts';
 import { queryAging, type AgingReport } from '../../../src/app/queries/invoice-queries.ts';
 import { agingAt, owedByDueDay } from '../../../src/app/queries/aging.ts';
-import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { buildInvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
 import { SMALL_SCENARIO } from '../../fixtures/conformance.ts';
 
@@ -60,7 +59,7 @@ describe('/reports/aging over the conformance scenario', () => {
         { topic: pipeline.topics.payments, path: `${DIR}payments.jsonl` },
         { topic: pipeline.topics.activity, path: `${DIR}activity.jsonl` },
       ],
-      timestampOf: occurredAtMillis,
+      timestampOf: pipeline.eventTime.occurredAtMillis,
       progress: false,
       onSummary: (_summary, runner) => {
         invoices = runner.store<KeyValueStore<InvoiceState>>(STORE.invoices);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AvroBuffer, encodeInvoiceEvent, HAND_ENCODER_MATCHES, plainUnscaled, toAvroRecord, writeEventBinary } from '../../../src/invoice/avro.ts';
+import { AvroBuffer, encodeInvoiceEvent, HAND_ENCODER_MATCHES, toAvroRecord, writeEventBinary } from '../../../src/invoice/avro.ts';
 import type { InvoiceEvent } from '../../../src/invoice/invoice.ts';
 import { ReplayOutputs } from '../../../src/app/replay-outputs.ts';
 import { pipelineTopics } from '../../../topologies/invoice-pipeline.ts';
@@ -63,17 +63,6 @@ describe('replay Avro output', () => {
       writeEventBinary(out, e);
       expect(Buffer.from(out.buf.subarray(0, out.pos)).toString('hex')).toBe(encodeInvoiceEvent(e).toString('hex'));
     }
-  });
-
-  it('plainUnscaled takes plain text only', () => {
-    expect(plainUnscaled('3978.28')).toBe(39782800);
-    expect(plainUnscaled('-0.00')).toBe(0);
-    expect(plainUnscaled('1.23456')).toBeUndefined();
-    expect(plainUnscaled('1e3')).toBeUndefined();
-    expect(plainUnscaled('+1')).toBeUndefined();
-    expect(plainUnscaled('1.')).toBeUndefined();
-    expect(plainUnscaled('')).toBeUndefined();
-    expect(plainUnscaled('1234567890123456')).toBeUndefined();
   });
 
   it.each([false, true])('ReplayOutputs (writer thread: %s) writes a container file avsc reads back, every event in order', async (worker) => {

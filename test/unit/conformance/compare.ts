@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { decimalText } from '../../../src/invoice/avro.ts';
-import { compareDecimal, parseDecimal } from '../../../src/invoice/money.ts';
-import { formatDate, formatTimestamp, parseTimestamp } from '../../../src/invoice/time.ts';
+import { compareDecimal, parseDecimal } from '../../../src/values/decimal.ts';
+import { formatDate, formatTimestamp, parseTimestamp } from '../../../src/values/time.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Row = Record<string, Json>;

@@ -10,7 +10,7 @@ import { normalizeRow } from '../../../src/sinks/delta/batch.ts';
 import { decodeColumns } from '../../../src/sinks/delta/parquet.ts';
 import { compileSpec } from '../../../src/sinks/delta/schema.ts';
 import { computeStats } from '../../../src/sinks/delta/stats.ts';
-import { fastUnscaled, rowsToTyped } from '../../../src/sinks/delta/typed.ts';
+import { rowsToTyped } from '../../../src/sinks/delta/typed.ts';
 import { encodeTyped } from '../../../src/sinks/delta/flat-parquet.ts';
 import { rng } from '../../../bench/lib.ts';
 
@@ -139,19 +139,5 @@ describe('DeltaTable.append', () => {
     expect(b.length).toBe(0);
     expect((await t.readAll()).sort(byId)).toEqual(input.map(r => normalizeRow(r, compiled)).sort(byId));
     expect(encodeTyped(rowsToTyped(input, compiled), compiled).stats).toBe(computeStats(input.map(r => normalizeRow(r, compiled)), compiled.codecs));
-  });
-
-  it('fastUnscaled agrees with the exact parser or declines', () => {
-    expect(fastUnscaled('3978.28', 38, 4)).toBe(39782800);
-    expect(fastUnscaled('-0.00', 38, 4)).toBe(0);
-    expect(Object.is(fastUnscaled('-0', 38, 4), 0)).toBe(true);
-    expect(fastUnscaled('1.23450', 38, 4)).toBe(12345);
-    expect(fastUnscaled('1.23456', 38, 4)).toBeUndefined();
-    expect(fastUnscaled('12345678901.2345', 38, 4)).toBe(123456789012345);
-    expect(fastUnscaled('123456789012.2345', 38, 4)).toBeUndefined(); // 16 digits: BigInt path
-    expect(fastUnscaled('100.00', 4, 2)).toBeUndefined(); // over precision
-    expect(fastUnscaled('.5', 38, 4)).toBeUndefined();
-    expect(fastUnscaled(' 1', 38, 4)).toBeUndefined();
-    expect(fastUnscaled('1e3', 38, 4)).toBeUndefined();
   });
 });

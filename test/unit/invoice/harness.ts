@@ -4,7 +4,7 @@ import { TopologyTestDriver } from '../../../src/engine/index.ts';
 import type { AccountingCounts } from '../../../src/invoice/accounting.ts';
 import type { ClientBalanceRow } from '../../../src/invoice/balances.ts';
 import type { InvoiceEvent, InvoiceRow } from '../../../src/invoice/invoice.ts';
-import { parseTimestamp } from '../../../src/invoice/time.ts';
+import { parseTimestamp } from '../../../src/values/time.ts';
 import { buildInvoicePipeline, type InvoicePipelineOptions } from '../../../topologies/invoice-pipeline.ts';
 
 /** An input: the topic role and the value (an object is JSON-encoded; a string is the raw line). */

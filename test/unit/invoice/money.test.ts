@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonExact } from '../../../src/invoice/json.ts';
-import { compareDecimal, formatMinor, multiply, normalize, parseDecimal, parseMinor, roundToScale } from '../../../src/invoice/money.ts';
+import { compareDecimal, formatUnscaled, multiply, normalize, parseDecimal, parseUnscaled, roundToScale } from '../../../src/values/decimal.ts';
 import { minorUnits } from '../../../src/invoice/currency.ts';
 
 const dec = (s: string) => {
@@ -38,10 +38,10 @@ describe('money', () => {
   });
 
   it('formats minor units at the currency scale', () => {
-    expect(formatMinor(123456n, 2)).toBe('1234.56');
-    expect(formatMinor(-5n, 3)).toBe('-0.005');
-    expect(formatMinor(42n, 0)).toBe('42');
-    expect(parseMinor('1234.56', 2)).toBe(123456n);
+    expect(formatUnscaled(123456n, 2)).toBe('1234.56');
+    expect(formatUnscaled(-5n, 3)).toBe('-0.005');
+    expect(formatUnscaled(42n, 0)).toBe('42');
+    expect(parseUnscaled('1234.56', 2)).toBe(123456n);
     expect(compareDecimal(dec('0'), dec('0.00'))).toBe(0);
   });
 

@@ -3,7 +3,7 @@
 // invoices, versions are contiguous, and a replay of the same stream gives the same output.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMinor, parseMinor } from '../../../src/invoice/money.ts';
+import { formatUnscaled, parseUnscaled } from '../../../src/values/decimal.ts';
 import type { InvoiceRow } from '../../../src/invoice/invoice.ts';
 import { run, type Input, type Outcome } from './harness.ts';
 
@@ -16,7 +16,7 @@ const currencyOf = (order: string) => (order === 'o4' ? 'JPY' : 'EUR');
 const clientOf = (order: string) => (order === 'o1' || order === 'o4' ? 'c1' : 'c2');
 
 const at = (hours: number) => new Date(START + hours * HOUR).toISOString();
-const money = (minor: number, currency: string) => formatMinor(BigInt(minor), SCALE[currency] as number);
+const money = (minor: number, currency: string) => formatUnscaled(BigInt(minor), SCALE[currency] as number);
 
 const hours = fc.integer({ min: 0, max: 2000 });
 const order = fc.constantFrom(...ORDERS);
@@ -77,7 +77,7 @@ function sumPayments(values: ReadonlyArray<Record<string, unknown>>): Map<string
   for (const v of values) {
     if (v.event_type !== 'payment.received' && v.event_type !== 'payment.refunded') continue;
     const currency = String(v.currency);
-    const amount = parseMinor(String(v.amount), SCALE[currency] as number) * (v.event_type === 'payment.refunded' ? -1n : 1n);
+    const amount = parseUnscaled(String(v.amount), SCALE[currency] as number) * (v.event_type === 'payment.refunded' ? -1n : 1n);
     sums.set(currency, (sums.get(currency) ?? 0n) + amount);
   }
   return sums;
@@ -85,7 +85,7 @@ function sumPayments(values: ReadonlyArray<Record<string, unknown>>): Map<string
 
 function paidOnInvoices(rows: Iterable<InvoiceRow>): Map<string, bigint> {
   const sums = new Map<string, bigint>();
-  for (const r of rows) sums.set(r.currency, (sums.get(r.currency) ?? 0n) + parseMinor(r.amount_paid, SCALE[r.currency] as number));
+  for (const r of rows) sums.set(r.currency, (sums.get(r.currency) ?? 0n) + parseUnscaled(r.amount_paid, SCALE[r.currency] as number));
   return sums;
 }
 
@@ -95,9 +95,9 @@ function checkBalances(out: Outcome): void {
     const s = SCALE[r.currency] as number;
     const key = `${r.client_id}/${r.currency}`;
     const w = want.get(key) ?? { invoiced: 0n, paid: 0n, outstanding: 0n, open: 0, overdue: 0 };
-    const outstanding = parseMinor(r.outstanding, s);
-    if (r.status !== 'voided') w.invoiced += parseMinor(r.invoice_total, s);
-    w.paid += parseMinor(r.amount_paid, s);
+    const outstanding = parseUnscaled(r.outstanding, s);
+    if (r.status !== 'voided') w.invoiced += parseUnscaled(r.invoice_total, s);
+    w.paid += parseUnscaled(r.amount_paid, s);
     if (r.status !== 'voided' && outstanding > 0n) w.outstanding += outstanding;
     if (['open', 'partially_paid', 'overdue', 'disputed'].includes(r.status)) w.open += 1;
     if (r.status === 'overdue') w.overdue += 1;
@@ -107,7 +107,7 @@ function checkBalances(out: Outcome): void {
   for (const [key, w] of want) {
     const row = out.balances.get(key);
     const s = SCALE[key.split('/')[1] as string] as number;
-    expect(row && [parseMinor(row.invoiced_total, s), parseMinor(row.paid_total, s), parseMinor(row.outstanding, s), row.open_invoices, row.overdue_invoices])
+    expect(row && [parseUnscaled(row.invoiced_total, s), parseUnscaled(row.paid_total, s), parseUnscaled(row.outstanding, s), row.open_invoices, row.overdue_invoices])
       .toEqual([w.invoiced, w.paid, w.outstanding, w.open, w.overdue]);
   }
 }

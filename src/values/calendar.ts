@@ -1,5 +1,5 @@
-// UTC calendar arithmetic for timestamps spelled as text: no Date objects (slow on hot paths, and
-// Date.UTC maps years below 100 to 19xx). Shared by the domain's parser and the Delta writer.
+// UTC calendar arithmetic for dates and times spelled as text: no Date objects (slow on hot paths,
+// and Date.UTC maps years below 100 to 19xx). The RFC 3339 parser (rfc3339.ts) is built on it.
 
 /** Days in each month of a common year (index 0 = January). */
 export const MONTH_DAYS: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
