@@ -36,9 +36,17 @@ function thread(consumers: FakeConsumer[]): StreamThread {
     admin: unused,
     producer: unused,
     partitionReader: unused,
-    transactionalProducer: () => {
-      throw new Error('not used by this test');
-    },
+    // Initialized at each assignment (exactly_once), never asked to commit here: no task has input.
+    transactionalProducer: () => ({
+      init: async () => {},
+      begin: async () => {},
+      send: async () => [],
+      sendOffsets: async () => {},
+      commit: async () => {},
+      abort: async () => {},
+      inTransaction: () => false,
+      close: async () => {},
+    }),
     groupConsumer: () => {
       const c = new FakeConsumer();
       consumers.push(c);
