@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { OccurredAtScanner } from '../../../src/invoice/occurred-at-scanner.ts';
+import { rng as random } from '../../../bench/lib.ts';
 
 function scan(bytes: Buffer, cuts: readonly number[] = []): number | undefined {
   const scanner = new OccurredAtScanner();
@@ -15,17 +16,6 @@ function scan(bytes: Buffer, cuts: readonly number[] = []): number | undefined {
   return scanner.end();
 }
 
-// mulberry32: a seeded generator, so a failure names its case.
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASES = [
   '{"event_id":"e1","occurred_at":"2026-01-05T10:51:54.897123+01:00","lines":[{"q":1.5e-3,"p":-0}],"ok":true,"n":null,"f":false}',

@@ -1,21 +1,10 @@
 // The one home of decimal text ↔ unscaled integer ↔ two's-complement bytes: its fast path agrees
 // with its exact path, and every former copy's cases still hold (money, Avro, the Delta writer).
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/lib.ts';
 import {
   exactUnscaled, formatUnscaled, parseDecimal, parseUnscaled, roundToScale, smallUnscaled, unscaledByteLength, unscaledFromBytes, writeUnscaledBytes,
 } from '../../../src/values/decimal.ts';
-
-// A small deterministic PRNG (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Decimal-looking text: plain, long, with leading or trailing zeros, exponents, and junk.
 function randomText(r: () => number): string {

@@ -3,18 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { timestampToMicros } from '../../../src/sinks/delta/values.ts';
 import { formatTimestamp, MICROS_PER_DAY, parseDate, parseTimestamp, parseTimestampExact } from '../../../src/values/time.ts';
-
-// A small deterministic PRNG (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../bench/lib.ts';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const END_MICROS = (parseDate('9999-12-31') as number + 1) * MICROS_PER_DAY;
