@@ -4,6 +4,7 @@
 // and the load stays within one task of even.
 import type { GroupAssignor } from '../client/api.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
+import { FatalRuntimeError } from '../errors.ts';
 
 /** What each member tells the leader at join time (JSON in the member metadata's user data). */
 export interface MemberSubscription {
@@ -92,7 +93,7 @@ export function copartitionAssignor(options: CopartitionAssignorOptions): GroupA
       for (const [subtopology, topics] of options.layout) {
         const counts = topics.map((t) => partitionCounts.get(t) ?? 0);
         // The start-up check makes this impossible unless a topic changed under a running app.
-        if (new Set(counts).size > 1) throw new Error(`sub-topology ${subtopology}: source topics ${topics.join(', ')} are not co-partitioned (${counts.join(', ')})`);
+        if (new Set(counts).size > 1) throw new FatalRuntimeError(`sub-topology ${subtopology}: source topics ${topics.join(', ')} are not co-partitioned (${counts.join(', ')})`);
         partitionsBySubtopology.set(subtopology, counts[0] ?? 0);
       }
       const tasks = assignTasks(

@@ -535,8 +535,18 @@ class CommitFailedError extends Error {
   }
 }
 
+/** A FatalRuntimeError anywhere in the error or what it wraps (the client wraps callback errors). */
 function isFatal(error: unknown): boolean {
-  // A record over the broker's size limit fails the same way on every retry (Kafka Streams'
-  // default production exception handler fails too).
-  return error instanceof FatalRuntimeError || (error instanceof Error && /give the sink a serializer|not co-partitioned|larger than the max message size/.test(error.message));
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    if (e instanceof FatalRuntimeError) return true;
+    const rec = e as { cause?: unknown; errors?: unknown };
+    queue.push(rec.cause);
+    if (Array.isArray(rec.errors)) queue.push(...rec.errors);
+  }
+  return false;
 }

@@ -3,6 +3,7 @@
 // without a broker; `internal-topics.ts` applies it.
 import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { TopicSpec } from '../client/api.ts';
+import { FatalRuntimeError } from '../errors.ts';
 
 /** A sub-topology with its physical topic names and partition count (= its task count). */
 export interface SubtopologyLayout {
@@ -96,7 +97,7 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
     const sourceCounts = s.sourceTopics.map((t) => counts.get(t) as number);
     if (new Set(sourceCounts).size > 1) {
       const detail = s.sourceTopics.map((t, i) => `${t}=${sourceCounts[i]}`).join(', ');
-      throw new Error(`sub-topology ${s.id} is not co-partitioned: its source topics must have the same partition count (${detail})`);
+      throw new FatalRuntimeError(`sub-topology ${s.id} is not co-partitioned: its source topics must have the same partition count (${detail})`);
     }
     const partitions = sourceCounts[0] ?? 0;
     const changelogs = s.stores.filter((st) => input.loggedStores.has(st)).map((store) => ({ store, topic: changelogTopicName(input.applicationId, store) }));

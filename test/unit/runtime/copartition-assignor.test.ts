@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assignTasks, copartitionAssignor, decodeSubscription, taskIdsOf } from '../../../src/runtime/assignor/copartition-assignor.ts';
+import { FatalRuntimeError } from '../../../src/runtime/errors.ts';
 
 const sub = (instanceId: string, owned: string[] = [], onDisk: string[] = []) => ({ instanceId, owned, onDisk });
 
@@ -63,6 +64,7 @@ describe('copartitionAssignor', () => {
   it('refuses sub-topologies whose sources are not co-partitioned', () => {
     const assignor = copartitionAssignor({ layout, instanceId: 'pod-0', current: () => ({ owned: [], onDisk: [] }) });
     expect(() => assignor.assign([{ memberId: 'm0', userData: Buffer.alloc(0) }], new Map([['orders', 3], ['payments', 4], ['app-x-repartition', 3]]))).toThrow(/not co-partitioned/);
+    expect(() => assignor.assign([{ memberId: 'm0', userData: Buffer.alloc(0) }], new Map([['orders', 3], ['payments', 4], ['app-x-repartition', 3]]))).toThrow(FatalRuntimeError);
   });
 
   it('sends its instance id and tasks in the user data', () => {

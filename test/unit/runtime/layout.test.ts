@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamsBuilder } from '../../../src/engine/index.ts';
 import { planLayout } from '../../../src/runtime/topics/layout.ts';
+import { FatalRuntimeError } from '../../../src/runtime/errors.ts';
 
 function topology() {
   const b = new StreamsBuilder({ applicationId: 'app' });
@@ -45,5 +46,6 @@ describe('planLayout', () => {
     const subs = b.build().subtopologies();
     expect(() => planLayout({ applicationId: 'app', subtopologies: subs, loggedStores: new Set(), userTopicPartitions: new Map([['orders', 4]]) })).toThrow(/payments .*does not exist/);
     expect(() => planLayout({ applicationId: 'app', subtopologies: subs, loggedStores: new Set(), userTopicPartitions: new Map([['orders', 4], ['payments', 3]]) })).toThrow(/not co-partitioned.*orders=4, payments=3/);
+    expect(() => planLayout({ applicationId: 'app', subtopologies: subs, loggedStores: new Set(), userTopicPartitions: new Map([['orders', 4], ['payments', 3]]) })).toThrow(FatalRuntimeError);
   });
 });
