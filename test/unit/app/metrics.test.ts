@@ -50,8 +50,15 @@ describe('metrics catalog', () => {
     expect(text).toContain('invoice_stream_records_in_total{topic="invoice-activity"} 0');
     expect(text).toContain('invoice_stream_duplicates_total 1');
     expect(text).toContain('invoice_stream_dead_letters_total{reason="currency_mismatch",topic="payments"} 1');
-    // read = applied + duplicate + dead_lettered + held now
-    expect(prev.applied + prev.duplicate + prev.dead_lettered + prev.held).toBe(prev.read);
+    // What is rendered balances: read = applied + duplicate + dead_lettered + held (the level now).
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    const read = value(/^invoice_stream_accounting_read_total (\d+)$/m);
+    const applied = value(/^invoice_stream_accounting_outcome_total\{outcome="applied"\} (\d+)$/m);
+    const duplicate = value(/^invoice_stream_accounting_outcome_total\{outcome="duplicate"\} (\d+)$/m);
+    const deadLettered = value(/^invoice_stream_accounting_outcome_total\{outcome="dead_lettered"\} (\d+)$/m);
+    const held = value(/^invoice_stream_held_payments (\d+)$/m);
+    expect(applied + duplicate + deadLettered + held).toBe(read);
+    expect(prev).toEqual({ read: 5, applied: 2, duplicate: 1, dead_lettered: 1, held: 1 });
     expect(text).toContain('invoice_stream_build_info{version="0.1.0",guarantee="exactly_once"} 1');
   });
 
