@@ -3,7 +3,7 @@
 // against kafkajs's). Authentication and the split between the ports: http-auth.test.ts.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import type { KeyValueStore } from '../../../src/engine/index.ts';
+import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import { createMetrics } from '../../../src/app/metrics.ts';
 import { streamsProbes, type ProbedInstance, type Probes } from '../../../src/app/http/probes.ts';
 import { routeOps, routeQueries, type OpsDeps, type QueryDeps } from '../../../src/app/http/routes.ts';
@@ -14,21 +14,11 @@ import { balanceKey } from '../../../src/invoice/balances.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 import type { TaskState } from '../../../src/runtime/index.ts';
 
-/** A sorted in-memory store, enough for queries. */
+/** The engine's own in-memory store (ordered by UTF-8 bytes, as the live stores are), holding `entries`. */
 function memoryStore<V>(entries: Array<[string, V]>): KeyValueStore<V> {
-  const map = new Map(entries);
-  return {
-    name: 'fake',
-    flush: async () => {},
-    close: async () => {},
-    get: (k) => map.get(k),
-    put: (k, v) => void map.set(k, v),
-    delete: (k) => void map.delete(k),
-    *range(from, to) {
-      for (const k of [...map.keys()].sort()) if ((from === undefined || k >= from) && (to === undefined || k < to)) yield [k, map.get(k) as V];
-    },
-    approximateSize: () => map.size,
-  };
+  const store = Stores.keyValueStoreBuilder<V>(Stores.inMemoryKeyValueStore('fake')).build();
+  for (const [k, v] of entries) store.put(k, v);
+  return store;
 }
 
 function invoice(id: string, over: Partial<InvoiceState> = {}): InvoiceState {
