@@ -137,6 +137,12 @@ export interface GroupConsumerHandlers {
   onAssigned(assignment: GroupAssignment): void;
   /** A fetched batch held only transaction markers or aborted records: the position moves past them. */
   onSkipped(topic: string, partition: number, nextOffset: number): void;
+  /**
+   * The high watermark of every partition of a fetch (`offset`), told before any of its batches:
+   * a task with several inputs must know that another of its partitions has records coming in
+   * the same fetch before it takes the first partition's.
+   */
+  onHighWatermarks?(ends: readonly PartitionOffset[]): void;
   /** The consumer crashed beyond its own retries. */
   onCrash(error: Error): void;
 }

@@ -3,7 +3,7 @@
 // or when a task's output buffer is full, rebalances close and open tasks, and a failed commit
 // closes every task and rejoins the group so positions come back from committed offsets.
 import type { Topology } from '../../engine/topology/topology.ts';
-import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
+import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionOffset, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
@@ -213,6 +213,9 @@ export class StreamThread {
         onSkipped: (topic, partition, nextOffset) => {
           if (epoch === this.#epoch) void this.#serial(async () => this.#onSkipped(topic, partition, nextOffset, epoch));
         },
+        onHighWatermarks: (ends) => {
+          if (epoch === this.#epoch) void this.#serial(async () => this.#onHighWatermarks(ends, epoch));
+        },
         onCrash: (error) => {
           if (epoch === this.#epoch) void this.#serial(() => this.#recover(error, [])).catch((e: unknown) => this.#fail(e));
         },
@@ -245,6 +248,14 @@ export class StreamThread {
     const subtopology = this.#subtopologyOf.get(topic);
     if (epoch !== this.#epoch || subtopology === undefined) return;
     this.#tasks.get(formatTaskId({ subtopology, partition }))?.skipFetched(topic, partition, nextOffset);
+  }
+
+  #onHighWatermarks(ends: readonly PartitionOffset[], epoch: number): void {
+    if (epoch !== this.#epoch) return;
+    for (const { topic, partition, offset } of ends) {
+      const subtopology = this.#subtopologyOf.get(topic);
+      if (subtopology !== undefined) this.#tasks.get(formatTaskId({ subtopology, partition }))?.noteEnd(topic, partition, offset);
+    }
   }
 
   async #onAssigned(assignment: GroupAssignment, epoch: number): Promise<void> {

@@ -189,6 +189,21 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         failures = 0;
         const nameOf = new Map<string, string>();
         for (const [name, t] of metadata.topics) nameOf.set(t.id, name);
+        // Every partition's end first, then the batches: a task with several inputs would otherwise
+        // take one partition's records before it learns that another has earlier ones in this fetch.
+        const ends: PartitionOffset[] = [];
+        for (const response of responses) {
+          for (const topicData of response.responses) {
+            const topic = nameOf.get(topicData.topicId);
+            if (topic === undefined) continue;
+            for (const data of topicData.partitions) {
+              const position = this.#positions.get(topic)?.get(data.partitionIndex);
+              if (data.errorCode !== 0 || !position || position.offset === undefined || position.paused || version !== this.#assignmentVersion) continue;
+              ends.push({ topic, partition: data.partitionIndex, offset: Number(data.highWatermark) });
+            }
+          }
+        }
+        if (ends.length > 0) handlers.onHighWatermarks?.(ends);
         let staleMetadata = false;
         for (const response of responses) {
           for (const topicData of response.responses) {
