@@ -279,6 +279,11 @@ export class StreamThread {
     // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
     for (const name of wanted) if (this.#paused.has(name)) this.#applyPause(name, true);
     try {
+      // InitProducerId before any task reads its committed offsets: it aborts what this instance's
+      // previous incarnation left open (a crash inside a commit). Those reads are stable and wait
+      // while that transaction holds offsets of their partitions: initialized at the first commit,
+      // after them, the producer came too late, and the tasks waited for the transaction timeout.
+      if (exactlyOnce && [...wanted].some((name) => !this.#tasks.has(name))) await this.#transactionsReady();
       for (const name of [...wanted].sort()) if (!this.#tasks.has(name)) await this.#openTask(name);
     } catch (error) {
       await this.#recover(error, []);
