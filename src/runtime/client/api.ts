@@ -70,6 +70,8 @@ export interface RuntimeAdmin {
   /** Offsets the group has committed for `topic` (partitions with no commit are absent). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  /** DeleteRecords: each partition's log start moves up to its offset (repartition purge). */
+  deleteRecords?(offsets: readonly PartitionOffset[]): Promise<void>;
   /** Members of a consumer group with their join user data and assigned partitions (query routing). */
   groupMembers?(groupId: string): Promise<GroupMember[]>;
   close(): Promise<void>;

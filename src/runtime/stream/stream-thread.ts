@@ -11,6 +11,7 @@ import type { ApplicationLayout } from '../topics/layout.ts';
 import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
 import { prepareBatch, sendAtLeastOnce, sendExactlyOnce, type ThreadBatch } from './commit.ts';
+import { RepartitionPurge } from './purge.ts';
 import { FatalRuntimeError } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import type { StateStore } from '../../engine/state/api.ts';
@@ -76,11 +77,13 @@ export class StreamThread {
   // exactly_once: the thread's transactional producer (EOS-v2), replaced after any failure, and
   // the generation of the assignment the running tasks belong to (their offsets carry it).
   #transactions: TransactionalProducer | undefined;
+  readonly #purge: RepartitionPurge;
   #group: ConsumerGroupMetadata | undefined;
 
   constructor(deps: ThreadDeps) {
     this.#d = deps;
     this.#onDisk = new Set(deps.onDisk);
+    this.#purge = new RepartitionPurge(new Set(deps.layout.repartitionTopics));
     for (const s of deps.layout.subtopologies) for (const t of s.sourceTopics) this.#subtopologyOf.set(t, s.id);
     for (const s of deps.topology.subtopologies()) for (const t of s.sourceTopics) this.#topologyName.set(deps.layout.physicalName(t), t);
   }
@@ -293,6 +296,7 @@ export class StreamThread {
   async #tick(): Promise<void> {
     if (this.#closing || this.#failed) return;
     for (const task of this.#tasks.values()) task.punctuate();
+    this.#purgeRepartitions();
     // A task idling on a caught-up partition (max.task.idle.ms > 0) goes on once its deadline passes.
     if (this.#d.config.maxTaskIdleMs > 0) {
       for (const task of this.#tasks.values()) {
@@ -311,6 +315,15 @@ export class StreamThread {
         await this.#recover(error, []);
       }
     }
+  }
+
+  // Committed repartition records go (their retention is infinite); in the background: a purge
+  // that fails or lags loses nothing, the next one covers it.
+  #purgeRepartitions(): void {
+    const admin = this.#d.admin;
+    if (!admin.deleteRecords) return;
+    const due = this.#purge.take(Date.now());
+    if (due) void admin.deleteRecords(due).catch((error: unknown) => this.#d.config.log('warn', 'repartition purge failed', { error: String(error) }));
   }
 
   #commitDue(): boolean {
@@ -373,6 +386,7 @@ export class StreamThread {
       (n) => {
         this.metrics.produced += n;
         this.metrics.commits++;
+        this.#purge.committed(batch.offsets);
         this.#d.config.observer?.committed?.((performance.now() - commitStarted) / 1000);
       },
       (error: unknown) => {

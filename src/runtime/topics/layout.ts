@@ -19,6 +19,8 @@ export interface ApplicationLayout {
   subtopologies: SubtopologyLayout[];
   /** Internal topics to create: repartition and changelog topics. */
   internalTopics: TopicSpec[];
+  /** The physical repartition topics (purged up to the committed offsets, stream/purge.ts). */
+  repartitionTopics: string[];
   /** Topology topic name → physical name (identity for user topics). */
   physicalName(topic: string): string;
 }
@@ -117,5 +119,5 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
     }
     subtopologies.push({ id: s.id, sourceTopics: s.sourceTopics.map(physicalName), partitions, changelogs });
   }
-  return { subtopologies, internalTopics, physicalName };
+  return { subtopologies, internalTopics, repartitionTopics: [...repartition].map(physicalName), physicalName };
 }
