@@ -72,6 +72,8 @@ export interface RuntimeAdmin {
   /** Offsets the group has committed for `topic` (partitions with no commit are absent). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  /** DeleteRecords: each partition's log start moves up to its offset (repartition purge). */
+  deleteRecords?(offsets: readonly PartitionOffset[]): Promise<void>;
   /** Members of a consumer group with their join user data and assigned partitions (query routing). */
   groupMembers?(groupId: string): Promise<GroupMember[]>;
   close(): Promise<void>;
@@ -141,6 +143,12 @@ export interface GroupConsumerHandlers {
   onAssigned(assignment: GroupAssignment): void;
   /** A fetched batch held only transaction markers or aborted records: the position moves past them. */
   onSkipped(topic: string, partition: number, nextOffset: number): void;
+  /**
+   * The high watermark of every partition of a fetch (`offset`), told before any of its batches:
+   * a task with several inputs must know that another of its partitions has records coming in
+   * the same fetch before it takes the first partition's.
+   */
+  onHighWatermarks?(ends: readonly PartitionOffset[]): void;
   /** The consumer crashed beyond its own retries. */
   onCrash(error: Error): void;
 }

@@ -3,7 +3,7 @@
 // or when a task's output buffer is full, rebalances close and open tasks, and a failed commit
 // closes every task and rejoins the group so positions come back from committed offsets.
 import type { Topology } from '../../engine/topology/topology.ts';
-import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
+import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionOffset, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
@@ -11,6 +11,7 @@ import type { ApplicationLayout } from '../topics/layout.ts';
 import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
 import { prepareBatch, sendAtLeastOnce, sendExactlyOnce, type ThreadBatch } from './commit.ts';
+import { RepartitionPurge } from './purge.ts';
 import { FatalRuntimeError } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import type { StateStore } from '../../engine/state/api.ts';
@@ -76,11 +77,13 @@ export class StreamThread {
   // exactly_once: the thread's transactional producer (EOS-v2), replaced after any failure, and
   // the generation of the assignment the running tasks belong to (their offsets carry it).
   #transactions: TransactionalProducer | undefined;
+  readonly #purge: RepartitionPurge;
   #group: ConsumerGroupMetadata | undefined;
 
   constructor(deps: ThreadDeps) {
     this.#d = deps;
     this.#onDisk = new Set(deps.onDisk);
+    this.#purge = new RepartitionPurge(new Set(deps.layout.repartitionTopics));
     for (const s of deps.layout.subtopologies) for (const t of s.sourceTopics) this.#subtopologyOf.set(t, s.id);
     for (const s of deps.topology.subtopologies()) for (const t of s.sourceTopics) this.#topologyName.set(deps.layout.physicalName(t), t);
   }
@@ -214,6 +217,9 @@ export class StreamThread {
         onSkipped: (topic, partition, nextOffset) => {
           if (epoch === this.#epoch) void this.#serial(async () => this.#onSkipped(topic, partition, nextOffset, epoch));
         },
+        onHighWatermarks: (ends) => {
+          if (epoch === this.#epoch) void this.#serial(async () => this.#onHighWatermarks(ends, epoch));
+        },
         onCrash: (error) => {
           if (epoch === this.#epoch) void this.#serial(() => this.#recover(error, [])).catch((e: unknown) => this.#fail(e));
         },
@@ -248,6 +254,14 @@ export class StreamThread {
     this.#tasks.get(formatTaskId({ subtopology, partition }))?.skipFetched(topic, partition, nextOffset);
   }
 
+  #onHighWatermarks(ends: readonly PartitionOffset[], epoch: number): void {
+    if (epoch !== this.#epoch) return;
+    for (const { topic, partition, offset } of ends) {
+      const subtopology = this.#subtopologyOf.get(topic);
+      if (subtopology !== undefined) this.#tasks.get(formatTaskId({ subtopology, partition }))?.noteEnd(topic, partition, offset);
+    }
+  }
+
   async #onAssigned(assignment: GroupAssignment, epoch: number): Promise<void> {
     if (this.#closing || this.#failed || epoch !== this.#epoch) return;
     if (!(await this.#settle())) return;
@@ -269,10 +283,11 @@ export class StreamThread {
     // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
     for (const name of wanted) if (this.#paused.has(name)) this.#applyPause(name, true);
     try {
-      // Before any task reads its committed offsets (require_stable): InitProducerId aborts the
-      // open transaction a crashed predecessor of this instance left, which those reads would
-      // otherwise wait on until the transaction timeout.
-      if (exactlyOnce) await this.#transactionsReady();
+      // InitProducerId before any task reads its committed offsets: it aborts what this instance's
+      // previous incarnation left open (a crash inside a commit). Those reads are stable and wait
+      // while that transaction holds offsets of their partitions: initialized at the first commit,
+      // after them, the producer came too late, and the tasks waited for the transaction timeout.
+      if (exactlyOnce && [...wanted].some((name) => !this.#tasks.has(name))) await this.#transactionsReady();
       for (const name of [...wanted].sort()) if (!this.#tasks.has(name)) await this.#openTask(name);
     } catch (error) {
       await this.#recover(error, []);
@@ -282,6 +297,7 @@ export class StreamThread {
   async #tick(): Promise<void> {
     if (this.#closing || this.#failed) return;
     for (const task of this.#tasks.values()) task.punctuate();
+    this.#purgeRepartitions();
     // A task idling on a caught-up partition (max.task.idle.ms > 0) goes on once its deadline passes.
     if (this.#d.config.maxTaskIdleMs > 0) {
       for (const task of this.#tasks.values()) {
@@ -300,6 +316,15 @@ export class StreamThread {
         await this.#recover(error, []);
       }
     }
+  }
+
+  // Committed repartition records go (their retention is infinite); in the background: a purge
+  // that fails or lags loses nothing, the next one covers it.
+  #purgeRepartitions(): void {
+    const admin = this.#d.admin;
+    if (!admin.deleteRecords) return;
+    const due = this.#purge.take(Date.now());
+    if (due) void admin.deleteRecords(due).catch((error: unknown) => this.#d.config.log('warn', 'repartition purge failed', { error: String(error) }));
   }
 
   #commitDue(): boolean {
@@ -362,6 +387,7 @@ export class StreamThread {
       (n) => {
         this.metrics.produced += n;
         this.metrics.commits++;
+        this.#purge.committed(batch.offsets);
         this.#d.config.observer?.committed?.((performance.now() - commitStarted) / 1000);
       },
       (error: unknown) => {

@@ -103,6 +103,12 @@ export class PartitionGroup {
     q.end = end;
   }
 
+  /** A fetch saw `end` as the partition's high watermark: records up to it are coming, wait for them. */
+  noteEnd(topic: string, partition: number, end: number): void {
+    const q = this.#queue(topic, partition);
+    if (q.end === undefined || end > q.end) q.end = end;
+  }
+
   /** Buffers a fetched batch; records before what was already buffered (a re-fetch) are dropped. */
   add(topic: string, partition: number, records: readonly ConsumedRecord[], nextOffset: number, highWatermark: number): void {
     const q = this.#queue(topic, partition);

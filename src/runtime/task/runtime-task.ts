@@ -190,6 +190,11 @@ export class RuntimeTask {
     }
   }
 
+  /** A fetch saw `end` as the partition's high watermark (its batch, if any, comes next). */
+  noteEnd(topic: string, partition: number, end: number): void {
+    this.#group.noteEnd(topic, partition, end);
+  }
+
   enqueue(batch: FetchedBatch): void {
     this.#group.add(batch.topic, batch.partition, batch.records, batch.nextOffset, batch.highWatermark);
   }

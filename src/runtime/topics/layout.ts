@@ -20,6 +20,8 @@ export interface ApplicationLayout {
   subtopologies: SubtopologyLayout[];
   /** Internal topics to create: repartition and changelog topics. */
   internalTopics: TopicSpec[];
+  /** The physical repartition topics (purged up to the committed offsets, stream/purge.ts). */
+  repartitionTopics: string[];
   /** Topology topic name → physical name (identity for user topics). */
   physicalName(topic: string): string;
 }
@@ -57,6 +59,18 @@ export function changelogTopicName(applicationId: string, store: string): string
  */
 export const INTERNAL_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Topic configs of a repartition topic. Retention is infinite (Kafka Streams' KIP-284): a record
+ * keeps the timestamp of the input it came from, event time, which for a backfill is months old;
+ * with the broker's time retention the next retention check deleted records no task had read yet
+ * (the invoice chaos test lost invoice events and balances that way, 2026-12-06).
+ */
+export const REPARTITION_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'delete',
+  'retention.ms': '-1',
+  'max.message.bytes': String(INTERNAL_MAX_MESSAGE_BYTES),
+};
+
 /** Computes partition counts (repartition topics take the max of their writers' partitions, as
  * Kafka Streams does), checks co-partitioning, and lists the internal topics. */
 export function planLayout(input: LayoutInput): ApplicationLayout {
@@ -91,7 +105,7 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
   for (const topic of repartition) {
     const n = counts.get(topic);
     if (n === undefined) throw new Error(`repartition topic ${topic}: cannot infer its partition count (no writer with known sources); configure it`);
-    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { 'cleanup.policy': 'delete', 'max.message.bytes': String(INTERNAL_MAX_MESSAGE_BYTES) } });
+    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { ...REPARTITION_TOPIC_CONFIGS } });
   }
   for (const s of input.subtopologies) {
     const sourceCounts = s.sourceTopics.map((t) => counts.get(t) as number);
@@ -106,5 +120,5 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
     }
     subtopologies.push({ id: s.id, sourceTopics: s.sourceTopics.map(physicalName), partitions, changelogs });
   }
-  return { subtopologies, internalTopics, physicalName };
+  return { subtopologies, internalTopics, repartitionTopics: [...repartition].map(physicalName), physicalName };
 }

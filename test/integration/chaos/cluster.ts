@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const INSTANCE = join(import.meta.dirname, 'instance.ts');
 
@@ -13,6 +14,19 @@ export interface ClusterOptions {
   stateRoot: string;
   logDir: string;
   guarantee?: string;
+  /** The child's entry file (default: instance.ts, the synthetic topologies). */
+  entry?: string;
+  /** More environment for instance `name`, over the defaults. */
+  env?: (name: string) => Record<string, string>;
+  /** Called with each line an instance writes on stdout (it goes to its log too). */
+  onLine?: (name: string, line: string) => void;
+}
+
+/** An instance that exited without being killed or stopped by the cluster. */
+export interface UnexpectedExit {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 /** A set of named instances (the name keeps its state dir across restarts, like a pod ordinal). */
@@ -21,6 +35,8 @@ export class InstanceCluster {
   readonly #running = new Map<string, ChildProcess>();
   kills = 0;
   starts = 0;
+  /** Exits the cluster did not cause (a crash, a fatal error). */
+  readonly unexpectedExits: UnexpectedExit[] = [];
 
   constructor(options: ClusterOptions) {
     this.#o = options;
@@ -39,7 +55,7 @@ export class InstanceCluster {
   start(name: string): void {
     if (this.#running.has(name)) return;
     const log = createWriteStream(join(this.#o.logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [INSTANCE], {
+    const child = spawn(process.execPath, [this.#o.entry ?? INSTANCE], {
       env: {
         ...process.env,
         KAFKA_BROKERS: this.#o.brokers.join(','),
@@ -48,13 +64,19 @@ export class InstanceCluster {
         STATE_DIR: join(this.#o.stateRoot, name),
         INSTANCE_ID: name,
         GUARANTEE: this.#o.guarantee ?? 'exactly_once',
+        ...this.#o.env?.(name),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    child.once('exit', () => {
-      if (this.#running.get(name) === child) this.#running.delete(name);
+    const onLine = this.#o.onLine;
+    if (onLine && child.stdout) createInterface({ input: child.stdout }).on('line', (line) => onLine(name, line));
+    child.once('exit', (code, signal) => {
+      // Still registered: nobody here killed or stopped it.
+      if (this.#running.get(name) !== child) return;
+      this.#running.delete(name);
+      this.unexpectedExits.push({ name, code, signal });
     });
     this.#running.set(name, child);
     this.starts++;
@@ -69,6 +91,26 @@ export class InstanceCluster {
     child.kill('SIGKILL');
     await exited;
     this.kills++;
+  }
+
+  /**
+   * Sends `signal` (a kill the instance carries out itself, e.g. at a chosen point of its work),
+   * waits up to `timeoutMs` for it to die, then SIGKILLs it. Counted as a kill; true when it died
+   * on its own.
+   */
+  async killVia(name: string, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
+    const child = this.#running.get(name);
+    if (!child) return false;
+    this.#running.delete(name);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const own = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
+    if (!own) child.kill('SIGKILL');
+    await exited;
+    this.kills++;
+    return own;
   }
 
   /** SIGTERM and wait for the graceful exit; returns the exit code. */

@@ -98,6 +98,13 @@ export function upstreamKey(line: string, input: InputName): string | null {
   }
 }
 
+/** A line as the upstream service produces it: its original bytes, its upstream key, timestamp = occurred_at. */
+export function inputMessage(line: string, input: InputName): { key: string | null; value: Buffer; timestamp: string | undefined } {
+  const value = Buffer.from(line, 'utf8');
+  const ts = occurredAtMillis(value);
+  return { key: upstreamKey(line, input), value, timestamp: ts === undefined ? undefined : String(Math.floor(ts)) };
+}
+
 /** Produces each line as a record value with its original bytes, its upstream key and timestamp = occurred_at. */
 export async function produceLines(brokers: string[], t: RunTopics, lines: Record<InputName, readonly string[]>, batch = 5_000): Promise<number> {
   const producer = await createKafkaClient({ brokers, clientId: `${t.orders}-driver` }).producer();

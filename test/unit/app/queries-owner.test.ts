@@ -44,7 +44,7 @@ function instance(members: GroupMember[]): QueriedInstance & { describes: number
   const invoices = { get: () => undefined, range: () => [] } as unknown as KeyValueStore<unknown>;
   const fake = {
     describes: 0,
-    layout: { subtopologies: [{ id: 1, sourceTopics: [TOPIC], partitions: PARTITIONS, changelogs: [{ store: 'invoices', topic: 'app-invoices-changelog' }] }], internalTopics: [], physicalName: (t: string) => t },
+    layout: { subtopologies: [{ id: 1, sourceTopics: [TOPIC], partitions: PARTITIONS, changelogs: [{ store: 'invoices', topic: 'app-invoices-changelog' }] }], internalTopics: [], repartitionTopics: [], physicalName: (t: string) => t },
     taskStates: () => new Map([['1_0', 'running' as const]]),
     store: (task: string) => (task === '1_0' ? invoices : undefined),
     groupMembers: async () => {

@@ -1,7 +1,8 @@
+import { createRecordsBatch, readRecordsBatch, Reader, type MessageRecord } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { ProducerFencedError } from '../../../src/runtime/client/api.ts';
+import { ProducerFencedError, type OutgoingRecord } from '../../../src/runtime/client/api.ts';
 import { chunkBySize } from '../../../src/runtime/client/chunks.ts';
-import { translateError } from '../../../src/runtime/client/platformatic/producer.ts';
+import { TIMESTAMP_SPAN_MS, translateError } from '../../../src/runtime/client/platformatic/producer.ts';
 import { FatalRuntimeError } from '../../../src/runtime/errors.ts';
 
 describe('chunkBySize', () => {
@@ -17,6 +18,47 @@ describe('chunkBySize', () => {
     const big = { topic: 't', key: null, value: Buffer.alloc(5000) };
     const chunks = chunkBySize([small(1), small(2), big, small(3)], 1000);
     expect(chunks).toEqual([[small(1), small(2)], [big], [small(3)]]);
+  });
+});
+
+describe('chunkBySize: timestamp span', () => {
+  const DAY = 86_400_000;
+  const at = (topic: string, ms: number | undefined): OutgoingRecord => ({ topic, key: Buffer.from('k'), value: Buffer.from('v'), ...(ms === undefined ? {} : { timestamp: ms }) });
+  // Timestamps as the client stores them: one batch per partition of a send, each record a delta to the first.
+  const roundTrip = (records: readonly OutgoingRecord[]): number[] => {
+    const messages: MessageRecord[] = records.map((r) => ({ topic: r.topic, partition: 0, key: r.key as Buffer, value: r.value as Buffer, timestamp: BigInt(r.timestamp as number) }));
+    const batch = readRecordsBatch(Reader.from(createRecordsBatch(messages).buffer));
+    return batch.records.map((r) => Number(batch.firstTimestamp + r.timestampDelta));
+  };
+
+  it('the client writes a timestamp 2^31 ms or more from its batch\'s first one wrong (@platformatic/dynamic-buffer 0.3.1)', () => {
+    // The invoice chaos test's case: an overdue at the clock (07-02) in a batch that began 05-24.
+    const first = Date.parse('2026-05-24T01:02:06.894Z');
+    const overdue = Date.parse('2026-07-02T01:04:15.182Z');
+    expect(roundTrip([at('t', first), at('t', overdue)])).toEqual([first, Date.parse('2026-04-15T00:59:58.605Z')]);
+  });
+
+  it('keeps one topic\'s timestamps of a send within the span, so each batch is stored as sent', () => {
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    const records = [at('a', base), at('b', base + 100 * DAY), at('a', base + 10 * DAY), at('a', base + 30 * DAY), at('a', base - 1 * DAY), at('b', base + 101 * DAY), at('a', base + 200 * DAY)];
+    const chunks = chunkBySize(records, undefined, TIMESTAMP_SPAN_MS);
+    expect(chunks.flat()).toEqual(records);
+    expect(chunks.map((c) => c.length)).toEqual([3, 1, 2, 1]); // the span is 12.4 days
+    for (const chunk of chunks) {
+      for (const topic of ['a', 'b']) {
+        const mine = chunk.filter((r) => r.topic === topic);
+        if (mine.length > 0) expect(roundTrip(mine)).toEqual(mine.map((r) => r.timestamp));
+      }
+    }
+    // Without the span: one send, and topic a's batch comes back wrong.
+    const whole = records.filter((r) => r.topic === 'a');
+    expect(roundTrip(whole)).not.toEqual(whole.map((r) => r.timestamp));
+  });
+
+  it('counts a record without a timestamp as now (the client stamps it so)', () => {
+    const old = Date.now() - 90 * DAY;
+    expect(chunkBySize([at('t', old), at('t', undefined), at('t', old)], undefined, TIMESTAMP_SPAN_MS).map((c) => c.length)).toEqual([1, 1, 1]);
+    expect(chunkBySize([at('t', old), at('t', undefined)]).map((c) => c.length)).toEqual([2]);
   });
 });
 

@@ -21,9 +21,11 @@ describe('planLayout', () => {
       userTopicPartitions: new Map([['orders', 6]]),
     });
     const byName = new Map(layout.internalTopics.map((s) => [s.name, s]));
-    expect(byName.get('app-by-value-repartition')).toMatchObject({ partitions: 6, configs: { 'cleanup.policy': 'delete', 'max.message.bytes': String(16 * 1024 * 1024) } });
+    // Infinite retention: records carry event time, which time retention would delete unread.
+    expect(byName.get('app-by-value-repartition')).toMatchObject({ partitions: 6, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'max.message.bytes': String(16 * 1024 * 1024) } });
     expect(byName.get('app-per-order-changelog')).toMatchObject({ partitions: 6, configs: { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) } });
     expect(byName.get('app-per-value-changelog')).toMatchObject({ partitions: 6 });
+    expect(layout.repartitionTopics).toEqual(['app-by-value-repartition']);
     expect(layout.subtopologies.map((s) => s.partitions)).toEqual([6, 6]);
   });
 

@@ -57,6 +57,34 @@ describe('PartitionGroup', () => {
     expect(drain(g)).toEqual(['payments:0', 'orders:1', 'payments:1', 'orders:2']);
   });
 
+  it('new records of several partitions in one fetch: told ends first, the batches go in timestamp order whatever order they come in', () => {
+    // Every partition caught up; then an upstream transaction wrote to all three, and one fetch
+    // returns them. The consumer tells the ends before handing over the batches one by one.
+    const { g } = group();
+    for (const topic of ['orders', 'payments', 'activity']) g.setEnd(topic, 0, 0, 0);
+    g.noteEnd('orders', 0, 2);
+    g.noteEnd('payments', 0, 1);
+    g.noteEnd('activity', 0, 1);
+    g.add('activity', 0, [rec('activity', 0, 30)], 1, 1);
+    expect(drain(g)).toEqual([]); // orders and payments have records in this fetch, not handed over yet
+    g.add('orders', 0, [rec('orders', 0, 10), rec('orders', 1, 40)], 2, 2);
+    expect(drain(g)).toEqual([]);
+    g.add('payments', 0, [rec('payments', 0, 20)], 1, 1);
+    expect(drain(g)).toEqual(['orders:0', 'payments:0', 'activity:0', 'orders:1']);
+    // Without the ends (the batches alone, as before): activity went first, alone.
+    const { g: before } = group();
+    for (const topic of ['orders', 'payments', 'activity']) before.setEnd(topic, 0, 0, 0);
+    before.add('activity', 0, [rec('activity', 0, 30)], 1, 1);
+    expect(drain(before)).toEqual(['activity:0']);
+    // An end never goes back (an older fetch's answer after a newer one).
+    const { g: late } = group();
+    late.setEnd('orders', 0, 0, 3);
+    late.setEnd('payments', 0, 0, 0);
+    late.noteEnd('orders', 0, 1);
+    late.add('payments', 0, [rec('payments', 0, 5)], 1, 1);
+    expect(drain(late)).toEqual([]);
+  });
+
   it('max.task.idle.ms -1 never waits; > 0 waits that long for a caught-up empty partition', () => {
     const never = group(-1).g;
     never.setEnd('payments', 0, 0, 5);

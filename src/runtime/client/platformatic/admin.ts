@@ -1,6 +1,6 @@
 // RuntimeAdmin over @platformatic/kafka's Admin.
 import { Admin } from '@platformatic/kafka';
-import type { GroupMember, RuntimeAdmin, TopicSpec } from '../api.ts';
+import type { GroupMember, PartitionOffset, RuntimeAdmin, TopicSpec } from '../api.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { committedOffsets, earliestOffsets, highWatermarks, metadataFor, retrying } from './offsets.ts';
 
@@ -62,6 +62,12 @@ export function createAdmin(base: PlatformaticBase): RuntimeAdmin {
       const existing = new Set(await retrying(() => admin.listTopics()));
       const present = topics.filter((t) => existing.has(t));
       if (present.length > 0) await admin.deleteTopics({ topics: present });
+    },
+    async deleteRecords(offsets: readonly PartitionOffset[]): Promise<void> {
+      const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
+      for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: BigInt(o.offset) }]);
+      if (byTopic.size === 0) return;
+      await admin.deleteRecords({ topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) });
     },
     async groupMembers(groupId: string): Promise<GroupMember[]> {
       const groups = await retrying(() => admin.describeGroups({ groups: [groupId] }));

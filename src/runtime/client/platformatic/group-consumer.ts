@@ -188,6 +188,20 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
           ),
         );
         failures = 0;
+        // Every partition's end first, then the batches: a task with several inputs would otherwise
+        // take one partition's records before it learns that another has earlier ones in this fetch.
+        const ends: PartitionOffset[] = [];
+        for (const response of responses) {
+          for (const topicData of response.responses) {
+            const topic = topicData.topicId; // the topic's name (Fetch v12)
+            for (const data of topicData.partitions) {
+              const position = this.#positions.get(topic)?.get(data.partitionIndex);
+              if (data.errorCode !== 0 || !position || position.offset === undefined || position.paused || version !== this.#assignmentVersion) continue;
+              ends.push({ topic, partition: data.partitionIndex, offset: Number(data.highWatermark) });
+            }
+          }
+        }
+        if (ends.length > 0) handlers.onHighWatermarks?.(ends);
         let staleMetadata = false;
         for (const response of responses) {
           for (const topicData of response.responses) {

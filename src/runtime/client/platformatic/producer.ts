@@ -10,7 +10,11 @@
 //   lose offsets): the offsets of a commit go here in one TxnOffsetCommit (v3, with the member's
 //   generation) on a connection of our own to the group coordinator;
 // - after any failure the producer is not reused: the runtime closes the task and the next one
-//   starts with a fresh producer, whose InitProducerId fences and completes what was left.
+//   starts with a fresh producer, whose InitProducerId fences and completes what was left;
+// - a record's timestamp delta (to its batch's first timestamp) of 2^31 ms (24.9 days) or more
+//   is written wrong (@platformatic/dynamic-buffer 0.3.1's int64ZigZagEncode shifts by 31, not 63,
+//   and its unsigned varlong writer drops bits past 32): the broker stored a record stamped
+//   07-02 as 04-15. A send keeps each topic's timestamps within TIMESTAMP_SPAN_MS of each other.
 import { Admin, compatibilityPartitioner, Connection, FindCoordinatorKeyTypes, Producer, txnOffsetCommitV3, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
 
 /** A transaction of @platformatic/kafka (its class is not exported by name). */
@@ -22,6 +26,9 @@ import { FatalRuntimeError } from '../../errors.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { retrying } from './offsets.ts';
 
+/** The widest spread of timestamps of one topic in one send: well inside the client's 2^31 ms limit. */
+export const TIMESTAMP_SPAN_MS = 2 ** 30;
+
 /** An idempotent producer (acks=all). */
 export function createRecordProducer(base: PlatformaticBase): RecordProducer {
   const producer = new Producer({ ...base.options('producer'), idempotent: true, partitioner: compatibilityPartitioner });
@@ -30,7 +37,7 @@ export function createRecordProducer(base: PlatformaticBase): RecordProducer {
       const acks: ProduceAck[] = [];
       try {
         // One chunk after the other: concurrent sends could reorder a partition's records.
-        for (const chunk of chunkBySize(records)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
+        for (const chunk of chunkBySize(records, undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
       } catch (error) {
         throw translateError(error, 'producer');
       }
@@ -96,7 +103,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     if (records.length === 0) return acks;
     this.#used = true;
     try {
-      for (const chunk of chunkBySize(records)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
+      for (const chunk of chunkBySize(records, undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
       return acks;
     } catch (error) {
       throw translateError(error, this.#transactionalId);
