@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { configSchema, SECRET_PATHS, type Config } from './config/schema.ts';
+import { defaultCommitIntervalMs } from '../runtime/config.ts';
 import {
   ENV_BINDINGS, configFilePath, deepMerge, fromEnv, getPath, parseConfigFile, setPath, type RawObject,
 } from './config/sources.ts';
@@ -58,9 +59,7 @@ export function parseConfig(raw: unknown): Config {
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(describeIssues(result.error.issues, raw));
   const parsed = result.data;
-  // Kafka Streams' defaults: a short commit interval bounds end-to-end latency under exactly-once,
-  // where output is invisible to read_committed consumers until the transaction commits.
-  const commitIntervalMs = parsed.commitIntervalMs ?? (parsed.processingGuarantee === 'exactly_once' ? 100 : 30_000);
+  const commitIntervalMs = parsed.commitIntervalMs ?? defaultCommitIntervalMs(parsed.processingGuarantee);
   return { ...parsed, commitIntervalMs };
 }
 

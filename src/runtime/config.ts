@@ -18,7 +18,7 @@ export interface RuntimeConfig {
   guarantee: ProcessingGuarantee;
   /** `state.dir`: tasks live in `<stateDir>/<applicationId>/<taskId>/`. */
   stateDir: string;
-  /** `commit.interval.ms`: default 100 under exactly_once, 1000 under at_least_once. */
+  /** `commit.interval.ms`: default 100 under exactly_once, 30,000 under at_least_once (`defaultCommitIntervalMs`). */
   commitIntervalMs?: number;
   /** Stable name of this instance (a StatefulSet pod name): keeps tasks sticky across restarts. */
   instanceId?: string;
@@ -67,13 +67,21 @@ export interface RuntimeConfig {
 export type ResolvedConfig = Required<Omit<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer' | 'groupInstanceId'>> &
   Pick<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer' | 'groupInstanceId'>;
 
+/**
+ * `commit.interval.ms` when none is given, Kafka Streams' defaults: short under exactly_once (output
+ * is invisible to read_committed consumers until its transaction commits), 30 s under at_least_once.
+ * The one source of this default: the app's config uses it too.
+ */
+export function defaultCommitIntervalMs(guarantee: ProcessingGuarantee): number {
+  return guarantee === 'exactly_once' ? 100 : 30_000;
+}
+
 /** Fills defaults and checks ranges. */
 export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
   if (!/^[A-Za-z0-9._-]+$/.test(config.applicationId)) throw new Error(`application.id "${config.applicationId}": use letters, digits, '.', '_' and '-' only`);
-  const eos = config.guarantee === 'exactly_once';
   const resolved: ResolvedConfig = {
     ...config,
-    commitIntervalMs: config.commitIntervalMs ?? (eos ? 100 : 1_000),
+    commitIntervalMs: config.commitIntervalMs ?? defaultCommitIntervalMs(config.guarantee),
     instanceId: config.instanceId ?? `${hostname()}-${process.pid}`,
     deadLetterTopic: config.deadLetterTopic ?? 'dlq',
     maxBufferedRecords: config.maxBufferedRecords ?? 20_000,

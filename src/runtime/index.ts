@@ -1,6 +1,7 @@
 // The Kafka runtime's public surface: what the app imports to run a topology against Kafka.
 export { KafkaStreams, closeOnSignals, type StreamsState } from './kafka-streams.ts';
 export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config.ts';
+export { defaultCommitIntervalMs } from './config.ts';
 export type { KafkaClient, KafkaConnection, GroupMember } from './client/api.ts';
 export { createKafkaClient } from './client/select.ts';
 export { PlatformaticClient } from './client/platformatic/client.ts';

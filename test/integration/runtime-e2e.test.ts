@@ -40,6 +40,8 @@ describe.each<ProcessingGuarantee>(['at_least_once', 'exactly_once'])('Kafka run
       stateDir,
       deadLetterTopic: topics.dlq,
       sessionTimeoutMs: 10_000,
+      // The at_least_once default (30 s) would make the test wait for its commits.
+      ...(guarantee === 'at_least_once' ? { commitIntervalMs: 1_000 } : {}),
     });
     await streams.start();
     return streams;
