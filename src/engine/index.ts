@@ -28,3 +28,4 @@ export { ByteWriter } from './serdes/byte-writer.ts';
 export { zodJsonSerde, zodJsonResultDeserializer, parseJson, type Validated } from './serdes/zod-json.ts';
 export { avroSerde, schemaIdOf, type AvroSerde } from './serdes/avro.ts';
 export { HttpSchemaRegistry, InMemorySchemaRegistry, SchemaNotFoundError, type SchemaRegistry } from './serdes/schema-registry.ts';
+export { retrying, backoffDelay, type RetryPolicy, type RetryHooks, type GiveUp } from './retry.ts';

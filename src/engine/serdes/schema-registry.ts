@@ -1,5 +1,13 @@
 // The Schema Registry behind a small interface: an HTTP client (Confluent REST API, via fetch)
 // and an in-memory one for tests. Lookups are cached; ids never change meaning.
+import { retrying, type RetryPolicy } from '../retry.ts';
+
+/**
+ * A registry that is busy or briefly away (a 5xx, 408, 429, a refused connection) is asked again
+ * for up to a minute: several instances registering at once can time out on the registry's own
+ * storage lock (Apicurio on H2 answers 500), and an instance should not die of it at start.
+ */
+const REGISTRY_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, timeoutMs: 60_000 };
 
 /** The registry does not know a schema id (as opposed to being unreachable). */
 export class SchemaNotFoundError extends Error {
@@ -23,7 +31,10 @@ export class HttpSchemaRegistry implements SchemaRegistry {
   readonly #headers: Record<string, string>;
   readonly #byId = new Map<number, Promise<string>>();
 
-  constructor(url: string, options: { username?: string; password?: string } = {}) {
+  readonly #policy: RetryPolicy;
+
+  constructor(url: string, options: { username?: string; password?: string; retry?: RetryPolicy } = {}) {
+    this.#policy = options.retry ?? REGISTRY_RETRY;
     this.#url = url.replace(/\/+$/, '');
     this.#headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
     if (options.username !== undefined) this.#headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
@@ -50,10 +61,12 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     return (body as { id: number }).id;
   }
 
-  async #fetch(path: string, init: { method?: string; body?: string } = {}): Promise<unknown> {
-    const response = await fetch(this.#url + path, { ...init, headers: this.#headers });
-    if (!response.ok) throw new HttpError(response.status, `schema registry ${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
+  #fetch(path: string, init: { method?: string; body?: string } = {}): Promise<unknown> {
+    return retrying(async () => {
+      const response = await fetch(this.#url + path, { ...init, headers: this.#headers });
+      if (!response.ok) throw new HttpError(response.status, `schema registry ${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
+      return response.json();
+    }, this.#policy, { isRetriable: isTransient });
   }
 }
 
@@ -77,6 +90,12 @@ export class InMemorySchemaRegistry implements SchemaRegistry {
     this.#subjects.set(key, id);
     return id;
   }
+}
+
+/** A registry answer worth asking again (busy, overloaded, timed out), or no answer at all (fetch's TypeError). */
+function isTransient(error: unknown): boolean {
+  if (error instanceof HttpError) return error.status >= 500 || error.status === 408 || error.status === 429;
+  return error instanceof TypeError;
 }
 
 class HttpError extends Error {

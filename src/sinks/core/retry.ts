@@ -1,8 +1,12 @@
 // The sinks' one retry loop. A writer tries a write once and, when it fails, says whether trying
 // again can help (`SinkWriteError.retriable`: a conflict or an unreachable target can pass; a
 // syntax error, a missing permission or a row the table rejects cannot). The caller that owns the
-// time budget (the sink stage per commit, the app while it opens the tables) retries here, with
-// the one backoff, and nowhere else: writers do not retry inside, so retries never nest.
+// time budget (the sink stage per commit, the app while it opens the tables) retries here, on the
+// engine's one loop (`engine/retry.ts`), and nowhere else: writers do not retry inside, so retries
+// never nest.
+import { backoffDelay, retrying as retryLoop, type RetryHooks as EngineRetryHooks, type RetryPolicy } from '../../engine/retry.ts';
+
+export { backoffDelay, type RetryPolicy };
 
 /** An error a sink writer raised, classified by that writer. */
 export class SinkWriteError extends Error {
@@ -36,56 +40,25 @@ export class SinkFatalError extends Error {
   }
 }
 
-/** Bounds of the loop: delays double from `initialDelayMs` up to `maxDelayMs`, until `timeoutMs` (and `maxAttempts`, if set). */
-export interface RetryPolicy {
-  initialDelayMs: number;
-  maxDelayMs: number;
-  timeoutMs: number;
-  maxAttempts?: number;
-}
-
 /** 200 ms doubling to 10 s, for up to 5 minutes (the sink stage's defaults). */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 10_000, timeoutMs: 300_000 };
 
-/** Delay before retry `attempt` (1-based): initial × 2^(attempt-1), capped, with ±20% jitter. */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-/** What the loop reports and what it may be given instead of the real clock. */
-export interface RetryHooks {
-  /** Before each retry (the stage logs and counts). */
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-  /** True when the caller is shutting down: the next failure is the last. */
-  isStopped?: () => boolean;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
-
-const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The sinks' hooks: the engine's loop asks its caller nothing else. */
+export type RetryHooks = Omit<EngineRetryHooks, 'isRetriable' | 'giveUp'>;
 
 /**
  * Runs `work` until it succeeds, waiting the backoff delay between failures. Throws SinkFatalError
  * at once for an error its writer marked not retriable, or when the budget is spent.
  */
-export async function retrying<T>(what: string, work: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const elapsed = Date.now() - started;
+export function retrying<T>(what: string, work: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+  return retryLoop(work, policy, {
+    ...hooks,
+    isRetriable,
+    giveUp: ({ error, attempts, elapsedMs, permanent }) => {
       const why = error instanceof Error ? error.message : String(error);
-      if (!isRetriable(error)) {
-        throw new SinkFatalError(`${what}: failed with a permanent error (not retried): ${why}`, { cause: error, attempts: attempt });
-      }
-      if (elapsed >= policy.timeoutMs || attempt >= (policy.maxAttempts ?? Infinity) || hooks.isStopped?.()) {
-        throw new SinkFatalError(`${what}: still failing after ${attempt} attempts in ${Math.round(elapsed / 1000)} s: ${why}`, { cause: error, attempts: attempt });
-      }
-      const delay = Math.min(backoffDelay(policy, attempt, hooks.random), Math.max(0, policy.timeoutMs - elapsed));
-      hooks.onRetry?.(error, attempt, delay);
-      await (hooks.sleep ?? sleepFor)(delay);
-    }
-  }
+      return permanent
+        ? new SinkFatalError(`${what}: failed with a permanent error (not retried): ${why}`, { cause: error, attempts })
+        : new SinkFatalError(`${what}: still failing after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s: ${why}`, { cause: error, attempts });
+    },
+  });
 }

@@ -1,11 +1,13 @@
 // Offset and metadata look-ups over @platformatic/kafka, retried on what the broker calls
 // retriable (a coordinator still loading, a transaction still open on the offsets).
 import type { Admin, ClusterMetadata, Consumer } from '@platformatic/kafka';
+import { retrying as retryLoop, type RetryPolicy } from '../../../engine/retry.ts';
 
 const EARLIEST = -2n;
 const LATEST = -1n;
 const READ_COMMITTED = 1;
-const RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 3_200, 3_200, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000];
+/** About a minute in all: a transaction timeout's worth of UNSTABLE_OFFSET_COMMIT, a coordinator's move. */
+const LOOKUP_RETRY: RetryPolicy = { initialDelayMs: 50, maxDelayMs: 5_000, timeoutMs: 60_000 };
 
 /** True when the error (or one it wraps) is one the broker says to retry, or a network failure. */
 export function isRetriable(error: unknown): boolean {
@@ -25,17 +27,9 @@ export function isRetriable(error: unknown): boolean {
   return retriable;
 }
 
-/** Runs `call` again after retriable failures (about a minute in all: a transaction timeout's worth of UNSTABLE_OFFSET_COMMIT). */
-export async function retrying<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const delay = RETRY_DELAYS_MS[attempt];
-      if (delay === undefined || !isRetriable(error)) throw error;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+/** Runs `call` again after retriable failures; gives up with the broker's own error. */
+export function retrying<T>(call: () => Promise<T>): Promise<T> {
+  return retryLoop(call, LOOKUP_RETRY, { isRetriable });
 }
 
 /** Committed offsets of a group, stable (KIP-447 require_stable: none still pending in an open transaction). */
