@@ -96,7 +96,7 @@ export async function produceTransactional(client: KafkaClient, id: string, reco
 /** Creates the three topics with `partitions` partitions. */
 export async function createSinkTopics(admin: RuntimeAdmin, prefix: string, partitions: number): Promise<void> {
   const t = sinkTopics(prefix);
-  await admin.createTopics([t.events, t.rows, t.balances].map((name) => ({ name, partitions, replicationFactor: 1 })));
+  await admin.createTopics([t.events, t.rows, t.balances].map((name) => ({ name, partitions, replicationFactor: 1, configs: { 'retention.ms': '-1' } })));
 }
 
 /** Offsets of the committed data records per `topic:partition` (read_committed: markers and aborted records are not there). */
