@@ -6,7 +6,7 @@ import type { Topology } from '../../engine/topology/topology.ts';
 import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionOffset, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
 import type { ResolvedConfig } from '../config.ts';
-import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
+import { deadLetterHandler } from '../../engine/processor/internals/deserialization.ts';
 import type { ApplicationLayout } from '../topics/layout.ts';
 import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
