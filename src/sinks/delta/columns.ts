@@ -17,9 +17,10 @@ const canonicalDate = memo((s: string): string => formatDate(parseDate(s)));
 const canonicalTimestamp = memo((s: string): string => formatTimestamp(timestampToMicros(s)));
 
 /**
- * A physical Parquet value as hyparquet-writer takes it and as this module reads it back (null for
- * a missing value): strings as UTF-8 bytes, so unchanged rows of a rewritten file are never decoded
- * to JS strings and encoded again; decimals as unscaled bigint; dates as days; timestamps as micros.
+ * A physical Parquet value as a data file is read back (parquet.ts) and a merge edits it (null for
+ * a missing value): strings as UTF-8 bytes, decoded only where needed (the key column for the
+ * index, every string once in `columnsToTyped` when the file is written again); decimals as
+ * unscaled bigint; dates as days; timestamps as micros.
  */
 export type Physical = Uint8Array | number | bigint | boolean | null;
 

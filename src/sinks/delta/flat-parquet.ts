@@ -13,7 +13,7 @@ import type { SchemaElement } from 'hyparquet';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { compareStrings } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
-import { Out, writeFooter, writePageHeader, type ChunkMeta } from './thrift.ts';
+import { Out, writeFooter, writePageHeader, type ChunkMeta, type PageCodec } from './thrift.ts';
 import type { TypedBatch, TypedColumn } from './typed.ts';
 import { formatUnscaled, writeUnscaledBytes } from '../../values/decimal.ts';
 import { formatDate } from '../../values/time.ts';
@@ -23,7 +23,7 @@ import { formatDate } from '../../values/time.ts';
  * than the JavaScript snappy and to about half the size; every Parquet reader of Delta tables
  * (delta-rs, Spark, Databricks) reads it. Without native zstd (Node < 22.15) it falls back to SNAPPY.
  */
-export type FlatCodec = 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
+export type FlatCodec = PageCodec;
 
 const ZSTD_OPTIONS = { params: { [zlib.constants.ZSTD_c_compressionLevel ?? 100]: 1 } };
 
