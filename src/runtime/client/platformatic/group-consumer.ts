@@ -124,7 +124,13 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     this.#closed = true;
     this.#wake?.();
     await this.#loop?.catch(() => undefined);
-    // Leaves the group (LeaveGroup) and closes the connections.
+    // A dynamic member leaves the group (LeaveGroup) so that its partitions move at once. A static
+    // member stays, as Java's consumer does (KIP-345): its pod is back within the session timeout
+    // and takes its partitions again with no rebalance. The client sends LeaveGroup on close
+    // whatever the membership, by member id alone; under an id the coordinator does not know the
+    // request changes nothing (UNKNOWN_MEMBER_ID, which the client takes as left) while its close
+    // still stops the heartbeats and the connections.
+    if (this.#options.groupInstanceId) this.#consumer.memberId = `${this.#options.groupInstanceId}-stays-in-group`;
     await this.#consumer.close(true).catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
     await this.#fetcher.close();
