@@ -4,7 +4,7 @@
 // project's reader schema (schemas/invoice-event.avsc), logical types back to the table spelling;
 // table changelogs: JSON rows as the tables want them.
 import avro from 'avsc';
-import { SchemaNotFoundError, schemaIdOf, type SchemaRegistry } from '../engine/index.ts';
+import { avroType, SchemaNotFoundError, schemaIdOf, type SchemaRegistry } from '../engine/index.ts';
 import { decimalText, INVOICE_EVENT_SCHEMA, invoiceEventType } from '../invoice/avro.ts';
 import { formatDate, formatTimestamp } from '../values/time.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
@@ -64,7 +64,7 @@ export function avroEventMapper(registry: SchemaRegistry): RowMapper {
         const id = r.value ? schemaIdOf(r.value) : undefined;
         if (id === undefined || resolvers.has(id)) continue;
         try {
-          const writer = avro.Type.forSchema(JSON.parse(await registry.getSchema(id)) as avro.Schema);
+          const writer = avroType(JSON.parse(await registry.getSchema(id)) as avro.Schema);
           resolvers.set(id, invoiceEventType.createResolver(writer));
         } catch (error) {
           // Unknown id: toRow says so (fatal). Unreachable registry: the stage retries prepare.

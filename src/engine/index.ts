@@ -26,6 +26,6 @@ export type { PersistentStoreOptions } from './state/stores.ts';
 export { stringSerde, bytesSerde } from './serdes/string.ts';
 export { ByteWriter } from './serdes/byte-writer.ts';
 export { zodJsonSerde, zodJsonResultDeserializer, parseJson, type Validated } from './serdes/zod-json.ts';
-export { avroSerde, schemaIdOf, type AvroSerde } from './serdes/avro.ts';
+export { avroSerde, avroType, schemaIdOf, type AvroSerde } from './serdes/avro.ts';
 export { HttpSchemaRegistry, InMemorySchemaRegistry, SchemaNotFoundError, type SchemaRegistry } from './serdes/schema-registry.ts';
 export { retrying, backoffDelay, type RetryPolicy, type RetryHooks, type GiveUp } from './retry.ts';

@@ -4,7 +4,7 @@
 // the JSON inputs have (decimals as text, timestamps RFC 3339, dates YYYY-MM-DD) and validated
 // the same way.
 import avro from 'avsc';
-import type { SchemaRegistry } from '../engine/index.ts';
+import { avroType, type SchemaRegistry } from '../engine/index.ts';
 import { decimalText } from './avro.ts';
 import { formatDate, formatTimestamp } from '../values/time.ts';
 
@@ -34,7 +34,7 @@ export class AvroInputDecoder {
     if (this.#types.has(id)) return;
     try {
       const schema = JSON.parse(await this.#registry.getSchema(id)) as AvroSchemaNode;
-      this.#types.set(id, { type: avro.Type.forSchema(schema as avro.Schema), schema });
+      this.#types.set(id, { type: avroType(schema as avro.Schema), schema });
     } catch (error) {
       if ((error as Error).name !== 'SchemaNotFoundError') throw error;
       this.#types.set(id, null);

@@ -2,7 +2,7 @@
 // unscaled bytes at scale 4, dates as days since the epoch, timestamps as epoch microseconds.
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
-import { ByteWriter } from '../engine/index.ts';
+import { avroType, ByteWriter } from '../engine/index.ts';
 import type { InvoiceEvent } from './invoice.ts';
 import { formatUnscaled, parseUnscaled, smallUnscaled, unscaledByteLength, unscaledFromBytes, writeUnscaledBytes } from '../values/decimal.ts';
 import { parseDate, parseTimestamp } from '../values/time.ts';
@@ -16,7 +16,7 @@ export const INVOICE_EVENT_SCHEMA: avro.Schema = JSON.parse(
 ) as avro.Schema;
 
 /** The avsc type of the current schema. */
-export const invoiceEventType = avro.Type.forSchema(INVOICE_EVENT_SCHEMA);
+export const invoiceEventType = avroType(INVOICE_EVENT_SCHEMA);
 
 /** Decimal text → unscaled two's-complement big-endian bytes at `scale` (Avro decimal), as few as hold it. */
 export function decimalBytes(text: string, scale = AVRO_MONEY_SCALE): Buffer {
