@@ -8,6 +8,7 @@ import { resolveConfig, type ResolvedConfig, type RuntimeConfig } from './config
 import { tasksOnDisk } from './state/task-directory.ts';
 import { StallWatch, type TaskProgress } from './stream/stall-watch.ts';
 import { StreamThread, type ThreadMetrics } from './stream/stream-thread.ts';
+import { withTimeout } from './timeout.ts';
 import { ensureInternalTopics } from './topics/internal-topics.ts';
 import { planLayout, type ApplicationLayout } from './topics/layout.ts';
 
@@ -165,10 +166,11 @@ export class KafkaStreams {
     return ok;
   }
 
+  // Bounded each: a broker that stopped answering must not hold the process past its close bound.
   async #releaseClients(): Promise<void> {
-    await this.#producer?.close().catch(() => undefined);
-    await this.#reader?.close().catch(() => undefined);
-    await this.#admin?.close().catch(() => undefined);
+    await withTimeout(this.#producer?.close() ?? Promise.resolve(), 5_000, 'producer close').catch(() => undefined);
+    await withTimeout(this.#reader?.close() ?? Promise.resolve(), 5_000, 'reader close').catch(() => undefined);
+    await withTimeout(this.#admin?.close() ?? Promise.resolve(), 5_000, 'admin close').catch(() => undefined);
   }
 
   async #onFatal(error: Error): Promise<void> {

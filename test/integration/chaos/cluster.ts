@@ -1,6 +1,6 @@
 // Starts, kills and stops instance child processes for the multi-instance tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -120,9 +120,16 @@ export class InstanceCluster {
     this.#running.delete(name);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Past the instance's own bound (shutdownTimeoutMs, 30 s): an instance that hits it exits 1 by
+    // itself, and null means it did not even manage that.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
     const code = await exited;
     clearTimeout(timer);
+    if (code !== 0) {
+      const log = join(this.#o.logDir, `${name}.log`);
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '(no log)';
+      console.error(`[cluster] ${name} stopped with code ${code}; last lines of its log:\n${tail}`);
+    }
     return code;
   }
 
