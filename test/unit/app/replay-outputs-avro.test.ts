@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
+import { zigzagVarintHex } from '../support/avro-long.ts';
 import { AvroBuffer, encodeInvoiceEvent, HAND_ENCODER_MATCHES, toAvroRecord, writeEventBinary } from '../../../src/invoice/avro.ts';
 import type { InvoiceEvent } from '../../../src/invoice/invoice.ts';
 import { ReplayOutputs } from '../../../src/app/replay-outputs.ts';
@@ -116,18 +117,11 @@ describe('replay Avro output', () => {
   });
 
   it('writes longs past ±2^52 exactly (zigzag varint by BigInt)', () => {
-    const varint = (n: bigint): string => {
-      let z = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
-      const out: number[] = [];
-      while (z >= 0x80n) { out.push(Number(z & 0x7fn) | 0x80); z >>= 7n; }
-      out.push(Number(z));
-      return Buffer.from(out).toString('hex');
-    };
     const b = new AvroBuffer(16);
     for (const n of [-(2 ** 52) - 1, -(2 ** 53) + 1, 2 ** 53 - 1, -8742385641607654, 2 ** 52 + 3]) {
       b.pos = 0;
       b.long(n);
-      expect(Buffer.from(b.buf.subarray(0, b.pos)).toString('hex')).toBe(varint(BigInt(n)));
+      expect(Buffer.from(b.buf.subarray(0, b.pos)).toString('hex')).toBe(zigzagVarintHex(BigInt(n)));
     }
   });
 

@@ -1,5 +1,6 @@
 import type avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { zigzagVarintHex } from '../support/avro-long.ts';
 import { z } from 'zod';
 import { DeserializationError } from '../../../src/engine/serdes/api.ts';
 import { avroSerde, schemaIdOf } from '../../../src/engine/serdes/avro.ts';
@@ -130,14 +131,7 @@ describe('Avro longs past ±2^52 (timestamp-micros of years 0001-9999)', () => {
     type: 'record', name: 'Stamped',
     fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' } }, { name: 'maybe', type: ['null', 'long'] }, { name: 'many', type: { type: 'array', items: 'long' } }],
   } as unknown as avro.Schema;
-  // Zigzag varint of a bigint: the Avro long encoding, computed without floating point.
-  const varint = (n: bigint): string => {
-    let z = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
-    const out: number[] = [];
-    while (z >= 0x80n) { out.push(Number(z & 0x7fn) | 0x80); z >>= 7n; }
-    out.push(Number(z));
-    return Buffer.from(out).toString('hex');
-  };
+  const varint = zigzagVarintHex;
 
   it.each([
     ['0001-01-01T00:00:00Z', -62135596800000000],
