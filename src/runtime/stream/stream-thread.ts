@@ -12,7 +12,7 @@ import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
 import { prepareBatch, sendAtLeastOnce, sendExactlyOnce, type ThreadBatch } from './commit.ts';
 import { RepartitionPurge } from './purge.ts';
-import { FatalRuntimeError } from '../errors.ts';
+import { isFatal } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import type { StateStore } from '../../engine/state/api.ts';
 import type { TaskState } from '../observer.ts';
@@ -564,20 +564,4 @@ class CommitFailedError extends Error {
     this.name = 'CommitFailedError';
     this.tasks = tasks;
   }
-}
-
-/** A FatalRuntimeError anywhere in the error or what it wraps (the client wraps callback errors). */
-function isFatal(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const e = queue.shift();
-    if (!e || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
-    if (e instanceof FatalRuntimeError) return true;
-    const rec = e as { cause?: unknown; errors?: unknown };
-    queue.push(rec.cause);
-    if (Array.isArray(rec.errors)) queue.push(...rec.errors);
-  }
-  return false;
 }

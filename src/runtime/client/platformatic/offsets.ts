@@ -2,6 +2,7 @@
 // retriable (a coordinator still loading, a transaction still open on the offsets).
 import type { Admin, ClusterMetadata, Consumer } from '@platformatic/kafka';
 import { retrying as retryLoop, type RetryPolicy } from '../../../engine/retry.ts';
+import { errorChain } from '../../errors.ts';
 
 const EARLIEST = -2n;
 const LATEST = -1n;
@@ -11,18 +12,11 @@ const LOOKUP_RETRY: RetryPolicy = { initialDelayMs: 50, maxDelayMs: 5_000, timeo
 
 /** True when the error (or one it wraps) is one the broker says to retry, or a network failure. */
 export function isRetriable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
   let retriable = false;
-  while (queue.length > 0) {
-    const e = queue.shift();
-    if (!e || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
-    const rec = e as { canRetry?: unknown; code?: unknown; cause?: unknown; errors?: unknown };
+  for (const e of errorChain(error)) {
+    const rec = e as { canRetry?: unknown; code?: unknown };
     if (rec.canRetry === false) return false;
     if (rec.canRetry === true || rec.code === 'PLT_KFK_NETWORK' || rec.code === 'PLT_KFK_TIMEOUT') retriable = true;
-    queue.push(rec.cause);
-    if (Array.isArray(rec.errors)) queue.push(...rec.errors);
   }
   return retriable;
 }

@@ -22,7 +22,7 @@ type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 import type { ConsumerGroupMetadata, OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
 import { ProducerFencedError } from '../api.ts';
 import { chunkBySize } from '../chunks.ts';
-import { FatalRuntimeError } from '../../errors.ts';
+import { errorChain, FatalRuntimeError } from '../../errors.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { retrying } from './offsets.ts';
 
@@ -232,16 +232,9 @@ const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PR
 /** The broker's error ids in an error and those it wraps. */
 export function errorIds(error: unknown): Set<string> {
   const ids = new Set<string>();
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const e = queue.shift();
-    if (!e || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
-    const rec = e as { apiId?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof rec.apiId === 'string') ids.add(rec.apiId);
-    queue.push(rec.cause);
-    if (Array.isArray(rec.errors)) queue.push(...rec.errors);
+  for (const e of errorChain(error)) {
+    const id = (e as { apiId?: unknown }).apiId;
+    if (typeof id === 'string') ids.add(id);
   }
   return ids;
 }
