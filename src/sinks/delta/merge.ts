@@ -2,8 +2,6 @@
 // rewrite only those with at least one changed row, and put new keys into a new file, or into the
 // smallest small file so that small batches do not leave one tiny file per commit.
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isNewer, rowKey, type Version } from '../core/row-per-key.ts';
 import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
 import { rowVersion, shouldReplace } from './batch.ts';
@@ -11,12 +9,13 @@ import type { KeyIndex } from './key-index.ts';
 import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, sliceBatch, type ColumnBatch } from './columnar.ts';
 import { decodeColumns, encodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
+import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { computeBatchStats, parseStats } from './stats.ts';
 import type { DeltaRow } from './types.ts';
 
 /** What a merge needs from its table. */
 export interface MergeContext {
-  dir: string;
+  store: ObjectStore;
   spec: CompiledSpec;
   snapshot: Snapshot;
   index: KeyIndex;
@@ -72,7 +71,7 @@ export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, D
 
   for (const [path, updates] of byFile) {
     // Columns of physical values: only the replaced rows are converted, the rest is copied as is.
-    const cols = await decodeColumns(await readFile(join(ctx.dir, path)), spec);
+    const cols = await decodeColumns(await getExisting(ctx.store, path), spec);
     const { keys, versions } = keysAndVersions(cols, spec);
     let changed = false;
     for (let i = 0; i < cols.length; i++) {
@@ -125,7 +124,7 @@ async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[],
     const part = chunks === 1 ? cols : sliceBatch(cols, i, i + per);
     const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
     const bytes = encodeColumns(part, ctx.spec);
-    await writeFile(join(ctx.dir, path), bytes, { flag: 'wx' });
+    await ctx.store.put(path, bytes);
     plan.adds.push({
       path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true,
       stats: computeBatchStats(part, ctx.spec.codecs),
