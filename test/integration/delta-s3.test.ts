@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.ts';
+import { openSinkWriters } from '../../src/app/sink-command.ts';
+import { INVOICE_TABLES } from '../../src/invoice/tables.ts';
 import { retrying } from '../../src/sinks/core/retry.ts';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec, type UpsertResult } from '../../src/sinks/delta/index.ts';
 import { S3Store, type ObjectStore } from '../../src/sinks/storage/index.ts';
@@ -283,5 +286,22 @@ describe('Delta tables on an S3-compatible store', () => {
     expect(sorted(view.rows)).toEqual(asDeltaRs(model([first, batch1, batch2])));
     expect(view.files.some(f => left.includes(f.path))).toBe(false);
     expect(view.txn).toEqual({ p2: 2 });
+  });
+
+  it('are where the sink config says: INVOICE_STREAM_DELTA_DIR=s3://… and the S3 settings open the three tables there', async () => {
+    const config = loadConfig({
+      argv: [],
+      env: {
+        KAFKA_BROKERS: '127.0.0.1:9', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: `s3://${bucket}/sink/finance`,
+        INVOICE_STREAM_S3_ENDPOINT: moto.endpoint, INVOICE_STREAM_S3_FORCE_PATH_STYLE: 'true', INVOICE_STREAM_S3_REGION: 'us-east-1',
+      },
+    });
+    const { writers, close } = await openSinkWriters(config.sink);
+    await close();
+    expect([...writers.keys()].sort()).toEqual(INVOICE_TABLES.map(t => t.name).sort());
+    for (const spec of INVOICE_TABLES) {
+      const view = await deltaRs(`s3://${bucket}/sink/finance/${spec.name}`, moto.deltaRsOptions());
+      expect({ table: spec.name, version: view.version, rows: view.rows.length }).toEqual({ table: spec.name, version: 0, rows: 0 });
+    }
   });
 });

@@ -7,9 +7,11 @@ Prints `MOTO_ENDPOINT=http://127.0.0.1:PORT` once it listens, then serves until 
 its parent process is gone (a test run that died leaves no server behind).
 
 Why not `moto_server`: its threaded server checks `If-None-Match: *` and then stores the object in
-two steps, so two concurrent conditional PUTs of one key can both succeed. S3 makes the check and
-the write one atomic step; here one lock around each request gives the same guarantee (requests
-are served one at a time, connections still kept alive).
+two separate steps (moto/s3/responses.py), so nothing stops two concurrent conditional PUTs of one
+key from both succeeding (not seen in 200 rounds of 8 concurrent PUTs: the window is short, but
+the race tests must not depend on luck). S3 makes the check and the write one atomic step; here
+one lock around each request gives the same guarantee (requests are served one at a time,
+connections still kept alive).
 """
 import argparse
 import logging
