@@ -3,16 +3,16 @@
 // restarted sink, then times batches that mix updates of existing keys and new keys.
 // Run: npm run bench -- delta-upsert [--rows=1000000] [--batch=10000] [--batches=5]
 //        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=65536]
-//        [--store=local|moto]
+//        [--store=local|moto] [--cache-mb=128]
 // --store=moto puts the table on the local S3-compatible server (moto, started here as the tests
-// start it) and adds the S3 requests per batch.
+// start it) behind the sink's data-file cache (--cache-mb, 0: none) and adds the S3 requests per batch.
 // One JSON line per spread. recent: updates hit the newest 2% of keys (open invoices are recent);
 // uniform: any key, the copy-on-write worst case (every file holds an updated key).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../src/sinks/delta/index.ts';
-import { S3Store, type ObjectStore, type S3RequestCounts } from '../src/sinks/storage/index.ts';
+import { CachedStore, S3Store, type ObjectStore, type S3RequestCounts } from '../src/sinks/storage/index.ts';
 import { startMoto, type Moto } from '../test/integration/support/moto.ts';
 import { emit, numberArg, parseArgs, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
@@ -63,7 +63,7 @@ async function timeBatches(dir: string | ObjectStore, opts: object, args: BenchA
   const openMs = since(t0);
   const filesBefore = table.fileCount;
   const perBatch: Record<string, number>[] = [];
-  const s3 = typeof dir === 'string' ? undefined : (dir as Partial<S3Store>).requests;
+  const s3 = typeof dir === 'string' ? undefined : ((dir instanceof CachedStore ? dir.inner : dir) as Partial<S3Store>).requests;
   for (let b = 0; b < batches; b++) {
     const rows: DeltaRow[] = [];
     for (let k = 0; k < batch; k++) {
@@ -102,6 +102,7 @@ async function timeBatches(dir: string | ObjectStore, opts: object, args: BenchA
     mean_rows_rewritten: Math.round(perBatch.reduce((a, p) => a + p.rows_rewritten, 0) / batches),
     batch_ms_p50: pct(0.5), batch_ms_p99: pct(0.99),
     ...(s3 ? { s3_requests_per_batch: perBatch.reduce((a, p) => a + p.s3_requests, 0) / batches } : {}),
+    ...(dir instanceof CachedStore ? { cache: dir.cache } : {}),
     files_before: filesBefore, files_after: table.fileCount, open_ms: Math.round(openMs),
     index: table.indexMetrics, per_batch: perBatch,
   };
@@ -126,7 +127,9 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
   let table: string | ObjectStore = dir;
   if (args.store === 'moto') {
     moto = await startMoto(join(dir, 'moto.log'));
-    table = new S3Store(`s3://${await moto.bucket('bench')}/delta-upsert`, { endpoint: moto.endpoint, forcePathStyle: true });
+    const s3 = new S3Store(`s3://${await moto.bucket('bench')}/delta-upsert`, { endpoint: moto.endpoint, forcePathStyle: true });
+    const cacheMb = numberArg(args, 'cache-mb', 128);
+    table = cacheMb > 0 ? new CachedStore(s3, cacheMb * 1024 * 1024) : s3;
   } else if (args.store !== undefined && args.store !== 'local') throw new Error(`--store: expected local or moto, got ${args.store}`);
   const state = { next: total, versions: new Map<number, number>(), rand: rng(42), txn: 0 };
   const opts = { targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8) };
@@ -142,8 +145,10 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
     }
     const buildMs = since(t0);
     for (const spread of spreads) {
-      const result = await timeBatches(table, opts, args, { spread, hotFraction }, state);
-      emit({ ...(result as { name: string; records_per_s: number }), ...result, store: args.store ?? 'local', table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs) });
+      // A restarted sink starts with an empty cache, as with an empty key index.
+      const fresh = table instanceof CachedStore ? new CachedStore(table.inner, numberArg(args, 'cache-mb', 128) * 1024 * 1024) : table;
+      const result = await timeBatches(fresh, opts, args, { spread, hotFraction }, state);
+      emit({ ...(result as { name: string; records_per_s: number }), ...result, store: args.store ?? 'local', ...(args.store === 'moto' ? { cache_mb: numberArg(args, 'cache-mb', 128) } : {}), table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs) });
     }
   } finally {
     await moto?.stop();

@@ -15,7 +15,7 @@ import { openSinkWriters } from '../../src/app/sink-command.ts';
 import { INVOICE_TABLES } from '../../src/invoice/tables.ts';
 import { retrying } from '../../src/sinks/core/retry.ts';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec, type UpsertResult } from '../../src/sinks/delta/index.ts';
-import { S3Store, type ObjectStore } from '../../src/sinks/storage/index.ts';
+import { CachedStore, openStore, S3Store, type ObjectStore } from '../../src/sinks/storage/index.ts';
 import { faultyS3Proxy } from './support/faulty-s3-proxy.ts';
 import { startMoto, type Moto } from './support/moto.ts';
 
@@ -149,13 +149,18 @@ describe('Delta tables on an S3-compatible store', () => {
       [...rows(0, 10, 5), ...rows(440, 460, 5)],
     ];
     const url = `s3://${bucket}/tables/equal/invoices`;
-    const onS3 = await DeltaTable.open(s3('tables/equal/invoices'), spec, TUNING);
+    // Through the data-file cache, as the sink opens it (openStore); the reopened writer below reads
+    // everything from the store.
+    const cached = openStore(url, { endpoint: moto.endpoint, forcePathStyle: true, cacheMb: 64 });
+    expect(cached).toBeInstanceOf(CachedStore);
+    const onS3 = await DeltaTable.open(cached, spec, TUNING);
     const local = await DeltaTable.open(join(work, 'invoices'), spec, TUNING);
     const results: [UpsertResult, UpsertResult][] = [];
     for (const [i, b] of batches.entries()) {
       results.push([await onS3.upsert(b, { txn: { appId: 'p0', version: i } }), await local.upsert(b, { txn: { appId: 'p0', version: i } })]);
     }
     for (const [a, b] of results) expect({ ...a }).toEqual({ ...b });
+    expect((cached as CachedStore).cache.hits).toBeGreaterThan(0);
     expect((await onS3.upsert(batches[1], { txn: { appId: 'p0', version: 1 } })).txnSkipped).toBe(true); // a replay
 
     const [fromS3, fromDisk] = await Promise.all([deltaRs(url, moto.deltaRsOptions(), ['p0']), deltaRs(join(work, 'invoices'), {}, ['p0'])]);

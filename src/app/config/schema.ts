@@ -114,6 +114,8 @@ const s3 = z.object({
   region: z.string().regex(/^[a-z0-9-]{2,32}$/, 'expected a region name (eu-west-1)').optional(),
   forcePathStyle: flag.default(false),
   maxAttempts: int(1, 20).default(5),
+  /** Memory for the data files the sink wrote or read last (immutable objects), shared by the tables; 0: none. */
+  cacheMb: int(0, 65536).default(128),
 }).strict();
 
 const sink = z.discriminatedUnion('kind', [

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitConflict, putCommit } from '../../../src/sinks/delta/log.ts';
-import { FileStore, openStore, parseS3Url, S3Store, type ObjectStore } from '../../../src/sinks/storage/index.ts';
+import { CachedStore, FileStore, openStore, parseS3Url, S3Store, type ObjectStore } from '../../../src/sinks/storage/index.ts';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'store-')); });
@@ -38,12 +38,37 @@ describe('FileStore', () => {
   });
 });
 
+describe('CachedStore', () => {
+  it('serves data files it put or got from memory, never the log, and forgets deleted and least recently used files', async () => {
+    const file = new FileStore(join(dir, 'c'));
+    const reads: string[] = [];
+    const counting: ObjectStore = { ...file, location: file.location, get: k => { reads.push(k); return file.get(k); }, list: p => file.list(p), put: (k, b) => file.put(k, b), putIfAbsent: (k, b) => file.putIfAbsent(k, b), delete: k => file.delete(k), child: k => file.child(k) };
+    const store = new CachedStore(counting, 10);
+    await store.put('part-a.parquet', new Uint8Array(6));
+    expect((await store.get('part-a.parquet'))?.length).toBe(6); // from memory
+    await store.put('_delta_log/_last_checkpoint', '{"version":1}');
+    await store.put('_delta_log/_last_checkpoint', '{"version":2}');
+    expect(new TextDecoder().decode(await store.get('_delta_log/_last_checkpoint'))).toBe('{"version":2}');
+    expect(await store.get('_delta_log/00000000000000000001.json')).toBeUndefined();
+    expect(reads).toEqual(['_delta_log/_last_checkpoint', '_delta_log/00000000000000000001.json']);
+    await store.put('part-b.parquet', new Uint8Array(6)); // 12 bytes > 10: part-a goes
+    expect(store.cache).toMatchObject({ objects: 1, bytes: 6 });
+    await store.get('part-a.parquet');
+    expect(reads.at(-1)).toBe('part-a.parquet'); // read again, cached again, part-b out
+    await store.delete('part-a.parquet');
+    expect(store.cache).toMatchObject({ objects: 0, bytes: 0 });
+    expect(await store.get('part-a.parquet')).toBeUndefined();
+  });
+});
+
 describe('locations', () => {
   it('opens s3:// (and s3a://) on S3, file:// and paths on disk, and refuses other schemes', () => {
     expect(parseS3Url('s3://lake/finance/ar/')).toEqual({ bucket: 'lake', prefix: 'finance/ar' });
     expect(parseS3Url('s3a://lake')).toEqual({ bucket: 'lake', prefix: '' });
     const s3 = openStore('s3://lake/finance', { region: 'eu-west-1' });
-    expect(s3).toBeInstanceOf(S3Store);
+    expect(s3).toBeInstanceOf(CachedStore);
+    expect((s3 as CachedStore).inner).toBeInstanceOf(S3Store);
+    expect(openStore('s3://lake/finance', { region: 'eu-west-1', cacheMb: 0 })).toBeInstanceOf(S3Store);
     expect(s3.child('invoices').location).toBe('s3://lake/finance/invoices');
     expect(openStore('file:///var/lib/delta').location).toBe('/var/lib/delta');
     expect(openStore('/var/lib/delta')).toBeInstanceOf(FileStore);
