@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamsBuilder } from '../src/engine/dsl/streams-builder.ts';
 import { replay } from '../src/engine/replay/replay.ts';
-import { TopologyRunner } from '../src/engine/runtime/runner.ts';
+import { TopologyRunner } from '../src/engine/processor/internals/runner.ts';
 import { Topology } from '../src/engine/topology/topology.ts';
 import { Stores } from '../src/engine/state/stores.ts';
 import { cpuSince, emit, numberArg, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';

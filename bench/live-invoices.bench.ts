@@ -32,7 +32,8 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-live-invoices-'));
   const topics = [t.orders, t.payments, t.activity, ...outputTopics(t)];
   try {
-    await admin.createTopics(topics.map((name) => ({ name, partitions })));
+    // retention.ms -1: the scenario's timestamps are months old, and time retention would delete them under the run.
+    await admin.createTopics(topics.map((name) => ({ name, partitions, configs: { 'retention.ms': '-1' } })));
     // The backlog, outside the timed span.
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
     const config = liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false });

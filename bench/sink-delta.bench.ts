@@ -12,7 +12,7 @@ import { parseConfig } from '../src/app/config.ts';
 import { sinkGroupId, startSink } from '../src/app/sink-command.ts';
 import { createKafkaClient } from '../src/runtime/index.ts';
 import type { OutgoingRecord } from '../src/runtime/client/api.ts';
-import { txnAppId } from '../src/sinks/stage/index.ts';
+import { txnAppId } from '../src/connect/index.ts';
 import { pipelineTopics } from '../topologies/invoice-pipeline.ts';
 import { cpuSince, emit, numberArg, rate, rng, type BenchArgs, type BenchmarkMap } from './lib.ts';
 

@@ -37,6 +37,7 @@ export const METRIC_NAMES = {
   clockLag: 'invoice_stream_clock_lag_seconds',
   taskProgressAge: 'invoice_stream_task_progress_age_seconds',
   taskStalled: 'invoice_stream_task_stalled',
+  recordsDeleted: 'invoice_stream_records_deleted_unread_total',
   tasks: 'invoice_stream_tasks',
   storeEntries: 'invoice_stream_state_store_entries',
   storeSize: 'invoice_stream_state_store_size_bytes',
@@ -81,6 +82,8 @@ export interface Metrics {
   readonly taskProgressAge: Gauge<'task'>;
   /** 1 while a running task is stalled: records wait and its offsets have not moved for the stall timeout. */
   readonly taskStalled: Gauge<'task'>;
+  /** Input records the log deleted (retention, DeleteRecords) before the group read them: lost to it, per topic. */
+  readonly recordsDeleted: Counter<'topic'>;
   /** Tasks on this instance by state (`restoring`, `running`). */
   readonly tasks: Gauge<'state'>;
   /** Entries per state store and partition. */
@@ -142,6 +145,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     clockLag: new Gauge({ name: n.clockLag, help: 'Wall clock minus the task event-time clock, in seconds.', labelNames: ['task'], registers }),
     taskProgressAge: new Gauge({ name: n.taskProgressAge, help: 'Seconds since the task last committed further or had no records waiting.', labelNames: ['task'], registers }),
+    recordsDeleted: new Counter({ name: n.recordsDeleted, help: 'Records deleted from the log (retention shorter than the lag, DeleteRecords) before this group read them; fetching went on at the log start.', labelNames: ['topic'], registers }),
     taskStalled: new Gauge({ name: n.taskStalled, help: '1 while the task has records waiting and its committed offsets have not moved for the stall timeout.', labelNames: ['task'], registers }),
     tasks: new Gauge({ name: n.tasks, help: 'Tasks assigned to this instance, by state (restoring, running).', labelNames: ['state'], registers }),
     storeEntries: new Gauge({ name: n.storeEntries, help: 'Entries in a state store partition.', labelNames: ['store', 'partition'], registers }),

@@ -12,7 +12,7 @@ import { DeltaTable } from '../sinks/delta/index.ts';
 import { openStore } from '../sinks/storage/index.ts';
 import {
   DeltaSinkStage, deltaTableWriter, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
-} from '../sinks/stage/index.ts';
+} from '../connect/index.ts';
 import type { Config } from './config.ts';
 import { invoiceSinkRoutes } from './sink-mapping.ts';
 import { startOpsServer } from './http/server.ts';

@@ -10,7 +10,7 @@ import { formatDate, formatTimestamp } from '../values/time.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../invoice/tables.ts';
 import type { ConsumedRecord } from '../runtime/client/api.ts';
 import type { DeltaRow } from '../sinks/delta/index.ts';
-import type { RowMapper, SinkRoute } from '../sinks/stage/index.ts';
+import type { RowMapper, SinkRoute } from '../connect/index.ts';
 import { pipelineTopics } from '../../topologies/invoice-pipeline.ts';
 
 /** Event types the pipeline routes by (docs/contract.md "Output: invoice events"). */

@@ -8,9 +8,9 @@ export { Stores, type KeyValueStoreBuilder, type KeyValueStoreSupplier } from '.
 export { compareKeys } from './state/key-order.ts';
 export { TopologyTestDriver, type TestDriverOptions } from './testing/topology-test-driver.ts';
 export { TestInputTopic, TestOutputTopic, type TestRecord, type PipedRecord } from './testing/test-topics.ts';
-export { TopologyRunner, type RunnerOptions } from './runtime/runner.ts';
-export type { ConsumedRecord, ProducedRecord, RecordCollector } from './runtime/records.ts';
-export { deadLetterHandler, deadLetterHeaders, failOnDeserializationError, DLQ_HEADERS, type DeserializationExceptionHandler, type DeserializationFailure } from './runtime/deserialization.ts';
+export { TopologyRunner, type RunnerOptions } from './processor/internals/runner.ts';
+export type { ConsumedRecord, ProducedRecord, RecordCollector } from './processor/internals/records.ts';
+export { deadLetterHandler, deadLetterHeaders, failOnDeserializationError, DLQ_HEADERS, type DeserializationExceptionHandler, type DeserializationFailure } from './processor/internals/deserialization.ts';
 export { replay, DEFAULT_MAX_LINE_BYTES, ORIGINAL_LENGTH_HEADER, type ReplayInput, type ReplayOptions, type ReplaySummary } from './replay/replay.ts';
 export type { StreamingExtractor } from './replay/line-reader.ts';
 export { StreamsBuilder, type StreamsBuilderOptions } from './dsl/streams-builder.ts';

@@ -1,6 +1,6 @@
 // Settings of the Kafka runtime, with Kafka Streams' names where one exists.
 import { hostname } from 'node:os';
-import type { DeserializationExceptionHandler } from '../engine/runtime/deserialization.ts';
+import type { DeserializationExceptionHandler } from '../engine/processor/internals/deserialization.ts';
 import type { KafkaClient } from './client/api.ts';
 import type { RuntimeObserver } from './observer.ts';
 

@@ -10,6 +10,12 @@ export interface RuntimeObserver {
   produced?(record: OutgoingRecord): void;
   /** Restore progress of one store partition: records restored so far and still to read. */
   restoreProgress?(store: string, partition: number, restored: number, remaining: number): void;
+  /**
+   * A partition's position was gone from the log and fetching went on at `to` (see
+   * GroupConsumerHandlers.onOffsetReset): `to - from` records, when positive, were deleted
+   * before they were processed (retention shorter than the lag, DeleteRecords).
+   */
+  offsetReset?(topic: string, partition: number, from: number, to: number): void;
   /** A commit round finished (every task's transaction, or the produce + offset commit). */
   committed?(seconds: number): void;
 }

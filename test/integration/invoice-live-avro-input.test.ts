@@ -40,7 +40,7 @@ afterAll(async () => {
 it('applies a Confluent-framed Avro payment in a live run', { timeout: 150_000 }, async () => {
   const stack = testStack();
   admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
-  await admin.createTopics(topics.map((name) => ({ name, partitions: 1 })));
+  await admin.createTopics(topics.map((name) => ({ name, partitions: 1, configs: { 'retention.ms': '-1' } })));
 
   const registry = new HttpSchemaRegistry(stack.schemaRegistryUrl);
   const id = await registry.register(`${t.payments}-value`, JSON.stringify(PAYMENT));

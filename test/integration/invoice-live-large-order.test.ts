@@ -23,7 +23,7 @@ describe('live: an order near the input size limit', () => {
 
   beforeAll(async () => {
     admin = await createKafkaClient({ brokers: testStack().kafkaBrokers, clientId: `${run}-admin` }).admin();
-    await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 })));
+    await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1, configs: { 'retention.ms': '-1' } })));
     stateDir = mkdtempSync(join(tmpdir(), 'live-large-order-'));
   });
 

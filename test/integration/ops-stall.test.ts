@@ -29,7 +29,7 @@ describe('ops: a stalled task fails the probes', () => {
   beforeAll(async () => {
     const stack = testStack();
     admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
-    await admin.createTopics([...[t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 }))]);
+    await admin.createTopics([...[t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1, configs: { 'retention.ms': '-1' } }))]);
     stateDir = mkdtempSync(join(tmpdir(), 'ops-stall-'));
     config = { ...liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100 }), stallTimeoutMs: 2_000 };
   });

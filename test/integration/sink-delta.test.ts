@@ -15,7 +15,7 @@ import { sinkGroupId, startSink } from '../../src/app/sink-command.ts';
 import { createKafkaClient, type KafkaClient } from '../../src/runtime/index.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { DeltaTable, type DeltaRow } from '../../src/sinks/delta/index.ts';
-import { deltaTableWriter, txnAppId, type TableWriter } from '../../src/sinks/stage/index.ts';
+import { deltaTableWriter, txnAppId, type TableWriter } from '../../src/connect/index.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../../src/invoice/tables.ts';
 import { testStack } from '../stack/env.ts';
 import { canonical, createSinkTopics, dataOffsets, deltaRs, pipelineOutputs, produceTransactional, sinkTopics, wireRecords, type SinkFixture } from './sink/fixture.ts';

@@ -25,6 +25,9 @@ export function metricsObserver(m: Metrics, deadLetterTopic: string, guarantee: 
         recordDeadLetter(m, headerText(record.headers?.['dlq.reason']), headerText(record.headers?.['dlq.source.topic']));
       }
     },
+    offsetReset(topic, _partition, from, to) {
+      if (to > from) m.recordsDeleted.inc({ topic }, to - from);
+    },
     committed(seconds) {
       m.commitDuration.observe({ guarantee }, seconds);
     },

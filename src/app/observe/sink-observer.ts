@@ -1,4 +1,4 @@
-// What a sink (the Delta sink stage in src/sinks/stage/, the Databricks writer) calls per
+// What a sink (the Delta sink stage in src/connect/, the Databricks writer) calls per
 // micro-batch, so it can report without importing prom-client or the app's metrics catalog.
 import { observeSinkBatch, type Metrics } from '../metrics.ts';
 

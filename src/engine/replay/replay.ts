@@ -2,9 +2,9 @@
 // says. One runner (the test driver's), one partition, files merged by event time; each line
 // goes through the whole topology before the next is read.
 import { stat } from 'node:fs/promises';
-import type { DeserializationExceptionHandler } from '../runtime/deserialization.ts';
-import type { ProducedRecord } from '../runtime/records.ts';
-import { TopologyRunner } from '../runtime/runner.ts';
+import type { DeserializationExceptionHandler } from '../processor/internals/deserialization.ts';
+import type { ProducedRecord } from '../processor/internals/records.ts';
+import { TopologyRunner } from '../processor/internals/runner.ts';
 import type { Topology } from '../topology/topology.ts';
 import { LineReader, type StreamingExtractor } from './line-reader.ts';
 import { mergeFiles } from './merge.ts';

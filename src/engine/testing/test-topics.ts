@@ -2,7 +2,7 @@
 // TestOutputTopic): typed handles over the driver's topics, with optional serdes.
 import type { Headers } from '../processor/api.ts';
 import type { Deserializer, Serializer } from '../serdes/api.ts';
-import type { ProducedRecord } from '../runtime/records.ts';
+import type { ProducedRecord } from '../processor/internals/records.ts';
 
 /** A record as tests write and read it. */
 export interface TestRecord<K, V> {

@@ -3,8 +3,8 @@
 import type { Headers } from '../processor/api.ts';
 import type { KeyValueStore, StateStore } from '../state/api.ts';
 import type { Deserializer, Serializer } from '../serdes/api.ts';
-import type { ProducedRecord } from '../runtime/records.ts';
-import { TopologyRunner, type RunnerOptions } from '../runtime/runner.ts';
+import type { ProducedRecord } from '../processor/internals/records.ts';
+import { TopologyRunner, type RunnerOptions } from '../processor/internals/runner.ts';
 import type { Topology } from '../topology/topology.ts';
 import { TestInputTopic, TestOutputTopic } from './test-topics.ts';
 

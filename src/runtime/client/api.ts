@@ -57,13 +57,15 @@ export interface TopicSpec {
   partitions: number;
   replicationFactor?: number;
   configs?: Record<string, string>;
+  /** Keys of `configs` set on the topic even when it exists already (created by an older version with other values). */
+  enforcedConfigs?: readonly string[];
 }
 
 /** Cluster administration the runtime needs at start and for restore. */
 export interface RuntimeAdmin {
   /** Partition counts of the topics that exist; missing topics are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
-  /** Creates the topics that do not exist yet (an existing topic is left as it is). */
+  /** Creates the topics that do not exist yet; an existing one only gets its spec's `enforcedConfigs` where they differ. */
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** High watermark per partition of a topic. */
   endOffsets(topic: string): Promise<Map<number, number>>;
@@ -149,6 +151,12 @@ export interface GroupConsumerHandlers {
    * the same fetch before it takes the first partition's.
    */
   onHighWatermarks?(ends: readonly PartitionOffset[]): void;
+  /**
+   * The log no longer held the position `from` (OFFSET_OUT_OF_RANGE) and fetching goes on at `to`:
+   * `to > from` when records were deleted before they were read (retention, DeleteRecords), `to <
+   * from` when the log was truncated under the position.
+   */
+  onOffsetReset?(topic: string, partition: number, from: number, to: number): void;
   /** The consumer crashed beyond its own retries. */
   onCrash(error: Error): void;
 }

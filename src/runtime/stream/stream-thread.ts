@@ -6,7 +6,7 @@ import type { Topology } from '../../engine/topology/topology.ts';
 import type { BatchControl, ConsumerGroupMetadata, FetchedBatch, GroupAssignment, GroupConsumer, PartitionOffset, PartitionReader, RecordProducer, RuntimeAdmin, TransactionalProducer } from '../client/api.ts';
 import { copartitionAssignor } from '../assignor/copartition-assignor.ts';
 import type { ResolvedConfig } from '../config.ts';
-import { deadLetterHandler } from '../../engine/runtime/deserialization.ts';
+import { deadLetterHandler } from '../../engine/processor/internals/deserialization.ts';
 import type { ApplicationLayout } from '../topics/layout.ts';
 import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
@@ -219,6 +219,11 @@ export class StreamThread {
         },
         onHighWatermarks: (ends) => {
           if (epoch === this.#epoch) void this.#serial(async () => this.#onHighWatermarks(ends, epoch));
+        },
+        onOffsetReset: (topic, partition, from, to) => {
+          // Never silent: records the log deleted before this group read them are lost to it.
+          this.#d.config.log('warn', to > from ? 'input records deleted before they were processed: fetching goes on at the log start' : 'log truncated under the position: fetching goes on at its end', { topic, partition, from, to, lost: Math.max(0, to - from) });
+          this.#d.config.observer?.offsetReset?.(topic, partition, from, to);
         },
         onCrash: (error) => {
           if (epoch === this.#epoch) void this.#serial(() => this.#recover(error, [])).catch((e: unknown) => this.#fail(e));

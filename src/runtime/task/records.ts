@@ -1,6 +1,6 @@
 // Between the engine's records (topology topic names, loosely typed keys and values) and the
 // client's (physical topic names, bytes).
-import type { ConsumedRecord as EngineRecord, ProducedRecord } from '../../engine/runtime/records.ts';
+import type { ConsumedRecord as EngineRecord, ProducedRecord } from '../../engine/processor/internals/records.ts';
 import type { ConsumedRecord, OutgoingRecord } from '../client/api.ts';
 import { FatalRuntimeError } from '../errors.ts';
 

@@ -1,10 +1,11 @@
-// A task as the Kafka runtime hosts it: the engine's StreamTask plus what Kafka adds: input
+// A task as the Kafka runtime hosts it (RuntimeTask): the engine's StreamTask
+// (src/engine/processor/internals/stream-task.ts, processing only) plus what Kafka adds: input
 // positions, buffered outputs, changelog records, restoration and the task directory. Commits are
 // the stream thread's (stream/commit.ts): one producer per thread.
-import { deadLetterHeaders } from '../../engine/runtime/deserialization.ts';
-import type { DeserializationExceptionHandler } from '../../engine/runtime/deserialization.ts';
-import type { ProducedRecord } from '../../engine/runtime/records.ts';
-import { StreamTask } from '../../engine/runtime/task.ts';
+import { deadLetterHeaders } from '../../engine/processor/internals/deserialization.ts';
+import type { DeserializationExceptionHandler } from '../../engine/processor/internals/deserialization.ts';
+import type { ProducedRecord } from '../../engine/processor/internals/records.ts';
+import { StreamTask } from '../../engine/processor/internals/stream-task.ts';
 import type { TaskId } from '../../engine/processor/api.ts';
 import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
@@ -49,7 +50,7 @@ export interface CommitBatch {
   offsets: PartitionOffset[];
 }
 
-/** One (sub-topology, partition) task on this instance. */
+/** One (sub-topology, partition) task on this instance, hosting the engine's StreamTask. */
 export class RuntimeTask {
   readonly id: TaskId;
   readonly name: string;

@@ -63,7 +63,8 @@ export const INTERNAL_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  * Topic configs of a repartition topic. Retention is infinite (Kafka Streams' KIP-284): a record
  * keeps the timestamp of the input it came from, event time, which for a backfill is months old;
  * with the broker's time retention the next retention check deleted records no task had read yet
- * (the invoice chaos test lost invoice events and balances that way, 2026-12-06).
+ * (the invoice chaos test lost invoice events and balances that way, 2026-12-06). A repartition
+ * topic an older version created with time retention is set to it at start (`enforcedConfigs`).
  */
 export const REPARTITION_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
   'cleanup.policy': 'delete',
@@ -105,7 +106,7 @@ export function planLayout(input: LayoutInput): ApplicationLayout {
   for (const topic of repartition) {
     const n = counts.get(topic);
     if (n === undefined) throw new Error(`repartition topic ${topic}: cannot infer its partition count (no writer with known sources); configure it`);
-    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { ...REPARTITION_TOPIC_CONFIGS } });
+    internalTopics.push({ name: physicalName(topic), partitions: n, replicationFactor: input.replicationFactor, configs: { ...REPARTITION_TOPIC_CONFIGS }, enforcedConfigs: ['retention.ms'] });
   }
   for (const s of input.subtopologies) {
     const sourceCounts = s.sourceTopics.map((t) => counts.get(t) as number);

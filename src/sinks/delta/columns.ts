@@ -1,5 +1,5 @@
 // Per-column codecs: validate and normalize an incoming value, map it to the Parquet physical value
-// and back, order values for statistics, and render them in the Delta stats JSON.
+// and back, and order canonical values (the key index's ranges). Stats are the encoder's.
 import type { SchemaElement } from 'hyparquet';
 import type { DeltaColumn, DeltaValue } from './types.ts';
 import { formatUnscaled, parseUnscaled, unscaledFromBytes } from '../../values/decimal.ts';
@@ -17,14 +17,12 @@ const canonicalDate = memo((s: string): string => formatDate(parseDate(s)));
 const canonicalTimestamp = memo((s: string): string => formatTimestamp(timestampToMicros(s)));
 
 /**
- * A physical Parquet value as hyparquet-writer takes it and as this module reads it back (null for
- * a missing value): strings as UTF-8 bytes, so unchanged rows of a rewritten file are never decoded
- * to JS strings and encoded again; decimals as unscaled bigint; dates as days; timestamps as micros.
+ * A physical Parquet value as a data file is read back (parquet.ts) and a merge edits it (null for
+ * a missing value): strings as UTF-8 bytes, decoded only where needed (the key column for the
+ * index, every string once in `columnsToTyped` when the file is written again); decimals as
+ * unscaled bigint; dates as days; timestamps as micros.
  */
 export type Physical = Uint8Array | number | bigint | boolean | null;
-
-/** Rendered stats value: a JSON value, or `{ raw }` for a decimal written as an exact JSON number. */
-export type StatValue = string | number | boolean | { raw: string };
 
 /** How one column is validated, stored in Parquet, read back and summarized in stats. */
 export interface ColumnCodec {
@@ -36,12 +34,8 @@ export interface ColumnCodec {
   toPhysical(v: DeltaValue): Physical;
   /** Physical value back to the canonical value. */
   fromPhysical(raw: Physical | undefined): DeltaValue;
-  /** Total order of non-null physical values (the order of `compare`). */
-  comparePhysical(a: Physical, b: Physical): number;
   /** Total order of canonical non-null values, as Parquet and Delta order them. */
   compare(a: DeltaValue, b: DeltaValue): number;
-  /** Canonical value as written in the add action's stats. */
-  stat(v: DeltaValue): StatValue;
 }
 
 /** Code point order, which is UTF-8 byte order (how Parquet and Spark order strings). */
@@ -61,20 +55,7 @@ export function compareStrings(a: string, b: string): number {
 }
 
 const cmpNum = (a: DeltaValue, b: DeltaValue): number => (a as number) - (b as number);
-// Integers read back from INT64 are bigint, fresh ones may be numbers: compare as bigint.
-const cmpBig = (a: Physical, b: Physical): number => {
-  const x = BigInt(a as bigint | number);
-  const y = BigInt(b as bigint | number);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
 const utf8d = new TextDecoder();
-
-/** Unsigned byte order: for UTF-8, the code point order Parquet uses for string statistics. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
 
 function need<T>(col: DeltaColumn, v: DeltaValue | undefined, kind: string, ok: (x: DeltaValue) => x is T & DeltaValue): T | null {
   if (v === null || v === undefined) {
@@ -107,9 +88,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         // Buffer.from (pooled) costs a third of TextEncoder.encode per short string; same bytes.
         toPhysical: v => v === null ? null : Buffer.from(v as string, 'utf8'),
         fromPhysical: raw => raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : utf8d.decode(raw as Uint8Array),
-        comparePhysical: (a, b) => compareBytes(a as Uint8Array, b as Uint8Array),
         compare: (a, b) => compareStrings(a as string, b as string),
-        stat: v => v as string,
       };
     case 'long':
     case 'integer': {
@@ -127,9 +106,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         toPhysical: v => v === null ? null : long ? BigInt(v as number) : v as number,
         fromPhysical: raw => raw === null || raw === undefined ? null : Number(raw as bigint | number),
-        comparePhysical: long ? cmpBig : (a, b) => (a as number) - (b as number),
         compare: cmpNum,
-        stat: v => v as number,
       };
     }
     case 'boolean':
@@ -139,9 +116,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         normalize: v => need(col, v, 'boolean', isBool),
         toPhysical: v => v as boolean | null,
         fromPhysical: raw => (raw ?? null) as boolean | null,
-        comparePhysical: (a, b) => Number(a) - Number(b),
         compare: (a, b) => Number(a) - Number(b),
-        stat: v => v as boolean,
       };
     case 'date':
       return {
@@ -153,9 +128,7 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         toPhysical: v => v === null ? null : dateToDays(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : daysToDate(Number(raw)),
-        comparePhysical: (a, b) => (a as number) - (b as number),
         compare: (a, b) => compareStrings(a as string, b as string),
-        stat: v => v as string,
       };
     case 'timestamp':
       return {
@@ -171,7 +144,6 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
         },
         toPhysical: v => v === null ? null : timestampToMicros(v as string),
         fromPhysical: raw => raw === null || raw === undefined ? null : microsToTimestamp(BigInt(raw as bigint)),
-        comparePhysical: cmpBig,
         compare: (a, b) => {
           // Canonical forms of equal length have fixed-width fields: text order is time order.
           if ((a as string).length === (b as string).length) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
@@ -179,8 +151,6 @@ export function columnCodec(col: DeltaColumn): ColumnCodec {
           const y = timestampToMicros(b as string);
           return x < y ? -1 : x > y ? 1 : 0;
         },
-        // Delta stats carry milliseconds; the caller widens min down and max up (see stats.ts).
-        stat: v => v as string,
       };
     default:
       return decimalCodec(col);
@@ -219,9 +189,7 @@ function decimalCodec(col: DeltaColumn): ColumnCodec {
       const u = raw instanceof Uint8Array ? unscaledFromBytes(raw) : BigInt(raw as bigint | number);
       return formatUnscaled(u, scale);
     },
-    comparePhysical: cmpBig,
     compare: (a, b) => compareCanonicalDecimals(a as string, b as string),
-    stat: v => ({ raw: v as string }),
   };
 }
 

@@ -1,18 +1,19 @@
-// A flat-schema Parquet encoder for typed batches (typed.ts): one row group, one data page (v1) per
-// column, PLAIN values, a dictionary for strings where it pays, RLE/bit-packed definition levels.
-// It writes what hyparquet-writer wrote for these tables (same schema elements, same logical
-// types), at a fraction of the cost: values go straight from typed arrays into one buffer, and the
-// column statistics (footer and Delta add action) come from one pass over the same arrays.
-// The footer is serialized by hyparquet-writer's Thrift code; snappy is hyparquet-writer's too.
+// The one Parquet encoder of data files (appends and merges alike) for typed batches (typed.ts):
+// flat schema, one row group, one data page (v1) per column, PLAIN values, a dictionary for
+// strings where it pays, RLE/bit-packed definition levels. It writes what hyparquet-writer wrote
+// for these tables (same schema elements, same logical types) at a third of its CPU (bench
+// encode-parquet, docs/BENCHMARKS.md "Issue 14"): values go straight from typed arrays into one
+// buffer, and the statistics (footer and the Delta add action's, the only renderer of those) come
+// from one pass over the same arrays. Page headers and footer: thrift.ts. Snappy is
+// hyparquet-writer's (`hyparquet-writer/src/snappy.js`, a subpath its package exports with types):
+// a second snappy in this code base would be a second home for one algorithm, and hyparquet-writer
+// stays a dependency for the nested checkpoint files (checkpoint.ts).
 import zlib from 'node:zlib';
-import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { ByteWriter } from 'hyparquet-writer/src/bytewriter.js';
-import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
-import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import type { SchemaElement } from 'hyparquet';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
-import { ByteWriter as GrowableBytes } from '../../engine/serdes/byte-writer.ts';
 import { compareStrings } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
+import { Out, writeFooter, writePageHeader, type ChunkMeta, type PageCodec } from './thrift.ts';
 import type { TypedBatch, TypedColumn } from './typed.ts';
 import { formatUnscaled, writeUnscaledBytes } from '../../values/decimal.ts';
 import { formatDate } from '../../values/time.ts';
@@ -22,7 +23,7 @@ import { formatDate } from '../../values/time.ts';
  * than the JavaScript snappy and to about half the size; every Parquet reader of Delta tables
  * (delta-rs, Spark, Databricks) reads it. Without native zstd (Node < 22.15) it falls back to SNAPPY.
  */
-export type FlatCodec = 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
+export type FlatCodec = PageCodec;
 
 const ZSTD_OPTIONS = { params: { [zlib.constants.ZSTD_c_compressionLevel ?? 100]: 1 } };
 
@@ -44,18 +45,6 @@ function compressor(codec: FlatCodec): (b: Uint8Array) => Uint8Array {
 export interface EncodedFile {
   bytes: Uint8Array;
   stats: string;
-}
-
-/** Growable output buffer with Parquet/Thrift's unsigned varint. */
-class Out extends GrowableBytes {
-  varint(v: number): void {
-    this.ensure(10);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
-  }
 }
 
 const TWO32 = 4294967296;
@@ -198,9 +187,11 @@ const DICT_MAX_VALUES = 1 << 16;
 /** Options of `encodeTyped`. */
 export interface FlatOptions {
   codec?: FlatCodec;
-  /** Max bytes of a string min/max in the footer (default 64, as the previous writer). */
-  statisticsTruncateLength?: number;
 }
+
+// Footer min/max of strings longer than this are left out (null_count stays): a bound is exact or
+// absent, and a kilobyte cell does not bloat the footer. Delta's add-action stats keep them whole.
+const FOOTER_STRING_BOUND_BYTES = 64;
 
 /** Encode a typed batch as one Parquet file; also returns the Delta stats JSON of the rows. */
 export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: FlatOptions = {}): EncodedFile {
@@ -210,11 +201,10 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
   const file = new Out(1 << 20);
   file.bytes(PAR1);
   const page = new Out(1 << 18);
-  const chunks: unknown[] = [];
+  const chunks: ChunkMeta[] = [];
   const minJson: string[] = [];
   const maxJson: string[] = [];
   const nullJson: string[] = [];
-  let totalUncompressed = 0;
 
   batch.columns.forEach((col, ci) => {
     const codecSpec = spec.codecs[ci];
@@ -225,7 +215,7 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
     const nulls = col.nulls;
     const chunkStart = file.pos;
     let uncompressed = 0;
-    let dictionaryOffset: bigint | undefined;
+    let dictionaryOffset: number | undefined;
     let encoding: 'PLAIN' | 'RLE_DICTIONARY' = 'PLAIN';
 
     // Numeric statistics now; string ones once the values are encoded (which tells if all are ASCII).
@@ -261,15 +251,11 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
       st = strStats(dict.keys(), ascii);
       const raw = page.view();
       const body = compress(raw);
-      dictionaryOffset = BigInt(file.pos);
-      const h = new ByteWriter(64);
-      writePageHeader(h, {
-        type: 'DICTIONARY_PAGE', uncompressed_page_size: raw.length, compressed_page_size: body.length,
-        dictionary_page_header: { num_values: dict.size, encoding: 'PLAIN' },
-      });
-      file.bytes(h.getBytes());
+      dictionaryOffset = file.pos;
+      const headerStart = file.pos;
+      writePageHeader(file, { uncompressed: raw.length, compressed: body.length, values: dict.size, dictionary: true });
+      uncompressed += file.pos - headerStart + raw.length;
       file.bytes(body);
-      uncompressed += h.offset + raw.length;
       encoding = 'RLE_DICTIONARY';
     }
 
@@ -339,42 +325,34 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
     }
     const raw = page.view();
     const body = compress(raw);
-    const dataOffset = BigInt(file.pos);
-    const h = new ByteWriter(64);
-    writePageHeader(h, {
-      type: 'DATA_PAGE', uncompressed_page_size: raw.length, compressed_page_size: body.length,
-      data_page_header: { num_values: n, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
-    });
-    file.bytes(h.getBytes());
+    const dataOffset = file.pos;
+    const headerStart = file.pos;
+    writePageHeader(file, { uncompressed: raw.length, compressed: body.length, values: n, data: encoding });
+    uncompressed += file.pos - headerStart + raw.length;
     file.bytes(body);
-    uncompressed += h.offset + raw.length;
-    totalUncompressed += uncompressed;
 
-    // Footer statistics (physical form as hyparquet-writer's metadata writer takes them).
-    let statistics: Record<string, unknown> = { null_count: BigInt(col.nullCount) };
+    // Footer statistics: min/max in the plain encoding of the physical type.
+    let min: Uint8Array | undefined;
+    let max: Uint8Array | undefined;
     if (st.min !== undefined && st.max !== undefined) {
-      let lo: unknown = st.min;
-      let hi: unknown = st.max;
-      if (col.kind === 'str') { lo = Buffer.from(st.min as string, 'utf8'); hi = Buffer.from(st.max as string, 'utf8'); }
-      else if (col.kind === 'dec' || element.type === 'INT64') { lo = BigInt(st.min); hi = BigInt(st.max); }
-      statistics = { ...statistics, min_value: lo, max_value: hi };
+      min = plainBound(st.min, element);
+      max = plainBound(st.max, element);
+      if (col.kind === 'str' && (min.length > FOOTER_STRING_BOUND_BYTES || max.length > FOOTER_STRING_BOUND_BYTES)) min = max = undefined;
     } else if (col.kind === 'bool' && present > 0) {
-      let lo = true;
-      let hi = false;
+      let lo = 1;
+      let hi = 0;
       const v = col.values as Uint8Array;
       for (let i = 0; i < n; i++) {
         if (nulls && nulls[i]) continue;
-        if (v[i]) hi = true; else lo = false;
+        if (v[i]) hi = 1; else lo = 0;
       }
-      statistics = { ...statistics, min_value: lo, max_value: hi };
+      min = Uint8Array.of(lo);
+      max = Uint8Array.of(hi);
     }
     chunks.push({
-      file_offset: BigInt(chunkStart),
-      meta_data: {
-        type: element.type, encodings: dict ? ['PLAIN', 'RLE', 'RLE_DICTIONARY'] : ['PLAIN', 'RLE'], path_in_schema: [name],
-        codec, num_values: BigInt(n), total_uncompressed_size: BigInt(uncompressed), total_compressed_size: BigInt(file.pos - chunkStart),
-        data_page_offset: dataOffset, dictionary_page_offset: dictionaryOffset, statistics,
-      },
+      element, fileOffset: chunkStart, encodings: dict ? ['PLAIN', 'RLE', 'RLE_DICTIONARY'] : ['PLAIN', 'RLE'], codec,
+      values: n, uncompressed, compressed: file.pos - chunkStart, dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset,
+      nullCount: col.nullCount, min, max,
     });
 
     // Delta stats (as stats.ts renders them: booleans carry no bounds, timestamps widen to ms).
@@ -399,19 +377,31 @@ export function encodeTyped(batch: TypedBatch, spec: CompiledSpec, options: Flat
     maxJson.push(`${key}:${hi}`);
   });
 
-  const meta = {
-    version: 2,
-    schema: spec.parquetSchema,
-    num_rows: BigInt(n),
-    row_groups: [{ columns: chunks, total_byte_size: BigInt(totalUncompressed), num_rows: BigInt(n), file_offset: 4n, total_compressed_size: BigInt(file.pos - 4) }],
-    created_by: 'invoice-stream delta writer (flat)',
-  } as unknown as FileMetaData;
-  const footer = new ByteWriter(4096);
-  writeMetadata(footer, meta, options.statisticsTruncateLength ?? 64);
-  file.bytes(footer.getBytes());
+  writeFooter(file, { schema: spec.parquetSchema, rows: n, chunks, createdBy: 'invoice-stream delta writer (flat)' });
   file.bytes(PAR1);
   const stats = `{"numRecords":${n},"minValues":{${minJson.join(',')}},"maxValues":{${maxJson.join(',')}},"nullCount":{${nullJson.join(',')}}}`;
   return { bytes: file.view(), stats };
 }
 
 const PAR1 = new Uint8Array([0x50, 0x41, 0x52, 0x31]);
+
+/** A min or max as Parquet's plain encoding of the column's physical type (no length prefix). */
+function plainBound(v: string | number | bigint, element: SchemaElement): Uint8Array {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (element.type === 'INT32') {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(Number(v));
+    return b;
+  }
+  if (element.type === 'INT64') {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64LE(BigInt(v));
+    return b;
+  }
+  if (element.type === 'FIXED_LEN_BYTE_ARRAY') {
+    const b = Buffer.alloc(element.type_length as number);
+    writeUnscaledBytes(b, 0, v, b.length);
+    return b;
+  }
+  throw new Error(`no statistics encoding for ${String(element.type)}`);
+}

@@ -6,11 +6,13 @@ import { isNewer, rowKey, type Version } from '../core/row-per-key.ts';
 import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
 import { rowVersion, shouldReplace } from './batch.ts';
 import type { KeyIndex } from './key-index.ts';
-import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, sliceBatch, type ColumnBatch } from './columnar.ts';
-import { decodeColumns, encodeColumns } from './parquet.ts';
+import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, type ColumnBatch } from './columnar.ts';
+import { encodeTyped } from './flat-parquet.ts';
+import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
 import { getExisting, type ObjectStore } from '../storage/store.ts';
-import { computeBatchStats, parseStats } from './stats.ts';
+import { parseStats } from './stats.ts';
+import { columnsToTyped, sliceTyped } from './typed.ts';
 import type { DeltaRow } from './types.ts';
 
 /** What a merge needs from its table. */
@@ -120,14 +122,16 @@ async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[],
   // Equal-sized chunks no larger than the target, so a rewrite never leaves a runt file.
   const chunks = Math.max(1, Math.ceil(cols.length / ctx.targetFileRows));
   const per = Math.ceil(cols.length / chunks);
+  // The append path's encoder and stats (flat-parquet.ts), one writer for every data file; SNAPPY
+  // as merges always wrote (reads back on any Node, whatever its zstd).
+  const typed = columnsToTyped(cols, ctx.spec);
   for (let i = 0; i < cols.length; i += per) {
-    const part = chunks === 1 ? cols : sliceBatch(cols, i, i + per);
+    const part = chunks === 1 ? typed : sliceTyped(typed, i, i + per);
     const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
-    const bytes = encodeColumns(part, ctx.spec);
+    const { bytes, stats } = encodeTyped(part, ctx.spec, { codec: 'SNAPPY' });
     await ctx.store.put(path, bytes);
     plan.adds.push({
-      path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true,
-      stats: computeBatchStats(part, ctx.spec.codecs),
+      path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true, stats,
     });
     plan.written.push({ path, keys: keys.slice(i, i + per), versions: versions.slice(i, i + per) });
     plan.rowsWritten += part.length;

@@ -1,41 +1,16 @@
-// Data files: column batches to a Parquet buffer (hyparquet-writer) and back (hyparquet), exactly.
-// Reading keeps physical values: strings stay UTF-8 bytes, DECIMAL conversion (hyparquet yields
-// binary floats) is disabled so unscaled integers come back, dates stay day counts and timestamps
-// microsecond counts; the codecs turn them into canonical values only where rows are looked at.
+// Data files read back (hyparquet) into column batches, exactly; the one encoder that writes them
+// is flat-parquet.ts. Reading keeps physical values: strings stay UTF-8 bytes, DECIMAL conversion
+// (hyparquet yields binary floats) is disabled so unscaled integers come back, dates stay day
+// counts and timestamps microsecond counts; the codecs turn them into canonical values only where
+// rows are looked at.
 import zlib from 'node:zlib';
-import { parquetMetadata, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import { batchToRows, rowsToBatch, type ColumnBatch } from './columnar.ts';
+import { parquetMetadata, parquetRead, type ColumnData, type FileMetaData } from 'hyparquet';
+import { batchToRows, type ColumnBatch } from './columnar.ts';
 import type { Physical } from './columns.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaRow } from './types.ts';
 import { unscaledFromBytes } from '../../values/decimal.ts';
 import { floorDiv } from './values.ts';
-
-/** Encode a column batch as one Parquet file with a single row group. */
-export function encodeColumns(batch: ColumnBatch, spec: CompiledSpec): Uint8Array {
-  const columnData = spec.codecs.map(codec => {
-    const name = codec.column.name;
-    const data = batch.columns.get(name);
-    if (!data) throw new Error(`column ${name} missing from the batch`);
-    return { name, data: data as DecodedArray, nullable: codec.column.nullable };
-  });
-  const buf = parquetWriteBuffer({
-    columnData,
-    schema: spec.parquetSchema,
-    // One row group per file: files are bounded by targetFileRows already.
-    rowGroupSize: Math.max(batch.length, 1),
-    // Longer string bounds than the default 16 keep the footer's min/max exact for ids.
-    statisticsTruncateLength: 64,
-    createdBy: 'invoice-stream delta writer (hyparquet-writer)',
-  });
-  return new Uint8Array(buf);
-}
-
-/** Encode canonical rows as one Parquet file. */
-export function encodeDataFile(rows: DeltaRow[], spec: CompiledSpec): Uint8Array {
-  return encodeColumns(rowsToBatch(rows, spec), spec);
-}
 
 /** Metadata with logical conversions that hyparquet would do lossily (decimal) removed. */
 function rawMetadata(meta: FileMetaData): FileMetaData {
@@ -59,8 +34,7 @@ const RAW_PARSERS = {
   stringFromBytes: (bytes: Uint8Array): Uint8Array => bytes,
 };
 
-// hyparquet decodes snappy itself; zstd pages (written by the append path, or by Spark with
-// zstd) go through Node's native zstd where this Node has it.
+// hyparquet decodes snappy itself; zstd pages (appends write them, and Spark with zstd) go through Node's native zstd where this Node has it.
 const COMPRESSORS = typeof zlib.zstdDecompressSync === 'function'
   ? { ZSTD: (input: Uint8Array): Uint8Array => zlib.zstdDecompressSync(input) }
   : {};

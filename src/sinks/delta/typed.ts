@@ -1,10 +1,12 @@
 // Typed column batches: rows validated once, straight into typed arrays (no normalized row objects,
-// no BigInt per cell). The append path and the flat Parquet encoder (flat-parquet.ts) work on these.
+// no BigInt per cell). The one Parquet encoder (flat-parquet.ts) writes these: appends build them
+// from rows, merges from the column batches they read and edit (`columnsToTyped`).
 // Validation accepts exactly what the codecs' `normalize` accepts; the stored physical value is
-// what `toPhysical(normalize(v))` gives, so files and stats equal the upsert path's.
+// what `toPhysical(normalize(v))` gives, so an appended row and an upserted one are stored alike.
+import type { ColumnBatch } from './columnar.ts';
 import type { CompiledSpec } from './schema.ts';
 import type { DeltaColumn, DeltaRow, DeltaValue } from './types.ts';
-import { smallUnscaled } from '../../values/decimal.ts';
+import { smallUnscaled, unscaledFromBytes } from '../../values/decimal.ts';
 import { parseTimestamp } from '../../values/time.ts';
 import { dateToDays, decimalToUnscaled, memo, parseDecimalType, timestampToMicros } from './values.ts';
 
@@ -236,4 +238,44 @@ export function rowsToTyped(rows: Iterable<DeltaRow>, spec: CompiledSpec): Typed
   const b = new TypedBatchBuilder(spec);
   b.pushAll(rows);
   return b.finish();
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A column batch of physical values (what the merge path reads and edits) as a typed batch, so
+ * rewritten files go through the same encoder and stats as appends. The values are already the
+ * table's (read from its files or made by `toPhysical` of normalized rows): nothing is validated.
+ */
+export function columnsToTyped(batch: ColumnBatch, spec: CompiledSpec): TypedBatch {
+  const n = batch.length;
+  const columns = spec.codecs.map((codec): TypedColumn => {
+    const col = newColumn(codec.column, n);
+    const src = batch.columns.get(codec.column.name);
+    if (!src) throw new Error(`column ${codec.column.name} missing from the batch`);
+    const strs = col.kind === 'str' ? col.values as (string | null)[] : undefined;
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      if (v === null || v === undefined) {
+        if (!col.nulls) throw new Error(`column ${codec.column.name} is not nullable`);
+        col.nulls[i] = 1;
+        col.nullCount++;
+        if (strs) strs[i] = null;
+        continue;
+      }
+      switch (col.kind) {
+        case 'str': (strs as (string | null)[])[i] = typeof v === 'string' ? v : utf8.decode(v as Uint8Array); break;
+        case 'i32': (col.values as Int32Array)[i] = Number(v); break;
+        case 'bool': (col.values as Uint8Array)[i] = v ? 1 : 0; break;
+        default: {
+          // INT64 and decimals: bigint (read back, or toPhysical) or number; wide decimals in `big`.
+          const x = v instanceof Uint8Array ? unscaledFromBytes(v) : v as bigint | number;
+          if (typeof x === 'number') (col.values as Float64Array)[i] = x;
+          else setBig(col, i, x);
+        }
+      }
+    }
+    return col;
+  });
+  return { length: n, columns };
 }

@@ -1,5 +1,6 @@
 // Public types of the local Delta Lake writer. The invoice pipeline codes against these, so they
 // change only in backward-compatible steps.
+import type { FlatCodec } from './flat-parquet.ts';
 
 /** A Delta primitive type the writer supports (reader v1 / writer v2, no table features). */
 export type DeltaColumnType =
@@ -45,7 +46,7 @@ export interface UpsertOptions {
 /** Options of `append`. */
 export interface AppendOptions extends UpsertOptions {
   /** Data page compression (default SNAPPY; ZSTD: smaller and cheaper to write, see flat-parquet.ts). */
-  codec?: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
+  codec?: FlatCodec;
 }
 
 /** What one `upsert` did. */

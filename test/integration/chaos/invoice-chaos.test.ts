@@ -41,7 +41,7 @@ import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 import type { RuntimeAdmin } from '../../../src/runtime/client/api.ts';
 import type { DeltaRow } from '../../../src/sinks/delta/index.ts';
-import { txnAppId } from '../../../src/sinks/stage/index.ts';
+import { txnAppId } from '../../../src/connect/index.ts';
 import { buildInvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
 import { generateScenario } from '../../../bench/scenario/generator.ts';
 import { compareScenario, readReplayOutput, type Expected } from '../../unit/conformance/compare.ts';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 import { DeltaTable } from '../../../src/sinks/delta/index.ts';
-import { deltaTableWriter, type TableWriter } from '../../../src/sinks/stage/index.ts';
+import { deltaTableWriter, type TableWriter } from '../../../src/connect/index.ts';
 
 const RUNNER = resolve(import.meta.dirname, '../sink/run-sink.ts');
 

@@ -96,7 +96,7 @@ export async function produceTransactional(client: KafkaClient, id: string, reco
 /** Creates the three topics with `partitions` partitions. */
 export async function createSinkTopics(admin: RuntimeAdmin, prefix: string, partitions: number): Promise<void> {
   const t = sinkTopics(prefix);
-  await admin.createTopics([t.events, t.rows, t.balances].map((name) => ({ name, partitions, replicationFactor: 1 })));
+  await admin.createTopics([t.events, t.rows, t.balances].map((name) => ({ name, partitions, replicationFactor: 1, configs: { 'retention.ms': '-1' } })));
 }
 
 /** Offsets of the committed data records per `topic:partition` (read_committed: markers and aborted records are not there). */
@@ -125,7 +125,7 @@ export interface DeltaRsView {
 
 /** Reads a table with delta-rs, with the txn versions of `appIds`. */
 export async function deltaRs(dir: string, appIds: readonly string[] = []): Promise<DeltaRsView> {
-  const { stdout } = await exec(join(ROOT, '.toolchain/py/bin/python'), [join(ROOT, 'test/python/delta_read.py'), dir, ...appIds.flatMap((a) => ['--app-id', a])], { maxBuffer: 64 << 20 });
+  const { stdout } = await exec(join(ROOT, '.toolchain/py/bin/python'), [join(ROOT, 'test/python/delta_read.py'), dir, ...appIds.flatMap((a) => ['--app-id', a])], { maxBuffer: 1024 << 20 }); // the long chaos run's tables pass 64 MiB of JSON
   return JSON.parse(stdout) as DeltaRsView;
 }
 

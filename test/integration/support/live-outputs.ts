@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import avro from 'avsc';
 import { HttpSchemaRegistry } from '../../../src/engine/index.ts';
-import { DLQ_HEADERS } from '../../../src/engine/runtime/deserialization.ts';
+import { DLQ_HEADERS } from '../../../src/engine/processor/internals/deserialization.ts';
 import { decimalText } from '../../../src/invoice/avro.ts';
 import { formatDate, formatTimestamp } from '../../../src/values/time.ts';
 import type { Actual } from '../../unit/conformance/compare.ts';

@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
 import { normalizeRow } from '../../../src/sinks/delta/batch.ts';
 import { decodeColumns } from '../../../src/sinks/delta/parquet.ts';
+import { batchToRows } from '../../../src/sinks/delta/columnar.ts';
 import { compileSpec } from '../../../src/sinks/delta/schema.ts';
-import { computeStats } from '../../../src/sinks/delta/stats.ts';
+import { modelStats } from './stats-model.ts';
 import { rowsToTyped } from '../../../src/sinks/delta/typed.ts';
 import { encodeTyped } from '../../../src/sinks/delta/flat-parquet.ts';
 import { rng } from '../../../bench/lib.ts';
@@ -73,7 +74,7 @@ const byId = (a: DeltaRow, b: DeltaRow): number => String(a.id) < String(b.id) ?
 describe('DeltaTable.append', () => {
   const compiled = compileSpec(spec);
 
-  it('reads back exactly the normalized rows, with the stats stats.ts computes', async () => {
+  it("reads back exactly the normalized rows, with the model's stats", async () => {
     for (const codec of ['ZSTD', 'SNAPPY', 'UNCOMPRESSED'] as const) {
       const dir = await tempDir();
       const t = await DeltaTable.open(dir, spec, { targetFileRows: 700 });
@@ -82,7 +83,7 @@ describe('DeltaTable.append', () => {
       expect(res).toMatchObject({ version: 1, inserted: 2000, filesAdded: 3, rowsWritten: 2000 });
       const want = input.map(r => normalizeRow(r, compiled)).sort(byId);
       expect((await t.readAll()).sort(byId)).toEqual(want);
-      // per file: the add's stats equal the old computation over that file's rows
+      // per file: the add's stats equal the model's over that file's rows
       const log = (await readFile(join(dir, '_delta_log', '00000000000000000001.json'), 'utf8')).trim().split('\n').map(l => JSON.parse(l));
       for (const a of log.filter(x => x.add)) {
         const cols = await decodeColumns(await readFile(join(dir, a.add.path)), compiled);
@@ -92,9 +93,31 @@ describe('DeltaTable.append', () => {
           for (const c of compiled.codecs) row[c.column.name] = c.fromPhysical(cols.columns.get(c.column.name)?.[i] ?? null);
           fileRows.push(row);
         }
-        expect(JSON.parse(a.add.stats)).toEqual(JSON.parse(computeStats(fileRows, compiled.codecs)));
-        expect(a.add.stats).toBe(computeStats(fileRows, compiled.codecs));
+        expect(JSON.parse(a.add.stats)).toEqual(JSON.parse(modelStats(fileRows, compiled.codecs)));
+        expect(a.add.stats).toBe(modelStats(fileRows, compiled.codecs));
       }
+    }
+  });
+
+  it('upserts write their files with the same encoder: same bytes as an append of the rows, stats of the model', async () => {
+    const input = rows(1500, 13);
+    const dir = await tempDir();
+    const t = await DeltaTable.open(dir, spec, { targetFileRows: 600, smallFileRows: 0 });
+    await t.upsert(input);
+    // updates of a third of the keys rewrite the files holding them (copy-on-write: the merge path)
+    const updates = input.filter((_, i) => i % 3 === 0).map(r => ({ ...r, version: Number(r.version) + 5000, label: 'upd 😀', maybe_money: null }));
+    const res = await t.upsert(updates);
+    expect(res).toMatchObject({ updated: updates.length, inserted: 0 });
+    expect(res.filesRemoved).toBeGreaterThan(0);
+    const log = (await readFile(join(dir, '_delta_log', '00000000000000000002.json'), 'utf8')).trim().split('\n').map(l => JSON.parse(l));
+    const adds = log.filter(x => x.add).map(x => x.add);
+    expect(adds.length).toBeGreaterThan(0);
+    for (const a of adds) {
+      const bytes = await readFile(join(dir, a.path));
+      const fileRows = batchToRows(await decodeColumns(bytes, compiled), compiled);
+      expect(a.stats).toBe(modelStats(fileRows, compiled.codecs));
+      // the rows as an append would encode them (typed from rows, not from the merge's column batch)
+      expect(Buffer.from(encodeTyped(rowsToTyped(fileRows, compiled), compiled, { codec: 'SNAPPY' }).bytes).equals(bytes)).toBe(true);
     }
   });
 
@@ -138,6 +161,6 @@ describe('DeltaTable.append', () => {
     await t.append(b.finish());
     expect(b.length).toBe(0);
     expect((await t.readAll()).sort(byId)).toEqual(input.map(r => normalizeRow(r, compiled)).sort(byId));
-    expect(encodeTyped(rowsToTyped(input, compiled), compiled).stats).toBe(computeStats(input.map(r => normalizeRow(r, compiled)), compiled.codecs));
+    expect(encodeTyped(rowsToTyped(input, compiled), compiled).stats).toBe(modelStats(input.map(r => normalizeRow(r, compiled)), compiled.codecs));
   });
 });

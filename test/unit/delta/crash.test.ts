@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
@@ -12,7 +13,11 @@ const spec: DeltaTableSpec = {
   name: 't', keyColumns: ['id'], versionColumn: 'version',
   columns: [{ name: 'id', type: 'string', nullable: false }, { name: 'version', type: 'long', nullable: false }],
 };
-const BATCHES = 400;
+// The writer reports each committed batch and is killed when it reports KILL_AFTER, while it writes
+// the batches after it: past two checkpoints (interval 7), so the reopen reads a checkpoint and the
+// commits after it. It would write up to MAX_BATCHES, far more than it can before the kill lands.
+const KILL_AFTER = 20;
+const MAX_BATCHES = 100_000;
 // Batch b: key `a` moves to version b, key `k<b>` is new. Rows of a table at txn version v are known.
 const batch = (b: number): DeltaRow[] => [{ id: 'a', version: b }, { id: `k${b}`, version: 1 }];
 const rowsUpTo = (v: number): DeltaRow[] => [
@@ -39,22 +44,29 @@ describe('DeltaTable crash safety', () => {
       const { DeltaTable } = await import(${JSON.stringify(mod)});
       const spec = ${JSON.stringify(spec)};
       const t = await DeltaTable.open(process.argv[2], spec, { checkpointInterval: 7 });
-      for (let b = 1; b <= ${BATCHES}; b++) {
+      for (let b = 1; b <= ${MAX_BATCHES}; b++) {
         await t.upsert([{ id: 'a', version: b }, { id: 'k' + b, version: 1 }], { txn: { appId: 'app', version: b } });
-        if (b === 5) process.stdout.write('go\\n');
+        process.stdout.write(b + '\\n');
       }
     `);
     const table = join(dir, 'table');
     const proc = spawn(process.execPath, [child, table], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>(ok => proc.stdout.once('data', () => ok()));
-    await new Promise(ok => setTimeout(ok, 150 + Math.random() * 200));
-    proc.kill('SIGKILL');
-    await new Promise(ok => proc.once('exit', ok));
+    const exited = new Promise<number | null>(ok => proc.once('exit', ok));
+    // The kill follows the writer's own report of batch KILL_AFTER, never a timer: it lands after
+    // that commit and before the writer could run out of batches, however fast or loaded the machine.
+    const killed = await new Promise<boolean>((ok) => {
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        if (Number(line) === KILL_AFTER) ok(proc.kill('SIGKILL'));
+      });
+      void exited.then(() => ok(false));
+    });
+    expect(killed).toBe(true); // the writer was alive at batch KILL_AFTER (did not die before)
+    await exited;
 
     const reopened = await DeltaTable.open(table, spec);
     const v = reopened.txnVersion('app') ?? 0;
-    expect(v).toBeGreaterThanOrEqual(5);
-    expect(v).toBeLessThan(BATCHES); // killed mid-stream, not after the end
+    expect(v).toBeGreaterThanOrEqual(KILL_AFTER); // every reported commit survived the kill
+    expect(v).toBeLessThan(MAX_BATCHES); // killed mid-stream, not after the end
     expect(reopened.version).toBe(v); // one commit per batch after the create commit
     const rows = (await reopened.readAll()).sort((x, y) => (x.id as string).localeCompare(y.id as string));
     expect(rows).toEqual(rowsUpTo(v));

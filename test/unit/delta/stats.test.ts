@@ -1,9 +1,14 @@
-// Per-file statistics written into add actions.
+// Per-file statistics written into add actions: rendered by the one data file encoder
+// (flat-parquet.ts) for appends and merges alike, checked against a model (stats-model.ts).
 import { describe, expect, it } from 'vitest';
 import { dedupBatch } from '../../../src/sinks/delta/batch.ts';
+import { columnsToTyped, rowsToTyped } from '../../../src/sinks/delta/typed.ts';
+import { rowsToBatch } from '../../../src/sinks/delta/columnar.ts';
+import { encodeTyped } from '../../../src/sinks/delta/flat-parquet.ts';
 import { compileSpec } from '../../../src/sinks/delta/schema.ts';
-import { computeStats } from '../../../src/sinks/delta/stats.ts';
+import type { DeltaRow } from '../../../src/sinks/delta/types.ts';
 import { compareStrings } from '../../../src/sinks/delta/columns.ts';
+import { modelStats } from './stats-model.ts';
 
 const spec = compileSpec({
   name: 't', keyColumns: ['id'], versionColumn: 'v',
@@ -17,14 +22,23 @@ const spec = compileSpec({
   ],
 });
 
-describe('computeStats', () => {
+/** The stats the encoder writes for normalized rows, by both ways in: rows (appends) and a column batch (merges). */
+function computeStats(rows: DeltaRow[]): string {
+  const viaRows = encodeTyped(rowsToTyped(rows, spec), spec).stats;
+  const viaColumns = encodeTyped(columnsToTyped(rowsToBatch(rows, spec), spec), spec).stats;
+  expect(viaColumns).toBe(viaRows);
+  expect(viaRows).toBe(modelStats(rows, spec.codecs));
+  return viaRows;
+}
+
+describe('add action stats', () => {
   it('writes numRecords, min/max and null counts; decimals as exact JSON numbers', () => {
     const { rows } = dedupBatch([
       { id: 'b', v: 1, amt: '-10.5', d: '2024-01-02', ts: '2024-01-01T00:00:00.000500Z', ok: true },
       { id: 'a', v: 2, amt: '9.99', d: null, ts: '2024-01-01T00:00:00.999999Z', ok: null },
       { id: 'c', v: 3, amt: '100.00', d: '2023-12-31', ts: null, ok: false },
     ], spec);
-    const text = computeStats([...rows.values()], spec.codecs);
+    const text = computeStats([...rows.values()]);
     expect(text).toContain('"amt":-10.50');
     expect(text).toContain('"amt":100.00');
     const s = JSON.parse(text);
@@ -42,7 +56,7 @@ describe('computeStats', () => {
     const { rows } = dedupBatch([
       { id: 'x', v: 1, amt: '9.00' }, { id: 'y', v: 1, amt: '10.00' }, { id: 'z', v: 1, amt: '-100.00' }, { id: 'w', v: 1, amt: '-2.00' },
     ], spec);
-    const s = JSON.parse(computeStats([...rows.values()], spec.codecs));
+    const s = JSON.parse(computeStats([...rows.values()]));
     expect([s.minValues.amt, s.maxValues.amt]).toEqual([-100, 10]);
   });
 

@@ -8,7 +8,7 @@ import { bytesSerde, stringSerde } from '../../../src/engine/serdes/string.ts';
 import { zodJsonResultDeserializer, zodJsonSerde } from '../../../src/engine/serdes/zod-json.ts';
 import { StreamsBuilder } from '../../../src/engine/dsl/streams-builder.ts';
 import { TopologyTestDriver } from '../../../src/engine/testing/topology-test-driver.ts';
-import { failOnDeserializationError } from '../../../src/engine/runtime/deserialization.ts';
+import { failOnDeserializationError } from '../../../src/engine/processor/internals/deserialization.ts';
 
 const Event = z.object({ id: z.string(), amount: z.string().regex(/^\d+\.\d{2}$/) });
 

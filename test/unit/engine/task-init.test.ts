@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Stores, Topology, type KeyValueStore } from '../../../src/engine/index.ts';
 import { isChangeLogging } from '../../../src/engine/state/api.ts';
-import { StreamTask } from '../../../src/engine/runtime/task.ts';
-import { deadLetterHandler } from '../../../src/engine/runtime/deserialization.ts';
+import { StreamTask } from '../../../src/engine/processor/internals/stream-task.ts';
+import { deadLetterHandler } from '../../../src/engine/processor/internals/deserialization.ts';
 
 describe('StreamTask initialization', () => {
   function build(): { task: StreamTask; seen: Array<number | undefined> } {

@@ -11,7 +11,7 @@ import { mergeSql, type Statement } from '../../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type ResultRow, type SqlRunner } from '../../../src/sinks/databricks/writer.ts';
 import { dedupBatch } from '../../../src/sinks/delta/batch.ts';
 import { compileSpec, type DeltaRow, type DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
-import { PartitionBuffer } from '../../../src/sinks/stage/index.ts';
+import { PartitionBuffer } from '../../../src/connect/index.ts';
 import { CLIENT_BALANCES_TABLE, INVOICE_EVENTS_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 
 const TARGET = { catalog: 'c', schema: 's' };

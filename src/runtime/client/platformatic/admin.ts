@@ -1,5 +1,5 @@
 // RuntimeAdmin over @platformatic/kafka's Admin.
-import { Admin } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import type { GroupMember, PartitionOffset, RuntimeAdmin, TopicSpec } from '../api.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { committedOffsets, earliestOffsets, highWatermarks, metadataFor, retrying } from './offsets.ts';
@@ -41,6 +41,7 @@ export function createAdmin(base: PlatformaticBase): RuntimeAdmin {
         }
       }
       if (missing.length > 0) await waitForLeaders(admin, missing.map((s) => s.name));
+      await enforceConfigs(admin, specs.filter((s) => existing.has(s.name) && (s.enforcedConfigs?.length ?? 0) > 0));
     },
     async endOffsets(topic: string): Promise<Map<number, number>> {
       const ends = await highWatermarks(admin, new Map([[topic, await partitionsOf(topic)]]));
@@ -95,4 +96,23 @@ async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
     })) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Sets the enforced configs of existing topics where the broker has other values (one describe, one alter). */
+async function enforceConfigs(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  const described = await retrying(() =>
+    admin.describeConfigs({ resources: specs.map((s) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: s.name, configurationKeys: [...(s.enforcedConfigs ?? [])] })) }),
+  );
+  const current = new Map(described.map((d) => [d.resourceName, new Map(d.configs.map((c) => [c.name, c.value]))]));
+  const resources = specs
+    .map((s) => ({
+      resourceType: ConfigResourceTypes.TOPIC,
+      resourceName: s.name,
+      configs: (s.enforcedConfigs ?? [])
+        .filter((key) => s.configs?.[key] !== undefined && current.get(s.name)?.get(key) !== s.configs[key])
+        .map((name) => ({ name, configOperation: IncrementalAlterConfigOperationTypes.SET, value: s.configs?.[name] as string })),
+    }))
+    .filter((r) => r.configs.length > 0);
+  if (resources.length > 0) await retrying(() => admin.incrementalAlterConfigs({ resources }));
 }

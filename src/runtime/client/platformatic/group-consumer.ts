@@ -8,7 +8,7 @@ import type { BatchControl, GroupConsumer, GroupConsumerHandlers, GroupConsumerO
 import { readPartition } from './fetched.ts';
 import { RawFetcher } from './raw-fetch.ts';
 import type { PlatformaticBase } from './connection.ts';
-import { committedOffsets, earliestOffsets, isRetriable, metadataFor } from './offsets.ts';
+import { committedOffsets, earliestOffsets, highWatermarks, isRetriable, metadataFor } from './offsets.ts';
 
 const READ_COMMITTED = 1;
 const READ_UNCOMMITTED = 0;
@@ -124,7 +124,13 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     this.#closed = true;
     this.#wake?.();
     await this.#loop?.catch(() => undefined);
-    // Leaves the group (LeaveGroup) and closes the connections.
+    // A dynamic member leaves the group (LeaveGroup) so that its partitions move at once. A static
+    // member stays, as Java's consumer does (KIP-345): its pod is back within the session timeout
+    // and takes its partitions again with no rebalance. The client sends LeaveGroup on close
+    // whatever the membership, by member id alone; under an id the coordinator does not know the
+    // request changes nothing (UNKNOWN_MEMBER_ID, which the client takes as left) while its close
+    // still stops the heartbeats and the connections.
+    if (this.#options.groupInstanceId) this.#consumer.memberId = `${this.#options.groupInstanceId}-stays-in-group`;
     await this.#consumer.close(true).catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
     await this.#fetcher.close();
@@ -203,6 +209,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         }
         if (ends.length > 0) handlers.onHighWatermarks?.(ends);
         let staleMetadata = false;
+        const outOfRange: Array<{ topic: string; partition: number; offset: number }> = [];
         for (const response of responses) {
           for (const topicData of response.responses) {
             const topic = topicData.topicId; // the topic's name (Fetch v12)
@@ -212,7 +219,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
               // Revoked, moved by a seek, or paused while the fetch was in flight: fetched again when it applies.
               if (!position || position.offset === undefined || position.paused || version !== this.#assignmentVersion) continue;
               if (data.errorCode !== 0) {
-                if (data.errorCode === OFFSET_OUT_OF_RANGE) position.offset = undefined; // reset: committed or log start
+                if (data.errorCode === OFFSET_OUT_OF_RANGE) outOfRange.push({ topic, partition: data.partitionIndex, offset: position.offset });
                 else if (STALE_LEADER.has(data.errorCode)) staleMetadata = true;
                 else throw new Error(`fetch ${topic}-${data.partitionIndex} at ${position.offset}: error code ${data.errorCode}`);
                 continue;
@@ -232,6 +239,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
           }
         }
         if (staleMetadata) await metadataFor(this.#consumer, [...this.#positions.keys()], true);
+        if (outOfRange.length > 0) await this.#resetOutOfRange(outOfRange, version, handlers);
       } catch (error) {
         if (this.#closed) return;
         if (++failures > MAX_FETCH_FAILURES || !isRetriable(error)) throw error;
@@ -245,6 +253,33 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     const out: Array<{ topic: string; partition: number; offset: number }> = [];
     for (const [topic, byPartition] of this.#positions) for (const [partition, p] of byPartition) if (!p.paused && p.offset !== undefined) out.push({ topic, partition, offset: p.offset });
     return out;
+  }
+
+  /**
+   * A position the log no longer holds moves to the nearest offset it does (auto.offset.reset
+   * "earliest" for a position below the log start, as Kafka Streams' default): below it, retention
+   * or DeleteRecords removed records not yet processed, which are gone, and the partition goes on
+   * from the log start (told to the handler, which logs and counts them) instead of asking for the
+   * same offset forever; above the end, the log was truncated, and fetching goes on from its end.
+   */
+  async #resetOutOfRange(stale: ReadonlyArray<{ topic: string; partition: number; offset: number }>, version: number, handlers: GroupConsumerHandlers): Promise<void> {
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of stale) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    const admin = (this.#admin ??= new Admin(this.#base.options('offsets')));
+    const [starts, ends] = await Promise.all([earliestOffsets(admin, byTopic), highWatermarks(admin, byTopic)]);
+    if (version !== this.#assignmentVersion) return;
+    for (const { topic, partition, offset } of stale) {
+      const position = this.#positions.get(topic)?.get(partition);
+      const start = starts.get(topic)?.get(partition);
+      const end = ends.get(topic)?.get(partition);
+      // Moved by a seek or a revocation meanwhile, or nothing known: the next fetch decides.
+      if (!position || position.offset !== offset || start === undefined || end === undefined) continue;
+      const to = Math.min(Math.max(offset, start), end);
+      if (to === offset) continue;
+      position.offset = to;
+      handlers.onOffsetReset?.(topic, partition, offset, to);
+      if (to > offset) handlers.onSkipped(topic, partition, to);
+    }
   }
 
   /** Positions of newly assigned partitions: the committed offset (stable), else the log start. */

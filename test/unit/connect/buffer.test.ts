@@ -1,7 +1,7 @@
 // The sink stage's pure parts: per-partition batches (one row per key, version-guarded) and the
 // round-robin assignor. (The retry loop is tested with the rest of core/ in test/unit/sink-core.)
 import { describe, expect, it } from 'vitest';
-import { PartitionBuffer, roundRobinAssignor } from '../../../src/sinks/stage/index.ts';
+import { PartitionBuffer, roundRobinAssignor } from '../../../src/connect/index.ts';
 import { CLIENT_BALANCES_TABLE, INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 
 describe('PartitionBuffer', () => {

@@ -1,8 +1,8 @@
 // One micro-batch of one source partition: one row per key (the sinks' one rule, in
 // ../core/row-per-key.ts: the highest version wins, or the latest row for tables without a version
 // column), plus the offsets it covers.
-import { RowPerKey } from '../core/row-per-key.ts';
-import type { DeltaRow, DeltaTableSpec } from '../delta/index.ts';
+import { RowPerKey } from '../sinks/core/row-per-key.ts';
+import type { DeltaRow, DeltaTableSpec } from '../sinks/delta/index.ts';
 
 /** The rows of one partition waiting for the next table commit. */
 export class PartitionBuffer {

@@ -3,8 +3,8 @@
 // is the source of truth for progress (as in kafka-delta-ingest): every commit carries the txn
 // `<group>-<topic>-<partition>` = last offset included, on assignment each partition is sought to
 // txn + 1, and Kafka offsets are committed afterwards for lag metrics only.
-import type { BatchControl, FetchedBatch, GroupAssignment, RuntimeAdmin } from '../../runtime/client/api.ts';
-import { retrying, SinkFatalError, type RetryHooks, type RetryPolicy } from '../core/retry.ts';
+import type { BatchControl, FetchedBatch, GroupAssignment, RuntimeAdmin } from '../runtime/client/api.ts';
+import { retrying, SinkFatalError, type RetryHooks, type RetryPolicy } from '../sinks/core/retry.ts';
 import { PartitionBuffer } from './buffer.ts';
 import type { SeekableGroupConsumer } from './seekable-consumer.ts';
 import { DEFAULT_STAGE_OPTIONS, txnAppId, type SinkRoute, type StageOptions, type TableWriter } from './types.ts';

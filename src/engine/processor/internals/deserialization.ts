@@ -1,7 +1,7 @@
 // What happens to a record whose key or value cannot be deserialized. The default sends it,
 // with its original bytes, to a dead-letter topic with the docs/contract.md headers, and continues.
-import type { Headers } from '../processor/api.ts';
-import { DeserializationError } from '../serdes/api.ts';
+import type { Headers } from '../api.ts';
+import { DeserializationError } from '../../serdes/api.ts';
 import type { ConsumedRecord, RecordCollector } from './records.ts';
 
 /** A record that failed deserialization, with the error. */

@@ -1,7 +1,7 @@
 // The sink group's partition assignment: every partition of every topic dealt round-robin over
 // the members (sorted by id, so every leader computes the same plan). The sink has no state to
 // co-locate, so nothing smarter is needed.
-import type { GroupAssignor } from '../../runtime/client/api.ts';
+import type { GroupAssignor } from '../runtime/client/api.ts';
 
 /** Round-robin over members, topic by topic, partition by partition. */
 export const roundRobinAssignor: GroupAssignor = {

@@ -1,5 +1,5 @@
 // TableWriter over the local DeltaTable. (DatabricksTable already has the TableWriter shape.)
-import type { DeltaTable } from '../delta/index.ts';
+import type { DeltaTable } from '../sinks/delta/index.ts';
 import type { TableWriter } from './types.ts';
 
 /** The local table as a TableWriter; txn reads first catch up with the log (another writer may have committed). */

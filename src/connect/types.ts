@@ -1,8 +1,8 @@
 // The sink stage's seams: what it writes to (TableWriter), what it reads (routes from topics to
 // tables with a record → row mapping supplied by the app), and its tuning.
-import type { ConsumedRecord } from '../../runtime/client/api.ts';
-import { DEFAULT_RETRY_POLICY } from '../core/retry.ts';
-import type { DeltaRow, DeltaTableSpec } from '../delta/index.ts';
+import type { ConsumedRecord } from '../runtime/client/api.ts';
+import { DEFAULT_RETRY_POLICY } from '../sinks/core/retry.ts';
+import type { DeltaRow, DeltaTableSpec } from '../sinks/delta/index.ts';
 
 /** The idempotency token of one commit: the source partition and the last offset it includes. */
 export interface Txn {

@@ -1,7 +1,7 @@
 // Punctuation schedules of one task, for one clock. Semantics follow Kafka Streams'
 // PunctuationQueue: a schedule fires when the clock reaches its time, gets the clock's current
 // value, and missed intervals are skipped rather than fired in a burst.
-import type { Cancellable, Punctuator } from '../processor/api.ts';
+import type { Cancellable, Punctuator } from '../api.ts';
 
 interface Schedule {
   next: number;

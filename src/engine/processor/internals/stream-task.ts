@@ -1,15 +1,18 @@
 // A stream task: one sub-topology instantiated for one partition, with its own processors,
 // stores, stream time and punctuation queues. Processing is synchronous and depth-first.
-import type { Cancellable, Processor, ProcessorContext, Punctuator, RecordMetadata, StreamRecord, TaskId } from '../processor/api.ts';
-import { PunctuationType } from '../processor/api.ts';
-import type { StateStore } from '../state/api.ts';
-import type { Subtopology } from '../topology/subtopologies.ts';
-import type { SinkNodeDef, SourceNodeDef, StoreBuilder } from '../topology/topology.ts';
+// It is the processing half of Kafka Streams' StreamTask and knows no Kafka: its host feeds it
+// records and takes what it produces (TopologyRunner in process; the Kafka runtime's RuntimeTask,
+// src/runtime/task/runtime-task.ts, which adds offsets, changelogs, restore and commits).
+import type { Cancellable, Processor, ProcessorContext, Punctuator, RecordMetadata, StreamRecord, TaskId } from '../api.ts';
+import { PunctuationType } from '../api.ts';
+import type { StateStore } from '../../state/api.ts';
+import type { Subtopology } from '../../topology/subtopologies.ts';
+import type { SinkNodeDef, SourceNodeDef, StoreBuilder } from '../../topology/topology.ts';
 import type { DeserializationExceptionHandler } from './deserialization.ts';
 import { PunctuationQueue } from './punctuation.ts';
 import type { ConsumedRecord, RecordCollector } from './records.ts';
 
-/** What a task needs from its host runtime. */
+/** What a stream task needs from its host (TopologyRunner, or the Kafka runtime's RuntimeTask). */
 export interface TaskOptions {
   readonly id: TaskId;
   readonly applicationId: string;
@@ -30,7 +33,7 @@ interface RuntimeNode {
   process(record: Erased): void;
 }
 
-/** A running sub-topology for one partition. */
+/** A running sub-topology for one partition: processors, stores, stream time, punctuation (no Kafka). */
 export class StreamTask {
   readonly id: TaskId;
   readonly stores = new Map<string, StateStore>();

@@ -1,6 +1,6 @@
 // Records as the runtime moves them between topics and tasks (before deserialization / after
 // serialization), and the callback that receives what sinks produce.
-import type { Headers } from '../processor/api.ts';
+import type { Headers } from '../api.ts';
 
 /** A record read from a topic partition, not yet deserialized. */
 export interface ConsumedRecord {

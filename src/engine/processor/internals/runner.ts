@@ -1,11 +1,11 @@
 // Runs a whole topology in one process for one partition: one task per sub-topology, records
 // produced to topics the topology reads (repartition topics) fed back before the next input.
 // The test driver and the replay runner are both thin shells around this class.
-import type { StateStore } from '../state/api.ts';
-import type { Topology } from '../topology/topology.ts';
+import type { StateStore } from '../../state/api.ts';
+import type { Topology } from '../../topology/topology.ts';
 import { deadLetterHandler, type DeserializationExceptionHandler } from './deserialization.ts';
 import type { ConsumedRecord, ProducedRecord } from './records.ts';
-import { StreamTask } from './task.ts';
+import { StreamTask } from './stream-task.ts';
 
 /** Options of an in-process run. */
 export interface RunnerOptions {

@@ -7,7 +7,7 @@ import type { BatchControl, ConsumedRecord, GroupConsumerHandlers, PartitionOffs
 import type { DeltaRow } from '../../../src/sinks/delta/index.ts';
 import type { Statement } from '../../../src/sinks/databricks/sql.ts';
 import { DatabricksWriter, type ResultRow, type SqlRunner } from '../../../src/sinks/databricks/writer.ts';
-import { DeltaSinkStage, type SeekableGroupConsumer, type SinkBatchObserver, type TableWriter, type Txn } from '../../../src/sinks/stage/index.ts';
+import { DeltaSinkStage, type SeekableGroupConsumer, type SinkBatchObserver, type TableWriter, type Txn } from '../../../src/connect/index.ts';
 import { INVOICES_TABLE } from '../../../src/invoice/tables.ts';
 
 class ScriptedConsumer implements SeekableGroupConsumer {
