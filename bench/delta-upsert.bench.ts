@@ -3,12 +3,17 @@
 // restarted sink, then times batches that mix updates of existing keys and new keys.
 // Run: npm run bench -- delta-upsert [--rows=1000000] [--batch=10000] [--batches=5]
 //        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=65536]
+//        [--store=local|moto] [--cache-mb=128]
+// --store=moto puts the table on the local S3-compatible server (moto, started here as the tests
+// start it) behind the sink's data-file cache (--cache-mb, 0: none) and adds the S3 requests per batch.
 // One JSON line per spread. recent: updates hit the newest 2% of keys (open invoices are recent);
 // uniform: any key, the copy-on-write worst case (every file holds an updated key).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../src/sinks/delta/index.ts';
+import { CachedStore, S3Store, type ObjectStore, type S3RequestCounts } from '../src/sinks/storage/index.ts';
+import { startMoto, type Moto } from '../test/integration/support/moto.ts';
 import { emit, numberArg, parseArgs, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
 const SPEC: DeltaTableSpec = {
@@ -49,7 +54,7 @@ function row(i: number, version: number, rand: () => number): DeltaRow {
 interface Phase { spread: string; hotFraction: number }
 
 /** Time `batches` upserts of `batch` rows on a freshly opened table (empty key index, like a restart). */
-async function timeBatches(dir: string, opts: object, args: BenchArgs, phase: Phase, state: { next: number; versions: Map<number, number>; rand: () => number; txn: number }): Promise<Record<string, unknown>> {
+async function timeBatches(dir: string | ObjectStore, opts: object, args: BenchArgs, phase: Phase, state: { next: number; versions: Map<number, number>; rand: () => number; txn: number }): Promise<Record<string, unknown>> {
   const batch = numberArg(args, 'batch', 10_000);
   const batches = numberArg(args, 'batches', 5);
   const updateFraction = numberArg(args, 'update-fraction', 0.5);
@@ -58,6 +63,7 @@ async function timeBatches(dir: string, opts: object, args: BenchArgs, phase: Ph
   const openMs = since(t0);
   const filesBefore = table.fileCount;
   const perBatch: Record<string, number>[] = [];
+  const s3 = typeof dir === 'string' ? undefined : ((dir instanceof CachedStore ? dir.inner : dir) as Partial<S3Store>).requests;
   for (let b = 0; b < batches; b++) {
     const rows: DeltaRow[] = [];
     for (let k = 0; k < batch; k++) {
@@ -74,12 +80,18 @@ async function timeBatches(dir: string, opts: object, args: BenchArgs, phase: Ph
     }
     const s = performance.now();
     const cpu = process.cpuUsage();
+    const sent = s3 ? { ...s3 } : undefined;
     const r = await table.upsert(rows, { txn: { appId: 'bench', version: ++state.txn } });
     const used = process.cpuUsage(cpu);
     // CPU time next to wall time: the bench host is shared, wall time alone swings with its load.
-    perBatch.push({ ms: Math.round(since(s)), cpu_ms: Math.round((used.user + used.system) / 1000), files_removed: r.filesRemoved, files_added: r.filesAdded, rows_rewritten: r.rowsWritten, updated: r.updated, inserted: r.inserted });
+    perBatch.push({
+      ms: Math.round(since(s)), cpu_ms: Math.round((used.user + used.system) / 1000), files_removed: r.filesRemoved, files_added: r.filesAdded, rows_rewritten: r.rowsWritten, updated: r.updated, inserted: r.inserted,
+      ...(s3 && sent ? requestsSince(s3, sent) : {}),
+    });
   }
   const ms = perBatch.reduce((a, p) => a + p.ms, 0);
+  const latencies = perBatch.map(p => p.ms).sort((a, b) => a - b);
+  const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)];
   return {
     name: 'delta-upsert',
     records_per_s: rate(batch * batches, ms),
@@ -88,8 +100,20 @@ async function timeBatches(dir: string, opts: object, args: BenchArgs, phase: Ph
     batch, batches, update_fraction: updateFraction,
     mean_files_rewritten: perBatch.reduce((a, p) => a + p.files_removed, 0) / batches,
     mean_rows_rewritten: Math.round(perBatch.reduce((a, p) => a + p.rows_rewritten, 0) / batches),
+    batch_ms_p50: pct(0.5), batch_ms_p99: pct(0.99),
+    ...(s3 ? { s3_requests_per_batch: perBatch.reduce((a, p) => a + p.s3_requests, 0) / batches } : {}),
+    ...(dir instanceof CachedStore ? { cache: dir.cache } : {}),
     files_before: filesBefore, files_after: table.fileCount, open_ms: Math.round(openMs),
     index: table.indexMetrics, per_batch: perBatch,
+  };
+}
+
+/** S3 requests (and HTTP attempts, retries included) sent since `before`. */
+function requestsSince(now: S3RequestCounts, before: S3RequestCounts): Record<string, number> {
+  const d = (k: keyof S3RequestCounts): number => now[k] - before[k];
+  return {
+    s3_requests: d('get') + d('list') + d('put') + d('putIfAbsent') + d('delete'), s3_attempts: d('attempts'),
+    s3_get: d('get'), s3_put: d('put'), s3_put_if_absent: d('putIfAbsent'), s3_list: d('list'), s3_delete: d('delete'),
   };
 }
 
@@ -99,11 +123,19 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
   const spreads = (args.spread ?? 'recent,uniform').split(',');
   const hotFraction = numberArg(args, 'hot-fraction', 0.02);
   const dir = args.dir ?? await mkdtemp(join(tmpdir(), 'delta-upsert-'));
+  let moto: Moto | undefined;
+  let table: string | ObjectStore = dir;
+  if (args.store === 'moto') {
+    moto = await startMoto(join(dir, 'moto.log'));
+    const s3 = new S3Store(`s3://${await moto.bucket('bench')}/delta-upsert`, { endpoint: moto.endpoint, forcePathStyle: true });
+    const cacheMb = numberArg(args, 'cache-mb', 128);
+    table = cacheMb > 0 ? new CachedStore(s3, cacheMb * 1024 * 1024) : s3;
+  } else if (args.store !== undefined && args.store !== 'local') throw new Error(`--store: expected local or moto, got ${args.store}`);
   const state = { next: total, versions: new Map<number, number>(), rand: rng(42), txn: 0 };
   const opts = { targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8) };
   try {
     const t0 = performance.now();
-    const build = await DeltaTable.open(dir, SPEC, opts);
+    const build = await DeltaTable.open(table, SPEC, opts);
     // Build in batches just under the file size, so the table starts as ~total/fileRows full files.
     const buildBatch = Math.floor(fileRows * 0.95);
     for (let i = 0; i < total; i += buildBatch) {
@@ -113,10 +145,13 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
     }
     const buildMs = since(t0);
     for (const spread of spreads) {
-      const result = await timeBatches(dir, opts, args, { spread, hotFraction }, state);
-      emit({ ...(result as { name: string; records_per_s: number }), ...result, table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs) });
+      // A restarted sink starts with an empty cache, as with an empty key index.
+      const fresh = table instanceof CachedStore ? new CachedStore(table.inner, numberArg(args, 'cache-mb', 128) * 1024 * 1024) : table;
+      const result = await timeBatches(fresh, opts, args, { spread, hotFraction }, state);
+      emit({ ...(result as { name: string; records_per_s: number }), ...result, store: args.store ?? 'local', ...(args.store === 'moto' ? { cache_mb: numberArg(args, 'cache-mb', 128) } : {}), table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs) });
     }
   } finally {
+    await moto?.stop();
     if (args.dir === undefined && args.keep === undefined) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates or refreshes the Python venv at .toolchain/py with test/python/requirements.txt
-# (delta-rs and pyarrow read the Delta tables the project writes, as an outside reader would).
+# (delta-rs and pyarrow read the Delta tables the project writes, as an outside reader would; moto
+# serves S3 to the object-storage tests, started by them through test/python/moto_server.py).
 # Quick when nothing changed: a stamp holds the hash of the requirements and the Python version.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,4 +25,4 @@ fi
 echo "python-tools: installing $(grep -cvE '^\s*(#|$)' "$requirements") requirement(s) into $venv" >&2
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
 echo "$want" >"$stamp"
-echo "python-tools: ready ($("$venv/bin/python" -c 'import deltalake, pyarrow; print("deltalake", deltalake.__version__, "pyarrow", pyarrow.__version__)'))" >&2
+echo "python-tools: ready ($("$venv/bin/python" -c 'import deltalake, pyarrow, moto; print("deltalake", deltalake.__version__, "pyarrow", pyarrow.__version__, "moto", moto.__version__)'))" >&2

@@ -5,7 +5,7 @@
 # Steps, each cached so a second run takes seconds:
 #   1. Node.js 24 (scripts/toolchain.sh: from the npm registry when the system Node is older)
 #   2. npm packages, exactly as package-lock.json pins them (`npm ci`: the lock is never rewritten)
-#   3. the Python test readers (delta-rs, fastavro, Spark with Delta) in .toolchain/py
+#   3. the Python test readers (delta-rs, fastavro, Spark with Delta) and moto's S3 server in .toolchain/py
 #   4. the Kafka broker and the Schema Registry jars, in ~/.cache/invoice-stream (no server started)
 #   5. the manifest tools (kustomize, Kubernetes schemas, hadolint) in .toolchain/k8s
 # Needs: a JDK 17+ with Maven, Python 3.10+, Go (for kustomize). Stops at the first failure.

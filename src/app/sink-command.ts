@@ -1,7 +1,7 @@
 // `invoice-stream sink [--config FILE] [--max-batch-rows N] [--max-batch-ms N]`: the sink stage
 // as its own process: consumer group `<applicationId>-delta-sink` over the pipeline's output
-// topics, writing the tables of `sink` in the config (local Delta in `sink.dir`, or Databricks).
-import { join } from 'node:path';
+// topics, writing the tables of `sink` in the config (Delta in `sink.dir`, a path or an s3://
+// location, or Databricks).
 import { parseArgs } from 'node:util';
 import { HttpSchemaRegistry } from '../engine/index.ts';
 import { INVOICE_TABLES } from '../invoice/tables.ts';
@@ -9,6 +9,7 @@ import { createKafkaClient } from '../runtime/index.ts';
 import { kafkaClientOptions } from './kafka-connection.ts';
 import { DEFAULT_RETRY_POLICY, retrying } from '../sinks/core/index.ts';
 import { DeltaTable } from '../sinks/delta/index.ts';
+import { openStore } from '../sinks/storage/index.ts';
 import {
   DeltaSinkStage, deltaTableWriter, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
 } from '../connect/index.ts';
@@ -28,7 +29,8 @@ export function sinkGroupId(applicationId: string): string {
 export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: Map<string, TableWriter>; close: () => Promise<void> }> {
   const writers = new Map<string, TableWriter>();
   if (sink.kind === 'delta') {
-    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(join(sink.dir, spec.name), spec)));
+    const root = openStore(sink.dir, sink.s3);
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(root.child(spec.name), spec)));
     return { writers, close: async () => undefined };
   }
   if (sink.kind === 'databricks') {

@@ -3,7 +3,10 @@
 one JSON object: version, protocol, rows (decimals as exact strings, dates and timestamps ISO),
 txn versions of the given app ids, per-file stats and the operations of the history.
 
-usage: delta_read.py TABLE_DIR [--app-id ID ...] [--version N] [--sql 'SELECT ... FROM t WHERE ...']
+usage: delta_read.py TABLE_DIR_OR_URL [--app-id ID ...] [--version N] [--sql 'SELECT ... FROM t WHERE ...']
+                     [--storage-option KEY=VALUE ...]
+
+--storage-option is passed to delta-rs for an s3:// table (AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, ...).
 
 --sql runs through delta-rs's DataFusion engine (QueryBuilder), which prunes files with the add
 actions' min/max stats: wrong stats would show up as missing rows.
@@ -23,8 +26,10 @@ def main():
     ap.add_argument('--app-id', action='append', default=[])
     ap.add_argument('--version', type=int)
     ap.add_argument('--sql', action='append', default=[])
+    ap.add_argument('--storage-option', action='append', default=[])
     args = ap.parse_args()
-    dt = DeltaTable(args.table, version=args.version) if args.version is not None else DeltaTable(args.table)
+    options = dict(o.split('=', 1) for o in args.storage_option) or None
+    dt = DeltaTable(args.table, version=args.version, storage_options=options)
     rows = [{k: cell(v) for k, v in r.items()} for r in dt.to_pyarrow_table().to_pylist()]
     proto = dt.protocol()
     files = []

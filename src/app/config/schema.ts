@@ -102,8 +102,24 @@ const databricksAuth = z.object({
   }
 });
 
+/** Where the Delta tables live (one table per name below it): a path, file:///path or s3://bucket/prefix. */
+const tableLocation = z.string().min(1)
+  .refine((v) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v) || /^(s3a?|file):\/\//i.test(v), 'expected a path, file:///path or s3://bucket/prefix')
+  .refine((v) => !/^s3a?:\/\//i.test(v) || /^s3a?:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(v), 'expected s3://bucket/prefix with a valid bucket name');
+
+/** The S3 client of an s3:// location; credentials come from the AWS SDK's default chain, never from here. */
+const s3 = z.object({
+  /** An S3-compatible server (MinIO, R2, ...); default AWS S3. */
+  endpoint: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, 'expected http(s)://host[:port]').optional(),
+  region: z.string().regex(/^[a-z0-9-]{2,32}$/, 'expected a region name (eu-west-1)').optional(),
+  forcePathStyle: flag.default(false),
+  maxAttempts: int(1, 20).default(5),
+  /** Memory for the data files the sink wrote or read last (immutable objects), shared by the tables; 0: none. */
+  cacheMb: int(0, 65536).default(128),
+}).strict();
+
 const sink = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('delta'), dir: z.string().min(1).default('/var/lib/invoice-stream/delta') }).strict(),
+  z.object({ kind: z.literal('delta'), dir: tableLocation.default('/var/lib/invoice-stream/delta'), s3: s3.optional() }).strict(),
   z.object({
     kind: z.literal('databricks'),
     host: z.string({ error: required }).regex(/^(https:\/\/)?[A-Za-z0-9.-]+$/, 'expected a workspace host name'),

@@ -1,13 +1,12 @@
 // In-memory key -> (file, version) index of the current table. Rebuilt lazily from the log: a
 // file's keys are read (key and version columns only) the first time a batch holds a key inside
 // that file's key range from its add-action stats, so new keys outside every range cost no reads.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Version } from '../core/row-per-key.ts';
 import type { AddAction } from './actions.ts';
 import { keysAndVersions } from './columnar.ts';
 import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
+import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { parseStats } from './stats.ts';
 import type { DeltaRow, DeltaValue } from './types.ts';
 
@@ -25,14 +24,14 @@ const PRUNABLE = new Set(['string', 'long', 'integer', 'date']);
 /** The key index of one table. */
 export class KeyIndex {
   private readonly spec: CompiledSpec;
-  private readonly dir: string;
+  private readonly store: ObjectStore;
   private readonly entries = new Map<string, KeyEntry>();
   private readonly loaded = new Set<string>();
   /** Counters for benches and tests. */
   readonly metrics = { filesLoaded: 0, keysLoaded: 0 };
 
-  constructor(dir: string, spec: CompiledSpec) {
-    this.dir = dir;
+  constructor(store: ObjectStore, spec: CompiledSpec) {
+    this.store = store;
     this.spec = spec;
   }
 
@@ -93,7 +92,7 @@ export class KeyIndex {
   private async load(path: string): Promise<void> {
     const { keyColumns, versionColumn } = this.spec.spec;
     const cols = versionColumn !== undefined && !keyColumns.includes(versionColumn) ? [...keyColumns, versionColumn] : keyColumns;
-    const batch = await decodeColumns(await readFile(join(this.dir, path)), this.spec, cols);
+    const batch = await decodeColumns(await getExisting(this.store, path), this.spec, cols);
     const { keys, versions } = keysAndVersions(batch, this.spec);
     this.track(path, keys, versions);
     this.metrics.filesLoaded++;

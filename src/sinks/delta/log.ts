@@ -1,9 +1,8 @@
-// The _delta_log on a local filesystem: load the latest snapshot (newest checkpoint, then the JSON
-// commits after it), catch up with commits made since, and create commits put-if-absent.
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// The _delta_log on an ObjectStore (a local directory or an S3 prefix): load the latest snapshot
+// (newest checkpoint, then the JSON commits after it), catch up with commits made since, and
+// create commits put-if-absent.
 import { SinkWriteError } from '../core/retry.ts';
+import type { ObjectStore } from '../storage/store.ts';
 import { applyActions, emptySnapshot, versionName, type Action, type Snapshot } from './actions.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 
@@ -21,18 +20,21 @@ export class CommitConflict extends SinkWriteError {
   }
 }
 
-/** Path of the table's log directory. */
-export function logDir(tableDir: string): string {
-  return join(tableDir, '_delta_log');
+const LOG = '_delta_log/';
+const decoder = new TextDecoder();
+
+/** Key of a log entry (`_delta_log/<name>`) in the table's store. */
+export function logKey(name: string): string {
+  return LOG + name;
 }
 
-async function listLog(dir: string): Promise<string[]> {
-  try {
-    return await readdir(logDir(dir));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+async function listLog(store: ObjectStore): Promise<string[]> {
+  return (await store.list(LOG)).map(k => k.slice(LOG.length));
+}
+
+async function readText(store: ObjectStore, name: string): Promise<string | undefined> {
+  const bytes = await store.get(logKey(name));
+  return bytes === undefined ? undefined : decoder.decode(bytes);
 }
 
 /** Parse one commit file (newline-delimited JSON actions). */
@@ -41,8 +43,8 @@ export function parseCommit(text: string): Action[] {
 }
 
 /** Load the latest snapshot: newest complete checkpoint, then every later commit in order. */
-export async function loadSnapshot(dir: string): Promise<Snapshot> {
-  const names = await listLog(dir);
+export async function loadSnapshot(store: ObjectStore): Promise<Snapshot> {
+  const names = await listLog(store);
   const commits = names.map(n => COMMIT_RE.exec(n)).filter(m => m !== null).map(m => Number(m[1])).sort((a, b) => a - b);
   const checkpoints = names.map(n => CHECKPOINT_RE.exec(n)).filter(m => m !== null).map(m => Number(m[1])).sort((a, b) => b - a);
   let snap = emptySnapshot();
@@ -50,7 +52,9 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
   // and may lag; a checkpoint file only appears complete (written to a temp name, then renamed).
   for (const cp of checkpoints) {
     try {
-      snap = await decodeCheckpoint(await readFile(join(logDir(dir), `${versionName(cp)}.checkpoint.parquet`)), cp);
+      const bytes = await store.get(logKey(`${versionName(cp)}.checkpoint.parquet`));
+      if (bytes === undefined) continue;
+      snap = await decodeCheckpoint(bytes, cp);
       break;
     } catch {
       snap = emptySnapshot(); // unreadable checkpoint: fall back to an older one, or full replay
@@ -58,75 +62,53 @@ export async function loadSnapshot(dir: string): Promise<Snapshot> {
   }
   for (const v of commits) {
     if (v <= snap.version) continue;
-    if (v !== snap.version + 1) throw new Error(`delta log of ${dir}: commit ${snap.version + 1} missing before ${v}`);
-    applyActions(snap, v, parseCommit(await readFile(join(logDir(dir), `${versionName(v)}.json`), 'utf8')));
+    if (v !== snap.version + 1) throw new Error(`delta log of ${store.location}: commit ${snap.version + 1} missing before ${v}`);
+    const text = await readText(store, `${versionName(v)}.json`);
+    if (text === undefined) throw new Error(`delta log of ${store.location}: commit ${v} listed but missing`);
+    applyActions(snap, v, parseCommit(text));
   }
   return snap;
 }
 
 /** Apply commits made after `snap.version` (by this or another writer); returns how many. */
-export async function catchUp(dir: string, snap: Snapshot): Promise<number> {
+export async function catchUp(store: ObjectStore, snap: Snapshot): Promise<number> {
   let n = 0;
   while (true) {
     const v = snap.version + 1;
-    let text: string;
-    try {
-      text = await readFile(join(logDir(dir), `${versionName(v)}.json`), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return n;
-      throw e;
-    }
+    const text = await readText(store, `${versionName(v)}.json`);
+    if (text === undefined) return n;
     applyActions(snap, v, parseCommit(text));
     n++;
   }
 }
 
 /** The actions of commit `version` as read from the log (for callers re-planning after a conflict). */
-export async function readCommit(dir: string, version: number): Promise<Action[]> {
-  return parseCommit(await readFile(join(logDir(dir), `${versionName(version)}.json`), 'utf8'));
+export async function readCommit(store: ObjectStore, version: number): Promise<Action[]> {
+  const text = await readText(store, `${versionName(version)}.json`);
+  if (text === undefined) throw new Error(`delta log of ${store.location}: no commit ${version}`);
+  return parseCommit(text);
 }
 
 /**
- * Create commit `version` put-if-absent. The content goes to a temp file first and is then
- * hard-linked to the commit name: link() fails with EEXIST when the name is taken (mutual
- * exclusion, like open(O_CREAT|O_EXCL) i.e. `wx`) and, unlike `wx` followed by a write, a reader
- * never sees a half-written commit. Filesystems without hard links fall back to `wx`.
+ * Create commit `version` put-if-absent (the store's: hard link locally, `If-None-Match: *` on
+ * S3), so a reader never sees a half-written commit and of two writers exactly one wins.
+ * A taken name whose object is byte for byte this commit is this commit: a put retried after a
+ * lost answer (a 5xx, a reset) finds its own first attempt there. The body is unique (commitInfo
+ * carries a random txnId), so equal bytes cannot be another writer's.
  */
-export async function putCommit(dir: string, version: number, actions: Action[]): Promise<void> {
-  const log = logDir(dir);
-  await mkdir(log, { recursive: true });
+export async function putCommit(store: ObjectStore, version: number, actions: Action[]): Promise<void> {
   const body = actions.map(a => JSON.stringify(a)).join('\n') + '\n';
-  const target = join(log, `${versionName(version)}.json`);
-  const tmp = join(log, `.${versionName(version)}.json.${randomUUID()}.tmp`);
-  await writeFile(tmp, body, { flag: 'wx' });
-  try {
-    await link(tmp, target);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CommitConflict(version);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw e;
-    try {
-      await writeFile(target, body, { flag: 'wx' });
-    } catch (e2) {
-      if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') throw new CommitConflict(version);
-      throw e2;
-    }
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+  const name = `${versionName(version)}.json`;
+  if (await store.putIfAbsent(logKey(name), body)) return;
+  if (await readText(store, name) === body) return;
+  throw new CommitConflict(version);
 }
 
 /** Write `snap` as the checkpoint of its version and point _last_checkpoint at it. */
-export async function writeCheckpoint(dir: string, snap: Snapshot, tombstoneCutoff: number): Promise<void> {
-  const log = logDir(dir);
+export async function writeCheckpoint(store: ObjectStore, snap: Snapshot, tombstoneCutoff: number): Promise<void> {
   const { bytes, actions } = encodeCheckpoint(snap, tombstoneCutoff);
-  const name = `${versionName(snap.version)}.checkpoint.parquet`;
-  // Temp name + rename: the checkpoint appears complete or not at all.
-  const tmp = join(log, `.${name}.${randomUUID()}.tmp`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, join(log, name));
+  // Whole-object puts: the checkpoint appears complete or not at all.
+  await store.put(logKey(`${versionName(snap.version)}.checkpoint.parquet`), bytes);
   const last = JSON.stringify({ version: snap.version, size: actions, sizeInBytes: bytes.length, numOfAddFiles: snap.files.size });
-  const tmpLast = join(log, `._last_checkpoint.${randomUUID()}.tmp`);
-  await writeFile(tmpLast, last);
-  await rename(tmpLast, join(log, '_last_checkpoint'));
+  await store.put(logKey('_last_checkpoint'), last);
 }

@@ -2,8 +2,6 @@
 // rewrite only those with at least one changed row, and put new keys into a new file, or into the
 // smallest small file so that small batches do not leave one tiny file per commit.
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isNewer, rowKey, type Version } from '../core/row-per-key.ts';
 import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
 import { rowVersion, shouldReplace } from './batch.ts';
@@ -12,13 +10,14 @@ import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, type ColumnBatc
 import { encodeTyped } from './flat-parquet.ts';
 import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
+import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { parseStats } from './stats.ts';
 import { columnsToTyped, sliceTyped } from './typed.ts';
 import type { DeltaRow } from './types.ts';
 
 /** What a merge needs from its table. */
 export interface MergeContext {
-  dir: string;
+  store: ObjectStore;
   spec: CompiledSpec;
   snapshot: Snapshot;
   index: KeyIndex;
@@ -74,7 +73,7 @@ export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, D
 
   for (const [path, updates] of byFile) {
     // Columns of physical values: only the replaced rows are converted, the rest is copied as is.
-    const cols = await decodeColumns(await readFile(join(ctx.dir, path)), spec);
+    const cols = await decodeColumns(await getExisting(ctx.store, path), spec);
     const { keys, versions } = keysAndVersions(cols, spec);
     let changed = false;
     for (let i = 0; i < cols.length; i++) {
@@ -130,7 +129,7 @@ async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[],
     const part = chunks === 1 ? typed : sliceTyped(typed, i, i + per);
     const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
     const { bytes, stats } = encodeTyped(part, ctx.spec, { codec: 'SNAPPY' });
-    await writeFile(join(ctx.dir, path), bytes, { flag: 'wx' });
+    await ctx.store.put(path, bytes);
     plan.adds.push({
       path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true, stats,
     });

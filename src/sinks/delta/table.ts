@@ -1,9 +1,10 @@
-// DeltaTable: a local Delta Lake table (reader 1 / writer 2) kept current by copy-on-write upserts.
-// The log is the source of truth: schema, files, and the txn versions that make replays no-ops.
+// DeltaTable: a Delta Lake table (reader 1 / writer 2) kept current by copy-on-write upserts, on
+// local disk or an S3 prefix (../storage/). The log is the source of truth: schema, files, and the
+// txn versions that make replays no-ops.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SinkWriteError } from '../core/retry.ts';
+import { openStore } from '../storage/open.ts';
+import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
 import { dedupBatch } from './batch.ts';
 import { KeyIndex } from './key-index.ts';
@@ -21,8 +22,8 @@ const TOMBSTONE_RETENTION_MS = 7 * 86_400_000; // Delta's default deletedFileRet
 
 /**
  * Every error leaving a write, classified for the sinks' retry loop: a commit race (CommitConflict,
- * after MAX_ATTEMPTS re-plans) and storage trouble (a system code: EACCES, ENOSPC, EIO, ...) may
- * pass; anything else is the table rejecting the batch's rows, which no retry changes.
+ * after MAX_ATTEMPTS re-plans) and storage trouble (a system code: EACCES, ENOSPC, EIO, ...; an
+ * object store's StorageError says itself) may pass; anything else is the table rejecting the batch's rows, which no retry changes.
  */
 function classified(error: unknown): SinkWriteError {
   if (error instanceof SinkWriteError) return error;
@@ -30,25 +31,35 @@ function classified(error: unknown): SinkWriteError {
   return new SinkWriteError(error instanceof Error ? error.message : String(error), { retriable, cause: error });
 }
 
-/** A local Delta table opened for upserts. Calls on one instance are serialized. */
+/** A Delta table opened for upserts. Calls on one instance are serialized. */
 export class DeltaTable {
+  /** The table's location (a path or `s3://bucket/prefix`), for messages. */
   readonly dir: string;
+  /** Where the table's objects live. */
+  readonly store: ObjectStore;
   private readonly spec: CompiledSpec;
   private readonly snap: Snapshot;
   private readonly index: KeyIndex;
   private readonly opts: Required<DeltaTableOptions>;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: string, spec: CompiledSpec, snap: Snapshot, opts: Required<DeltaTableOptions>) {
-    this.dir = dir;
+  private constructor(store: ObjectStore, spec: CompiledSpec, snap: Snapshot, opts: Required<DeltaTableOptions>) {
+    this.store = store;
+    this.dir = store.location;
     this.spec = spec;
     this.snap = snap;
     this.opts = opts;
-    this.index = new KeyIndex(dir, spec);
+    this.index = new KeyIndex(store, spec);
   }
 
-  /** Open the table in `dir`, creating it (protocol + metaData at version 0) when missing; checks the schema otherwise. */
-  static async open(dir: string, spec: DeltaTableSpec, options: DeltaTableOptions = {}): Promise<DeltaTable> {
+  /**
+   * Open the table at `location` (a path, `file://…`, `s3://bucket/prefix` with the SDK's default
+   * configuration, or a store), creating it (protocol + metaData at version 0) when missing;
+   * checks the schema otherwise.
+   */
+  static async open(location: string | ObjectStore, spec: DeltaTableSpec, options: DeltaTableOptions = {}): Promise<DeltaTable> {
+    const store = typeof location === 'string' ? openStore(location) : location;
+    const dir = store.location;
     const compiled = compileSpec(spec);
     const opts: Required<DeltaTableOptions> = {
       checkpointInterval: options.checkpointInterval ?? 10,
@@ -56,8 +67,7 @@ export class DeltaTable {
       smallFileRows: options.smallFileRows ?? 16_384,
       now: options.now ?? Date.now,
     };
-    await mkdir(dir, { recursive: true });
-    let snap = await loadSnapshot(dir);
+    let snap = await loadSnapshot(store);
     if (snap.version < 0) {
       const now = opts.now();
       const actions: Action[] = [
@@ -66,11 +76,11 @@ export class DeltaTable {
         { metaData: { id: randomUUID(), name: spec.name, description: null, format: { provider: 'parquet', options: {} }, schemaString: compiled.schemaString, partitionColumns: [], configuration: {}, createdTime: now } },
       ];
       try {
-        await putCommit(dir, 0, actions);
+        await putCommit(store, 0, actions);
       } catch (e) {
         if (!(e instanceof CommitConflict)) throw e; // someone else created it: use theirs
       }
-      snap = await loadSnapshot(dir);
+      snap = await loadSnapshot(store);
     }
     if (!snap.metaData || !snap.protocol) throw new Error(`${dir}: delta log has no metaData or protocol`);
     if (snap.protocol.minReaderVersion > 1 || snap.protocol.minWriterVersion > 2) {
@@ -78,7 +88,7 @@ export class DeltaTable {
     }
     if (snap.metaData.partitionColumns.length > 0) throw new Error(`${dir}: partitioned tables are not supported`);
     checkSchema(spec, snap.metaData.schemaString);
-    return new DeltaTable(dir, compiled, snap, opts);
+    return new DeltaTable(store, compiled, snap, opts);
   }
 
   /** The table version this writer has seen last. */
@@ -132,7 +142,7 @@ export class DeltaTable {
       await this.refresh();
       const out: DeltaRow[] = [];
       for (const add of this.snap.files.values()) {
-        out.push(...await decodeDataFile(await readFile(join(this.dir, add.path)), this.spec));
+        out.push(...await decodeDataFile(await getExisting(this.store, add.path), this.spec));
       }
       return out;
     });
@@ -142,7 +152,7 @@ export class DeltaTable {
 
   /** Catch up with commits made by other writers; their file changes invalidate the key index. */
   private async refresh(): Promise<void> {
-    if (await catchUp(this.dir, this.snap) > 0) this.index.reset();
+    if (await catchUp(this.store, this.snap) > 0) this.index.reset();
   }
 
   private async upsertNow(rows: DeltaRow[], opts: UpsertOptions): Promise<UpsertResult> {
@@ -156,15 +166,18 @@ export class DeltaTable {
         return { ...result, skipped: rows.length, txnSkipped: true };
       }
       const now = this.opts.now();
-      const plan = await mergeBatch({ dir: this.dir, spec: this.spec, snapshot: this.snap, index: this.index, targetFileRows: this.opts.targetFileRows, smallFileRows: this.opts.smallFileRows, now }, batch);
+      const plan = await mergeBatch({ store: this.store, spec: this.spec, snapshot: this.snap, index: this.index, targetFileRows: this.opts.targetFileRows, smallFileRows: this.opts.smallFileRows, now }, batch);
       Object.assign(result, { inserted: plan.inserted, updated: plan.updated, skipped: dropped + plan.skipped, filesRemoved: plan.removes.length, filesAdded: plan.adds.length, rowsWritten: plan.rowsWritten });
       if (plan.adds.length === 0 && plan.removes.length === 0 && !txn) return result;
       const version = this.snap.version + 1;
       const actions = this.commitActions(plan, now, txn);
       try {
-        await putCommit(this.dir, version, actions);
+        await putCommit(this.store, version, actions);
       } catch (e) {
-        await Promise.all(plan.written.map(w => unlink(join(this.dir, w.path)).catch(() => undefined)));
+        // Only a lost race says for sure that the commit does not name these files. After any other
+        // error (a store that did not answer) the commit may have landed: the files stay, and an
+        // unreferenced one is only an orphan, which no reader sees.
+        if (e instanceof CommitConflict) await this.dropFiles(plan.written);
         if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue; // re-read the log, re-plan
         throw e;
       }
@@ -205,9 +218,10 @@ export class DeltaTable {
         if (txn) actions.push({ txn: { appId: txn.appId, version: txn.version, lastUpdated: now } });
         for (const w of written) actions.push({ add: { path: w.path, partitionValues: {}, size: w.size, modificationTime: now, dataChange: true, stats: w.stats } });
         try {
-          await putCommit(this.dir, version, actions);
+          await putCommit(this.store, version, actions);
         } catch (e) {
           if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue; // re-read the log; the files stay valid
+          if (!(e instanceof CommitConflict)) written = undefined; // the commit may have landed: keep its files (see upsertNow)
           throw e;
         }
         written = undefined; // committed: the files are the table's now
@@ -231,7 +245,7 @@ export class DeltaTable {
         const part = chunks === 1 ? batch : sliceTyped(batch, i, i + per);
         const { bytes, stats } = encodeTyped(part, this.spec, { codec });
         const path = `part-00000-${randomUUID()}-c000${codec === 'UNCOMPRESSED' ? '' : `.${codec.toLowerCase()}`}.parquet`;
-        await writeFile(join(this.dir, path), bytes, { flag: 'wx' });
+        await this.store.put(path, bytes);
         out.push({ path, size: bytes.length, stats, rows: part.length });
       }
     } catch (e) {
@@ -242,7 +256,7 @@ export class DeltaTable {
   }
 
   private async dropFiles(files: { path: string }[] | undefined): Promise<void> {
-    if (files) await Promise.all(files.map(w => unlink(join(this.dir, w.path)).catch(() => undefined)));
+    if (files) await Promise.all(files.map(w => this.store.delete(w.path).catch(() => undefined)));
   }
 
   private commitActions(plan: MergePlan, now: number, txn: UpsertOptions['txn']): Action[] {
@@ -276,7 +290,7 @@ export class DeltaTable {
     const v = this.snap.version;
     if (this.opts.checkpointInterval <= 0 || v === 0 || v % this.opts.checkpointInterval !== 0) return;
     try {
-      await writeCheckpoint(this.dir, this.snap, this.opts.now() - TOMBSTONE_RETENTION_MS);
+      await writeCheckpoint(this.store, this.snap, this.opts.now() - TOMBSTONE_RETENTION_MS);
     } catch {
       // A missing checkpoint costs only log replay time on the next open; the commit stands.
     }

@@ -84,6 +84,18 @@ describe('loadConfig', () => {
     expect(c.sink).toMatchObject({ kind: 'databricks', catalog: 'finance', schema: 'ar', auth: { clientId: 'sp-id' } });
   });
 
+  it('reads an s3:// table location with its endpoint, region and path style, and refuses other schemes', () => {
+    const c = fromEnv({
+      KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 's3://finance-lake/invoice-stream', INVOICE_STREAM_S3_ENDPOINT: 'http://minio.storage:9000',
+      INVOICE_STREAM_S3_REGION: 'eu-west-1', INVOICE_STREAM_S3_FORCE_PATH_STYLE: 'true',
+    });
+    expect(c.sink).toEqual({ kind: 'delta', dir: 's3://finance-lake/invoice-stream', s3: { endpoint: 'http://minio.storage:9000', region: 'eu-west-1', forcePathStyle: true, maxAttempts: 5, cacheMb: 128 } });
+    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'file:///data/delta' }).sink).toEqual({ kind: 'delta', dir: 'file:///data/delta' });
+    expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'gs://lake/x' }))).toMatch(/sink\.dir.*expected a path, file:\/\/\/path or s3:\/\/bucket\/prefix/s);
+    expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 's3://B/x' }))).toMatch(/valid bucket name/);
+    expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_S3_ENDPOINT: 'minio:9000' }))).toMatch(/sink\.s3\.endpoint.*INVOICE_STREAM_S3_ENDPOINT/s);
+  });
+
   it('names the field (and its env variables) when the brokers are missing', () => {
     const msg = errorOf(() => fromEnv({}));
     expect(msg).toContain('config: brokers: expected at least one host:port');
