@@ -1,6 +1,6 @@
 // Connection settings shared by every @platformatic/kafka client the runtime creates (admin,
 // consumers, producers).
-import { type BaseOptions, type SASLMechanismValue } from '@platformatic/kafka';
+import { Connection, type BaseOptions, type SASLMechanismValue } from '@platformatic/kafka';
 import type { KafkaConnection } from '../api.ts';
 
 const SASL_MECHANISMS: Record<NonNullable<KafkaConnection['sasl']>['mechanism'], SASLMechanismValue> = {
@@ -31,5 +31,13 @@ export class PlatformaticBase {
       ...(c.ssl ? { tls: c.ssl } : {}),
       ...(c.sasl ? { sasl: { mechanism: SASL_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } } : {}),
     };
+  }
+
+  /** A connection of our own to one broker (requests the client does not make as we need them: Fetch, TxnOffsetCommit). */
+  async connect(suffix: string, host: string, port: number): Promise<Connection> {
+    const options = this.options(suffix);
+    const opened = new Connection(options.clientId, options);
+    await opened.connect(host, port);
+    return opened;
   }
 }

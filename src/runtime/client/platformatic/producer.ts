@@ -180,10 +180,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
         const admin = (this.#lookups ??= new Admin(this.#base.options(`${this.#transactionalId}-lookups`)));
         const [found] = await retrying(() => admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }));
         if (!found) throw new Error(`no coordinator for group ${groupId}`);
-        const options = this.#base.options(`${this.#transactionalId}-offsets`);
-        const opened = new Connection(options.clientId, options);
-        await opened.connect(found.host, found.port);
-        return opened;
+        return this.#base.connect(`${this.#transactionalId}-offsets`, found.host, found.port);
       })();
       this.#coordinators.set(groupId, connection);
     }

@@ -56,12 +56,7 @@ export class RawFetcher {
     if (!connection) {
       const broker = metadata.brokers.get(node);
       if (!broker) return Promise.reject(new Error(`no broker ${node} in the metadata`));
-      const options = this.#base.options('fetch');
-      connection = (async () => {
-        const opened = new Connection(options.clientId, options);
-        await opened.connect(broker.host, broker.port);
-        return opened;
-      })();
+      connection = this.#base.connect('fetch', broker.host, broker.port);
       connection.catch(() => this.#connections.delete(node));
       this.#connections.set(node, connection);
     }
