@@ -42,8 +42,9 @@ describe('chunkBySize: timestamp span', () => {
     const base = Date.parse('2026-01-01T00:00:00Z');
     const records = [at('a', base), at('b', base + 100 * DAY), at('a', base + 10 * DAY), at('a', base + 30 * DAY), at('a', base - 1 * DAY), at('b', base + 101 * DAY), at('a', base + 200 * DAY)];
     const chunks = chunkBySize(records, undefined, TIMESTAMP_SPAN_MS);
-    expect(chunks.flat()).toEqual(records);
-    expect(chunks.map((c) => c.length)).toEqual([3, 1, 2, 1]); // the span is 12.4 days
+    // Each topic's (here: partition's) order is kept; b's second record joins its first in chunk 0.
+    for (const topic of ['a', 'b']) expect(chunks.flat().filter((r) => r.topic === topic)).toEqual(records.filter((r) => r.topic === topic));
+    expect(chunks.map((c) => c.length)).toEqual([4, 1, 1, 1]); // 12.4 days from the first of a's batch
     for (const chunk of chunks) {
       for (const topic of ['a', 'b']) {
         const mine = chunk.filter((r) => r.topic === topic);
@@ -53,6 +54,21 @@ describe('chunkBySize: timestamp span', () => {
     // Without the span: one send, and topic a's batch comes back wrong.
     const whole = records.filter((r) => r.topic === 'a');
     expect(roundTrip(whole)).not.toEqual(whole.map((r) => r.timestamp));
+  });
+
+  it('bounds each partition on its own: one partition jumping back and forth does not split the others', () => {
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    const on = (partition: number, ms: number): OutgoingRecord => ({ topic: 't', partition, key: null, value: Buffer.from('v'), timestamp: ms });
+    const records: OutgoingRecord[] = [];
+    for (let i = 0; i < 6; i++) records.push(on(0, base + (i % 2) * 90 * DAY), on(1, base + i * 1000));
+    const chunks = chunkBySize(records, undefined, TIMESTAMP_SPAN_MS);
+    expect(chunks.length).toBe(6); // partition 0 needs a chunk per jump
+    expect(chunks[0]?.filter((r) => r.partition === 1)).toEqual(records.filter((r) => r.partition === 1)); // partition 1 stays in one
+    for (const p of [0, 1]) expect(chunks.flat().filter((r) => r.partition === p)).toEqual(records.filter((r) => r.partition === p));
+    for (const chunk of chunks) {
+      const mine = chunk.filter((r) => r.partition === 0);
+      if (mine.length > 0) expect(roundTrip(mine)).toEqual(mine.map((r) => r.timestamp));
+    }
   });
 
   it('counts a record without a timestamp as now (the client stamps it so)', () => {

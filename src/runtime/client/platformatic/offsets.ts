@@ -65,6 +65,6 @@ async function listOffsets(admin: Admin, partitions: ReadonlyMap<string, readonl
 }
 
 /** Cluster metadata of `topics`; `refresh` forces a new Metadata request (after a leader moved). */
-export function metadataFor(client: Consumer | Admin, topics: string[], refresh = false): Promise<ClusterMetadata> {
+export function metadataFor(client: Pick<Consumer | Admin, 'metadata'>, topics: string[], refresh = false): Promise<ClusterMetadata> {
   return retrying(() => client.metadata({ topics, forceUpdate: refresh }));
 }

@@ -24,20 +24,52 @@ import { ProducerFencedError } from '../api.ts';
 import { chunkBySize } from '../chunks.ts';
 import { errorChain, FatalRuntimeError } from '../../errors.ts';
 import type { PlatformaticBase } from './connection.ts';
-import { retrying } from './offsets.ts';
+import { metadataFor, retrying } from './offsets.ts';
 
-/** The widest spread of timestamps of one topic in one send: well inside the client's 2^31 ms limit. */
+/** How far a record's timestamp may be from its batch's first: well inside the client's 2^31 ms limit. */
 export const TIMESTAMP_SPAN_MS = 2 ** 30;
+
+/**
+ * Gives each record the partition the client would pick (Java's murmur2 of the key, modulo the
+ * topic's partitions; keyless records round robin) before the send is chunked: the timestamp
+ * bound holds per partition batch, and bounding it per topic instead split a commit's send at
+ * every record whose topic's timestamps jumped (the invoice events of several tasks, months of
+ * event time apart): live-invoices ran at 6k records/s instead of 11k (2026-12-06).
+ */
+export class PartitionAssigner {
+  readonly #roundRobin = new Map<string, number>();
+
+  async assign(client: Producer, records: readonly OutgoingRecord[]): Promise<OutgoingRecord[]> {
+    const topics = new Set<string>();
+    for (const r of records) if (r.partition === undefined) topics.add(r.topic);
+    if (topics.size === 0) return records as OutgoingRecord[];
+    const metadata = await metadataFor(client, [...topics]);
+    return records.map((r) => {
+      if (r.partition !== undefined) return r;
+      const count = metadata.topics.get(r.topic)?.partitionsCount;
+      if (!count) return r; // unknown topic: the client's own error follows
+      return { ...r, partition: this.#partitionOf(r.topic, r.key, count) };
+    });
+  }
+
+  #partitionOf(topic: string, key: Buffer | null, count: number): number {
+    if (key !== null) return compatibilityPartitioner(undefined as never, key) % count;
+    const next = this.#roundRobin.get(topic) ?? 0;
+    this.#roundRobin.set(topic, next + 1);
+    return next % count;
+  }
+}
 
 /** An idempotent producer (acks=all). */
 export function createRecordProducer(base: PlatformaticBase): RecordProducer {
   const producer = new Producer({ ...base.options('producer'), idempotent: true, partitioner: compatibilityPartitioner });
+  const partitions = new PartitionAssigner();
   return {
     async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
       const acks: ProduceAck[] = [];
       try {
         // One chunk after the other: concurrent sends could reorder a partition's records.
-        for (const chunk of chunkBySize(records, undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
+        for (const chunk of chunkBySize(await partitions.assign(producer, records), undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
       } catch (error) {
         throw translateError(error, 'producer');
       }
@@ -53,6 +85,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   readonly #transactionalId: string;
   readonly #transactionTimeoutMs: number;
   #producer: Producer | undefined;
+  readonly #partitions = new PartitionAssigner();
   #transaction: Transaction | undefined;
   // What the open transaction holds: an empty one is cancelled, not ended (EndTxn would be refused).
   #used = false;
@@ -103,7 +136,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     if (records.length === 0) return acks;
     this.#used = true;
     try {
-      for (const chunk of chunkBySize(records, undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
+      for (const chunk of chunkBySize(await this.#partitions.assign(this.#open(), records), undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
       return acks;
     } catch (error) {
       throw translateError(error, this.#transactionalId);
