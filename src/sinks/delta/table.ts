@@ -1,17 +1,21 @@
-// DeltaTable: a local Delta Lake table (reader 1 / writer 2) kept current by copy-on-write upserts.
-// The log is the source of truth: schema, files, and the txn versions that make replays no-ops.
+// DeltaTable: a local Delta Lake table kept current by upserts: merge-on-read with deletion vectors
+// (reader 3 / writer 7, the default for new tables) or copy-on-write (reader 1 / writer 2, tables
+// made before, until upgraded). The log is the source of truth: schema, files, deletion vectors,
+// and the txn versions that make replays no-ops.
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SinkWriteError } from '../core/retry.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
 import { dedupBatch } from './batch.ts';
+import { DeletionVectorCache } from './deletion-vector.ts';
 import { KeyIndex } from './key-index.ts';
 import { catchUp, CommitConflict, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
 import { mergeBatch, type MergePlan } from './merge.ts';
 import { decodeDataFile } from './parquet.ts';
 import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
+import { checkProtocol, deletionVectorsEnabled, newTableProtocol, upgradeActions } from './protocol.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
 import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
 
@@ -36,21 +40,23 @@ export class DeltaTable {
   private readonly spec: CompiledSpec;
   private readonly snap: Snapshot;
   private readonly index: KeyIndex;
-  private readonly opts: Required<DeltaTableOptions>;
+  private readonly dvs: DeletionVectorCache;
+  private readonly opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>>;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: string, spec: CompiledSpec, snap: Snapshot, opts: Required<DeltaTableOptions>) {
+  private constructor(dir: string, spec: CompiledSpec, snap: Snapshot, opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>>) {
     this.dir = dir;
     this.spec = spec;
     this.snap = snap;
     this.opts = opts;
-    this.index = new KeyIndex(dir, spec);
+    this.dvs = new DeletionVectorCache(dir);
+    this.index = new KeyIndex(dir, spec, this.dvs);
   }
 
   /** Open the table in `dir`, creating it (protocol + metaData at version 0) when missing; checks the schema otherwise. */
   static async open(dir: string, spec: DeltaTableSpec, options: DeltaTableOptions = {}): Promise<DeltaTable> {
     const compiled = compileSpec(spec);
-    const opts: Required<DeltaTableOptions> = {
+    const opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>> = {
       checkpointInterval: options.checkpointInterval ?? 10,
       targetFileRows: options.targetFileRows ?? 65_536,
       smallFileRows: options.smallFileRows ?? 16_384,
@@ -60,10 +66,11 @@ export class DeltaTable {
     let snap = await loadSnapshot(dir);
     if (snap.version < 0) {
       const now = opts.now();
+      const { protocol, configuration } = newTableProtocol(options.deletionVectors ?? true);
       const actions: Action[] = [
-        { commitInfo: { timestamp: now, operation: 'CREATE TABLE', operationParameters: { isManaged: 'false', description: null, partitionBy: '[]', properties: '{}' }, isBlindAppend: true, engineInfo: ENGINE, txnId: randomUUID() } },
-        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-        { metaData: { id: randomUUID(), name: spec.name, description: null, format: { provider: 'parquet', options: {} }, schemaString: compiled.schemaString, partitionColumns: [], configuration: {}, createdTime: now } },
+        { commitInfo: { timestamp: now, operation: 'CREATE TABLE', operationParameters: { isManaged: 'false', description: null, partitionBy: '[]', properties: JSON.stringify(configuration) }, isBlindAppend: true, engineInfo: ENGINE, txnId: randomUUID() } },
+        { protocol },
+        { metaData: { id: randomUUID(), name: spec.name, description: null, format: { provider: 'parquet', options: {} }, schemaString: compiled.schemaString, partitionColumns: [], configuration, createdTime: now } },
       ];
       try {
         await putCommit(dir, 0, actions);
@@ -73,9 +80,7 @@ export class DeltaTable {
       snap = await loadSnapshot(dir);
     }
     if (!snap.metaData || !snap.protocol) throw new Error(`${dir}: delta log has no metaData or protocol`);
-    if (snap.protocol.minReaderVersion > 1 || snap.protocol.minWriterVersion > 2) {
-      throw new Error(`${dir}: table needs reader ${snap.protocol.minReaderVersion} / writer ${snap.protocol.minWriterVersion}; this writer supports 1 / 2`);
-    }
+    checkProtocol(dir, snap.protocol, snap.metaData);
     if (snap.metaData.partitionColumns.length > 0) throw new Error(`${dir}: partitioned tables are not supported`);
     checkSchema(spec, snap.metaData.schemaString);
     return new DeltaTable(dir, compiled, snap, opts);
@@ -84,6 +89,11 @@ export class DeltaTable {
   /** The table version this writer has seen last. */
   get version(): number {
     return this.snap.version;
+  }
+
+  /** True when updates write deletion vectors (merge-on-read); false: copy-on-write. */
+  get deletionVectors(): boolean {
+    return deletionVectorsEnabled(this.snap);
   }
 
   /** Number of active data files. */
@@ -132,7 +142,9 @@ export class DeltaTable {
       await this.refresh();
       const out: DeltaRow[] = [];
       for (const add of this.snap.files.values()) {
-        out.push(...await decodeDataFile(await readFile(join(this.dir, add.path)), this.spec));
+        const rows = await decodeDataFile(await readFile(join(this.dir, add.path)), this.spec);
+        const deleted = new Set(await this.dvs.rows(add.deletionVector));
+        out.push(...(deleted.size === 0 ? rows : rows.filter((_, i) => !deleted.has(i))));
       }
       return out;
     });
@@ -140,9 +152,48 @@ export class DeltaTable {
     return run;
   }
 
+  /**
+   * Turn deletion vectors on (reader 3 / writer 7, `delta.enableDeletionVectors`) in one commit:
+   * updates are merge-on-read from then on. Returns the version committed, or null when they were
+   * on already. Readers older than the protocol can no longer read the table afterwards.
+   */
+  enableDeletionVectors(): Promise<number | null> {
+    const run = this.queue.then(() => this.enableNow()).catch((error: unknown) => { throw classified(error); });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async enableNow(): Promise<number | null> {
+    for (let attempt = 1; ; attempt++) {
+      await this.refresh();
+      const upgrade = upgradeActions(this.snap);
+      if (upgrade.length === 0) return null;
+      const now = this.opts.now();
+      const version = this.snap.version + 1;
+      const actions: Action[] = [{
+        commitInfo: {
+          timestamp: now, operation: 'SET TBLPROPERTIES', operationParameters: { properties: JSON.stringify({ 'delta.enableDeletionVectors': 'true' }) },
+          readVersion: this.snap.version, isolationLevel: 'Serializable', isBlindAppend: true, engineInfo: ENGINE, txnId: randomUUID(),
+        },
+      }, ...upgrade];
+      try {
+        await putCommit(this.dir, version, actions);
+      } catch (e) {
+        if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue;
+        throw e;
+      }
+      applyActions(this.snap, version, actions);
+      await this.maybeCheckpoint();
+      return version;
+    }
+  }
+
   /** Catch up with commits made by other writers; their file changes invalidate the key index. */
   private async refresh(): Promise<void> {
-    if (await catchUp(this.dir, this.snap) > 0) this.index.reset();
+    if (await catchUp(this.dir, this.snap) > 0) {
+      this.index.reset();
+      this.dvs.clear();
+    }
   }
 
   private async upsertNow(rows: DeltaRow[], opts: UpsertOptions): Promise<UpsertResult> {
@@ -150,26 +201,43 @@ export class DeltaTable {
     const txn = opts.txn;
     for (let attempt = 1; ; attempt++) {
       await this.refresh();
-      const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: dropped, txnSkipped: false, filesRemoved: 0, filesAdded: 0, rowsWritten: 0 };
+      const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: dropped, txnSkipped: false, filesRemoved: 0, filesAdded: 0, deletionVectors: 0, rowsWritten: 0 };
       const seen = txn ? this.txnVersion(txn.appId) : undefined;
       if (txn && seen !== undefined && seen >= txn.version) {
         return { ...result, skipped: rows.length, txnSkipped: true };
       }
       const now = this.opts.now();
-      const plan = await mergeBatch({ dir: this.dir, spec: this.spec, snapshot: this.snap, index: this.index, targetFileRows: this.opts.targetFileRows, smallFileRows: this.opts.smallFileRows, now }, batch);
-      Object.assign(result, { inserted: plan.inserted, updated: plan.updated, skipped: dropped + plan.skipped, filesRemoved: plan.removes.length, filesAdded: plan.adds.length, rowsWritten: plan.rowsWritten });
+      const plan = await mergeBatch({
+        dir: this.dir, spec: this.spec, snapshot: this.snap, index: this.index, dvs: this.dvs, deletionVectors: deletionVectorsEnabled(this.snap),
+        targetFileRows: this.opts.targetFileRows, smallFileRows: this.opts.smallFileRows, now,
+      }, batch);
+      Object.assign(result, {
+        inserted: plan.inserted, updated: plan.updated, skipped: dropped + plan.skipped,
+        filesRemoved: plan.removes.length - plan.marked.length, filesAdded: plan.written.length, deletionVectors: plan.marked.length, rowsWritten: plan.rowsWritten,
+      });
       if (plan.adds.length === 0 && plan.removes.length === 0 && !txn) return result;
       const version = this.snap.version + 1;
       const actions = this.commitActions(plan, now, txn);
       try {
         await putCommit(this.dir, version, actions);
       } catch (e) {
-        await Promise.all(plan.written.map(w => unlink(join(this.dir, w.path)).catch(() => undefined)));
+        const files = [...plan.written.map(w => w.path), ...(plan.dvFile ? [plan.dvFile] : [])];
+        await Promise.all(files.map(p => unlink(join(this.dir, p)).catch(() => undefined)));
         if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue; // re-read the log, re-plan
         throw e;
       }
       applyActions(this.snap, version, actions);
-      for (const r of plan.removes) this.index.untrack(r.path);
+      const kept = new Set(plan.marked.map(m => m.path));
+      for (const r of plan.removes) {
+        if (kept.has(r.path)) continue;
+        this.index.untrack(r.path);
+        this.dvs.forget(r.deletionVector);
+      }
+      for (const m of plan.marked) {
+        this.dvs.forget(m.old);
+        this.dvs.set(m.dv, m.rows);
+      }
+      // After the marks: the keys of the rows they deleted now live in the new files.
       for (const w of plan.written) this.index.track(w.path, w.keys, w.versions);
       await this.maybeCheckpoint();
       return { ...result, version };
@@ -183,7 +251,7 @@ export class DeltaTable {
     try {
       for (let attempt = 1; ; attempt++) {
         await this.refresh();
-        const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: 0, txnSkipped: false, filesRemoved: 0, filesAdded: 0, rowsWritten: 0 };
+        const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: 0, txnSkipped: false, filesRemoved: 0, filesAdded: 0, deletionVectors: 0, rowsWritten: 0 };
         const seen = txn ? this.txnVersion(txn.appId) : undefined;
         if (txn && seen !== undefined && seen >= txn.version) {
           await this.dropFiles(written);
@@ -260,6 +328,7 @@ export class DeltaTable {
         operationMetrics: {
           numTargetRowsInserted: String(plan.inserted), numTargetRowsUpdated: String(plan.updated),
           numTargetFilesRemoved: String(plan.removes.length), numTargetFilesAdded: String(plan.adds.length),
+          numTargetDeletionVectorsAdded: String(plan.marked.length),
           numOutputRows: String(plan.rowsWritten),
         },
         engineInfo: ENGINE,
