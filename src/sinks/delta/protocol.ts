@@ -11,12 +11,14 @@ export const ENABLE_DELETION_VECTORS = 'delta.enableDeletionVectors';
 
 const READER_FEATURES = new Set([DELETION_VECTORS]);
 // appendOnly and invariants are what writer 2 meant; listed explicitly once a table is on writer 7.
-const WRITER_FEATURES = new Set([DELETION_VECTORS, 'appendOnly', 'invariants']);
+// Spark requires `invariants` in the list whenever a column is NOT NULL (its NotNull invariant).
+const LEGACY_WRITER = ['appendOnly', 'invariants'];
+const WRITER_FEATURES = new Set([DELETION_VECTORS, ...LEGACY_WRITER]);
 
 /** The protocol of a new table: copy-on-write (1/2) or with deletion vectors (3/7). */
 export function newTableProtocol(deletionVectors: boolean): { protocol: ProtocolAction; configuration: Record<string, string> } {
   return deletionVectors
-    ? { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: [DELETION_VECTORS], writerFeatures: [DELETION_VECTORS] }, configuration: { [ENABLE_DELETION_VECTORS]: 'true' } }
+    ? { protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: [DELETION_VECTORS], writerFeatures: [...LEGACY_WRITER, DELETION_VECTORS] }, configuration: { [ENABLE_DELETION_VECTORS]: 'true' } }
     : { protocol: { minReaderVersion: 1, minWriterVersion: 2 }, configuration: {} };
 }
 
@@ -57,7 +59,7 @@ export function upgradeActions(snap: Snapshot): Action[] {
   const p = snap.protocol;
   const actions: Action[] = [];
   if (!supportsDeletionVectors(p)) {
-    const legacyWriter = p.minWriterVersion === 7 ? (p.writerFeatures ?? []) : ['appendOnly', 'invariants'];
+    const legacyWriter = p.minWriterVersion === 7 ? (p.writerFeatures ?? []) : LEGACY_WRITER;
     const reader = p.minReaderVersion === 3 ? (p.readerFeatures ?? []) : [];
     actions.push({
       protocol: {

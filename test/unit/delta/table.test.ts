@@ -34,7 +34,7 @@ describe('DeltaTable', () => {
     const t = await DeltaTable.open(dir, spec);
     expect(t.version).toBe(0);
     const first = (await readFile(join(dir, '_delta_log', '00000000000000000000.json'), 'utf8')).trim().split('\n').map(l => JSON.parse(l));
-    expect(first.find(a => a.protocol)?.protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] });
+    expect(first.find(a => a.protocol)?.protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors'] });
     expect(first.find(a => a.metaData)?.metaData.configuration).toEqual({ 'delta.enableDeletionVectors': 'true' });
     expect(t.deletionVectors).toBe(true);
     const cowDir = await tempDir();
