@@ -81,19 +81,25 @@ export function emptySnapshot(): Snapshot {
   return { version: -1, files: new Map(), tombstones: new Map(), txns: new Map() };
 }
 
-/** Apply one commit's actions in order (PROTOCOL.md "Action Reconciliation"). */
+/**
+ * Apply one commit's actions (PROTOCOL.md "Action Reconciliation"). The actions of a commit are not
+ * ordered: a path may be removed with one deletion vector and added with another in either order
+ * (Spark writes the add first), so removes go before adds, and the add, the newer logical file, stays.
+ */
 export function applyActions(snap: Snapshot, version: number, actions: Action[]): void {
   for (const a of actions) {
     if (a.protocol) snap.protocol = a.protocol;
     if (a.metaData) snap.metaData = a.metaData;
     if (a.txn) snap.txns.set(a.txn.appId, a.txn);
-    if (a.add) {
-      snap.files.set(a.add.path, a.add);
-      snap.tombstones.delete(a.add.path);
-    }
     if (a.remove) {
       snap.files.delete(a.remove.path);
       snap.tombstones.set(a.remove.path, a.remove);
+    }
+  }
+  for (const a of actions) {
+    if (a.add) {
+      snap.files.set(a.add.path, a.add);
+      snap.tombstones.delete(a.add.path);
     }
   }
   snap.version = version;

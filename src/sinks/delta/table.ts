@@ -15,8 +15,9 @@ import { mergeBatch, type MergePlan } from './merge.ts';
 import { decodeDataFile } from './parquet.ts';
 import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
-import { checkProtocol, deletionVectorsEnabled, newTableProtocol, upgradeActions } from './protocol.ts';
+import { checkProtocol, deletionVectorsEnabled, newTableProtocol } from './protocol.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
+import { commitDeletionVectors } from './upgrade.ts';
 import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
 
 const ENGINE = 'invoice-stream-delta/0.1';
@@ -164,28 +165,14 @@ export class DeltaTable {
   }
 
   private async enableNow(): Promise<number | null> {
-    for (let attempt = 1; ; attempt++) {
-      await this.refresh();
-      const upgrade = upgradeActions(this.snap);
-      if (upgrade.length === 0) return null;
-      const now = this.opts.now();
-      const version = this.snap.version + 1;
-      const actions: Action[] = [{
-        commitInfo: {
-          timestamp: now, operation: 'SET TBLPROPERTIES', operationParameters: { properties: JSON.stringify({ 'delta.enableDeletionVectors': 'true' }) },
-          readVersion: this.snap.version, isolationLevel: 'Serializable', isBlindAppend: true, engineInfo: ENGINE, txnId: randomUUID(),
-        },
-      }, ...upgrade];
-      try {
-        await putCommit(this.dir, version, actions);
-      } catch (e) {
-        if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-      applyActions(this.snap, version, actions);
-      await this.maybeCheckpoint();
-      return version;
+    await this.refresh();
+    const { version, caughtUp } = await commitDeletionVectors(this.dir, this.snap, this.opts.now());
+    if (caughtUp) {
+      this.index.reset();
+      this.dvs.clear();
     }
+    if (version !== null) await this.maybeCheckpoint();
+    return version;
   }
 
   /** Catch up with commits made by other writers; their file changes invalidate the key index. */

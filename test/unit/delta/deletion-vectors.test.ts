@@ -12,6 +12,7 @@ import {
   DeletionVectorFile, deletionVectorPath, deserializeBitmap, inlineDeletionVector, loadDeletionVector, serializeBitmap,
   unionRows, uuidFromZ85, uuidToZ85, z85Decode, z85Encode, type DeletionVectorDescriptor,
 } from '../../../src/sinks/delta/deletion-vector.ts';
+import { applyActions, emptySnapshot, type AddAction } from '../../../src/sinks/delta/actions.ts';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/delta-dv');
@@ -222,6 +223,18 @@ describe('merge-on-read upserts', () => {
     }
     expect(byId(await t.readAll())).toEqual(byId([...model.values()]));
     expect((await readdir(dir)).some(n => n.startsWith('deletion_vector_'))).toBe(true);
+  });
+});
+
+describe('log replay with deletion vectors', () => {
+  it('a commit that adds a path with a new vector before removing it with the old one keeps the file (Spark\'s order)', () => {
+    const snap = emptySnapshot();
+    const dv = (n: number): DeletionVectorDescriptor => ({ storageType: 'u', pathOrInlineDv: `${'a'.repeat(19)}${n}`, offset: 1, sizeInBytes: 34, cardinality: n });
+    const add = (n: number): AddAction => ({ path: 'f.parquet', partitionValues: {}, size: 1, modificationTime: 0, dataChange: true, deletionVector: dv(n) });
+    applyActions(snap, 0, [{ add: add(1) }]);
+    applyActions(snap, 1, [{ add: add(2) }, { remove: { path: 'f.parquet', dataChange: true, deletionVector: dv(1) } }]);
+    expect(snap.files.get('f.parquet')?.deletionVector?.cardinality).toBe(2);
+    expect(snap.tombstones.size).toBe(0);
   });
 });
 
