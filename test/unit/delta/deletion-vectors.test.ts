@@ -152,6 +152,32 @@ describe('merge-on-read upserts', () => {
     expect(await reopened.upsert([row('k05', 2), row('k06', 2)])).toMatchObject({ version: null, skipped: 2 });
   });
 
+  it('two writers marking rows of one file at once: the later commit carries both rows in its vector', async () => {
+    const dir = await tempDir();
+    const opts = { targetFileRows: 10, smallFileRows: 1 };
+    const a = await DeltaTable.open(dir, spec, opts);
+    const init: DeltaRow[] = [];
+    for (let i = 0; i < 20; i++) init.push(row(`k${String(i).padStart(2, '0')}`, 1));
+    await a.upsert(init);
+    const b = await DeltaTable.open(dir, spec, opts);
+    await b.upsert([row('k19', 2)]); // b's index is loaded; a's is too after this:
+    await a.upsert([row('k18', 2)]);
+    // Both mark a row of the file holding k00..k09, usually from the same snapshot: one commit wins,
+    // the other conflicts, catches up (its index and vectors dropped), re-reads the winner's
+    // vector and adds its row to it. Either order must leave both rows deleted.
+    const [ra, rb] = await Promise.all([a.upsert([row('k01', 2)]), b.upsert([row('k02', 2)])]);
+    expect([ra.version, rb.version].sort()).toEqual([4, 5]);
+    const last = await commit(dir, 5);
+    const marked = last.find(x => x.add && x.add.deletionVector && (x.add.deletionVector as { cardinality: number }).cardinality === 2);
+    expect(marked).toBeDefined();
+    const fresh = await DeltaTable.open(dir, spec, opts);
+    const model = new Map(init.map(x => [x.invoice_id, x]));
+    for (const x of [row('k19', 2), row('k18', 2), row('k01', 2), row('k02', 2)]) model.set(x.invoice_id, x);
+    expect(byId(await fresh.readAll())).toEqual(byId([...model.values()]));
+    // The loser's first DV file was deleted with its data files: one DV file per commit that marked rows.
+    expect((await readdir(dir)).filter(n => n.startsWith('deletion_vector_'))).toHaveLength(4);
+  });
+
   it('removes a file once every row of it is deleted', async () => {
     const dir = await tempDir();
     const t = await DeltaTable.open(dir, spec, { targetFileRows: 4, smallFileRows: 2 });
