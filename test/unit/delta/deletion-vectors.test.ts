@@ -13,6 +13,7 @@ import {
   unionRows, uuidFromZ85, uuidToZ85, z85Decode, z85Encode, type DeletionVectorDescriptor,
 } from '../../../src/sinks/delta/deletion-vector.ts';
 import { applyActions, emptySnapshot, type AddAction } from '../../../src/sinks/delta/actions.ts';
+import { decodeCheckpoint } from '../../../src/sinks/delta/checkpoint.ts';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/delta-dv');
@@ -243,6 +244,12 @@ describe('merge-on-read upserts', () => {
         const cp = names.filter(x => x.endsWith('.checkpoint.parquet')).sort().at(-1);
         expect(cp).toBeDefined();
         const cpVersion = Number(cp?.slice(0, 20));
+        // The checkpoint's adds carry their vectors (descriptor struct), its protocol the features.
+        const fromCp = await decodeCheckpoint(new Uint8Array(await readFile(join(log, String(cp)))), cpVersion);
+        const withDv = [...fromCp.files.values()].filter(f => f.deletionVector);
+        expect(withDv.length).toBeGreaterThan(0);
+        for (const f of withDv) expect((await loadDeletionVector(dir, f.deletionVector as DeletionVectorDescriptor)).length).toBe(f.deletionVector?.cardinality);
+        expect(fromCp.protocol?.readerFeatures).toEqual(['deletionVectors']);
         for (const x of names) if (/^\d{20}\.json$/.test(x) && Number(x.slice(0, 20)) <= cpVersion) await unlink(join(log, x));
         t = await DeltaTable.open(dir, spec, opts);
       }
