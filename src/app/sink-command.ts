@@ -28,7 +28,7 @@ export function sinkGroupId(applicationId: string): string {
 export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: Map<string, TableWriter>; close: () => Promise<void> }> {
   const writers = new Map<string, TableWriter>();
   if (sink.kind === 'delta') {
-    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(join(sink.dir, spec.name), spec)));
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(join(sink.dir, spec.name), spec, { deletionVectors: sink.deletionVectors })));
     return { writers, close: async () => undefined };
   }
   if (sink.kind === 'databricks') {

@@ -58,6 +58,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   b('logLevel', ['INVOICE_STREAM_LOG_LEVEL']),
   b('sink.kind', ['INVOICE_STREAM_SINK']),
   b('sink.dir', ['INVOICE_STREAM_DELTA_DIR']),
+  b('sink.deletionVectors', ['INVOICE_STREAM_DELTA_DELETION_VECTORS']),
   b('sink.host', ['INVOICE_STREAM_DATABRICKS_HOST', 'DATABRICKS_HOST']),
   b('sink.httpPath', ['INVOICE_STREAM_DATABRICKS_HTTP_PATH', 'DATABRICKS_HTTP_PATH']),
   b('sink.auth.token', ['INVOICE_STREAM_DATABRICKS_TOKEN', 'DATABRICKS_TOKEN']),

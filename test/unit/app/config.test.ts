@@ -35,8 +35,13 @@ describe('loadConfig', () => {
     });
     expect(c.clock.mode).toBe('event_time');
     expect(c.http.port).toBe(8080);
-    expect(c.sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta' });
+    expect(c.sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true });
     expect(c.tls.enabled).toBe(false);
+  });
+
+  it('sink.deletionVectors from INVOICE_STREAM_DELTA_DELETION_VECTORS (new local tables copy-on-write when false)', () => {
+    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'false' }).sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: false });
+    expect(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'maybe' })).toThrow(/deletionVectors/);
   });
 
   it('defaults the commit interval to 30 s under at_least_once', () => {
