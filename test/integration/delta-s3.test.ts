@@ -153,8 +153,10 @@ describe('Delta tables on an S3-compatible store', () => {
     // everything from the store.
     const cached = openStore(url, { endpoint: moto.endpoint, forcePathStyle: true, cacheMb: 64 });
     expect(cached).toBeInstanceOf(CachedStore);
-    const onS3 = await DeltaTable.open(cached, spec, TUNING);
-    const local = await DeltaTable.open(join(work, 'invoices'), spec, TUNING);
+    // Copy-on-write tables (their rewrites read back files through the cache).
+    const cow = { ...TUNING, deletionVectors: false };
+    const onS3 = await DeltaTable.open(cached, spec, cow);
+    const local = await DeltaTable.open(join(work, 'invoices'), spec, cow);
     const results: [UpsertResult, UpsertResult][] = [];
     for (const [i, b] of batches.entries()) {
       results.push([await onS3.upsert(b, { txn: { appId: 'p0', version: i } }), await local.upsert(b, { txn: { appId: 'p0', version: i } })]);
@@ -175,7 +177,7 @@ describe('Delta tables on an S3-compatible store', () => {
     const log = await s3('tables/equal/invoices').list('_delta_log/');
     expect(log).toContain('_delta_log/00000000000000000003.checkpoint.parquet');
     expect(log).toContain('_delta_log/_last_checkpoint');
-    const reopened = await DeltaTable.open(s3('tables/equal/invoices'), spec, TUNING);
+    const reopened = await DeltaTable.open(s3('tables/equal/invoices'), spec, cow);
     expect(sorted(await reopened.readAll())).toEqual(sorted(await local.readAll()));
     expect(reopened.txnVersion('p0')).toBe(batches.length - 1);
     await checkLog(s3('tables/equal/invoices'));
