@@ -2,12 +2,13 @@
 // Builds the table first (large batches, so files come out near targetFileRows), reopens it like a
 // restarted sink, then times batches that mix updates of existing keys and new keys.
 // Run: npm run bench -- delta-upsert [--rows=1000000] [--batch=10000] [--batches=5]
-//        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=65536]
+//        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=65536] [--copy-on-write]
 //        [--store=local|moto] [--cache-mb=128]
 // --store=moto puts the table on the local S3-compatible server (moto, started here as the tests
 // start it) behind the sink's data-file cache (--cache-mb, 0: none) and adds the S3 requests per batch.
 // One JSON line per spread. recent: updates hit the newest 2% of keys (open invoices are recent);
-// uniform: any key, the copy-on-write worst case (every file holds an updated key).
+// uniform: any key, the copy-on-write worst case (every file holds an updated key). The table is
+// created with deletion vectors (merge-on-read), the default; --copy-on-write=1 makes the old kind.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +86,7 @@ async function timeBatches(dir: string | ObjectStore, opts: object, args: BenchA
     const used = process.cpuUsage(cpu);
     // CPU time next to wall time: the bench host is shared, wall time alone swings with its load.
     perBatch.push({
-      ms: Math.round(since(s)), cpu_ms: Math.round((used.user + used.system) / 1000), files_removed: r.filesRemoved, files_added: r.filesAdded, rows_rewritten: r.rowsWritten, updated: r.updated, inserted: r.inserted,
+      ms: Math.round(since(s)), cpu_ms: Math.round((used.user + used.system) / 1000), files_removed: r.filesRemoved, files_added: r.filesAdded, deletion_vectors: r.deletionVectors, rows_rewritten: r.rowsWritten, updated: r.updated, inserted: r.inserted,
       ...(s3 && sent ? requestsSince(s3, sent) : {}),
     });
   }
@@ -132,7 +133,7 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
     table = cacheMb > 0 ? new CachedStore(s3, cacheMb * 1024 * 1024) : s3;
   } else if (args.store !== undefined && args.store !== 'local') throw new Error(`--store: expected local or moto, got ${args.store}`);
   const state = { next: total, versions: new Map<number, number>(), rand: rng(42), txn: 0 };
-  const opts = { targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8) };
+  const opts = { targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8), deletionVectors: args['copy-on-write'] === undefined };
   try {
     const t0 = performance.now();
     const build = await DeltaTable.open(table, SPEC, opts);

@@ -1,5 +1,6 @@
 // The `invoice-stream` command: `replay` (JSONL files → outputs, no broker), `describe` (the
-// topology), `run` (live against Kafka, or `--embedded`: the bundled sample, no broker). With no
+// topology), `run` (live against Kafka, or `--embedded`: the bundled sample, no broker), `delta`
+// (maintenance of local Delta tables: turning deletion vectors on). With no
 // arguments it runs the embedded demo. Bad arguments, unreadable files and replay paths that would
 // touch the user's files (replay-paths.ts): one line, exit code 2.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
@@ -21,7 +22,10 @@ const USAGE = `usage:
   invoice-stream run --embedded       same as no arguments
   invoice-stream sink [--config FILE] [--max-batch-rows N] [--max-batch-ms N]
                                       live: the Delta sink stage (invoice topics → Delta / Databricks tables)
-  invoice-stream describe             print the topology`;
+  invoice-stream describe             print the topology
+  invoice-stream delta enable-deletion-vectors DIR...
+                                      upgrade local Delta tables made copy-on-write to merge-on-read
+                                      (reader 3 / writer 7: readers must support deletion vectors)`;
 
 /** `--as-of`: an RFC 3339 timestamp, or a date (its 00:00Z); epoch µs. */
 export function parseAsOf(text: string): number {
@@ -112,6 +116,18 @@ async function runLive(args: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
 }
 
+/** `delta enable-deletion-vectors DIR...`: one line per table; a table that fails stops the command. */
+async function deltaCommand(args: string[]): Promise<void> {
+  const [sub, ...dirs] = args;
+  if (sub !== 'enable-deletion-vectors') throw new UsageError(`delta: unknown subcommand ${sub ?? '(none)'} (try: delta enable-deletion-vectors DIR...)`);
+  if (dirs.length === 0 || dirs.some(d => d.startsWith('-'))) throw new UsageError('delta enable-deletion-vectors: one or more table directories');
+  const { enableDeletionVectors } = await import('../sinks/delta/index.ts');
+  for (const dir of dirs) {
+    const version = await enableDeletionVectors(dir);
+    process.stdout.write(version === null ? `${dir}: deletion vectors already enabled\n` : `${dir}: deletion vectors enabled at version ${version}\n`);
+  }
+}
+
 async function embeddedCommand(): Promise<void> {
   const { runEmbedded } = await import('./report.ts');
   await runEmbedded(process.stdout);
@@ -143,6 +159,9 @@ export async function main(argv: string[]): Promise<number> {
         await sinkCommand(rest);
         return 0;
       }
+      case 'delta':
+        await deltaCommand(rest);
+        return 0;
       case 'help':
       case '--help':
       case '-h':

@@ -30,7 +30,7 @@ export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: 
   const writers = new Map<string, TableWriter>();
   if (sink.kind === 'delta') {
     const root = openStore(sink.dir, sink.s3);
-    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(root.child(spec.name), spec)));
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(root.child(spec.name), spec, { deletionVectors: sink.deletionVectors })));
     return { writers, close: async () => undefined };
   }
   if (sink.kind === 'databricks') {

@@ -43,7 +43,7 @@ describe('conformance small: Delta tables read by delta-rs', () => {
     const [invoices, events, balances] = await Promise.all(
       ['invoices', 'invoice_events', 'client_balances'].map(t => deltaRs(join(out as string, 'delta', t))),
     );
-    for (const t of [invoices, events, balances]) expect(t.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    for (const t of [invoices, events, balances]) expect(t.protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors'] });
     const files = await readReplayOutput(out); // dlq.jsonl and summary.json: not Delta
     const actual: Actual = { ...files, invoices: invoices.rows, client_balances: balances.rows, events: events.rows };
     expect(compareScenario(expected, actual)).toEqual([]);

@@ -4,7 +4,7 @@
 // the checkpoint (no older JSON commits) is left. Needs the venv of scripts/python-tools.sh.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,19 @@ async function deltaRs(dir: string, appIds: string[] = [], version?: number, sql
   ];
   const { stdout } = await exec(PYTHON, args, { maxBuffer: 64 << 20 });
   return JSON.parse(stdout) as DeltaRsView;
+}
+
+/** Rows the active files' deletion vectors delete, from the JSON commits (delta-rs does not list them). */
+async function deletedRows(dir: string): Promise<number> {
+  const files = new Map<string, number>();
+  for (const name of (await readdir(join(dir, '_delta_log'))).filter(n => /^\d{20}\.json$/.test(n)).sort()) {
+    for (const line of (await readFile(join(dir, '_delta_log', name), 'utf8')).trim().split('\n')) {
+      const a = JSON.parse(line) as { add?: { path: string; deletionVector?: { cardinality: number } }; remove?: { path: string } };
+      if (a.remove) files.delete(a.remove.path);
+      if (a.add) files.set(a.add.path, a.add.deletionVector?.cardinality ?? 0);
+    }
+  }
+  return [...files.values()].reduce((n, c) => n + c, 0);
 }
 
 const invoices: DeltaTableSpec = {
@@ -129,7 +142,7 @@ describe('local Delta tables read by delta-rs', () => {
 
     const view = await deltaRs(dir, ['invoice-sink-p0', 'unknown-app']);
     expect(view.version).toBe(12);
-    expect(view.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    expect(view.protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors'] });
     expect(view.schema.map(f => [f.name, f.type, f.nullable])).toEqual(invoices.columns.map(c => [c.name, c.type, c.nullable]));
     expect(view.txn).toEqual({ 'invoice-sink-p0': 12, 'unknown-app': null });
     expect(view.rows.sort(byKey(['invoice_id']))).toEqual([...expected.values()].sort(byKey(['invoice_id'])));
@@ -139,7 +152,8 @@ describe('local Delta tables read by delta-rs', () => {
     // our own reader agrees
     expect((await table.readAll()).sort(byKey(['invoice_id']))).toEqual(view.rows);
     // per-file stats as delta-rs parsed them: counts add up and bounds hold the file's keys
-    expect(view.files.reduce((n, f) => n + Number(f.num_records), 0)).toBe(expected.size);
+    // (with deletion vectors numRecords counts a file's rows, the deleted ones too: PROTOCOL.md)
+    expect(view.files.reduce((n, f) => n + Number(f.num_records), 0) - await deletedRows(dir)).toBe(expected.size);
     for (const f of view.files) {
       expect(String(f['min.invoice_id']) <= String(f['max.invoice_id'])).toBe(true);
       expect(f['null_count.invoice_id']).toBe(0);

@@ -3,7 +3,8 @@
 // the same upserts give the same table as on local disk; two writers racing for one commit number
 // (exactly one wins, the other re-plans, nothing is committed twice); a store answering 503
 // SlowDown, before and after applying requests, commit PUTs included (retried, nothing lost,
-// nothing twice); a writer that dies between uploading data files and committing them.
+// nothing twice); a writer that dies between uploading data files and committing them; a table
+// with deletion vectors (merge-on-read upserts, DV files put and read through the store).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { loadConfig } from '../../src/app/config.ts';
 import { openSinkWriters } from '../../src/app/sink-command.ts';
 import { INVOICE_TABLES } from '../../src/invoice/tables.ts';
 import { retrying } from '../../src/sinks/core/retry.ts';
+import { deletionVectorPath, type DeletionVectorDescriptor } from '../../src/sinks/delta/deletion-vector.ts';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec, type UpsertResult } from '../../src/sinks/delta/index.ts';
 import { CachedStore, openStore, S3Store, type ObjectStore } from '../../src/sinks/storage/index.ts';
 import { faultyS3Proxy } from './support/faulty-s3-proxy.ts';
@@ -102,14 +104,28 @@ async function checkLog(store: ObjectStore): Promise<{ last: number; txns: strin
   for (const v of versions) for (const a of log.get(v)!) {
     if (a.txn) txns.push(`${String(a.txn.appId)}@${String(a.txn.version)}`);
     if (a.add) referenced.add(String(a.add.path));
+    // a DV file is referenced by the vectors of the adds (its key relative to the table root)
+    const dv = a.add?.deletionVector as DeletionVectorDescriptor | undefined;
+    const dvKey = dv ? deletionVectorPath('', dv) : undefined;
+    if (dvKey !== undefined) referenced.add(dvKey);
   }
   expect(new Set(txns).size).toBe(txns.length);
   return { last: versions.at(-1)!, txns, referenced };
 }
 
-/** Data objects of the table that no commit ever referenced. */
+/** Data objects (data files, DV files) of the table that no commit ever referenced. */
 async function orphans(store: ObjectStore, referenced: Set<string>): Promise<string[]> {
-  return (await store.list('')).filter(k => k.endsWith('.parquet') && !k.startsWith('_delta_log/') && !referenced.has(k));
+  return (await store.list('')).filter(k => (k.endsWith('.parquet') || /^deletion_vector_.*\.bin$/.test(k)) && !k.startsWith('_delta_log/') && !referenced.has(k));
+}
+
+/** `inner`, recording the keys it was asked to get. */
+function recordingGets(inner: ObjectStore, got: string[]): ObjectStore {
+  return {
+    location: inner.location,
+    get: k => { got.push(k); return inner.get(k); }, list: p => inner.list(p), put: (k, b) => inner.put(k, b),
+    putIfAbsent: (k, b) => inner.putIfAbsent(k, b), delete: k => inner.delete(k),
+    child: () => { throw new Error('not in this test'); },
+  };
 }
 
 /** `inner` with some calls replaced. */
@@ -153,8 +169,10 @@ describe('Delta tables on an S3-compatible store', () => {
     // everything from the store.
     const cached = openStore(url, { endpoint: moto.endpoint, forcePathStyle: true, cacheMb: 64 });
     expect(cached).toBeInstanceOf(CachedStore);
-    const onS3 = await DeltaTable.open(cached, spec, TUNING);
-    const local = await DeltaTable.open(join(work, 'invoices'), spec, TUNING);
+    // Copy-on-write tables (their rewrites read back files through the cache); deletion vectors: below.
+    const cow = { ...TUNING, deletionVectors: false };
+    const onS3 = await DeltaTable.open(cached, spec, cow);
+    const local = await DeltaTable.open(join(work, 'invoices'), spec, cow);
     const results: [UpsertResult, UpsertResult][] = [];
     for (const [i, b] of batches.entries()) {
       results.push([await onS3.upsert(b, { txn: { appId: 'p0', version: i } }), await local.upsert(b, { txn: { appId: 'p0', version: i } })]);
@@ -175,10 +193,57 @@ describe('Delta tables on an S3-compatible store', () => {
     const log = await s3('tables/equal/invoices').list('_delta_log/');
     expect(log).toContain('_delta_log/00000000000000000003.checkpoint.parquet');
     expect(log).toContain('_delta_log/_last_checkpoint');
-    const reopened = await DeltaTable.open(s3('tables/equal/invoices'), spec, TUNING);
+    const reopened = await DeltaTable.open(s3('tables/equal/invoices'), spec, cow);
     expect(sorted(await reopened.readAll())).toEqual(sorted(await local.readAll()));
     expect(reopened.txnVersion('p0')).toBe(batches.length - 1);
     await checkLog(s3('tables/equal/invoices'));
+  });
+
+  it('keep deletion vectors on S3: merge-on-read upserts read by delta-rs equal to the same table written locally', async () => {
+    const batches = [
+      rows(0, 300, 1),
+      [...rows(0, 40, 2), ...rows(200, 230, 2), ...rows(300, 330, 1)], // updates mark rows in the full files
+      [...rows(10, 60, 3), ...rows(5, 8, 1)], // more rows of the same files: their vectors grow; stale rows skipped
+      [...rows(100, 101, 4), ...rows(290, 310, 4)],
+    ];
+    const prefix = 'tables/dv/invoices';
+    const url = `s3://${bucket}/${prefix}`;
+    const opts = { ...TUNING, deletionVectors: true };
+    const onS3 = await DeltaTable.open(openStore(url, { endpoint: moto.endpoint, forcePathStyle: true, cacheMb: 64 }), spec, opts);
+    const local = await DeltaTable.open(join(work, 'dv-invoices'), spec, opts);
+    const results: [UpsertResult, UpsertResult][] = [];
+    for (const [i, b] of batches.entries()) {
+      results.push([await onS3.upsert(b, { txn: { appId: 'dv', version: i } }), await local.upsert(b, { txn: { appId: 'dv', version: i } })]);
+    }
+    for (const [a, b] of results) expect({ ...a }).toEqual({ ...b });
+    expect(results.slice(1).every(([a]) => a.deletionVectors > 0 && a.filesRemoved === 0)).toBe(true); // merge-on-read, no rewrite
+
+    // The DV files are objects of the table's prefix, next to the data files, and all referenced.
+    const keys = await s3(prefix).list('');
+    const dvKeys = keys.filter(k => /^deletion_vector_[0-9a-f-]{36}\.bin$/.test(k));
+    expect(dvKeys.length).toBeGreaterThanOrEqual(batches.length - 1);
+    const { referenced } = await checkLog(s3(prefix));
+    expect(await orphans(s3(prefix), referenced)).toEqual([]);
+
+    // A writer opened afresh (no cache) reads the vectors from S3 through the store: the key index
+    // skips deleted rows, a further update grows an existing vector, readAll drops deleted rows.
+    const got: string[] = [];
+    const reopened = await DeltaTable.open(recordingGets(s3(prefix), got), spec, opts);
+    const last = [...rows(0, 5, 6), ...rows(20, 25, 6), ...rows(460, 470, 1)];
+    const [r1, r2] = [await reopened.upsert(last, { txn: { appId: 'dv', version: batches.length } }), await local.upsert(last, { txn: { appId: 'dv', version: batches.length } })];
+    expect({ ...r1 }).toEqual({ ...r2 });
+    expect(r1.deletionVectors).toBeGreaterThan(0);
+    expect(got.some(k => dvKeys.includes(k))).toBe(true);
+    expect(sorted(await reopened.readAll())).toEqual(sorted(await local.readAll()));
+    const all = [...batches, last];
+
+    const [fromS3, fromDisk] = await Promise.all([deltaRs(url, moto.deltaRsOptions(), ['dv']), deltaRs(join(work, 'dv-invoices'), {}, ['dv'])]);
+    expect(fromS3.protocol).toMatchObject({ minReaderVersion: 3, minWriterVersion: 7 });
+    expect(sorted(fromS3.rows)).toEqual(sorted(fromDisk.rows));
+    expect(sorted(fromS3.rows)).toEqual(asDeltaRs(model(all)));
+    expect({ version: fromS3.version, txn: fromS3.txn, protocol: fromS3.protocol, files: fromS3.files.length })
+      .toEqual({ version: fromDisk.version, txn: fromDisk.txn, protocol: fromDisk.protocol, files: fromDisk.files.length });
+    expect(fromS3.txn).toEqual({ dv: all.length - 1 });
   });
 
   it('let exactly one of two writers win a commit number; the other re-plans on the new table and nothing is committed twice', async () => {

@@ -119,7 +119,13 @@ const s3 = z.object({
 }).strict();
 
 const sink = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('delta'), dir: tableLocation.default('/var/lib/invoice-stream/delta'), s3: s3.optional() }).strict(),
+  z.object({
+    kind: z.literal('delta'),
+    dir: tableLocation.default('/var/lib/invoice-stream/delta'),
+    s3: s3.optional(),
+    /** Tables the sink creates get deletion vectors (merge-on-read updates); existing tables keep theirs. */
+    deletionVectors: flag.default(true),
+  }).strict(),
   z.object({
     kind: z.literal('databricks'),
     host: z.string({ error: required }).regex(/^(https:\/\/)?[A-Za-z0-9.-]+$/, 'expected a workspace host name'),
@@ -180,7 +186,7 @@ export const configSchema = z.object({
     defaultMetrics: flag.default(true),
   }).strict().default({ enabled: true, defaultMetrics: true }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta' }),
+  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true }),
 }).strict().superRefine((c, ctx) => {
   // One port cannot be both open to monitoring and closed behind a token (0 picks a free port each).
   if (c.http.port !== 0 && c.http.port === c.ops.port) ctx.addIssue({ code: 'custom', path: ['ops', 'port'], message: `must differ from http.port (${c.http.port}): queries and operations are served apart` });

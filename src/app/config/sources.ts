@@ -63,6 +63,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   b('sink.s3.forcePathStyle', ['INVOICE_STREAM_S3_FORCE_PATH_STYLE']),
   b('sink.s3.maxAttempts', ['INVOICE_STREAM_S3_MAX_ATTEMPTS']),
   b('sink.s3.cacheMb', ['INVOICE_STREAM_S3_CACHE_MB']),
+  b('sink.deletionVectors', ['INVOICE_STREAM_DELTA_DELETION_VECTORS']),
   b('sink.host', ['INVOICE_STREAM_DATABRICKS_HOST', 'DATABRICKS_HOST']),
   b('sink.httpPath', ['INVOICE_STREAM_DATABRICKS_HTTP_PATH', 'DATABRICKS_HTTP_PATH']),
   b('sink.auth.token', ['INVOICE_STREAM_DATABRICKS_TOKEN', 'DATABRICKS_TOKEN']),

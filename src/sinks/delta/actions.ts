@@ -1,5 +1,6 @@
 // Delta log actions this writer reads and writes (PROTOCOL.md "Actions"), and the snapshot they
 // reconcile into: the active files, the tombstones, the app transaction versions.
+import type { DeletionVectorDescriptor } from './deletion-vector.ts';
 
 /** `add` action: a data file becomes part of the table. */
 export interface AddAction {
@@ -10,6 +11,8 @@ export interface AddAction {
   dataChange: boolean;
   stats?: string | null;
   tags?: Record<string, string | null> | null;
+  /** The rows of the data file that are not in the table (merge-on-read); absent: none. */
+  deletionVector?: DeletionVectorDescriptor | null;
 }
 
 /** `remove` action: a data file leaves the table (kept as a tombstone for VACUUM). */
@@ -20,6 +23,8 @@ export interface RemoveAction {
   extendedFileMetadata?: boolean | null;
   partitionValues?: Record<string, string | null> | null;
   size?: number | null;
+  /** The deletion vector of the logical file removed (with the path, its identity). */
+  deletionVector?: DeletionVectorDescriptor | null;
 }
 
 /** `metaData` action: the table's identity and schema. */
@@ -38,6 +43,10 @@ export interface MetaDataAction {
 export interface ProtocolAction {
   minReaderVersion: number;
   minWriterVersion: number;
+  /** Table features readers must support (reader version 3). */
+  readerFeatures?: string[] | null;
+  /** Table features writers must support (writer version 7). */
+  writerFeatures?: string[] | null;
 }
 
 /** `txn` action: the last batch version an application committed (exactly-once offsets). */
@@ -72,19 +81,25 @@ export function emptySnapshot(): Snapshot {
   return { version: -1, files: new Map(), tombstones: new Map(), txns: new Map() };
 }
 
-/** Apply one commit's actions in order (PROTOCOL.md "Action Reconciliation"). */
+/**
+ * Apply one commit's actions (PROTOCOL.md "Action Reconciliation"). The actions of a commit are not
+ * ordered: a path may be removed with one deletion vector and added with another in either order
+ * (Spark writes the add first), so removes go before adds, and the add, the newer logical file, stays.
+ */
 export function applyActions(snap: Snapshot, version: number, actions: Action[]): void {
   for (const a of actions) {
     if (a.protocol) snap.protocol = a.protocol;
     if (a.metaData) snap.metaData = a.metaData;
     if (a.txn) snap.txns.set(a.txn.appId, a.txn);
-    if (a.add) {
-      snap.files.set(a.add.path, a.add);
-      snap.tombstones.delete(a.add.path);
-    }
     if (a.remove) {
       snap.files.delete(a.remove.path);
       snap.tombstones.set(a.remove.path, a.remove);
+    }
+  }
+  for (const a of actions) {
+    if (a.add) {
+      snap.files.set(a.add.path, a.add);
+      snap.tombstones.delete(a.add.path);
     }
   }
   snap.version = version;

@@ -1,8 +1,9 @@
 // Parquet checkpoints (PROTOCOL.md "Checkpoints"): one row per action, one nullable struct column
 // per action type, written with hyparquet-writer's nested (Dremel) encoding and read back with
-// hyparquet, so opening a table replays at most `checkpointInterval` JSON commits.
+// hyparquet (deletion vector descriptors and table features included), so opening a table replays at most `checkpointInterval` JSON commits.
 import { parquetMetadata, parquetReadObjects, type DecodedArray, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { DeletionVectorDescriptor } from './deletion-vector.ts';
 import { emptySnapshot, type AddAction, type MetaDataAction, type ProtocolAction, type RemoveAction, type Snapshot, type TxnAction } from './actions.ts';
 
 const str = (name: string, rep: 'OPTIONAL' | 'REQUIRED' = 'OPTIONAL'): SchemaElement =>
@@ -24,22 +25,39 @@ const stringList = (name: string): SchemaElement[] => [
   str('element'),
 ];
 
+// DeletionVectorDescriptor (PROTOCOL.md "Deletion Vector Descriptor Schema"), on add and remove.
+const deletionVector = (): SchemaElement[] => [
+  group('deletionVector', 5), str('storageType'), str('pathOrInlineDv'), i32('offset'), i32('sizeInBytes'), i64('cardinality'),
+];
+
 /** The checkpoint's Parquet schema (depth-first, as Parquet footers list it). */
 export const CHECKPOINT_SCHEMA: SchemaElement[] = [
   { name: 'spark_schema', num_children: 5 },
   group('txn', 3), str('appId'), i64('version'), i64('lastUpdated'),
-  group('add', 7), str('path'), ...stringMap('partitionValues'), i64('size'), i64('modificationTime'),
-  bool('dataChange'), str('stats'), ...stringMap('tags'),
-  group('remove', 6), str('path'), i64('deletionTimestamp'), bool('dataChange'), bool('extendedFileMetadata'),
-  ...stringMap('partitionValues'), i64('size'),
+  group('add', 8), str('path'), ...stringMap('partitionValues'), i64('size'), i64('modificationTime'),
+  bool('dataChange'), str('stats'), ...stringMap('tags'), ...deletionVector(),
+  group('remove', 7), str('path'), i64('deletionTimestamp'), bool('dataChange'), bool('extendedFileMetadata'),
+  ...stringMap('partitionValues'), i64('size'), ...deletionVector(),
   group('metaData', 8), str('id'), str('name'), str('description'),
   group('format', 2), str('provider'), ...stringMap('options'),
   str('schemaString'), ...stringList('partitionColumns'), ...stringMap('configuration'), i64('createdTime'),
-  group('protocol', 2), i32('minReaderVersion'), i32('minWriterVersion'),
+  group('protocol', 4), i32('minReaderVersion'), i32('minWriterVersion'), ...stringList('readerFeatures'), ...stringList('writerFeatures'),
 ];
 
 type Cell = Record<string, unknown> | null;
 const big = (n: number | null | undefined): bigint | null => n === null || n === undefined ? null : BigInt(n);
+const dvCell = (dv: DeletionVectorDescriptor | null | undefined): Cell => dv
+  ? { storageType: dv.storageType, pathOrInlineDv: dv.pathOrInlineDv, offset: dv.offset ?? null, sizeInBytes: dv.sizeInBytes, cardinality: BigInt(dv.cardinality) }
+  : null;
+const dvFrom = (v: unknown): DeletionVectorDescriptor | null => {
+  if (!v || typeof v !== 'object') return null;
+  const d = v as Record<string, unknown>;
+  return {
+    storageType: String(d.storageType) as DeletionVectorDescriptor['storageType'], pathOrInlineDv: String(d.pathOrInlineDv),
+    ...(d.offset === null || d.offset === undefined ? {} : { offset: Number(d.offset) }),
+    sizeInBytes: Number(d.sizeInBytes), cardinality: Number(d.cardinality),
+  };
+};
 
 /** Encode a snapshot as a checkpoint file; tombstones older than `tombstoneCutoff` are dropped. */
 export function encodeCheckpoint(snap: Snapshot, tombstoneCutoff: number): { bytes: Uint8Array; actions: number } {
@@ -48,16 +66,17 @@ export function encodeCheckpoint(snap: Snapshot, tombstoneCutoff: number): { byt
     for (const k of Object.keys(cols) as (keyof typeof cols)[]) cols[k].push(k === which ? cell : null);
   };
   if (!snap.protocol || !snap.metaData) throw new Error('checkpoint of a table without protocol or metaData');
-  push('protocol', { ...snap.protocol });
+  const p = snap.protocol;
+  push('protocol', { minReaderVersion: p.minReaderVersion, minWriterVersion: p.minWriterVersion, readerFeatures: p.readerFeatures ?? null, writerFeatures: p.writerFeatures ?? null });
   const m = snap.metaData;
   push('metaData', { ...m, createdTime: big(m.createdTime) });
   for (const t of snap.txns.values()) push('txn', { appId: t.appId, version: BigInt(t.version), lastUpdated: big(t.lastUpdated) });
   for (const a of snap.files.values()) {
-    push('add', { ...a, size: BigInt(a.size), modificationTime: BigInt(a.modificationTime), tags: a.tags ?? null });
+    push('add', { ...a, size: BigInt(a.size), modificationTime: BigInt(a.modificationTime), tags: a.tags ?? null, deletionVector: dvCell(a.deletionVector) });
   }
   for (const r of snap.tombstones.values()) {
     if ((r.deletionTimestamp ?? 0) < tombstoneCutoff) continue;
-    push('remove', { ...r, deletionTimestamp: big(r.deletionTimestamp), size: big(r.size), partitionValues: r.partitionValues ?? {} });
+    push('remove', { ...r, deletionTimestamp: big(r.deletionTimestamp), size: big(r.size), partitionValues: r.partitionValues ?? {}, deletionVector: dvCell(r.deletionVector) });
   }
   const rows = cols.protocol.length;
   const buf = parquetWriteBuffer({
@@ -81,7 +100,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, version: number): Prom
   snap.version = version;
   for (const row of rows) {
     const { txn, add, remove, metaData, protocol } = row as Record<string, Record<string, unknown> | null | undefined>;
-    if (protocol) snap.protocol = { minReaderVersion: Number(protocol.minReaderVersion), minWriterVersion: Number(protocol.minWriterVersion) } satisfies ProtocolAction;
+    if (protocol) {
+      snap.protocol = { minReaderVersion: Number(protocol.minReaderVersion), minWriterVersion: Number(protocol.minWriterVersion) } satisfies ProtocolAction;
+      if (Array.isArray(protocol.readerFeatures)) snap.protocol.readerFeatures = (protocol.readerFeatures as unknown[]).map(String);
+      if (Array.isArray(protocol.writerFeatures)) snap.protocol.writerFeatures = (protocol.writerFeatures as unknown[]).map(String);
+    }
     if (metaData) {
       const format = (metaData.format ?? {}) as Record<string, unknown>;
       snap.metaData = {
@@ -97,6 +120,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, version: number): Prom
         path: String(add.path), partitionValues: map(add.partitionValues), size: Number(add.size),
         modificationTime: Number(add.modificationTime), dataChange: Boolean(add.dataChange),
         stats: (add.stats ?? null) as string | null, tags: add.tags ? map(add.tags) : null,
+        ...(add.deletionVector ? { deletionVector: dvFrom(add.deletionVector) } : {}),
       } satisfies AddAction);
     }
     if (remove) {
@@ -104,6 +128,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, version: number): Prom
         path: String(remove.path), deletionTimestamp: num(remove.deletionTimestamp), dataChange: Boolean(remove.dataChange),
         extendedFileMetadata: (remove.extendedFileMetadata ?? null) as boolean | null,
         partitionValues: map(remove.partitionValues), size: num(remove.size),
+        ...(remove.deletionVector ? { deletionVector: dvFrom(remove.deletionVector) } : {}),
       } satisfies RemoveAction);
     }
   }

@@ -1,8 +1,11 @@
-// In-memory key -> (file, version) index of the current table. Rebuilt lazily from the log: a
-// file's keys are read (key and version columns only) the first time a batch holds a key inside
-// that file's key range from its add-action stats, so new keys outside every range cost no reads.
+// In-memory key -> (file, row position, version) index of the current table. Rebuilt lazily from
+// the log: a file's keys are read (key and version columns only, rows its deletion vector deletes
+// skipped) the first time a batch holds a key inside that file's key range from its add-action
+// stats, so new keys outside every range cost no reads. The row position is what an update marks
+// in the file's deletion vector. Files are read through the table's store (../storage/).
 import type { Version } from '../core/row-per-key.ts';
 import type { AddAction } from './actions.ts';
+import type { DeletionVectorCache } from './deletion-vector.ts';
 import { keysAndVersions } from './columnar.ts';
 import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
@@ -10,9 +13,10 @@ import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { parseStats } from './stats.ts';
 import type { DeltaRow, DeltaValue } from './types.ts';
 
-/** Where a key lives and the version it has there. */
+/** Where a key lives (file and row position in it) and the version it has there. */
 export interface KeyEntry {
   file: string;
+  row: number;
   version: Version;
 }
 
@@ -25,14 +29,16 @@ const PRUNABLE = new Set(['string', 'long', 'integer', 'date']);
 export class KeyIndex {
   private readonly spec: CompiledSpec;
   private readonly store: ObjectStore;
+  private readonly dvs: DeletionVectorCache;
   private readonly entries = new Map<string, KeyEntry>();
   private readonly loaded = new Set<string>();
   /** Counters for benches and tests. */
   readonly metrics = { filesLoaded: 0, keysLoaded: 0 };
 
-  constructor(store: ObjectStore, spec: CompiledSpec) {
+  constructor(store: ObjectStore, spec: CompiledSpec, dvs: DeletionVectorCache) {
     this.store = store;
     this.spec = spec;
+    this.dvs = dvs;
   }
 
   /** Forget everything (after commits by another writer). */
@@ -59,7 +65,7 @@ export class KeyIndex {
         sorted ??= rows.map(r => r[first.column.name]).sort((a, b) => first.compare(a, b));
         if (!this.mayContain(add, sorted)) continue;
       }
-      await this.load(add.path);
+      await this.load(add);
     }
   }
 
@@ -89,19 +95,26 @@ export class KeyIndex {
     return { min: min as DeltaValue, max: max as DeltaValue };
   }
 
-  private async load(path: string): Promise<void> {
+  private async load(add: AddAction): Promise<void> {
     const { keyColumns, versionColumn } = this.spec.spec;
     const cols = versionColumn !== undefined && !keyColumns.includes(versionColumn) ? [...keyColumns, versionColumn] : keyColumns;
-    const batch = await decodeColumns(await getExisting(this.store, path), this.spec, cols);
-    const { keys, versions } = keysAndVersions(batch, this.spec);
-    this.track(path, keys, versions);
+    const [bytes, deleted] = await Promise.all([getExisting(this.store, add.path), this.dvs.rows(add.deletionVector)]);
+    const { keys, versions } = keysAndVersions(await decodeColumns(bytes, this.spec, cols), this.spec);
+    this.track(add.path, keys, versions, deleted);
     this.metrics.filesLoaded++;
-    this.metrics.keysLoaded += keys.length;
+    this.metrics.keysLoaded += keys.length - deleted.length;
   }
 
-  /** Record that these keys (with their versions) now live in `path`. */
-  track(path: string, keys: string[], versions: Version[]): void {
-    for (let i = 0; i < keys.length; i++) this.entries.set(keys[i], { file: path, version: versions[i] });
+  /**
+   * Record that these keys (with their versions) live in `path`, at their positions in the arrays;
+   * rows at the `deleted` positions (ascending: the file's deletion vector) are not in the table.
+   */
+  track(path: string, keys: string[], versions: Version[], deleted: readonly number[] = []): void {
+    let d = 0;
+    for (let i = 0; i < keys.length; i++) {
+      if (d < deleted.length && deleted[d] === i) { d++; continue; }
+      this.entries.set(keys[i], { file: path, row: i, version: versions[i] });
+    }
     this.loaded.add(path);
   }
 

@@ -1,17 +1,23 @@
-// Copy-on-write merge of one deduplicated batch: find the files holding affected keys (key index),
-// rewrite only those with at least one changed row, and put new keys into a new file, or into the
-// smallest small file so that small batches do not leave one tiny file per commit.
+// The merge of one deduplicated batch: find the files holding affected keys (key index), then
+//  - merge-on-read (tables with deletion vectors enabled): mark the old rows' positions in their
+//    file's deletion vector (the file is removed and re-added with the larger vector) and write the
+//    new versions with the new keys into new files;
+//  - copy-on-write (other tables): rewrite the files with at least one changed row.
+// Either way new rows go into a new file, or into the smallest small file, which is rewritten (its
+// deleted rows dropped) so that small batches do not leave one tiny file per commit.
 import { randomUUID } from 'node:crypto';
 import { isNewer, rowKey, type Version } from '../core/row-per-key.ts';
 import type { AddAction, RemoveAction, Snapshot } from './actions.ts';
 import { rowVersion, shouldReplace } from './batch.ts';
-import type { KeyIndex } from './key-index.ts';
+import { DeletionVectorFile, unionRows, type DeletionVectorCache, type DeletionVectorDescriptor } from './deletion-vector.ts';
+import type { KeyEntry, KeyIndex } from './key-index.ts';
 import { appendRow, keysAndVersions, rowAt, rowsToBatch, setRow, type ColumnBatch } from './columnar.ts';
+import type { Physical } from './columns.ts';
 import { encodeTyped } from './flat-parquet.ts';
 import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
 import { getExisting, type ObjectStore } from '../storage/store.ts';
-import { parseStats } from './stats.ts';
+import { parseStats, wideBounds } from './stats.ts';
 import { columnsToTyped, sliceTyped } from './typed.ts';
 import type { DeltaRow } from './types.ts';
 
@@ -21,6 +27,10 @@ export interface MergeContext {
   spec: CompiledSpec;
   snapshot: Snapshot;
   index: KeyIndex;
+  /** Deleted rows of the table's files (their deletion vectors, loaded once). */
+  dvs: DeletionVectorCache;
+  /** Merge-on-read: updates write deletion vectors instead of rewriting files. */
+  deletionVectors: boolean;
   targetFileRows: number;
   smallFileRows: number;
   now: number;
@@ -30,8 +40,12 @@ export interface MergeContext {
 export interface MergePlan {
   removes: RemoveAction[];
   adds: AddAction[];
-  /** New files with the keys and versions they hold (for the key index once committed). */
+  /** New data files with the keys and versions they hold (for the key index once committed). */
   written: { path: string; keys: string[]; versions: Version[] }[];
+  /** Files re-added with a larger deletion vector: their new vector and all its rows. */
+  marked: { path: string; old: DeletionVectorDescriptor | null; dv: DeletionVectorDescriptor; rows: number[] }[];
+  /** The deletion vector file written for `marked`, if any (uncommitted until the log says so). */
+  dvFile?: string;
   inserted: number;
   updated: number;
   skipped: number;
@@ -42,14 +56,16 @@ function numRecords(add: AddAction): number {
   return parseStats(add.stats)?.numRecords ?? Number.POSITIVE_INFINITY;
 }
 
+interface Pending { row: DeltaRow; at: KeyEntry }
+
 /** Plan the batch and write its new data files (uncommitted until the log says so). */
 export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, DeltaRow>): Promise<MergePlan> {
   const { spec, snapshot, index } = ctx;
   const vc = spec.spec.versionColumn;
-  const plan: MergePlan = { removes: [], adds: [], written: [], inserted: 0, updated: 0, skipped: 0, rowsWritten: 0 };
+  const plan: MergePlan = { removes: [], adds: [], written: [], marked: [], inserted: 0, updated: 0, skipped: 0, rowsWritten: 0 };
   await index.ensure(snapshot.files.values(), [...batch.values()]);
 
-  const byFile = new Map<string, Map<string, DeltaRow>>();
+  const byFile = new Map<string, Map<string, Pending>>();
   let inserts: DeltaRow[] = [];
   for (const [key, row] of batch) {
     const at = index.get(key);
@@ -58,26 +74,43 @@ export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, D
     if (vc !== undefined && !isNewer(rowVersion(row, vc), at.version)) { plan.skipped++; continue; }
     let m = byFile.get(at.file);
     if (!m) byFile.set(at.file, m = new Map());
-    m.set(key, row);
+    m.set(key, { row, at });
   }
 
   let packInto: string | undefined;
-  if (inserts.length > 0) {
+  if (inserts.length > 0 || (ctx.deletionVectors && byFile.size > 0)) {
     let best = Number.POSITIVE_INFINITY;
     for (const add of snapshot.files.values()) {
       const n = numRecords(add);
       if (n < ctx.smallFileRows && n < best) { best = n; packInto = add.path; }
     }
-    if (packInto !== undefined && !byFile.has(packInto)) byFile.set(packInto, new Map());
   }
 
+  // Merge-on-read first: the new versions of the rows it deletes join the rows to write.
+  let moved: DeltaRow[] = [];
+  if (ctx.deletionVectors) {
+    const dvFile = new DeletionVectorFile();
+    for (const [path, updates] of byFile) {
+      if (path === packInto) continue;
+      moved = moved.concat(await markDeleted(ctx, path, updates, dvFile, plan));
+    }
+    if (!dvFile.empty) {
+      // A fresh UUID names the file, so a plain put cannot replace another writer's vector.
+      await ctx.store.put(dvFile.path, dvFile.bytes());
+      plan.dvFile = dvFile.path;
+    }
+  }
+  if (packInto !== undefined && !byFile.has(packInto) && inserts.length + moved.length > 0) byFile.set(packInto, new Map());
+
   for (const [path, updates] of byFile) {
+    if (ctx.deletionVectors && path !== packInto) continue;
     // Columns of physical values: only the replaced rows are converted, the rest is copied as is.
-    const cols = await decodeColumns(await getExisting(ctx.store, path), spec);
+    const add = snapshot.files.get(path);
+    const cols = await liveColumns(ctx, add, path);
     const { keys, versions } = keysAndVersions(cols, spec);
     let changed = false;
     for (let i = 0; i < cols.length; i++) {
-      const incoming = updates.get(keys[i]);
+      const incoming = updates.get(keys[i])?.row;
       if (incoming === undefined) continue;
       updates.delete(keys[i]);
       const replace = vc !== undefined
@@ -91,31 +124,81 @@ export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, D
       } else plan.skipped++;
     }
     // Keys the index placed here but the file lacks (a stale index) are new after all.
-    inserts = inserts.concat([...updates.values()]);
+    inserts = inserts.concat([...updates.values()].map(p => p.row));
     if (path === packInto) {
-      if (inserts.length > 0) changed = true;
+      const rows = moved.concat(inserts);
+      if (rows.length > 0) changed = true;
       plan.inserted += inserts.length;
-      for (const row of inserts) {
+      for (const row of rows) {
         appendRow(cols, row, spec);
         keys.push(rowKey(row, spec.spec.keyColumns));
         versions.push(rowVersion(row, vc));
       }
       inserts = [];
+      moved = [];
     }
     if (!changed) continue;
-    const old = snapshot.files.get(path);
-    plan.removes.push({
-      path, deletionTimestamp: ctx.now, dataChange: true, extendedFileMetadata: true,
-      partitionValues: {}, size: old?.size ?? 0,
-    });
+    plan.removes.push(removeOf(ctx, path, add));
     await writeChunks(ctx, cols, keys, versions, plan);
   }
-  if (inserts.length > 0) {
+  if (inserts.length + moved.length > 0) {
     plan.inserted += inserts.length;
-    const cols = rowsToBatch(inserts, spec);
-    await writeChunks(ctx, cols, inserts.map(r => rowKey(r, spec.spec.keyColumns)), inserts.map(r => rowVersion(r, vc)), plan);
+    const rows = moved.concat(inserts);
+    const cols = rowsToBatch(rows, spec);
+    await writeChunks(ctx, cols, rows.map(r => rowKey(r, spec.spec.keyColumns)), rows.map(r => rowVersion(r, vc)), plan);
   }
   return plan;
+}
+
+/**
+ * Merge-on-read of one file: the positions of the rows the batch replaces go into the file's
+ * deletion vector (its old rows kept), the file is removed and re-added with it (or only removed
+ * when no row is left). Returns the new versions of the replaced rows, to be written elsewhere.
+ */
+async function markDeleted(ctx: MergeContext, path: string, updates: Map<string, Pending>, dvFile: DeletionVectorFile, plan: MergePlan): Promise<DeltaRow[]> {
+  const { spec } = ctx;
+  const add = ctx.snapshot.files.get(path);
+  if (!add) throw new Error(`merge: ${path} is not in the table`);
+  const vc = spec.spec.versionColumn;
+  // Without a version column only a changed row replaces the stored one: read the stored rows.
+  const stored = vc === undefined ? await decodeColumns(await getExisting(ctx.store, path), spec) : undefined;
+  const positions: number[] = [];
+  const rows: DeltaRow[] = [];
+  for (const { row, at } of updates.values()) {
+    if (stored && !shouldReplace(row, rowAt(stored, at.row, spec), spec)) { plan.skipped++; continue; }
+    positions.push(at.row);
+    rows.push(row);
+  }
+  if (positions.length === 0) return rows;
+  plan.updated += rows.length;
+  const old = await ctx.dvs.rows(add.deletionVector);
+  const deleted = unionRows(old, positions.sort((a, b) => a - b));
+  plan.removes.push(removeOf(ctx, path, add));
+  if (deleted.length >= numRecords(add)) return rows; // nothing left in the file: removed only
+  const dv = dvFile.add(deleted);
+  plan.adds.push({ ...add, dataChange: true, stats: wideBounds(add.stats), deletionVector: dv });
+  plan.marked.push({ path, old: add.deletionVector ?? null, dv, rows: deleted });
+  return rows;
+}
+
+/** A file's columns without the rows its deletion vector deletes (a rewrite drops them for good). */
+async function liveColumns(ctx: MergeContext, add: AddAction | undefined, path: string): Promise<ColumnBatch> {
+  const cols = await decodeColumns(await getExisting(ctx.store, path), ctx.spec);
+  const deleted = await ctx.dvs.rows(add?.deletionVector);
+  if (deleted.length === 0) return cols;
+  const gone = new Set(deleted);
+  const columns = new Map<string, Physical[]>();
+  for (const [name, col] of cols.columns) columns.set(name, col.filter((_, i) => !gone.has(i)));
+  return { length: cols.length - deleted.length, columns };
+}
+
+function removeOf(ctx: MergeContext, path: string, add: AddAction | undefined): RemoveAction {
+  return {
+    path, deletionTimestamp: ctx.now, dataChange: true, extendedFileMetadata: true,
+    partitionValues: {}, size: add?.size ?? 0,
+    // The logical file removed is the path with its vector (PROTOCOL.md "Add File and Remove File").
+    ...(add?.deletionVector ? { deletionVector: add.deletionVector } : {}),
+  };
 }
 
 async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[], versions: Version[], plan: MergePlan): Promise<void> {

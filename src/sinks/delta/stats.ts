@@ -17,3 +17,15 @@ export function parseStats(stats: string | undefined | null): FileStats | undefi
   if (typeof s.numRecords !== 'number') return undefined;
   return { numRecords: s.numRecords, minValues: s.minValues ?? {}, maxValues: s.maxValues ?? {}, nullCount: s.nullCount ?? {} };
 }
+
+/**
+ * The stats of a file whose deletion vector grew: `tightBounds: false` (PROTOCOL.md "Per-file
+ * Statistics": bounds may cover deleted rows), everything else as it was, numRecords included (it
+ * counts the file's rows). Edited as text: parsing would turn exact decimal bounds into floats.
+ */
+export function wideBounds(stats: string | null | undefined): string | null | undefined {
+  if (!stats) return stats;
+  if (stats.includes('"tightBounds":false')) return stats;
+  if (stats.includes('"tightBounds":true')) return stats.replace('"tightBounds":true', '"tightBounds":false');
+  return stats.replace(/^\{/, '{"tightBounds":false,');
+}

@@ -1,19 +1,23 @@
-// DeltaTable: a Delta Lake table (reader 1 / writer 2) kept current by copy-on-write upserts, on
-// local disk or an S3 prefix (../storage/). The log is the source of truth: schema, files, and the
-// txn versions that make replays no-ops.
+// DeltaTable: a Delta Lake table kept current by upserts, on local disk or an S3 prefix
+// (../storage/): merge-on-read with deletion vectors (reader 3 / writer 7, the default for new
+// tables) or copy-on-write (reader 1 / writer 2, tables made before, until upgraded). The log is the
+// source of truth: schema, files, deletion vectors, and the txn versions that make replays no-ops.
 import { randomUUID } from 'node:crypto';
 import { SinkWriteError } from '../core/retry.ts';
 import { openStore } from '../storage/open.ts';
 import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
 import { dedupBatch } from './batch.ts';
+import { DeletionVectorCache } from './deletion-vector.ts';
 import { KeyIndex } from './key-index.ts';
 import { catchUp, CommitConflict, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
 import { mergeBatch, type MergePlan } from './merge.ts';
 import { decodeDataFile } from './parquet.ts';
 import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
+import { checkProtocol, deletionVectorsEnabled, newTableProtocol } from './protocol.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
+import { commitDeletionVectors } from './upgrade.ts';
 import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
 
 const ENGINE = 'invoice-stream-delta/0.1';
@@ -40,16 +44,18 @@ export class DeltaTable {
   private readonly spec: CompiledSpec;
   private readonly snap: Snapshot;
   private readonly index: KeyIndex;
-  private readonly opts: Required<DeltaTableOptions>;
+  private readonly dvs: DeletionVectorCache;
+  private readonly opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>>;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(store: ObjectStore, spec: CompiledSpec, snap: Snapshot, opts: Required<DeltaTableOptions>) {
+  private constructor(store: ObjectStore, spec: CompiledSpec, snap: Snapshot, opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>>) {
     this.store = store;
     this.dir = store.location;
     this.spec = spec;
     this.snap = snap;
     this.opts = opts;
-    this.index = new KeyIndex(store, spec);
+    this.dvs = new DeletionVectorCache(store);
+    this.index = new KeyIndex(store, spec, this.dvs);
   }
 
   /**
@@ -61,7 +67,7 @@ export class DeltaTable {
     const store = typeof location === 'string' ? openStore(location) : location;
     const dir = store.location;
     const compiled = compileSpec(spec);
-    const opts: Required<DeltaTableOptions> = {
+    const opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>> = {
       checkpointInterval: options.checkpointInterval ?? 10,
       targetFileRows: options.targetFileRows ?? 65_536,
       smallFileRows: options.smallFileRows ?? 16_384,
@@ -70,10 +76,11 @@ export class DeltaTable {
     let snap = await loadSnapshot(store);
     if (snap.version < 0) {
       const now = opts.now();
+      const { protocol, configuration } = newTableProtocol(options.deletionVectors ?? true);
       const actions: Action[] = [
-        { commitInfo: { timestamp: now, operation: 'CREATE TABLE', operationParameters: { isManaged: 'false', description: null, partitionBy: '[]', properties: '{}' }, isBlindAppend: true, engineInfo: ENGINE, txnId: randomUUID() } },
-        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-        { metaData: { id: randomUUID(), name: spec.name, description: null, format: { provider: 'parquet', options: {} }, schemaString: compiled.schemaString, partitionColumns: [], configuration: {}, createdTime: now } },
+        { commitInfo: { timestamp: now, operation: 'CREATE TABLE', operationParameters: { isManaged: 'false', description: null, partitionBy: '[]', properties: JSON.stringify(configuration) }, isBlindAppend: true, engineInfo: ENGINE, txnId: randomUUID() } },
+        { protocol },
+        { metaData: { id: randomUUID(), name: spec.name, description: null, format: { provider: 'parquet', options: {} }, schemaString: compiled.schemaString, partitionColumns: [], configuration, createdTime: now } },
       ];
       try {
         await putCommit(store, 0, actions);
@@ -83,9 +90,7 @@ export class DeltaTable {
       snap = await loadSnapshot(store);
     }
     if (!snap.metaData || !snap.protocol) throw new Error(`${dir}: delta log has no metaData or protocol`);
-    if (snap.protocol.minReaderVersion > 1 || snap.protocol.minWriterVersion > 2) {
-      throw new Error(`${dir}: table needs reader ${snap.protocol.minReaderVersion} / writer ${snap.protocol.minWriterVersion}; this writer supports 1 / 2`);
-    }
+    checkProtocol(dir, snap.protocol, snap.metaData);
     if (snap.metaData.partitionColumns.length > 0) throw new Error(`${dir}: partitioned tables are not supported`);
     checkSchema(spec, snap.metaData.schemaString);
     return new DeltaTable(store, compiled, snap, opts);
@@ -94,6 +99,11 @@ export class DeltaTable {
   /** The table version this writer has seen last. */
   get version(): number {
     return this.snap.version;
+  }
+
+  /** True when updates write deletion vectors (merge-on-read); false: copy-on-write. */
+  get deletionVectors(): boolean {
+    return deletionVectorsEnabled(this.snap);
   }
 
   /** Number of active data files. */
@@ -142,7 +152,9 @@ export class DeltaTable {
       await this.refresh();
       const out: DeltaRow[] = [];
       for (const add of this.snap.files.values()) {
-        out.push(...await decodeDataFile(await getExisting(this.store, add.path), this.spec));
+        const rows = await decodeDataFile(await getExisting(this.store, add.path), this.spec);
+        const deleted = new Set(await this.dvs.rows(add.deletionVector));
+        out.push(...(deleted.size === 0 ? rows : rows.filter((_, i) => !deleted.has(i))));
       }
       return out;
     });
@@ -150,9 +162,34 @@ export class DeltaTable {
     return run;
   }
 
+  /**
+   * Turn deletion vectors on (reader 3 / writer 7, `delta.enableDeletionVectors`) in one commit:
+   * updates are merge-on-read from then on. Returns the version committed, or null when they were
+   * on already. Readers older than the protocol can no longer read the table afterwards.
+   */
+  enableDeletionVectors(): Promise<number | null> {
+    const run = this.queue.then(() => this.enableNow()).catch((error: unknown) => { throw classified(error); });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async enableNow(): Promise<number | null> {
+    await this.refresh();
+    const { version, caughtUp } = await commitDeletionVectors(this.store, this.snap, this.opts.now());
+    if (caughtUp) {
+      this.index.reset();
+      this.dvs.clear();
+    }
+    if (version !== null) await this.maybeCheckpoint();
+    return version;
+  }
+
   /** Catch up with commits made by other writers; their file changes invalidate the key index. */
   private async refresh(): Promise<void> {
-    if (await catchUp(this.store, this.snap) > 0) this.index.reset();
+    if (await catchUp(this.store, this.snap) > 0) {
+      this.index.reset();
+      this.dvs.clear();
+    }
   }
 
   private async upsertNow(rows: DeltaRow[], opts: UpsertOptions): Promise<UpsertResult> {
@@ -160,29 +197,46 @@ export class DeltaTable {
     const txn = opts.txn;
     for (let attempt = 1; ; attempt++) {
       await this.refresh();
-      const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: dropped, txnSkipped: false, filesRemoved: 0, filesAdded: 0, rowsWritten: 0 };
+      const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: dropped, txnSkipped: false, filesRemoved: 0, filesAdded: 0, deletionVectors: 0, rowsWritten: 0 };
       const seen = txn ? this.txnVersion(txn.appId) : undefined;
       if (txn && seen !== undefined && seen >= txn.version) {
         return { ...result, skipped: rows.length, txnSkipped: true };
       }
       const now = this.opts.now();
-      const plan = await mergeBatch({ store: this.store, spec: this.spec, snapshot: this.snap, index: this.index, targetFileRows: this.opts.targetFileRows, smallFileRows: this.opts.smallFileRows, now }, batch);
-      Object.assign(result, { inserted: plan.inserted, updated: plan.updated, skipped: dropped + plan.skipped, filesRemoved: plan.removes.length, filesAdded: plan.adds.length, rowsWritten: plan.rowsWritten });
+      const plan = await mergeBatch({
+        store: this.store, spec: this.spec, snapshot: this.snap, index: this.index, dvs: this.dvs, deletionVectors: deletionVectorsEnabled(this.snap),
+        targetFileRows: this.opts.targetFileRows, smallFileRows: this.opts.smallFileRows, now,
+      }, batch);
+      Object.assign(result, {
+        inserted: plan.inserted, updated: plan.updated, skipped: dropped + plan.skipped,
+        filesRemoved: plan.removes.length - plan.marked.length, filesAdded: plan.written.length, deletionVectors: plan.marked.length, rowsWritten: plan.rowsWritten,
+      });
       if (plan.adds.length === 0 && plan.removes.length === 0 && !txn) return result;
       const version = this.snap.version + 1;
       const actions = this.commitActions(plan, now, txn);
       try {
         await putCommit(this.store, version, actions);
       } catch (e) {
-        // Only a lost race says for sure that the commit does not name these files. After any other
-        // error (a store that did not answer) the commit may have landed: the files stay, and an
-        // unreferenced one is only an orphan, which no reader sees.
-        if (e instanceof CommitConflict) await this.dropFiles(plan.written);
+        // Only a lost race says for sure that the commit does not name these files (data files and
+        // the deletion vector file). After any other error (a store that did not answer) the commit
+        // may have landed: the files stay, and an unreferenced one is only an orphan, which no
+        // reader sees.
+        if (e instanceof CommitConflict) await this.dropFiles([...plan.written, ...(plan.dvFile ? [{ path: plan.dvFile }] : [])]);
         if (e instanceof CommitConflict && attempt < MAX_ATTEMPTS) continue; // re-read the log, re-plan
         throw e;
       }
       applyActions(this.snap, version, actions);
-      for (const r of plan.removes) this.index.untrack(r.path);
+      const kept = new Set(plan.marked.map(m => m.path));
+      for (const r of plan.removes) {
+        if (kept.has(r.path)) continue;
+        this.index.untrack(r.path);
+        this.dvs.forget(r.deletionVector);
+      }
+      for (const m of plan.marked) {
+        this.dvs.forget(m.old);
+        this.dvs.set(m.dv, m.rows);
+      }
+      // After the marks: the keys of the rows they deleted now live in the new files.
       for (const w of plan.written) this.index.track(w.path, w.keys, w.versions);
       await this.maybeCheckpoint();
       return { ...result, version };
@@ -196,7 +250,7 @@ export class DeltaTable {
     try {
       for (let attempt = 1; ; attempt++) {
         await this.refresh();
-        const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: 0, txnSkipped: false, filesRemoved: 0, filesAdded: 0, rowsWritten: 0 };
+        const result: UpsertResult = { version: null, inserted: 0, updated: 0, skipped: 0, txnSkipped: false, filesRemoved: 0, filesAdded: 0, deletionVectors: 0, rowsWritten: 0 };
         const seen = txn ? this.txnVersion(txn.appId) : undefined;
         if (txn && seen !== undefined && seen >= txn.version) {
           await this.dropFiles(written);
@@ -274,6 +328,7 @@ export class DeltaTable {
         operationMetrics: {
           numTargetRowsInserted: String(plan.inserted), numTargetRowsUpdated: String(plan.updated),
           numTargetFilesRemoved: String(plan.removes.length), numTargetFilesAdded: String(plan.adds.length),
+          numTargetDeletionVectorsAdded: String(plan.marked.length),
           numOutputRows: String(plan.rowsWritten),
         },
         engineInfo: ENGINE,

@@ -2,7 +2,7 @@
 // change only in backward-compatible steps.
 import type { FlatCodec } from './flat-parquet.ts';
 
-/** A Delta primitive type the writer supports (reader v1 / writer v2, no table features). */
+/** A Delta primitive type the writer supports. */
 export type DeltaColumnType =
   | 'string'
   | 'long'
@@ -61,10 +61,12 @@ export interface UpsertResult {
   skipped: number;
   /** True when the whole batch was skipped because its txn version was already committed. */
   txnSkipped: boolean;
-  /** Data files removed and added by the commit. */
+  /** Data files that left the table, and new data files, in the commit. */
   filesRemoved: number;
   filesAdded: number;
-  /** Rows written to new data files (rewritten old rows included). */
+  /** Files that stayed with a larger deletion vector (merge-on-read updates). */
+  deletionVectors: number;
+  /** Rows written to new data files (rewritten old rows and new versions of updated rows included). */
   rowsWritten: number;
 }
 
@@ -76,6 +78,9 @@ export interface DeltaTableOptions {
   targetFileRows?: number;
   /** Files below this many rows take in the new keys of a batch (default 16384): bounds small files. */
   smallFileRows?: number;
+  /** Whether a table this call creates gets deletion vectors (merge-on-read updates; default true).
+   * Existing tables keep their protocol: see `DeltaTable.enableDeletionVectors`. */
+  deletionVectors?: boolean;
   /** Clock for commit timestamps (tests). */
   now?: () => number;
 }

@@ -35,8 +35,13 @@ describe('loadConfig', () => {
     });
     expect(c.clock.mode).toBe('event_time');
     expect(c.http.port).toBe(8080);
-    expect(c.sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta' });
+    expect(c.sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true });
     expect(c.tls.enabled).toBe(false);
+  });
+
+  it('sink.deletionVectors from INVOICE_STREAM_DELTA_DELETION_VECTORS (new local tables copy-on-write when false)', () => {
+    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'false' }).sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: false });
+    expect(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'maybe' })).toThrow(/deletionVectors/);
   });
 
   it('defaults the commit interval to 30 s under at_least_once', () => {
@@ -89,8 +94,8 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 's3://finance-lake/invoice-stream', INVOICE_STREAM_S3_ENDPOINT: 'http://minio.storage:9000',
       INVOICE_STREAM_S3_REGION: 'eu-west-1', INVOICE_STREAM_S3_FORCE_PATH_STYLE: 'true',
     });
-    expect(c.sink).toEqual({ kind: 'delta', dir: 's3://finance-lake/invoice-stream', s3: { endpoint: 'http://minio.storage:9000', region: 'eu-west-1', forcePathStyle: true, maxAttempts: 5, cacheMb: 128 } });
-    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'file:///data/delta' }).sink).toEqual({ kind: 'delta', dir: 'file:///data/delta' });
+    expect(c.sink).toEqual({ kind: 'delta', dir: 's3://finance-lake/invoice-stream', s3: { endpoint: 'http://minio.storage:9000', region: 'eu-west-1', forcePathStyle: true, maxAttempts: 5, cacheMb: 128 }, deletionVectors: true });
+    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'file:///data/delta' }).sink).toEqual({ kind: 'delta', dir: 'file:///data/delta', deletionVectors: true });
     expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'gs://lake/x' }))).toMatch(/sink\.dir.*expected a path, file:\/\/\/path or s3:\/\/bucket\/prefix/s);
     expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 's3://B/x' }))).toMatch(/valid bucket name/);
     expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_S3_ENDPOINT: 'minio:9000' }))).toMatch(/sink\.s3\.endpoint.*INVOICE_STREAM_S3_ENDPOINT/s);

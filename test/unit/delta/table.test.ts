@@ -1,5 +1,5 @@
 // DeltaTable against a temp directory: commits, version guard, txn, copy-on-write, checkpoints,
-// concurrent writers. (Independent verification with delta-rs is in test/integration.)
+// concurrent writers. (Merge-on-read with deletion vectors: deletion-vectors.test.ts.) (Independent verification with delta-rs is in test/integration.)
 import { mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,14 @@ describe('DeltaTable', () => {
     const t = await DeltaTable.open(dir, spec);
     expect(t.version).toBe(0);
     const first = (await readFile(join(dir, '_delta_log', '00000000000000000000.json'), 'utf8')).trim().split('\n').map(l => JSON.parse(l));
-    expect(first.find(a => a.protocol)?.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    expect(first.find(a => a.protocol)?.protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors'] });
+    expect(first.find(a => a.metaData)?.metaData.configuration).toEqual({ 'delta.enableDeletionVectors': 'true' });
+    expect(t.deletionVectors).toBe(true);
+    const cowDir = await tempDir();
+    const cow = await DeltaTable.open(cowDir, spec, { deletionVectors: false });
+    const cowFirst = (await readFile(join(cowDir, '_delta_log', '00000000000000000000.json'), 'utf8')).trim().split('\n').map(l => JSON.parse(l));
+    expect(cowFirst.find(a => a.protocol)?.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    expect(cow.deletionVectors).toBe(false);
     const wider = spec.columns.map(c => c.name === 'amount' ? { ...c, type: 'decimal(20,2)' as const } : c);
     await expect(DeltaTable.open(dir, { ...spec, columns: wider })).rejects.toThrow(/schema/);
     expect((await DeltaTable.open(dir, spec)).version).toBe(0);
@@ -64,9 +71,9 @@ describe('DeltaTable', () => {
     expect(await reopened.readAll()).toEqual([row('a', 1)]);
   });
 
-  it('rewrites only the files that hold updated keys; new keys fill the smallest small file', async () => {
+  it('copy-on-write: rewrites only the files that hold updated keys; new keys fill the smallest small file', async () => {
     const dir = await tempDir();
-    const t = await DeltaTable.open(dir, spec, { targetFileRows: 10, smallFileRows: 5 });
+    const t = await DeltaTable.open(dir, spec, { targetFileRows: 10, smallFileRows: 5, deletionVectors: false });
     const init: DeltaRow[] = [];
     for (let i = 0; i < 40; i++) init.push(row(`k${String(i).padStart(2, '0')}`, 1));
     await t.upsert(init);
