@@ -220,13 +220,15 @@ describe('Databricks writer SQL on Spark + Delta', () => {
     expect(await spark.table(spec)).toEqual(sortedRows(spec, models.get(spec.name)!));
   }
 
-  it('creates the schema and the tables with the exact DDL (CLUSTER BY keys), twice', async () => {
+  it('creates the schema and the tables with the exact DDL (CLUSTER BY keys, deletion vectors), twice', async () => {
     await spark.sql(createSchemaSql(TARGET));
     for (let i = 0; i < 2; i++) {
       for (const spec of [INVOICES_TABLE, INVOICE_EVENTS_TABLE, CLIENT_BALANCES_TABLE, OFFSETS_TABLE_SPEC]) await spark.sql(createTableSql(TARGET, spec));
     }
     const [detail] = await spark.sql(`DESCRIBE DETAIL ${qualifiedName(TARGET, 'client_balances')}`);
     expect(detail?.clusteringColumns).toEqual(['client_id', 'currency']);
+    expect(detail?.properties).toMatchObject({ 'delta.enableDeletionVectors': 'true' });
+    expect(detail?.minReaderVersion).toBe(3);
     const cols = await spark.sql(`DESCRIBE TABLE ${qualifiedName(TARGET, 'invoices')}`);
     const types = Object.fromEntries(cols.filter(c => !String(c.col_name).startsWith('#')).map(c => [c.col_name, c.data_type]));
     expect(types).toMatchObject({ invoice_total: 'decimal(38,4)', issue_date: 'date', paid_at: 'timestamp', version: 'bigint', days_to_pay: 'int', disputed: 'boolean' });

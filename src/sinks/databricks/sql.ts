@@ -109,13 +109,18 @@ export function createSchemaSql(target: DatabricksTarget): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.catalog)}.${quoteIdent(target.schema)}`;
 }
 
-/** `CREATE TABLE IF NOT EXISTS ... USING DELTA CLUSTER BY (<keys>)`: liquid clustering by key. */
+/**
+ * `CREATE TABLE IF NOT EXISTS ... USING DELTA CLUSTER BY (<keys>)`: liquid clustering by key, and
+ * deletion vectors on (the MERGE marks updated rows deleted instead of rewriting their files, as the
+ * local writer does; Databricks turns them on by default for new tables, a SQL warehouse may not).
+ */
 export function createTableSql(target: DatabricksTarget, spec: DeltaTableSpec): string {
   const cols = spec.columns.map(c => `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
   return [
     `CREATE TABLE IF NOT EXISTS ${qualifiedName(target, spec.name)} (`,
     cols.join(',\n'),
     `) USING DELTA CLUSTER BY (${spec.keyColumns.map(quoteIdent).join(', ')})`,
+    `TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')`,
   ].join('\n');
 }
 

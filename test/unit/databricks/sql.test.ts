@@ -49,6 +49,7 @@ describe('DDL', () => {
       '  `overdue_invoices` BIGINT NOT NULL,',
       '  `updated_at` TIMESTAMP NOT NULL',
       ') USING DELTA CLUSTER BY (`client_id`, `currency`)',
+      "TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')",
     ].join('\n'));
     expect(createTableSql(TARGET, INVOICES_TABLE)).toContain('`paid_at` TIMESTAMP,\n');
   });
