@@ -4,6 +4,7 @@
 //   `invoice-stream run` starts it (exactly_once by default) is timed from start until every
 //   input and repartition offset is committed. Input records/s, records per CPU-second.
 //   npm run bench -- live-invoices [--orders=20000] [--partitions=4] [--guarantee=exactly_once|at_least_once] [--instances=1]
+//     [--commit-interval-ms=N] (default: the guarantee's, as `invoice-stream run`)
 //   --instances=N > 1 runs N instances of the group as child processes of this file (module
 //   loading and start-up inside the timed span), and cpu_ms adds up theirs: how far more cores go.
 import { spawn } from 'node:child_process';
@@ -26,6 +27,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const partitions = numberArg(args, 'partitions', 4);
   const guarantee = args.guarantee === 'at_least_once' ? 'at_least_once' : 'exactly_once';
   const instances = numberArg(args, 'instances', 1);
+  const commitIntervalMs = args['commit-interval-ms'] === undefined ? undefined : numberArg(args, 'commit-interval-ms', 100);
   const run = `bench-live-invoices-${Date.now()}`;
   const t = runTopics(run);
   const admin = await createKafkaClient({ brokers: BROKERS, clientId: `${run}-admin` }).admin();
@@ -36,7 +38,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     await admin.createTopics(topics.map((name) => ({ name, partitions, configs: { 'retention.ms': '-1' } })));
     // The backlog, outside the timed span.
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
-    const config = liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false });
+    const config = liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) });
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -55,7 +57,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
     }
     emit({
-      name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances,
+      name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, commit_interval_ms: config.commitIntervalMs,
       elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs),
     });
   } finally {
