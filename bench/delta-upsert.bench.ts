@@ -3,12 +3,16 @@
 // restarted sink, then times batches that mix updates of existing keys and new keys.
 // Run: npm run bench -- delta-upsert [--rows=1000000] [--batch=10000] [--batches=5]
 //        [--update-fraction=0.5] [--spread=recent,uniform] [--hot-fraction=0.02] [--file-rows=65536] [--copy-on-write]
-//        [--store=local|moto] [--cache-mb=128]
+//        [--store=local|moto] [--cache-mb=128] [--compaction=MS] [--read-back]
 // --store=moto puts the table on the local S3-compatible server (moto, started here as the tests
 // start it) behind the sink's data-file cache (--cache-mb, 0: none) and adds the S3 requests per batch.
 // One JSON line per spread. recent: updates hit the newest 2% of keys (open invoices are recent);
 // uniform: any key, the copy-on-write worst case (every file holds an updated key). The table is
 // created with deletion vectors (merge-on-read), the default; --copy-on-write=1 makes the old kind.
+// --compaction=MS: the writer compacts between batches as the sink does (sink.compaction defaults,
+// maxMillisPerBatch MS). --read-back: after the batches, one more line (delta-read-back): reading
+// the whole table back (a fresh writer's readAll, best of 2) as the batches left it, then the same
+// after an unbounded OPTIMIZE of every file with a deleted row and every small file.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +113,41 @@ async function timeBatches(dir: string | ObjectStore, opts: object, args: BenchA
   };
 }
 
+/** The whole table read back by a fresh writer: best of 2 (wall ms, CPU ms), and its files and deleted rows. */
+async function timeRead(dir: string | ObjectStore, opts: object): Promise<Record<string, number>> {
+  const table = await DeltaTable.open(dir, SPEC, opts);
+  let best = { ms: Number.POSITIVE_INFINITY, cpu_ms: 0, rows: 0 };
+  for (let i = 0; i < 2; i++) {
+    const fresh = i === 0 ? table : await DeltaTable.open(dir, SPEC, opts); // no vector cached from the first read
+    const s = performance.now();
+    const cpu = process.cpuUsage();
+    const rows = (await fresh.readAll()).length;
+    const used = process.cpuUsage(cpu);
+    const ms = since(s);
+    if (ms < best.ms) best = { ms: Math.round(ms), cpu_ms: Math.round((used.user + used.system) / 1000), rows };
+  }
+  return { ...best, files: table.fileCount };
+}
+
+/** delta-read-back: reading the table as the update batches left it, then freshly compacted. */
+async function readBack(dir: string | ObjectStore, opts: object, fileRows: number): Promise<{ name: string; records_per_s: number } & Record<string, unknown>> {
+  const before = await timeRead(dir, opts);
+  const table = await DeltaTable.open(dir, SPEC, opts);
+  const s = performance.now();
+  // Every file with a deleted row, and every file under a quarter of the target: the table as new.
+  const compacted = await table.compact({ deletedFraction: Number.MIN_VALUE, minFileRows: Math.floor(fileRows / 4) });
+  const compactMs = since(s);
+  const after = await timeRead(dir, opts);
+  return {
+    name: 'delta-read-back', records_per_s: rate(before.rows, before.ms),
+    read_ms_updated: before.ms, read_cpu_ms_updated: before.cpu_ms, files_updated: before.files,
+    read_ms_compacted: after.ms, read_cpu_ms_compacted: after.cpu_ms, files_compacted: after.files,
+    ratio: Math.round((before.ms / after.ms) * 100) / 100, cpu_ratio: Math.round((before.cpu_ms / after.cpu_ms) * 100) / 100,
+    rows: before.rows, compact_ms: Math.round(compactMs), compact_files_removed: compacted.filesRemoved, compact_files_added: compacted.filesAdded,
+    compact_deletion_vectors_removed: compacted.deletionVectorsRemoved, compact_rows_written: compacted.rowsWritten,
+  };
+}
+
 /** S3 requests (and HTTP attempts, retries included) sent since `before`. */
 function requestsSince(now: S3RequestCounts, before: S3RequestCounts): Record<string, number> {
   const d = (k: keyof S3RequestCounts): number => now[k] - before[k];
@@ -133,7 +172,11 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
     table = cacheMb > 0 ? new CachedStore(s3, cacheMb * 1024 * 1024) : s3;
   } else if (args.store !== undefined && args.store !== 'local') throw new Error(`--store: expected local or moto, got ${args.store}`);
   const state = { next: total, versions: new Map<number, number>(), rand: rng(42), txn: 0 };
-  const opts = { targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8), deletionVectors: args['copy-on-write'] === undefined };
+  const compactionMs = args.compaction === undefined ? undefined : numberArg(args, 'compaction', 500);
+  const opts = {
+    targetFileRows: fileRows, smallFileRows: Math.floor(fileRows / 8), deletionVectors: args['copy-on-write'] === undefined,
+    ...(compactionMs === undefined ? {} : { compaction: { maxMillisPerBatch: compactionMs } }),
+  };
   try {
     const t0 = performance.now();
     const build = await DeltaTable.open(table, SPEC, opts);
@@ -149,8 +192,9 @@ async function deltaUpsert(args: BenchArgs): Promise<void> {
       // A restarted sink starts with an empty cache, as with an empty key index.
       const fresh = table instanceof CachedStore ? new CachedStore(table.inner, numberArg(args, 'cache-mb', 128) * 1024 * 1024) : table;
       const result = await timeBatches(fresh, opts, args, { spread, hotFraction }, state);
-      emit({ ...(result as { name: string; records_per_s: number }), ...result, store: args.store ?? 'local', ...(args.store === 'moto' ? { cache_mb: numberArg(args, 'cache-mb', 128) } : {}), table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs) });
+      emit({ ...(result as { name: string; records_per_s: number }), ...result, store: args.store ?? 'local', ...(args.store === 'moto' ? { cache_mb: numberArg(args, 'cache-mb', 128) } : {}), table_rows: total, file_rows: fileRows, build_records_per_s: rate(total, buildMs), ...(compactionMs === undefined ? {} : { compaction_ms: compactionMs }) });
     }
+    if (args['read-back'] !== undefined) emit(await readBack(table, opts, fileRows));
   } finally {
     await moto?.stop();
     if (args.dir === undefined && args.keep === undefined) await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The `invoice-stream` command: `replay` (JSONL files → outputs, no broker), `describe` (the
 // topology), `run` (live against Kafka, or `--embedded`: the bundled sample, no broker), `delta`
-// (maintenance of local Delta tables: turning deletion vectors on). With no
+// (maintenance of Delta tables: turning deletion vectors on, OPTIMIZE, VACUUM). With no
 // arguments it runs the embedded demo. Bad arguments, unreadable files and replay paths that would
 // touch the user's files (replay-paths.ts): one line, exit code 2.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
@@ -25,7 +25,14 @@ const USAGE = `usage:
   invoice-stream describe             print the topology
   invoice-stream delta enable-deletion-vectors DIR...
                                       upgrade local Delta tables made copy-on-write to merge-on-read
-                                      (reader 3 / writer 7: readers must support deletion vectors)`;
+                                      (reader 3 / writer 7: readers must support deletion vectors)
+  invoice-stream delta optimize DIR... [--deleted-fraction=F] [--min-file-rows=N]
+                                      rewrite files with many deleted rows (default F 0.2) and small
+                                      files (default N 16384) into fewer (OPTIMIZE, dataChange false)
+  invoice-stream delta vacuum DIR... [--retention-hours=H] [--dry-run] [--no-retention-check]
+                                      delete data and DV files the table no longer references, older
+                                      than the retention (default: the table's, 168 h); DIR: a path,
+                                      file:///path or s3://bucket/prefix`;
 
 /** `--as-of`: an RFC 3339 timestamp, or a date (its 00:00Z); epoch µs. */
 export function parseAsOf(text: string): number {
@@ -116,15 +123,57 @@ async function runLive(args: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
 }
 
-/** `delta enable-deletion-vectors DIR...`: one line per table; a table that fails stops the command. */
+/** The `delta` subcommands and their options. */
+const DELTA_OPTIONS: Record<string, ParseArgsOptionsConfig> = {
+  'enable-deletion-vectors': {},
+  optimize: { 'deleted-fraction': { type: 'string' }, 'min-file-rows': { type: 'string' } },
+  vacuum: { 'retention-hours': { type: 'string' }, 'dry-run': { type: 'boolean' }, 'no-retention-check': { type: 'boolean' } },
+};
+
+/** A `--name=value` number in [min, max]. */
+function numberOption(values: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`--${name}: a number from ${min} to ${max}: ${String(v)}`);
+  return n;
+}
+
+/** `delta SUBCOMMAND DIR... [options]`: one line per table; a table that fails stops the command. */
 async function deltaCommand(args: string[]): Promise<void> {
-  const [sub, ...dirs] = args;
-  if (sub !== 'enable-deletion-vectors') throw new UsageError(`delta: unknown subcommand ${sub ?? '(none)'} (try: delta enable-deletion-vectors DIR...)`);
-  if (dirs.length === 0 || dirs.some(d => d.startsWith('-'))) throw new UsageError('delta enable-deletion-vectors: one or more table directories');
-  const { enableDeletionVectors } = await import('../sinks/delta/index.ts');
-  for (const dir of dirs) {
-    const version = await enableDeletionVectors(dir);
-    process.stdout.write(version === null ? `${dir}: deletion vectors already enabled\n` : `${dir}: deletion vectors enabled at version ${version}\n`);
+  const [sub, ...rest] = args;
+  const options = sub !== undefined && Object.hasOwn(DELTA_OPTIONS, sub) ? DELTA_OPTIONS[sub] : undefined;
+  if (options === undefined) throw new UsageError(`delta: unknown subcommand ${sub ?? '(none)'} (try: delta ${Object.keys(DELTA_OPTIONS).join(' | ')} DIR...)`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`delta ${sub}: ${(err as Error).message.split('\n')[0] ?? 'bad arguments'}`);
+  }
+  const { values, positionals: dirs } = parsed;
+  if (dirs.length === 0 || dirs.some(d => d.startsWith('-'))) throw new UsageError(`delta ${sub}: one or more table directories`);
+  const delta = await import('../sinks/delta/index.ts');
+  if (sub === 'enable-deletion-vectors') {
+    for (const dir of dirs) {
+      const version = await delta.enableDeletionVectors(dir);
+      process.stdout.write(version === null ? `${dir}: deletion vectors already enabled\n` : `${dir}: deletion vectors enabled at version ${version}\n`);
+    }
+  } else if (sub === 'optimize') {
+    const deletedFraction = numberOption(values, 'deleted-fraction', 0.000001, 1);
+    const minFileRows = numberOption(values, 'min-file-rows', 0, 1e9);
+    for (const dir of dirs) {
+      const r = await delta.optimize(dir, { deletedFraction, minFileRows });
+      process.stdout.write(r.version !== null
+        ? `${dir}: optimized at version ${r.version}: ${r.filesRemoved} files (${r.deletionVectorsRemoved} with deletion vectors) rewritten into ${r.filesAdded}, ${r.rowsWritten} rows\n`
+        : r.conflict ? `${dir}: another writer changed the files being rewritten; nothing committed (run again)\n` : `${dir}: nothing to optimize\n`);
+    }
+  } else {
+    const hours = numberOption(values, 'retention-hours', 0, 1e6);
+    for (const dir of dirs) {
+      const r = await delta.vacuum(dir, { retentionMs: hours === undefined ? undefined : hours * 3_600_000, dryRun: values['dry-run'] === true, enforceRetention: values['no-retention-check'] !== true });
+      if (r.dryRun) for (const f of r.files) process.stdout.write(`${dir}: would delete ${f}\n`);
+      process.stdout.write(`${dir}: ${r.dryRun ? 'would delete' : 'deleted'} ${r.files.length} files unreferenced since version ${r.version} and older than ${r.retentionMs / 3_600_000} h\n`);
+    }
   }
 }
 

@@ -30,7 +30,11 @@ export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: 
   const writers = new Map<string, TableWriter>();
   if (sink.kind === 'delta') {
     const root = openStore(sink.dir, sink.s3);
-    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(root.child(spec.name), spec, { deletionVectors: sink.deletionVectors })));
+    // OPTIMIZE between batches, inside each table's writer: it runs after a batch's commit returns
+    // and before the next batch of that table starts, for at most maxMillisPerBatch.
+    const { enabled, ...compaction } = sink.compaction;
+    const options = { deletionVectors: sink.deletionVectors, ...(enabled ? { compaction } : {}) };
+    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(root.child(spec.name), spec, options)));
     return { writers, close: async () => undefined };
   }
   if (sink.kind === 'databricks') {

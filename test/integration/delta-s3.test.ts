@@ -122,7 +122,7 @@ async function orphans(store: ObjectStore, referenced: Set<string>): Promise<str
 function recordingGets(inner: ObjectStore, got: string[]): ObjectStore {
   return {
     location: inner.location,
-    get: k => { got.push(k); return inner.get(k); }, list: p => inner.list(p), put: (k, b) => inner.put(k, b),
+    get: k => { got.push(k); return inner.get(k); }, list: p => inner.list(p), listInfo: p => inner.listInfo(p), put: (k, b) => inner.put(k, b),
     putIfAbsent: (k, b) => inner.putIfAbsent(k, b), delete: k => inner.delete(k),
     child: () => { throw new Error('not in this test'); },
   };
@@ -132,7 +132,7 @@ function recordingGets(inner: ObjectStore, got: string[]): ObjectStore {
 function wrapped(inner: ObjectStore, over: Partial<Pick<ObjectStore, 'putIfAbsent' | 'delete'>>): ObjectStore {
   return {
     location: inner.location,
-    get: k => inner.get(k), list: p => inner.list(p), put: (k, b) => inner.put(k, b),
+    get: k => inner.get(k), list: p => inner.list(p), listInfo: p => inner.listInfo(p), put: (k, b) => inner.put(k, b),
     putIfAbsent: over.putIfAbsent ?? ((k, b) => inner.putIfAbsent(k, b)),
     delete: over.delete ?? (k => inner.delete(k)),
     child: () => { throw new Error('not in this test'); },

@@ -118,6 +118,17 @@ const s3 = z.object({
   cacheMb: int(0, 65536).default(128),
 }).strict();
 
+/** OPTIMIZE run by the sink between batches (delta only): which files it rewrites, for how long. */
+const compaction = z.object({
+  enabled: flag.default(true),
+  /** Rewrite a file once its deletion vector deletes this fraction of its rows. */
+  deletedFraction: z.coerce.number().gt(0).max(1).default(0.2),
+  /** Files with fewer rows left are packed together. */
+  minFileRows: int(0, 100_000_000).default(16_384),
+  /** Time one run may take after a batch (at least one group of files is rewritten per run). */
+  maxMillisPerBatch: int(1, 600_000).default(500),
+}).strict();
+
 const sink = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('delta'),
@@ -125,6 +136,7 @@ const sink = z.discriminatedUnion('kind', [
     s3: s3.optional(),
     /** Tables the sink creates get deletion vectors (merge-on-read updates); existing tables keep theirs. */
     deletionVectors: flag.default(true),
+    compaction: compaction.default({ enabled: true, deletedFraction: 0.2, minFileRows: 16_384, maxMillisPerBatch: 500 }),
   }).strict(),
   z.object({
     kind: z.literal('databricks'),
@@ -186,7 +198,7 @@ export const configSchema = z.object({
     defaultMetrics: flag.default(true),
   }).strict().default({ enabled: true, defaultMetrics: true }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true }),
+  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true, compaction: { enabled: true, deletedFraction: 0.2, minFileRows: 16_384, maxMillisPerBatch: 500 } }),
 }).strict().superRefine((c, ctx) => {
   // One port cannot be both open to monitoring and closed behind a token (0 picks a free port each).
   if (c.http.port !== 0 && c.http.port === c.ops.port) ctx.addIssue({ code: 'custom', path: ['ops', 'port'], message: `must differ from http.port (${c.http.port}): queries and operations are served apart` });

@@ -1,6 +1,6 @@
 // Delta log actions this writer reads and writes (PROTOCOL.md "Actions"), and the snapshot they
 // reconcile into: the active files, the tombstones, the app transaction versions.
-import type { DeletionVectorDescriptor } from './deletion-vector.ts';
+import { deletionVectorId, type DeletionVectorDescriptor } from './deletion-vector.ts';
 
 /** `add` action: a data file becomes part of the table. */
 export interface AddAction {
@@ -72,6 +72,7 @@ export interface Snapshot {
   protocol?: ProtocolAction;
   metaData?: MetaDataAction;
   files: Map<string, AddAction>;
+  /** Removed logical files by `logicalFileKey` (path and vector): VACUUM keeps their files until they expire. */
   tombstones: Map<string, RemoveAction>;
   txns: Map<string, TxnAction>;
 }
@@ -79,6 +80,15 @@ export interface Snapshot {
 /** An empty snapshot (version -1: no commit yet). */
 export function emptySnapshot(): Snapshot {
   return { version: -1, files: new Map(), tombstones: new Map(), txns: new Map() };
+}
+
+/**
+ * The primary key of a logical file (PROTOCOL.md "Add File and Remove File"): its path and the
+ * unique id of its deletion vector. A file re-added with a larger vector leaves the tombstone of
+ * the old logical file, whose vector readers of the older version still need.
+ */
+export function logicalFileKey(path: string, dv: DeletionVectorDescriptor | null | undefined): string {
+  return dv ? `${path}\u0000${deletionVectorId(dv)}` : path;
 }
 
 /**
@@ -93,13 +103,13 @@ export function applyActions(snap: Snapshot, version: number, actions: Action[])
     if (a.txn) snap.txns.set(a.txn.appId, a.txn);
     if (a.remove) {
       snap.files.delete(a.remove.path);
-      snap.tombstones.set(a.remove.path, a.remove);
+      snap.tombstones.set(logicalFileKey(a.remove.path, a.remove.deletionVector), a.remove);
     }
   }
   for (const a of actions) {
     if (a.add) {
       snap.files.set(a.add.path, a.add);
-      snap.tombstones.delete(a.add.path);
+      snap.tombstones.delete(logicalFileKey(a.add.path, a.add.deletionVector));
     }
   }
   snap.version = version;

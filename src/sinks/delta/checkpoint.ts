@@ -4,7 +4,7 @@
 import { parquetMetadata, parquetReadObjects, type DecodedArray, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { DeletionVectorDescriptor } from './deletion-vector.ts';
-import { emptySnapshot, type AddAction, type MetaDataAction, type ProtocolAction, type RemoveAction, type Snapshot, type TxnAction } from './actions.ts';
+import { emptySnapshot, logicalFileKey, type AddAction, type MetaDataAction, type ProtocolAction, type RemoveAction, type Snapshot, type TxnAction } from './actions.ts';
 
 const str = (name: string, rep: 'OPTIONAL' | 'REQUIRED' = 'OPTIONAL'): SchemaElement =>
   ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type: rep });
@@ -124,11 +124,12 @@ export async function decodeCheckpoint(bytes: Uint8Array, version: number): Prom
       } satisfies AddAction);
     }
     if (remove) {
-      snap.tombstones.set(String(remove.path), {
+      const dv = dvFrom(remove.deletionVector);
+      snap.tombstones.set(logicalFileKey(String(remove.path), dv), {
         path: String(remove.path), deletionTimestamp: num(remove.deletionTimestamp), dataChange: Boolean(remove.dataChange),
         extendedFileMetadata: (remove.extendedFileMetadata ?? null) as boolean | null,
         partitionValues: map(remove.partitionValues), size: num(remove.size),
-        ...(remove.deletionVector ? { deletionVector: dvFrom(remove.deletionVector) } : {}),
+        ...(dv ? { deletionVector: dv } : {}),
       } satisfies RemoveAction);
     }
   }

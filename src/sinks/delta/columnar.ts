@@ -54,6 +54,14 @@ export function batchToRows(batch: ColumnBatch, spec: CompiledSpec): DeltaRow[] 
   return out;
 }
 
+/** The rows of several batches with the same columns, one after the other. */
+export function concatBatches(batches: ColumnBatch[], names: string[]): ColumnBatch {
+  if (batches.length === 1) return batches[0];
+  const columns = new Map<string, Physical[]>();
+  for (const name of names) columns.set(name, batches.flatMap(b => b.columns.get(name) ?? []));
+  return { length: batches.reduce((n, b) => n + b.length, 0), columns };
+}
+
 /** Rows [start, end) as a new batch (arrays copied, values shared). */
 export function sliceBatch(batch: ColumnBatch, start: number, end: number): ColumnBatch {
   const columns = new Map<string, Physical[]>();

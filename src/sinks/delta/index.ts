@@ -1,9 +1,13 @@
 // Public API of the local Delta Lake writer.
 export { DeltaTable } from './table.ts';
 export { enableDeletionVectors } from './upgrade.ts';
+export { optimize, DEFAULT_OPTIMIZE } from './optimize.ts';
+export type { OptimizeCommandOptions, OptimizeOptions, OptimizeResult } from './optimize.ts';
+export { vacuum, DEFAULT_RETENTION_MS } from './vacuum.ts';
+export type { VacuumOptions, VacuumResult } from './vacuum.ts';
 export { TypedBatchBuilder } from './typed.ts';
 export type { TypedBatch } from './typed.ts';
 export { compileSpec } from './schema.ts';
 export type {
-  AppendOptions, DeltaColumn, DeltaColumnType, DeltaRow, DeltaTableOptions, DeltaTableSpec, DeltaValue, UpsertOptions, UpsertResult,
+  AppendOptions, CompactionOptions, CompactionStats, DeltaColumn, DeltaColumnType, DeltaRow, DeltaTableOptions, DeltaTableSpec, DeltaValue, UpsertOptions, UpsertResult,
 } from './types.ts';

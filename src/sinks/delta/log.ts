@@ -6,6 +6,9 @@ import type { ObjectStore } from '../storage/store.ts';
 import { applyActions, emptySnapshot, versionName, type Action, type Snapshot } from './actions.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 
+/** `engineInfo` of this writer's commits. */
+export const ENGINE = 'invoice-stream-delta/0.1';
+
 const COMMIT_RE = /^(\d{20})\.json$/;
 const CHECKPOINT_RE = /^(\d{20})\.checkpoint\.parquet$/;
 

@@ -181,8 +181,11 @@ async function markDeleted(ctx: MergeContext, path: string, updates: Map<string,
   return rows;
 }
 
+/** What reading and writing data files needs of a merge's context (OPTIMIZE's rewrite shares it). */
+export type FileContext = Pick<MergeContext, 'store' | 'spec' | 'dvs' | 'targetFileRows' | 'now'>;
+
 /** A file's columns without the rows its deletion vector deletes (a rewrite drops them for good). */
-async function liveColumns(ctx: MergeContext, add: AddAction | undefined, path: string): Promise<ColumnBatch> {
+export async function liveColumns(ctx: FileContext, add: AddAction | undefined, path: string): Promise<ColumnBatch> {
   const cols = await decodeColumns(await getExisting(ctx.store, path), ctx.spec);
   const deleted = await ctx.dvs.rows(add?.deletionVector);
   if (deleted.length === 0) return cols;
@@ -192,16 +195,21 @@ async function liveColumns(ctx: MergeContext, add: AddAction | undefined, path: 
   return { length: cols.length - deleted.length, columns };
 }
 
-function removeOf(ctx: MergeContext, path: string, add: AddAction | undefined): RemoveAction {
+/** The remove of a logical file (dataChange false: OPTIMIZE, whose adds hold the same rows). */
+export function removeOf(ctx: Pick<MergeContext, 'now'>, path: string, add: AddAction | undefined, dataChange = true): RemoveAction {
   return {
-    path, deletionTimestamp: ctx.now, dataChange: true, extendedFileMetadata: true,
+    path, deletionTimestamp: ctx.now, dataChange, extendedFileMetadata: true,
     partitionValues: {}, size: add?.size ?? 0,
     // The logical file removed is the path with its vector (PROTOCOL.md "Add File and Remove File").
     ...(add?.deletionVector ? { deletionVector: add.deletionVector } : {}),
   };
 }
 
-async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[], versions: Version[], plan: MergePlan): Promise<void> {
+/**
+ * Write `cols` as new data files of at most targetFileRows rows into `plan` (adds, and the keys and
+ * versions per file for the key index); dataChange false for OPTIMIZE's rewrite.
+ */
+export async function writeChunks(ctx: FileContext, cols: ColumnBatch, keys: string[], versions: Version[], plan: Pick<MergePlan, 'adds' | 'written' | 'rowsWritten'>, dataChange = true): Promise<void> {
   // Equal-sized chunks no larger than the target, so a rewrite never leaves a runt file.
   const chunks = Math.max(1, Math.ceil(cols.length / ctx.targetFileRows));
   const per = Math.ceil(cols.length / chunks);
@@ -214,7 +222,7 @@ async function writeChunks(ctx: MergeContext, cols: ColumnBatch, keys: string[],
     const { bytes, stats } = encodeTyped(part, ctx.spec, { codec: 'SNAPPY' });
     await ctx.store.put(path, bytes);
     plan.adds.push({
-      path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange: true, stats,
+      path, partitionValues: {}, size: bytes.length, modificationTime: ctx.now, dataChange, stats,
     });
     plan.written.push({ path, keys: keys.slice(i, i + per), versions: versions.slice(i, i + per) });
     plan.rowsWritten += part.length;

@@ -2,7 +2,7 @@
 // (what the log records) and the Parquet schema (what data files carry).
 import type { SchemaElement } from 'hyparquet';
 import { columnCodec, type ColumnCodec } from './columns.ts';
-import type { DeltaTableSpec } from './types.ts';
+import type { DeltaColumnType, DeltaTableSpec } from './types.ts';
 
 /** The compiled form of a spec: codecs by column and the key/version accessors. */
 export interface CompiledSpec {
@@ -16,11 +16,28 @@ export interface CompiledSpec {
 
 /** Validate a spec and build its codecs; throws with the reason when the spec is unusable. */
 export function compileSpec(spec: DeltaTableSpec): CompiledSpec {
+  if (spec.keyColumns.length === 0) throw new Error(`table ${spec.name}: no key columns`);
+  return compile(spec);
+}
+
+/**
+ * The compiled schema a table's log records, without a key: for maintenance that moves rows
+ * without looking at them (OPTIMIZE from the command line, which has no table spec).
+ */
+export function compileLogSchema(name: string, schemaString: string): CompiledSpec {
+  const fields = (JSON.parse(schemaString) as { fields: SchemaField[] }).fields;
+  const columns = fields.map(f => {
+    if (typeof f.type !== 'string') throw new Error(`table ${name}: column ${f.name} has a nested type, which this writer does not support`);
+    return { name: f.name, type: f.type.replace(/\s+/g, '') as DeltaColumnType, nullable: f.nullable };
+  });
+  return compile({ name, columns, keyColumns: [] });
+}
+
+function compile(spec: DeltaTableSpec): CompiledSpec {
   if (spec.columns.length === 0) throw new Error(`table ${spec.name}: no columns`);
   const codecs = spec.columns.map(columnCodec);
   const byName = new Map(codecs.map(c => [c.column.name, c]));
   if (byName.size !== codecs.length) throw new Error(`table ${spec.name}: duplicate column names`);
-  if (spec.keyColumns.length === 0) throw new Error(`table ${spec.name}: no key columns`);
   const keyCodecs = spec.keyColumns.map(k => {
     const c = byName.get(k);
     if (!c) throw new Error(`table ${spec.name}: key column ${k} is not a column`);

@@ -10,19 +10,20 @@ import { applyActions, type Action, type Snapshot } from './actions.ts';
 import { dedupBatch } from './batch.ts';
 import { DeletionVectorCache } from './deletion-vector.ts';
 import { KeyIndex } from './key-index.ts';
-import { catchUp, CommitConflict, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
-import { mergeBatch, type MergePlan } from './merge.ts';
+import { catchUp, CommitConflict, ENGINE, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
+import { mergeBatch, type FileContext, type MergePlan } from './merge.ts';
+import { commitOptimize, DEFAULT_OPTIMIZE, newRun, optimizeResult, planOptimize, rewriteBin, type OptimizeOptions, type OptimizeResult } from './optimize.ts';
 import { decodeDataFile } from './parquet.ts';
 import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
 import { checkProtocol, deletionVectorsEnabled, newTableProtocol } from './protocol.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
 import { commitDeletionVectors } from './upgrade.ts';
-import type { AppendOptions, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
+import { retentionOf } from './vacuum.ts';
+import type { AppendOptions, CompactionOptions, CompactionStats, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
 
-const ENGINE = 'invoice-stream-delta/0.1';
 const MAX_ATTEMPTS = 20;
-const TOMBSTONE_RETENTION_MS = 7 * 86_400_000; // Delta's default deletedFileRetentionDuration
+const DEFAULT_COMPACTION_MS = 500;
 
 /**
  * Every error leaving a write, classified for the sinks' retry loop: a commit race (CommitConflict,
@@ -35,6 +36,8 @@ function classified(error: unknown): SinkWriteError {
   return new SinkWriteError(error instanceof Error ? error.message : String(error), { retriable, cause: error });
 }
 
+type TableOpts = Required<Omit<DeltaTableOptions, 'deletionVectors' | 'compaction'>> & Pick<DeltaTableOptions, 'compaction'>;
+
 /** A Delta table opened for upserts. Calls on one instance are serialized. */
 export class DeltaTable {
   /** The table's location (a path or `s3://bucket/prefix`), for messages. */
@@ -45,10 +48,13 @@ export class DeltaTable {
   private readonly snap: Snapshot;
   private readonly index: KeyIndex;
   private readonly dvs: DeletionVectorCache;
-  private readonly opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>>;
+  private readonly opts: TableOpts;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Milliseconds per row a rewrite took lately (what decides whether a bin fits a time bound). */
+  private rewriteMsPerRow: number | undefined;
+  private readonly compaction: CompactionStats = { runs: 0, commits: 0, conflicts: 0, errors: 0, filesRemoved: 0, filesAdded: 0, rowsWritten: 0 };
 
-  private constructor(store: ObjectStore, spec: CompiledSpec, snap: Snapshot, opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>>) {
+  private constructor(store: ObjectStore, spec: CompiledSpec, snap: Snapshot, opts: TableOpts) {
     this.store = store;
     this.dir = store.location;
     this.spec = spec;
@@ -67,10 +73,11 @@ export class DeltaTable {
     const store = typeof location === 'string' ? openStore(location) : location;
     const dir = store.location;
     const compiled = compileSpec(spec);
-    const opts: Required<Omit<DeltaTableOptions, 'deletionVectors'>> = {
+    const opts: TableOpts = {
       checkpointInterval: options.checkpointInterval ?? 10,
       targetFileRows: options.targetFileRows ?? 65_536,
       smallFileRows: options.smallFileRows ?? 16_384,
+      compaction: options.compaction,
       now: options.now ?? Date.now,
     };
     let snap = await loadSnapshot(store);
@@ -121,9 +128,36 @@ export class DeltaTable {
     return this.snap.txns.get(appId)?.version;
   }
 
-  /** Upsert a batch as one commit: one row per key, never back to an older version. Rejects with a classified SinkWriteError. */
+  /** What the writer's own compaction (`DeltaTableOptions.compaction`) did so far. */
+  get compactionStats(): CompactionStats {
+    return { ...this.compaction };
+  }
+
+  /**
+   * Upsert a batch as one commit: one row per key, never back to an older version. Rejects with a
+   * classified SinkWriteError. With `compaction` set, a batch that committed is followed by a
+   * bounded compaction run, after this call resolves and before the next one starts.
+   */
   upsert(rows: DeltaRow[], opts: UpsertOptions = {}): Promise<UpsertResult> {
     const run = this.queue.then(() => this.upsertNow(rows, opts)).catch((error: unknown) => { throw classified(error); });
+    this.queue = run.catch(() => undefined);
+    this.compactAfter(run);
+    return run;
+  }
+
+  /**
+   * OPTIMIZE now, as one commit: files past the deleted fraction and small files rewritten
+   * (`dataChange: false`), the key index moved to the new files. `maxMillis` bounds the run (at
+   * least one bin is rewritten); options default to the table's `compaction` settings.
+   */
+  compact(options: Partial<Omit<OptimizeOptions, 'targetFileRows'>> & { maxMillis?: number } = {}): Promise<OptimizeResult> {
+    const c = this.opts.compaction ?? {};
+    const opts: OptimizeOptions = {
+      deletedFraction: options.deletedFraction ?? c.deletedFraction ?? DEFAULT_OPTIMIZE.deletedFraction,
+      minFileRows: options.minFileRows ?? c.minFileRows ?? DEFAULT_OPTIMIZE.minFileRows,
+      targetFileRows: this.opts.targetFileRows,
+    };
+    const run = this.queue.then(() => this.compactNow(opts, options.maxMillis)).catch((error: unknown) => { throw classified(error); });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -143,7 +177,74 @@ export class DeltaTable {
     const run = this.queue.then(() => this.appendNow(Array.isArray(rows) ? rowsToTyped(rows, this.spec) : rows, opts))
       .catch((error: unknown) => { throw classified(error); });
     this.queue = run.catch(() => undefined);
+    this.compactAfter(run);
     return run;
+  }
+
+  /** Queue the bounded compaction run after a write that committed (when `compaction` is set). */
+  private compactAfter(write: Promise<UpsertResult>): void {
+    const c: CompactionOptions | undefined = this.opts.compaction;
+    if (!c) return;
+    this.queue = this.queue.then(async () => {
+      const r = await write.catch(() => undefined);
+      if (r?.version === null || r === undefined) return;
+      this.compaction.runs++;
+      try {
+        const done = await this.compactNow({
+          deletedFraction: c.deletedFraction ?? DEFAULT_OPTIMIZE.deletedFraction,
+          minFileRows: c.minFileRows ?? DEFAULT_OPTIMIZE.minFileRows,
+          targetFileRows: this.opts.targetFileRows,
+        }, c.maxMillisPerBatch ?? DEFAULT_COMPACTION_MS);
+        if (done.version !== null) this.compaction.commits++;
+        if (done.conflict) this.compaction.conflicts++;
+        this.compaction.filesRemoved += done.filesRemoved;
+        this.compaction.filesAdded += done.filesAdded;
+        this.compaction.rowsWritten += done.rowsWritten;
+      } catch (e) {
+        // Compaction only saves read time: a failure must not fail the sink; the next run retries.
+        this.compaction.errors++;
+        this.compaction.lastError = e instanceof Error ? e.message : String(e);
+      }
+    });
+  }
+
+  /**
+   * Plan and rewrite bins until `maxMillis` would be passed (judged by the measured cost per row;
+   * the first bin always runs, so every run makes progress), then commit them as one OPTIMIZE.
+   */
+  private async compactNow(opts: OptimizeOptions, maxMillis: number | undefined): Promise<OptimizeResult> {
+    await this.refresh();
+    const bins = planOptimize(this.snap.files.values(), opts);
+    const run = newRun();
+    if (bins.length === 0) return optimizeResult(run, null, 0, 0);
+    const start = performance.now();
+    const now = this.opts.now();
+    const ctx: FileContext = { store: this.store, spec: this.spec, dvs: this.dvs, targetFileRows: this.opts.targetFileRows, now };
+    let rewritten = 0;
+    for (const bin of bins) {
+      const rows = bin.files.reduce((n, f) => n + f.rows, 0); // rows read: what a rewrite costs
+      if (maxMillis !== undefined && rewritten > 0 && performance.now() - start + (this.rewriteMsPerRow ?? 0) * rows > maxMillis) break;
+      const t0 = performance.now();
+      await rewriteBin(ctx, bin, run, true);
+      const perRow = (performance.now() - t0) / Math.max(rows, 1);
+      this.rewriteMsPerRow = this.rewriteMsPerRow === undefined ? perRow : 0.7 * this.rewriteMsPerRow + 0.3 * perRow;
+      rewritten++;
+    }
+    const { version, caughtUp } = await commitOptimize(this.store, this.snap, run, now);
+    if (caughtUp) {
+      this.index.reset();
+      this.dvs.clear();
+    }
+    if (version !== null) {
+      // The rows of the removed files now live in the new files, at new positions.
+      for (const r of run.removes) {
+        this.index.untrack(r.path);
+        this.dvs.forget(r.deletionVector);
+      }
+      for (const w of run.written) this.index.track(w.path, w.keys, w.versions);
+      await this.maybeCheckpoint();
+    }
+    return optimizeResult(run, version, bins.length, rewritten);
   }
 
   /** All current rows (every active file, read in full). */
@@ -345,7 +446,7 @@ export class DeltaTable {
     const v = this.snap.version;
     if (this.opts.checkpointInterval <= 0 || v === 0 || v % this.opts.checkpointInterval !== 0) return;
     try {
-      await writeCheckpoint(this.store, this.snap, this.opts.now() - TOMBSTONE_RETENTION_MS);
+      await writeCheckpoint(this.store, this.snap, this.opts.now() - retentionOf(this.snap.metaData));
     } catch {
       // A missing checkpoint costs only log replay time on the next open; the commit stands.
     }

@@ -81,6 +81,37 @@ export interface DeltaTableOptions {
   /** Whether a table this call creates gets deletion vectors (merge-on-read updates; default true).
    * Existing tables keep their protocol: see `DeltaTable.enableDeletionVectors`. */
   deletionVectors?: boolean;
+  /** Compaction between batches (OPTIMIZE, bounded in time; see `CompactionOptions`); absent: none. */
+  compaction?: CompactionOptions;
   /** Clock for commit timestamps (tests). */
   now?: () => number;
+}
+
+/**
+ * OPTIMIZE run by the writer itself after each batch that committed, before the next call: the
+ * files past `deletedFraction`, and the small ones, rewritten for at most `maxMillisPerBatch`
+ * (measured rewrite speed decides whether one more group of files fits; at least one group per run,
+ * so a group of up to targetFileRows rows is the finest step).
+ */
+export interface CompactionOptions {
+  /** Rewrite a file once its deletion vector deletes this fraction of its rows (default 0.2). */
+  deletedFraction?: number;
+  /** Files with fewer rows left are packed together (default 16384). */
+  minFileRows?: number;
+  /** Time one run may take (default 500 ms). */
+  maxMillisPerBatch?: number;
+}
+
+/** What the writer's own compaction did so far (benches, metrics, tests). */
+export interface CompactionStats {
+  runs: number;
+  commits: number;
+  /** Runs given up because another writer changed a file being rewritten. */
+  conflicts: number;
+  /** Runs that failed (storage trouble): the next batch's run tries again. */
+  errors: number;
+  filesRemoved: number;
+  filesAdded: number;
+  rowsWritten: number;
+  lastError?: string;
 }

@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { openStore } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/store.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
-import { catchUp, CommitConflict, loadSnapshot, putCommit } from './log.ts';
+import { catchUp, CommitConflict, ENGINE, loadSnapshot, putCommit } from './log.ts';
 import { checkProtocol, ENABLE_DELETION_VECTORS, upgradeActions } from './protocol.ts';
 
-const ENGINE = 'invoice-stream-delta/0.1';
 const MAX_ATTEMPTS = 20;
 
 /**

@@ -4,7 +4,7 @@
 // `_last_checkpoint` is replaced, and a commit's absence must be asked each time. Bounded by bytes,
 // least recently used first out. A copy-on-write batch reads back the files the previous batch
 // wrote, and the key index and the rewrite read the same file: on S3 both become memory reads.
-import type { ObjectStore } from './store.ts';
+import type { ObjectInfo, ObjectStore } from './store.ts';
 import { joinKey } from './store.ts';
 
 /** Hits, misses and what the cache holds, for benches and metrics. */
@@ -88,6 +88,10 @@ export class CachedStore implements ObjectStore {
 
   list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
+  }
+
+  listInfo(prefix: string): Promise<ObjectInfo[]> {
+    return this.inner.listInfo(prefix);
   }
 
   async put(key: string, bytes: Uint8Array | string): Promise<void> {

@@ -2,9 +2,9 @@
 // temp file + hard link (link() fails with EEXIST when the name is taken, and no reader ever sees
 // a half-written object). Errors keep their system codes (EACCES, ENOSPC, ...).
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { ObjectStore } from './store.ts';
+import type { ObjectInfo, ObjectStore } from './store.ts';
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
@@ -44,6 +44,18 @@ export class FileStore implements ObjectStore {
     return entries.filter(d => d.isFile())
       .map(d => relative(this.location, join(d.parentPath, d.name)).split(sep).join('/'))
       .filter(k => k.startsWith(prefix));
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    for (const key of await this.list(prefix)) {
+      try {
+        out.push({ key, lastModified: (await stat(this.path(key))).mtimeMs });
+      } catch (e) {
+        if (code(e) !== 'ENOENT') throw e; // deleted since the listing: not there to age
+      }
+    }
+    return out;
   }
 
   async put(key: string, bytes: Uint8Array | string): Promise<void> {

@@ -7,4 +7,4 @@ export type { S3LocationOptions } from './open.ts';
 export { parseS3Url, s3Client, S3Store } from './s3-store.ts';
 export type { S3RequestCounts, S3StoreOptions } from './s3-store.ts';
 export { joinKey, StorageError } from './store.ts';
-export type { ObjectStore } from './store.ts';
+export type { ObjectInfo, ObjectStore } from './store.ts';

@@ -6,7 +6,7 @@
 import {
   DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
-import { joinKey, StorageError, type ObjectStore } from './store.ts';
+import { joinKey, StorageError, type ObjectInfo, type ObjectStore } from './store.ts';
 
 /** Where and how to reach the store; everything else (credentials) from the SDK's default chain. */
 export interface S3StoreOptions {
@@ -87,15 +87,21 @@ export class S3Store implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.listInfo(prefix)).map(o => o.key);
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
     const root = this.prefix === '' ? '' : `${this.prefix}/`;
-    const keys: string[] = [];
+    const objects: ObjectInfo[] = [];
     let token: string | undefined;
     do {
       const out = await this.send('list', 'list', root + prefix, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token })));
-      for (const o of out.Contents ?? []) if (o.Key?.startsWith(root)) keys.push(o.Key.slice(root.length));
+      for (const o of out.Contents ?? []) {
+        if (o.Key?.startsWith(root)) objects.push({ key: o.Key.slice(root.length), lastModified: o.LastModified?.getTime() ?? Number.POSITIVE_INFINITY }); // no date: never old enough to vacuum
+      }
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys;
+    return objects;
   }
 
   async put(key: string, bytes: Uint8Array | string): Promise<void> {

@@ -1,5 +1,6 @@
-// The storage a Delta table lives on, as the five calls the table needs: read an object, list a
-// prefix, put, put-if-absent (the commit), delete. A local directory and an S3 prefix implement it.
+// The storage a Delta table lives on, as the calls the table needs: read an object, list a prefix
+// (keys, or keys with their ages for VACUUM), put, put-if-absent (the commit), delete. A local
+// directory and an S3 prefix implement it.
 import { SinkWriteError } from '../core/retry.ts';
 
 /**
@@ -13,6 +14,8 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every key that starts with `prefix` (relative to the root), in no particular order. */
   list(prefix: string): Promise<string[]>;
+  /** The same listing with each object's last modification time (VACUUM's age of an unreferenced file). */
+  listInfo(prefix: string): Promise<ObjectInfo[]>;
   /** Create or replace the object. */
   put(key: string, bytes: Uint8Array | string): Promise<void>;
   /** Create the object only if no object has the key: false when the key was taken (by anyone). */
@@ -21,6 +24,12 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** The store rooted at `key` below this root (a table inside the sink's location). */
   child(key: string): ObjectStore;
+}
+
+/** A listed object: its key and when it was last written (ms since the epoch). */
+export interface ObjectInfo {
+  key: string;
+  lastModified: number;
 }
 
 /** A storage call that failed (not a lost put-if-absent race): retriable unless the store said otherwise. */

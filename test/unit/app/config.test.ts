@@ -35,13 +35,22 @@ describe('loadConfig', () => {
     });
     expect(c.clock.mode).toBe('event_time');
     expect(c.http.port).toBe(8080);
-    expect(c.sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true });
+    expect(c.sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true, compaction: { enabled: true, deletedFraction: 0.2, minFileRows: 16_384, maxMillisPerBatch: 500 } });
     expect(c.tls.enabled).toBe(false);
   });
 
   it('sink.deletionVectors from INVOICE_STREAM_DELTA_DELETION_VECTORS (new local tables copy-on-write when false)', () => {
-    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'false' }).sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: false });
+    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'false' }).sink).toEqual({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: false, compaction: { enabled: true, deletedFraction: 0.2, minFileRows: 16_384, maxMillisPerBatch: 500 } });
     expect(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DELETION_VECTORS: 'maybe' })).toThrow(/deletionVectors/);
+  });
+
+  it('sink.compaction from INVOICE_STREAM_DELTA_COMPACTION_* (OPTIMIZE between batches), checked', () => {
+    const env = { KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta' };
+    expect(fromEnv({ ...env, INVOICE_STREAM_DELTA_COMPACTION: 'false', INVOICE_STREAM_DELTA_COMPACTION_DELETED_FRACTION: '0.05', INVOICE_STREAM_DELTA_COMPACTION_MIN_FILE_ROWS: '1000', INVOICE_STREAM_DELTA_COMPACTION_MAX_MS: '250' }).sink)
+      .toMatchObject({ compaction: { enabled: false, deletedFraction: 0.05, minFileRows: 1000, maxMillisPerBatch: 250 } });
+    expect(() => fromEnv({ ...env, INVOICE_STREAM_DELTA_COMPACTION_DELETED_FRACTION: '0' })).toThrow(/deletedFraction/);
+    expect(() => fromEnv({ ...env, INVOICE_STREAM_DELTA_COMPACTION_DELETED_FRACTION: '1.5' })).toThrow(/deletedFraction/);
+    expect(() => fromEnv({ ...env, INVOICE_STREAM_DELTA_COMPACTION_MAX_MS: '0' })).toThrow(/maxMillisPerBatch/);
   });
 
   it('defaults the commit interval to 30 s under at_least_once', () => {
@@ -94,8 +103,8 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 's3://finance-lake/invoice-stream', INVOICE_STREAM_S3_ENDPOINT: 'http://minio.storage:9000',
       INVOICE_STREAM_S3_REGION: 'eu-west-1', INVOICE_STREAM_S3_FORCE_PATH_STYLE: 'true',
     });
-    expect(c.sink).toEqual({ kind: 'delta', dir: 's3://finance-lake/invoice-stream', s3: { endpoint: 'http://minio.storage:9000', region: 'eu-west-1', forcePathStyle: true, maxAttempts: 5, cacheMb: 128 }, deletionVectors: true });
-    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'file:///data/delta' }).sink).toEqual({ kind: 'delta', dir: 'file:///data/delta', deletionVectors: true });
+    expect(c.sink).toEqual({ kind: 'delta', dir: 's3://finance-lake/invoice-stream', s3: { endpoint: 'http://minio.storage:9000', region: 'eu-west-1', forcePathStyle: true, maxAttempts: 5, cacheMb: 128 }, deletionVectors: true, compaction: { enabled: true, deletedFraction: 0.2, minFileRows: 16_384, maxMillisPerBatch: 500 } });
+    expect(fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'file:///data/delta' }).sink).toEqual({ kind: 'delta', dir: 'file:///data/delta', deletionVectors: true, compaction: { enabled: true, deletedFraction: 0.2, minFileRows: 16_384, maxMillisPerBatch: 500 } });
     expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 'gs://lake/x' }))).toMatch(/sink\.dir.*expected a path, file:\/\/\/path or s3:\/\/bucket\/prefix/s);
     expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_DELTA_DIR: 's3://B/x' }))).toMatch(/valid bucket name/);
     expect(errorOf(() => fromEnv({ KAFKA_BROKERS: 'k:9092', INVOICE_STREAM_SINK: 'delta', INVOICE_STREAM_S3_ENDPOINT: 'minio:9000' }))).toMatch(/sink\.s3\.endpoint.*INVOICE_STREAM_S3_ENDPOINT/s);

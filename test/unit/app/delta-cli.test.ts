@@ -1,6 +1,8 @@
 // `invoice-stream delta enable-deletion-vectors DIR...` (issue 16): a copy-on-write table made by
 // the earlier writer is upgraded in one commit and keeps its rows; the next update is merge-on-read;
 // running it again changes nothing; a directory without a table and bad arguments fail.
+// `delta optimize` and `delta vacuum`: one line per table, the rows unchanged, dry runs, the
+// retention check, bad options (exit 2).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +60,54 @@ describe('invoice-stream delta enable-deletion-vectors', () => {
     expect(await main(['delta', 'enable-deletion-vectors', join(root, 'none')])).toBe(1);
     expect(err).toContain('not a Delta table');
     expect(await main(['delta', 'enable-deletion-vectors'])).toBe(2);
-    expect(await main(['delta', 'vacuum', root])).toBe(2);
-    expect(err).toContain('unknown subcommand vacuum');
+    expect(await main(['delta', 'zorder', root])).toBe(2);
+    expect(err).toContain('unknown subcommand zorder (try: delta enable-deletion-vectors | optimize | vacuum DIR...)');
+  });
+});
+
+describe('invoice-stream delta optimize / vacuum', () => {
+  const rows = (n: number, version: number): { invoice_id: string; version: number }[] => Array.from({ length: n }, (_, i) => ({ invoice_id: `i${String(i).padStart(3, '0')}`, version }));
+
+  it('optimize rewrites files with deleted rows, vacuum then deletes what no version needs; the rows stay', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'delta-cli-'));
+    dirs.push(root);
+    const a = join(root, 'a');
+    const t = await DeltaTable.open(a, spec, { targetFileRows: 50, smallFileRows: 0 });
+    await t.upsert(rows(100, 1));
+    await t.upsert(rows(30, 2)); // 30 of the first file's 50 rows deleted
+    expect(await main(['delta', 'optimize', a, '--deleted-fraction=0.5', '--min-file-rows=10'])).toBe(0);
+    // The first file (20 of 50 rows left) is rewritten; the others have no deleted rows and are not small.
+    expect(out).toBe(`${a}: optimized at version 3: 1 files (1 with deletion vectors) rewritten into 1, 20 rows\n`);
+    out = '';
+    expect(await main(['delta', 'optimize', a, '--deleted-fraction=0.5', '--min-file-rows=10'])).toBe(0);
+    expect(out).toBe(`${a}: nothing to optimize\n`);
+    const reread = await DeltaTable.open(a, spec);
+    expect((await reread.readAll()).sort((x, y) => String(x.invoice_id) < String(y.invoice_id) ? -1 : 1)).toEqual([...rows(30, 2), ...rows(100, 1).slice(30)]);
+
+    out = '';
+    expect(await main(['delta', 'vacuum', a, '--dry-run'])).toBe(0);
+    expect(out).toBe(`${a}: would delete 0 files unreferenced since version 3 and older than 168 h\n`);
+    err = '';
+    expect(await main(['delta', 'vacuum', a, '--retention-hours=0'])).toBe(1);
+    expect(err).toContain('below the table\'s 168 h');
+    out = '';
+    expect(await main(['delta', 'vacuum', a, '--retention-hours=0', '--no-retention-check', '--dry-run'])).toBe(0);
+    expect(out).toMatch(/would delete part-.*\.parquet\n/);
+    expect(out).toMatch(/would delete deletion_vector_.*\.bin\n/);
+    expect(out).toMatch(/would delete 2 files unreferenced since version 3 and older than 0 h\n$/); // the rewritten file, its DV file
+    out = '';
+    expect(await main(['delta', 'vacuum', a, '--retention-hours=0', '--no-retention-check'])).toBe(0);
+    expect(out).toBe(`${a}: deleted 2 files unreferenced since version 3 and older than 0 h\n`);
+    expect((await (await DeltaTable.open(a, spec)).readAll())).toHaveLength(100);
+  });
+
+  it('refuses bad options and missing directories (exit 2)', async () => {
+    expect(await main(['delta', 'optimize', '/tmp/x', '--deleted-fraction=2'])).toBe(2);
+    expect(err).toContain('--deleted-fraction: a number from');
+    expect(await main(['delta', 'vacuum', '/tmp/x', '--retention-hours=soon'])).toBe(2);
+    expect(await main(['delta', 'vacuum', '/tmp/x', '--retain=1'])).toBe(2);
+    expect(err).toContain("delta vacuum: Unknown option '--retain'");
+    expect(await main(['delta', 'optimize'])).toBe(2);
+    expect(err).toContain('delta optimize: one or more table directories');
   });
 });

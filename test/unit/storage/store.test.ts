@@ -23,6 +23,10 @@ describe('FileStore', () => {
     expect([...await store.get('part-1.parquet') ?? []]).toEqual([1, 2, 3]);
     expect(await store.list('_delta_log/')).toEqual(['_delta_log/_last_checkpoint']);
     expect((await store.list('')).sort()).toEqual(['_delta_log/_last_checkpoint', 'part-1.parquet']);
+    // With ages, for VACUUM: the file's modification time.
+    const infos = (await store.listInfo('')).sort((a, b) => a.key < b.key ? -1 : 1);
+    expect(infos.map(i => i.key)).toEqual(['_delta_log/_last_checkpoint', 'part-1.parquet']);
+    for (const i of infos) expect(Math.abs(i.lastModified - Date.now())).toBeLessThan(60_000);
     await store.delete('part-1.parquet');
     await store.delete('part-1.parquet'); // missing: fine
     expect(await store.list('part')).toEqual([]);
@@ -42,7 +46,7 @@ describe('CachedStore', () => {
   it('serves data files it put or got from memory, never the log, and forgets deleted and least recently used files', async () => {
     const file = new FileStore(join(dir, 'c'));
     const reads: string[] = [];
-    const counting: ObjectStore = { ...file, location: file.location, get: k => { reads.push(k); return file.get(k); }, list: p => file.list(p), put: (k, b) => file.put(k, b), putIfAbsent: (k, b) => file.putIfAbsent(k, b), delete: k => file.delete(k), child: k => file.child(k) };
+    const counting: ObjectStore = { ...file, location: file.location, get: k => { reads.push(k); return file.get(k); }, list: p => file.list(p), listInfo: p => file.listInfo(p), put: (k, b) => file.put(k, b), putIfAbsent: (k, b) => file.putIfAbsent(k, b), delete: k => file.delete(k), child: k => file.child(k) };
     const store = new CachedStore(counting, 10);
     await store.put('part-a.parquet', new Uint8Array(6));
     expect((await store.get('part-a.parquet'))?.length).toBe(6); // from memory
@@ -79,7 +83,7 @@ describe('locations', () => {
 describe('putCommit', () => {
   /** A store whose put-if-absent always finds the key taken, by `existing`. */
   const taken = (existing: string): ObjectStore => ({
-    location: 'mem://', list: async () => [], put: async () => undefined, delete: async () => undefined, child: () => { throw new Error('no'); },
+    location: 'mem://', list: async () => [], listInfo: async () => [], put: async () => undefined, delete: async () => undefined, child: () => { throw new Error('no'); },
     putIfAbsent: async () => false,
     get: async () => new TextEncoder().encode(existing),
   });
