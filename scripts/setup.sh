@@ -6,8 +6,9 @@
 #   1. Node.js 24 (scripts/toolchain.sh: from the npm registry when the system Node is older)
 #   2. npm packages, exactly as package-lock.json pins them (`npm ci`: the lock is never rewritten)
 #   3. the Python test readers (delta-rs, fastavro, Spark with Delta) and moto's S3 server in .toolchain/py
-#   4. the Kafka broker and the Schema Registry jars, in ~/.cache/invoice-stream (no server started)
-#   5. the manifest tools (kustomize, Kubernetes schemas, hadolint) in .toolchain/k8s
+#   4. Spark's jars (Delta Lake; hadoop-aws and the AWS SDK bundle for s3a), in ~/.cache/invoice-stream/ivy
+#   5. the Kafka broker and the Schema Registry jars, in ~/.cache/invoice-stream (no server started)
+#   6. the manifest tools (kustomize, Kubernetes schemas, hadolint) in .toolchain/k8s
 # Needs: a JDK 17+ with Maven, Python 3.10+, Go (for kustomize). Stops at the first failure.
 _setup_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -24,6 +25,9 @@ _setup_steps() {
   start=$SECONDS
   bash "$root/scripts/python-tools.sh" || return 1
   echo "setup: python test readers ($((SECONDS - start))s)" >&2
+  start=$SECONDS
+  bash "$root/scripts/spark-jars.sh" || return 1
+  echo "setup: spark jars ($((SECONDS - start))s)" >&2
   start=$SECONDS
   bash "$root/scripts/stack.sh" fetch || return 1
   echo "setup: broker and registry artefacts ($((SECONDS - start))s)" >&2

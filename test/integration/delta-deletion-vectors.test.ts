@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, type DeltaRow, type DeltaTableOptions, type DeltaTableSpec } from '../../src/sinks/delta/index.ts';
+import { spark } from './support/spark.ts';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -21,11 +22,6 @@ async function deltaRs(dir: string): Promise<{ version: number; protocol: Record
   return JSON.parse(stdout) as { version: number; protocol: Record<string, unknown>; rows: DeltaRow[] };
 }
 
-async function spark(sql: string[]): Promise<DeltaRow[][]> {
-  const { stdout } = await exec(PYTHON, [join(ROOT, 'test/python/delta_spark.py'), ...sql.flatMap(q => ['--sql', q])], { maxBuffer: 64 << 20, timeout: 300_000 });
-  const last = stdout.trim().split('\n').at(-1) ?? ''; // Ivy may print before Spark starts
-  return (JSON.parse(last) as { results: DeltaRow[][] }).results;
-}
 
 const spec: DeltaTableSpec = {
   name: 'invoices', keyColumns: ['invoice_id'], versionColumn: 'version',

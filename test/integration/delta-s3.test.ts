@@ -4,7 +4,8 @@
 // (exactly one wins, the other re-plans, nothing is committed twice); a store answering 503
 // SlowDown, before and after applying requests, commit PUTs included (retried, nothing lost,
 // nothing twice); a writer that dies between uploading data files and committing them; a table
-// with deletion vectors (merge-on-read upserts, DV files put and read through the store).
+// with deletion vectors (merge-on-read upserts, DV files put and read through the store). At the
+// end Spark (delta-spark over s3a) reads every table above as its model says.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { DeltaTable, type DeltaRow, type DeltaTableSpec, type UpsertResult } fro
 import { CachedStore, openStore, S3Store, type ObjectStore } from '../../src/sinks/storage/index.ts';
 import { faultyS3Proxy } from './support/faulty-s3-proxy.ts';
 import { startMoto, type Moto } from './support/moto.ts';
+import { spark } from './support/spark.ts';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -142,6 +144,8 @@ function wrapped(inner: ObjectStore, over: Partial<Pick<ObjectStore, 'putIfAbsen
 let moto: Moto;
 let work: string;
 let bucket: string;
+/** Each table's prefix and its model's rows (as the readers print them), for Spark's read at the end. */
+const expectedOnS3 = new Map<string, DeltaRow[]>();
 const s3 = (prefix: string, endpoint = moto.endpoint): S3Store => new S3Store(`s3://${bucket}/${prefix}`, { endpoint, forcePathStyle: true });
 
 beforeAll(async () => {
@@ -184,6 +188,7 @@ describe('Delta tables on an S3-compatible store', () => {
     const [fromS3, fromDisk] = await Promise.all([deltaRs(url, moto.deltaRsOptions(), ['p0']), deltaRs(join(work, 'invoices'), {}, ['p0'])]);
     expect(sorted(fromS3.rows)).toEqual(sorted(fromDisk.rows));
     expect(sorted(fromS3.rows)).toEqual(asDeltaRs(model(batches)));
+    expectedOnS3.set('tables/equal/invoices', asDeltaRs(model(batches)));
     expect(fromS3.rows).toHaveLength(460);
     expect({ version: fromS3.version, txn: fromS3.txn, protocol: fromS3.protocol, files: fromS3.files.length })
       .toEqual({ version: fromDisk.version, txn: fromDisk.txn, protocol: fromDisk.protocol, files: fromDisk.files.length });
@@ -241,6 +246,7 @@ describe('Delta tables on an S3-compatible store', () => {
     expect(fromS3.protocol).toMatchObject({ minReaderVersion: 3, minWriterVersion: 7 });
     expect(sorted(fromS3.rows)).toEqual(sorted(fromDisk.rows));
     expect(sorted(fromS3.rows)).toEqual(asDeltaRs(model(all)));
+    expectedOnS3.set(prefix, asDeltaRs(model(all)));
     expect({ version: fromS3.version, txn: fromS3.txn, protocol: fromS3.protocol, files: fromS3.files.length })
       .toEqual({ version: fromDisk.version, txn: fromDisk.txn, protocol: fromDisk.protocol, files: fromDisk.files.length });
     expect(fromS3.txn).toEqual({ dv: all.length - 1 });
@@ -287,6 +293,7 @@ describe('Delta tables on an S3-compatible store', () => {
     const expected = model([base, batchA, batchB]);
     const view = await deltaRs(`s3://${bucket}/${prefix}`, moto.deltaRsOptions(), ['A', 'B']);
     expect(sorted(view.rows)).toEqual(asDeltaRs(expected));
+    expectedOnS3.set(prefix, asDeltaRs(expected));
     expect(view.txn).toEqual({ A: 7, B: 9 });
   });
 
@@ -319,6 +326,7 @@ describe('Delta tables on an S3-compatible store', () => {
       expect(txns).toEqual(batches.map((_, i) => `p1@${i}`));
       const view = await deltaRs(`s3://${bucket}/${prefix}`, moto.deltaRsOptions(), ['p1']);
       expect(sorted(view.rows)).toEqual(asDeltaRs(model(batches)));
+      expectedOnS3.set(prefix, asDeltaRs(model(batches)));
       expect(view.txn).toEqual({ p1: batches.length - 1 });
     } finally {
       await proxy.close();
@@ -354,6 +362,7 @@ describe('Delta tables on an S3-compatible store', () => {
     for (const o of left) expect(after.referenced.has(o)).toBe(false);
     const view = await deltaRs(`s3://${bucket}/${prefix}`, moto.deltaRsOptions(), ['p2']);
     expect(sorted(view.rows)).toEqual(asDeltaRs(model([first, batch1, batch2])));
+    expectedOnS3.set(prefix, asDeltaRs(model([first, batch1, batch2])));
     expect(view.files.some(f => left.includes(f.path))).toBe(false);
     expect(view.txn).toEqual({ p2: 2 });
   });
@@ -373,5 +382,13 @@ describe('Delta tables on an S3-compatible store', () => {
       const view = await deltaRs(`s3://${bucket}/sink/finance/${spec.name}`, moto.deltaRsOptions());
       expect({ table: spec.name, version: view.version, rows: view.rows.length }).toEqual({ table: spec.name, version: 0, rows: 0 });
     }
+  });
+
+  // One Spark session for all the tables: its start-up is most of the cost.
+  it('are read by Spark over s3a (delta-spark, hadoop-aws) as their models say: every table above, in one session', { timeout: 300_000 }, async () => {
+    expect([...expectedOnS3.keys()]).toHaveLength(5);
+    const prefixes = [...expectedOnS3.keys()];
+    const results = await spark(prefixes.map(p => `SELECT * FROM delta.\`s3a://${bucket}/${p}\``), { s3Endpoint: moto.endpoint });
+    expect(new Map(prefixes.map((p, i) => [p, sorted(results[i])]))).toEqual(expectedOnS3);
   });
 });

@@ -10,17 +10,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../../src/sinks/delta/index.ts';
+import { spark } from './support/spark.ts';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = join(ROOT, '.toolchain/py/bin/python');
 
-async function spark(sql: string[]): Promise<DeltaRow[][]> {
-  const { stdout } = await exec(PYTHON, [join(ROOT, 'test/python/delta_spark.py'), ...sql.flatMap(q => ['--sql', q])], { maxBuffer: 64 << 20, timeout: 240_000 });
-  // Ivy prints a settings line on stdout before Spark starts: the result is the last line.
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-  return (JSON.parse(last) as { results: DeltaRow[][] }).results;
-}
 
 async function deltaRs(dir: string): Promise<{ version: number; rows: DeltaRow[] }> {
   const { stdout } = await exec(PYTHON, [join(ROOT, 'test/python/delta_read.py'), dir], { maxBuffer: 64 << 20 });
