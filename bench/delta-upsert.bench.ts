@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../src/sinks/delta/index.ts';
-import { CachedStore, S3Store, type ObjectStore, type S3RequestCounts } from '../src/sinks/storage/index.ts';
+import { CachedStore, s3RequestCounts, S3Store, type ObjectStore, type S3RequestCounts } from '../src/sinks/storage/index.ts';
 import { startMoto, type Moto } from '../test/integration/support/moto.ts';
 import { emit, numberArg, parseArgs, rate, rng, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
@@ -68,7 +68,7 @@ async function timeBatches(dir: string | ObjectStore, opts: object, args: BenchA
   const openMs = since(t0);
   const filesBefore = table.fileCount;
   const perBatch: Record<string, number>[] = [];
-  const s3 = typeof dir === 'string' ? undefined : ((dir instanceof CachedStore ? dir.inner : dir) as Partial<S3Store>).requests;
+  const s3 = typeof dir === 'string' ? undefined : s3RequestCounts(dir);
   for (let b = 0; b < batches; b++) {
     const rows: DeltaRow[] = [];
     for (let k = 0; k < batch; k++) {

@@ -52,6 +52,11 @@ export const METRIC_NAMES = {
   sinkBatchSize: 'invoice_stream_sink_batch_size_rows',
   sinkBatchDuration: 'invoice_stream_sink_batch_duration_seconds',
   sinkFailures: 'invoice_stream_sink_failures_total',
+  sinkStorageRequests: 'invoice_stream_sink_storage_requests_total',
+  sinkStorageRetries: 'invoice_stream_sink_storage_retries_total',
+  sinkCompactionRuns: 'invoice_stream_sink_compaction_runs_total',
+  sinkCompactionFilesRewritten: 'invoice_stream_sink_compaction_files_rewritten_total',
+  sinkCompactionFailures: 'invoice_stream_sink_compaction_failures_total',
 } as const;
 
 /** Standard Node.js runtime metrics from prom-client's default collectors (unprefixed, as usual). */
@@ -115,6 +120,21 @@ export interface Metrics {
   readonly sinkBatchDuration: Histogram<'sink' | 'table'>;
   /** Failed sink micro-batch writes (each retry that fails counts). */
   readonly sinkFailures: Counter<'sink' | 'table'>;
+  /** Object-store requests of a Delta table's writer, by `request` (get, list, put, put_if_absent, delete). */
+  readonly sinkStorageRequests: Counter<'sink' | 'table' | 'request'>;
+  /** HTTP attempts beyond the first of those requests (the SDK's retries of 5xx, SlowDown, network errors). */
+  readonly sinkStorageRetries: Counter<'sink' | 'table'>;
+  /** Compaction runs the writer made between batches (runs with nothing to do included). */
+  readonly sinkCompactionRuns: Counter<'sink' | 'table'>;
+  /** Data files compaction rewrote (removed from the table into larger ones). */
+  readonly sinkCompactionFilesRewritten: Counter<'sink' | 'table'>;
+  /** Compaction runs that failed (storage trouble; each is also logged as a warning). */
+  readonly sinkCompactionFailures: Counter<'sink' | 'table'>;
+  /**
+   * Called before each scrape reads the sink table counters: the writers keep cumulative counts
+   * of their own, mirrored in then (see mirrorSinkTable).
+   */
+  readonly beforeSinkScrape: (() => void)[];
 }
 
 /** Options for createMetrics. */
@@ -132,7 +152,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const n = METRIC_NAMES;
+  const beforeSinkScrape: (() => void)[] = [];
+  // Each of the table counters runs the hooks when scraped; mirroring is idempotent, so the first
+  // one read brings all of them up to date.
+  const collect = (): void => { for (const hook of beforeSinkScrape) hook(); };
   const m: Metrics = {
+    beforeSinkScrape,
     registry,
     buildInfo: new Gauge({ name: n.buildInfo, help: 'Build information; always 1.', labelNames: ['version', 'guarantee'], registers }),
     consumerLag: new Gauge({ name: n.consumerLag, help: 'Records between the committed offset and the log end offset, per input partition.', labelNames: ['topic', 'partition'], registers }),
@@ -165,6 +190,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     sinkBatchSize: new Histogram({ name: n.sinkBatchSize, help: 'Rows per sink micro-batch.', labelNames: ['sink', 'table'], buckets: [...SINK_BATCH_ROWS_BUCKETS], registers }),
     sinkBatchDuration: new Histogram({ name: n.sinkBatchDuration, help: 'Duration of a sink micro-batch write, in seconds.', labelNames: ['sink', 'table'], buckets: [...SINK_LATENCY_BUCKETS_SECONDS], registers }),
     sinkFailures: new Counter({ name: n.sinkFailures, help: 'Failed sink micro-batch writes (each failed attempt).', labelNames: ['sink', 'table'], registers }),
+    sinkStorageRequests: new Counter({ name: n.sinkStorageRequests, help: 'Object-store requests of a Delta table writer, by request kind.', labelNames: ['sink', 'table', 'request'], registers, collect }),
+    sinkStorageRetries: new Counter({ name: n.sinkStorageRetries, help: 'HTTP attempts beyond the first of the object-store requests (SDK retries).', labelNames: ['sink', 'table'], registers, collect }),
+    sinkCompactionRuns: new Counter({ name: n.sinkCompactionRuns, help: 'Compaction runs of a Delta table writer between batches.', labelNames: ['sink', 'table'], registers, collect }),
+    sinkCompactionFilesRewritten: new Counter({ name: n.sinkCompactionFilesRewritten, help: 'Data files rewritten by compaction.', labelNames: ['sink', 'table'], registers, collect }),
+    sinkCompactionFailures: new Counter({ name: n.sinkCompactionFailures, help: 'Compaction runs that failed (logged as warnings; the next run tries again).', labelNames: ['sink', 'table'], registers, collect }),
   };
   return m;
 }
@@ -221,6 +251,35 @@ export function observeSinkBatch(m: Metrics, sink: string, table: string, rows: 
   }
   m.sinkBatchSize.observe(labels, rows);
   m.sinkBatchDuration.observe(labels, seconds);
+}
+
+/** A Delta table writer's cumulative counts (its store's requests when on S3, its compaction runs). */
+export interface SinkTableCounts {
+  requests?: { get: number; list: number; put: number; putIfAbsent: number; delete: number; retries: number };
+  compaction: { runs: number; errors: number; filesRemoved: number };
+}
+
+const REQUEST_LABELS = { get: 'get', list: 'list', put: 'put', putIfAbsent: 'put_if_absent', delete: 'delete' } as const;
+
+/**
+ * Moves a table's counters from the previous counts to the next (the writer keeps the counts;
+ * counters take the increases). Returns `next` copied, to pass as `previous` the next time.
+ */
+export function mirrorSinkTable(m: Metrics, sink: string, table: string, previous: SinkTableCounts | undefined, next: SinkTableCounts): SinkTableCounts {
+  const labels = { sink, table };
+  const inc = (counter: Counter<'sink' | 'table'>, before: number, after: number): void => { counter.inc(labels, Math.max(0, after - before)); };
+  if (next.requests) {
+    const before = previous?.requests ?? { get: 0, list: 0, put: 0, putIfAbsent: 0, delete: 0, retries: 0 };
+    for (const [kind, request] of Object.entries(REQUEST_LABELS) as [keyof typeof REQUEST_LABELS, string][]) {
+      m.sinkStorageRequests.inc({ ...labels, request }, Math.max(0, next.requests[kind] - before[kind]));
+    }
+    inc(m.sinkStorageRetries, before.retries, next.requests.retries);
+  }
+  const before = previous?.compaction ?? { runs: 0, errors: 0, filesRemoved: 0 };
+  inc(m.sinkCompactionRuns, before.runs, next.compaction.runs);
+  inc(m.sinkCompactionFailures, before.errors, next.compaction.errors);
+  inc(m.sinkCompactionFilesRewritten, before.filesRemoved, next.compaction.filesRemoved);
+  return { ...(next.requests ? { requests: { ...next.requests } } : {}), compaction: { ...next.compaction } };
 }
 
 /** What primeMetrics needs to know of the deployment. */

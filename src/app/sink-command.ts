@@ -9,32 +9,46 @@ import { createKafkaClient } from '../runtime/index.ts';
 import { kafkaClientOptions } from './kafka-connection.ts';
 import { DEFAULT_RETRY_POLICY, retrying } from '../sinks/core/index.ts';
 import { DeltaTable } from '../sinks/delta/index.ts';
-import { openStore } from '../sinks/storage/index.ts';
+import { openStore, s3RequestCounts } from '../sinks/storage/index.ts';
 import {
-  DeltaSinkStage, deltaTableWriter, roundRobinAssignor, type SinkBatchObserver, type StageLogger, type StageOptions, type TableWriter,
+  DeltaSinkStage, deltaTableWriter, roundRobinAssignor, type StageLogger, type StageOptions, type TableWriter,
 } from '../connect/index.ts';
 import type { Config } from './config.ts';
 import { invoiceSinkRoutes } from './sink-mapping.ts';
 import { startOpsServer } from './http/server.ts';
 import type { Probes } from './http/probes.ts';
-import { createMetrics } from './metrics.ts';
-import { metricsSinkObserver } from './observe/sink-observer.ts';
+import { createMetrics, type SinkTableCounts } from './metrics.ts';
+import { metricsSinkObserver, type SinkObserver } from './observe/sink-observer.ts';
 
 /** The sink's consumer group id. */
 export function sinkGroupId(applicationId: string): string {
   return `${applicationId}-delta-sink`;
 }
 
+/** What the sink's writers report besides each call's result. */
+export interface SinkWriterHooks {
+  /** Background trouble that fails no batch (a failed compaction run), one line naming the table. */
+  warn?: (message: string) => void;
+  /** Each Delta table writer and a reader of its cumulative counts (for the metrics). */
+  watchTable?: (table: string, counts: () => SinkTableCounts) => void;
+}
+
 /** Writers of the three tables for the configured sink, and how to close them. */
-export async function openSinkWriters(sink: Config['sink']): Promise<{ writers: Map<string, TableWriter>; close: () => Promise<void> }> {
+export async function openSinkWriters(sink: Config['sink'], hooks: SinkWriterHooks = {}): Promise<{ writers: Map<string, TableWriter>; close: () => Promise<void> }> {
   const writers = new Map<string, TableWriter>();
   if (sink.kind === 'delta') {
     const root = openStore(sink.dir, sink.s3);
     // OPTIMIZE between batches, inside each table's writer: it runs after a batch's commit returns
     // and before the next batch of that table starts, for at most maxMillisPerBatch.
     const { enabled, ...compaction } = sink.compaction;
-    const options = { deletionVectors: sink.deletionVectors, ...(enabled ? { compaction } : {}) };
-    for (const spec of INVOICE_TABLES) writers.set(spec.name, deltaTableWriter(await DeltaTable.open(root.child(spec.name), spec, options)));
+    const options = { deletionVectors: sink.deletionVectors, ...(enabled ? { compaction } : {}), ...(hooks.warn ? { warn: hooks.warn } : {}) };
+    for (const spec of INVOICE_TABLES) {
+      const store = root.child(spec.name); // on S3 each table's store counts its own requests
+      const table = await DeltaTable.open(store, spec, options);
+      const requests = s3RequestCounts(store);
+      hooks.watchTable?.(spec.name, () => ({ ...(requests ? { requests } : {}), compaction: table.compactionStats }));
+      writers.set(spec.name, deltaTableWriter(table));
+    }
     return { writers, close: async () => undefined };
   }
   if (sink.kind === 'databricks') {
@@ -56,8 +70,8 @@ export interface StartSinkOptions {
   onFatal?: (error: Error) => void;
   /** Wraps each table writer (fault injection in tests). */
   wrapWriter?: (table: string, writer: TableWriter) => TableWriter;
-  /** Per-batch metrics. */
-  observer?: SinkBatchObserver;
+  /** Per-batch metrics, and the Delta tables' own counts. */
+  observer?: SinkObserver;
 }
 
 /** Builds and starts the stage from the app config; `stop` commits what is buffered and leaves the group. */
@@ -66,7 +80,9 @@ export async function startSink(config: Config, extra: StartSinkOptions = {}): P
   if (!registryUrl) throw new Error('sink: schemaRegistry.url is required (invoice events are Avro)');
   const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
   const routes = invoiceSinkRoutes(registry, { prefix: config.topics.outputPrefix, routeByType: config.topics.routeByEventType });
-  const opened = await openSinkWriters(config.sink);
+  const log = extra.log;
+  const watchTable = extra.observer?.watchTable?.bind(extra.observer);
+  const opened = await openSinkWriters(config.sink, { ...(log ? { warn: (message: string) => log('warn', message) } : {}), ...(watchTable ? { watchTable } : {}) });
   const wrap = extra.wrapWriter;
   const writers = wrap ? new Map([...opened.writers].map(([name, w]) => [name, wrap(name, w)])) : opened.writers;
   const groupId = sinkGroupId(config.applicationId);

@@ -4,6 +4,7 @@
 // source of truth: schema, files, deletion vectors, and the txn versions that make replays no-ops.
 import { randomUUID } from 'node:crypto';
 import { SinkWriteError } from '../core/retry.ts';
+import { withoutCredentials } from '../storage/credentials.ts';
 import { openStore } from '../storage/open.ts';
 import { getExisting, type ObjectStore } from '../storage/store.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
@@ -79,6 +80,7 @@ export class DeltaTable {
       smallFileRows: options.smallFileRows ?? 16_384,
       compaction: options.compaction,
       now: options.now ?? Date.now,
+      warn: options.warn ?? ((message: string) => process.stderr.write(`warn: ${message}\n`)),
     };
     let snap = await loadSnapshot(store);
     if (snap.version < 0) {
@@ -203,7 +205,8 @@ export class DeltaTable {
       } catch (e) {
         // Compaction only saves read time: a failure must not fail the sink; the next run retries.
         this.compaction.errors++;
-        this.compaction.lastError = e instanceof Error ? e.message : String(e);
+        this.compaction.lastError = withoutCredentials(e instanceof Error ? e.message : String(e));
+        this.opts.warn(`delta table ${this.spec.spec.name} at ${this.store.location}: compaction run failed (the next batch's run tries again): ${this.compaction.lastError}`);
       }
     });
   }

@@ -85,6 +85,11 @@ export interface DeltaTableOptions {
   compaction?: CompactionOptions;
   /** Clock for commit timestamps (tests). */
   now?: () => number;
+  /**
+   * Told of trouble in the writer's own background work that fails no call (a compaction run that
+   * failed), one line naming the table; the sink logs it as a warning. Default: a line on stderr.
+   */
+  warn?: (message: string) => void;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { CachedStore } from './cached-store.ts';
 import { FileStore } from './file-store.ts';
-import { S3Store, type S3StoreOptions } from './s3-store.ts';
+import { S3Store, type S3RequestCounts, type S3StoreOptions } from './s3-store.ts';
 import type { ObjectStore } from './store.ts';
 
 /** Options of an `s3://` location: the client's, and the data-file cache (MiB, 0: none; default 128). */
@@ -28,4 +28,10 @@ export function openStore(location: string, s3: S3LocationOptions = {}): ObjectS
 /** True for a location on an object store (not the local disk). */
 export function isObjectStoreLocation(location: string): boolean {
   return /^s3a?:\/\//i.test(location);
+}
+
+/** The request counts of `store` when it is on S3 (directly or behind the data-file cache). */
+export function s3RequestCounts(store: ObjectStore): S3RequestCounts | undefined {
+  const inner = store instanceof CachedStore ? store.inner : store;
+  return inner instanceof S3Store ? inner.requests : undefined;
 }

@@ -22,7 +22,7 @@ export interface S3StoreOptions {
   client?: S3Client;
 }
 
-/** Requests sent, by kind, and HTTP attempts in all (retries included), for benches and metrics. */
+/** Requests sent, by kind, and HTTP attempts in all (retries included), for benches and metrics (per table: each child store counts its own). */
 export interface S3RequestCounts {
   get: number;
   list: number;
@@ -30,6 +30,8 @@ export interface S3RequestCounts {
   putIfAbsent: number;
   delete: number;
   attempts: number;
+  /** Attempts beyond each request's first (counted when the request ends). */
+  retries: number;
 }
 
 /** Bucket and key prefix of an `s3://bucket/prefix` (or `s3a://`) URL. */
@@ -62,17 +64,17 @@ export class S3Store implements ObjectStore {
   readonly location: string;
   readonly bucket: string;
   readonly prefix: string;
-  /** Counters shared by this store and its children. */
+  /** Requests of this store (a child, one table's prefix, has its own; the client is shared). */
   readonly requests: S3RequestCounts;
   private readonly client: S3Client;
 
-  constructor(url: string, options: S3StoreOptions = {}, shared?: { client: S3Client; requests: S3RequestCounts }) {
+  constructor(url: string, options: S3StoreOptions = {}, shared?: { client: S3Client }) {
     const { bucket, prefix } = parseS3Url(url);
     this.bucket = bucket;
     this.prefix = prefix;
     this.location = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
     this.client = shared?.client ?? s3Client(options);
-    this.requests = shared?.requests ?? { get: 0, list: 0, put: 0, putIfAbsent: 0, delete: 0, attempts: 0 };
+    this.requests = { get: 0, list: 0, put: 0, putIfAbsent: 0, delete: 0, attempts: 0, retries: 0 };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -128,19 +130,24 @@ export class S3Store implements ObjectStore {
   }
 
   child(key: string): S3Store {
-    return new S3Store(`s3://${this.bucket}/${joinKey(this.prefix, key)}`, {}, { client: this.client, requests: this.requests });
+    return new S3Store(`s3://${this.bucket}/${joinKey(this.prefix, key)}`, {}, { client: this.client });
+  }
+
+  private count(attempts = 1): void {
+    this.requests.attempts += attempts;
+    this.requests.retries += attempts - 1;
   }
 
   /** Sends one request, counts it, and turns a failure into a classified StorageError. */
-  private async send<T extends { $metadata?: { attempts?: number } }>(kind: keyof Omit<S3RequestCounts, 'attempts'>, verb: string, key: string, call: () => Promise<T>): Promise<T> {
+  private async send<T extends { $metadata?: { attempts?: number } }>(kind: keyof Omit<S3RequestCounts, 'attempts' | 'retries'>, verb: string, key: string, call: () => Promise<T>): Promise<T> {
     this.requests[kind]++;
     try {
       const out = await call();
-      this.requests.attempts += out.$metadata?.attempts ?? 1;
+      this.count(out.$metadata?.attempts);
       return out;
     } catch (e) {
       const err = (e ?? {}) as SdkError;
-      this.requests.attempts += err.$metadata?.attempts ?? 1;
+      this.count(err.$metadata?.attempts);
       const status = err.$metadata?.httpStatusCode;
       const code = err.name && err.name !== 'Error' ? err.name : err.code ?? 'Error';
       const retriable = status === undefined || status >= 500 || RETRIABLE_4XX.has(status) || RETRIABLE_NAMES.has(code);
@@ -152,3 +159,4 @@ export class S3Store implements ObjectStore {
     }
   }
 }
+

@@ -5,6 +5,8 @@ import {
   LATENCY_BUCKETS_SECONDS, METRIC_NAMES, METRIC_PREFIX, NODE_METRIC_NAMES, createMetrics, observeEmit,
   mirrorAccounting, observeRestore, observeSinkBatch, primeMetrics, recordDeadLetter,
 } from '../../../src/app/metrics.ts';
+import { metricsSinkObserver } from '../../../src/app/observe/sink-observer.ts';
+import type { SinkTableCounts } from '../../../src/app/metrics.ts';
 
 describe('metrics catalog', () => {
   it('renders a HELP and TYPE line for every catalog metric and the Node runtime metrics', async () => {
@@ -77,6 +79,35 @@ describe('metrics catalog', () => {
     expect(text).toContain('invoice_stream_restore_remaining_records{store="invoices",partition="3"} 0');
     expect(text).toContain('invoice_stream_sink_batch_size_rows_count{sink="delta",table="invoices"} 1');
     expect(text).toContain('invoice_stream_sink_failures_total{sink="delta",table="invoices"} 1');
+  });
+
+  it('mirrors each Delta table writer\'s own counts (S3 requests, retries, compaction) at every scrape', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const counts: SinkTableCounts = {
+      requests: { get: 3, list: 1, put: 2, putIfAbsent: 1, delete: 0, retries: 0 },
+      compaction: { runs: 0, errors: 0, filesRemoved: 0 },
+    };
+    const observer = metricsSinkObserver(m, 'delta');
+    observer.watchTable?.('invoices', () => counts);
+    observer.watchTable?.('client_balances', () => ({ compaction: { runs: 0, errors: 0, filesRemoved: 0 } })); // on local disk
+    const series = (text: string, name: string, labels: string): number => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    let text = await m.registry.metrics();
+    expect(series(text, 'invoice_stream_sink_storage_requests_total', 'sink="delta",table="invoices",request="get"')).toBe(3);
+    expect(series(text, 'invoice_stream_sink_storage_requests_total', 'sink="delta",table="invoices",request="put_if_absent"')).toBe(1);
+    expect(series(text, 'invoice_stream_sink_compaction_failures_total', 'sink="delta",table="client_balances"')).toBe(0); // primed
+    // The writers count on; the next scrape takes the increases, once, however many counters it reads.
+    counts.requests = { get: 10, list: 2, put: 5, putIfAbsent: 3, delete: 4, retries: 6 };
+    counts.compaction = { runs: 4, errors: 1, filesRemoved: 7 };
+    text = await m.registry.metrics();
+    expect(series(text, 'invoice_stream_sink_storage_requests_total', 'sink="delta",table="invoices",request="get"')).toBe(10);
+    expect(series(text, 'invoice_stream_sink_storage_requests_total', 'sink="delta",table="invoices",request="delete"')).toBe(4);
+    expect(series(text, 'invoice_stream_sink_storage_retries_total', 'sink="delta",table="invoices"')).toBe(6);
+    expect(series(text, 'invoice_stream_sink_compaction_runs_total', 'sink="delta",table="invoices"')).toBe(4);
+    expect(series(text, 'invoice_stream_sink_compaction_failures_total', 'sink="delta",table="invoices"')).toBe(1);
+    expect(series(text, 'invoice_stream_sink_compaction_files_rewritten_total', 'sink="delta",table="invoices"')).toBe(7);
+    text = await m.registry.metrics();
+    expect(series(text, 'invoice_stream_sink_compaction_runs_total', 'sink="delta",table="invoices"')).toBe(4);
+    expect(text).not.toMatch(/invoice_stream_sink_storage_requests_total\{[^}]*table="client_balances"/);
   });
 
   it('makes independent registries (one per process, one per test)', async () => {

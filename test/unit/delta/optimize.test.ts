@@ -240,6 +240,52 @@ describe('DeltaTable.compact', () => {
   });
 });
 
+describe('a failed compaction run', () => {
+  it('fails no batch, is counted, and is told to `warn` with the table and the error, without credentials', async () => {
+    const dir = await tempDir();
+    const model = new Model();
+    const file = new FileStore(dir);
+    let broken = false;
+    // Data files that cannot be read while `broken`: the store's message echoes a key id and a secret.
+    const store: ObjectStore = {
+      location: file.location,
+      get: k => broken && k.endsWith('.parquet') ? Promise.reject(new Error('s3 get s3://lake/t/x.parquet: AccessDenied (HTTP 403): key AKIAIOSFODNN7EXAMPLE, secret wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY')) : file.get(k),
+      list: p => file.list(p), listInfo: p => file.listInfo(p), put: (k, b) => file.put(k, b), putIfAbsent: (k, b) => file.putIfAbsent(k, b),
+      delete: k => file.delete(k), child: k => file.child(k),
+    };
+    const warnings: string[] = [];
+    const secret = process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY';
+    try {
+      const t = await DeltaTable.open(store, spec, { ...OPTS, compaction: { deletedFraction: 0.01, minFileRows: 1000, maxMillisPerBatch: 1000 }, warn: m => warnings.push(m) });
+      const settled = (): Promise<unknown> => t.upsert([]); // commits nothing: queued after the last run
+      await t.upsert(model.apply(range(0, 100, 1)));
+      await settled();
+      expect(t.compactionStats).toMatchObject({ runs: 1, errors: 0 });
+      broken = true;
+      const r = await t.upsert(model.apply(range(0, 30, 2))); // its compaction run reads a data file: fails
+      expect(r.version).not.toBeNull();
+      await t.upsert(model.apply(range(30, 40, 3))); // the sink goes on (this one's run fails too)
+      await settled();
+      expect(t.compactionStats).toMatchObject({ runs: 3, commits: 0, errors: 2 });
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(new RegExp(`^delta table invoices at ${dir.replaceAll('/', '\\/')}: compaction run failed .*AccessDenied \\(HTTP 403\\)`));
+      for (const w of [...warnings, t.compactionStats.lastError ?? '']) {
+        expect(w).not.toContain('AKIAIOSFODNN7EXAMPLE');
+        expect(w).not.toContain('wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY');
+      }
+      broken = false;
+      await t.upsert(model.apply(range(40, 45, 4)));
+      await settled();
+      expect(t.compactionStats).toMatchObject({ runs: 4, commits: 1, errors: 2 });
+      expect(warnings).toHaveLength(2);
+      expect(byId(await t.readAll())).toEqual(model.sorted);
+    } finally {
+      if (secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY; else process.env.AWS_SECRET_ACCESS_KEY = secret;
+    }
+  });
+});
+
 describe('optimize (stand-alone, no table spec)', () => {
   it('compacts a table from its log schema alone; the writer carries on from it', async () => {
     const dir = await tempDir();
