@@ -2,7 +2,7 @@
 """Read every committed record of Kafka topics with librdkafka (the confluent-kafka wheel), a
 client independent of the project's own, isolation.level=read_committed, from each partition's
 log start to its last stable offset at the time of the call. Prints one JSON object per topic
-per line: {"topic": T, "records": [{partition, offset, key, value, headers}]}, bytes as base64
+per line: {"topic": T, "records": [{partition, offset, key, value, headers, timestamp}]}, bytes as base64
 (null stays null), records in partition then offset order.
 
 usage: kafka_read.py BROKERS TOPIC [TOPIC ...]
@@ -63,6 +63,7 @@ def read_topic(brokers, topic):
             records.append({
                 'partition': p, 'offset': msg.offset(), 'key': b64(msg.key()), 'value': b64(msg.value()),
                 'headers': {k: b64(v) for k, v in (msg.headers() or [])},
+                'timestamp': msg.timestamp()[1],
             })
         records.sort(key=lambda r: (r['partition'], r['offset']))
         return records

@@ -27,6 +27,8 @@ export interface ReadRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, Buffer | null>;
+  /** The record's timestamp (ms), as the broker stored it. */
+  timestamp: number;
 }
 
 /** Every committed record of each topic, read_committed, by librdkafka (not the project's client). */
@@ -35,10 +37,11 @@ export async function readCommittedIndependently(brokers: readonly string[], top
   const b = (s: string | null): Buffer | null => (s === null ? null : Buffer.from(s, 'base64'));
   const out = new Map<string, ReadRecord[]>();
   for (const line of stdout.split('\n').filter(Boolean)) {
-    const { topic, records } = JSON.parse(line) as { topic: string; records: Array<{ partition: number; offset: number; key: string | null; value: string | null; headers: Record<string, string | null> }> };
+    const { topic, records } = JSON.parse(line) as { topic: string; records: Array<{ partition: number; offset: number; key: string | null; value: string | null; headers: Record<string, string | null>; timestamp: number }> };
     out.set(topic, records.map((r) => ({
       partition: r.partition, offset: r.offset, key: b(r.key), value: b(r.value),
       headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, b(v)])),
+      timestamp: r.timestamp,
     })));
   }
   return out;

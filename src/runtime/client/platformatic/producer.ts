@@ -12,9 +12,9 @@
 // - after any failure the producer is not reused: the runtime closes the task and the next one
 //   starts with a fresh producer, whose InitProducerId fences and completes what was left;
 // - a record's timestamp delta (to its batch's first timestamp) of 2^31 ms (24.9 days) or more
-//   is written wrong (@platformatic/dynamic-buffer 0.3.1's int64ZigZagEncode shifts by 31, not 63,
-//   and its unsigned varlong writer drops bits past 32): the broker stored a record stamped
-//   07-02 as 04-15. A send keeps each topic's timestamps within TIMESTAMP_SPAN_MS of each other.
+//   is written wrong (@platformatic/dynamic-buffer 0.3.1): `timestamp-deltas.ts` installs an exact
+//   encoder, imported first below.
+import './timestamp-deltas.ts';
 import { Admin, compatibilityPartitioner, Connection, FindCoordinatorKeyTypes, Producer, txnOffsetCommitV3, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
 
 /** A transaction of @platformatic/kafka (its class is not exported by name). */
@@ -24,52 +24,17 @@ import { ProducerFencedError } from '../api.ts';
 import { chunkBySize } from '../chunks.ts';
 import { errorChain, FatalRuntimeError } from '../../errors.ts';
 import type { PlatformaticBase } from './connection.ts';
-import { metadataFor, retrying } from './offsets.ts';
-
-/** How far a record's timestamp may be from its batch's first: well inside the client's 2^31 ms limit. */
-export const TIMESTAMP_SPAN_MS = 2 ** 30;
-
-/**
- * Gives each record the partition the client would pick (Java's murmur2 of the key, modulo the
- * topic's partitions; keyless records round robin) before the send is chunked: the timestamp
- * bound holds per partition batch, and bounding it per topic instead split a commit's send at
- * every record whose topic's timestamps jumped (the invoice events of several tasks, months of
- * event time apart): live-invoices ran at 6k records/s instead of 11k (2026-12-06).
- */
-export class PartitionAssigner {
-  readonly #roundRobin = new Map<string, number>();
-
-  async assign(client: Producer, records: readonly OutgoingRecord[]): Promise<OutgoingRecord[]> {
-    const topics = new Set<string>();
-    for (const r of records) if (r.partition === undefined) topics.add(r.topic);
-    if (topics.size === 0) return records as OutgoingRecord[];
-    const metadata = await metadataFor(client, [...topics]);
-    return records.map((r) => {
-      if (r.partition !== undefined) return r;
-      const count = metadata.topics.get(r.topic)?.partitionsCount;
-      if (!count) return r; // unknown topic: the client's own error follows
-      return { ...r, partition: this.#partitionOf(r.topic, r.key, count) };
-    });
-  }
-
-  #partitionOf(topic: string, key: Buffer | null, count: number): number {
-    if (key !== null) return compatibilityPartitioner(undefined as never, key) % count;
-    const next = this.#roundRobin.get(topic) ?? 0;
-    this.#roundRobin.set(topic, next + 1);
-    return next % count;
-  }
-}
+import { retrying } from './offsets.ts';
 
 /** An idempotent producer (acks=all). */
 export function createRecordProducer(base: PlatformaticBase): RecordProducer {
   const producer = new Producer({ ...base.options('producer'), idempotent: true, partitioner: compatibilityPartitioner });
-  const partitions = new PartitionAssigner();
   return {
     async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
       const acks: ProduceAck[] = [];
       try {
         // One chunk after the other: concurrent sends could reorder a partition's records.
-        for (const chunk of chunkBySize(await partitions.assign(producer, records), undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
+        for (const chunk of chunkBySize(records)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
       } catch (error) {
         throw translateError(error, 'producer');
       }
@@ -85,7 +50,6 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   readonly #transactionalId: string;
   readonly #transactionTimeoutMs: number;
   #producer: Producer | undefined;
-  readonly #partitions = new PartitionAssigner();
   #transaction: Transaction | undefined;
   // What the open transaction holds: an empty one is cancelled, not ended (EndTxn would be refused).
   #used = false;
@@ -136,7 +100,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     if (records.length === 0) return acks;
     this.#used = true;
     try {
-      for (const chunk of chunkBySize(await this.#partitions.assign(this.#open(), records), undefined, TIMESTAMP_SPAN_MS)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
+      for (const chunk of chunkBySize(records)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
       return acks;
     } catch (error) {
       throw translateError(error, this.#transactionalId);

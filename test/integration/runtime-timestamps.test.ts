@@ -1,0 +1,63 @@
+// Record timestamps far from their batch's first, produced by the runtime's producers in ONE send
+// to one partition (so in one record batch) and read back by librdkafka: each must be the
+// timestamp given. @platformatic/dynamic-buffer 0.3.1 writes a delta of 2^31 ms or more wrong
+// (an overdue at 07-02 in a batch that began 05-24 was stored as 04-15);
+// src/runtime/client/platformatic/timestamp-deltas.ts installs an exact encoder.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaClient, type KafkaClient } from '../../src/runtime/index.ts';
+import type { OutgoingRecord, RuntimeAdmin } from '../../src/runtime/client/api.ts';
+import { testStack } from '../stack/env.ts';
+import { readCommittedIndependently } from './support/live-outputs.ts';
+
+const STAMPS = [
+  Date.parse('2026-05-24T01:02:06.894Z'),
+  Date.parse('2026-07-02T01:04:15.182Z'), // 39 days on: 2^31 ms is 24.9 days
+  Date.parse('2026-03-13T00:40:42.374Z'), // and back, as a task fed by upstream tasks weeks apart
+  Date.parse('0001-01-01T10:00:00.000Z'),
+  Date.parse('9999-12-31T23:59:59.999Z'),
+  0,
+];
+
+describe('record timestamps far apart in one batch', () => {
+  const run = `timestamps-${Date.now()}`;
+  let admin: RuntimeAdmin;
+  let client: KafkaClient;
+
+  beforeAll(async () => {
+    client = createKafkaClient({ brokers: testStack().kafkaBrokers, clientId: run });
+    admin = await client.admin();
+    // retention.ms -1: these timestamps are years old, and time retention would delete them.
+    await admin.createTopics([{ name: `${run}-txn`, partitions: 1, configs: { 'retention.ms': '-1' } }, { name: `${run}-idem`, partitions: 1, configs: { 'retention.ms': '-1' } }]);
+  });
+
+  afterAll(async () => {
+    await admin?.deleteTopics([`${run}-txn`, `${run}-idem`]).catch(() => undefined);
+    await admin?.close();
+  });
+
+  const records = (topic: string): OutgoingRecord[] => STAMPS.map((timestamp, i) => ({ topic, partition: 0, key: Buffer.from(`k${i}`), value: Buffer.from(String(timestamp)), timestamp }));
+
+  it('stores each as sent, from the transactional and the idempotent producer', async () => {
+    const txn = client.transactionalProducer(`${run}-producer`, 60_000);
+    await txn.init();
+    try {
+      await txn.begin();
+      await txn.send(records(`${run}-txn`));
+      await txn.commit();
+    } finally {
+      await txn.close();
+    }
+    const idempotent = await client.producer();
+    try {
+      await idempotent.send(records(`${run}-idem`));
+    } finally {
+      await idempotent.close();
+    }
+    const read = await readCommittedIndependently(testStack().kafkaBrokers, [`${run}-txn`, `${run}-idem`]);
+    for (const topic of [`${run}-txn`, `${run}-idem`]) {
+      const got = read.get(topic) ?? [];
+      expect(got.map((r) => r.value?.toString())).toEqual(STAMPS.map(String));
+      expect(got.map((r) => r.timestamp)).toEqual(STAMPS);
+    }
+  });
+});
