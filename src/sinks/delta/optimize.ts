@@ -10,15 +10,14 @@
 // actions are committed at the next version (the rewrite is still exactly those rows); if another
 // writer removed one or grew its vector, the rewrite is stale: its files are deleted and it gives up.
 import { randomUUID } from 'node:crypto';
-import { openStore } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/store.ts';
 import type { Version } from '../core/row-per-key.ts';
 import { applyActions, type Action, type AddAction, type RemoveAction, type Snapshot } from './actions.ts';
 import { concatBatches, keysAndVersions } from './columnar.ts';
 import { DeletionVectorCache, deletionVectorId } from './deletion-vector.ts';
-import { catchUp, CommitConflict, ENGINE, loadSnapshot, putCommit, writeCheckpoint } from './log.ts';
+import { catchUp, CommitConflict, ENGINE, putCommit, writeCheckpoint } from './log.ts';
 import { liveColumns, removeOf, writeChunks, type FileContext } from './merge.ts';
-import { checkProtocol } from './protocol.ts';
+import { openForMaintenance } from './protocol.ts';
 import { compileLogSchema } from './schema.ts';
 import { parseStats } from './stats.ts';
 import { retentionOf } from './vacuum.ts';
@@ -205,11 +204,7 @@ export interface OptimizeCommandOptions extends Partial<OptimizeOptions> {
  * a file it rewrote, then gives up (the result says `conflict`).
  */
 export async function optimize(location: string | ObjectStore, options: OptimizeCommandOptions = {}): Promise<OptimizeResult> {
-  const store = typeof location === 'string' ? openStore(location) : location;
-  const dir = store.location;
-  const snap = await loadSnapshot(store);
-  if (snap.version < 0 || !snap.protocol || !snap.metaData) throw new Error(`${dir}: not a Delta table (no _delta_log commits)`);
-  checkProtocol(dir, snap.protocol, snap.metaData);
+  const { store, dir, snap } = await openForMaintenance(location);
   if (snap.metaData.partitionColumns.length > 0) throw new Error(`${dir}: partitioned tables are not supported`);
   const opts: OptimizeOptions = {
     deletedFraction: options.deletedFraction ?? DEFAULT_OPTIMIZE.deletedFraction,

@@ -2,7 +2,10 @@
 // reader 3 / writer 7 with table features, of which it supports deletion vectors (merge-on-read)
 // and the two legacy writer features that writer 2 implies. New tables get deletion vectors (as
 // Databricks does); older tables keep copy-on-write until `upgradeActions` is committed.
+import { openStore } from '../storage/open.ts';
+import type { ObjectStore } from '../storage/store.ts';
 import type { Action, MetaDataAction, ProtocolAction, Snapshot } from './actions.ts';
+import { loadSnapshot } from './log.ts';
 
 /** The table feature of deletion vectors (readers and writers). */
 export const DELETION_VECTORS = 'deletionVectors';
@@ -71,4 +74,15 @@ export function upgradeActions(snap: Snapshot): Action[] {
   }
   actions.push({ metaData: { ...snap.metaData, configuration: { ...snap.metaData.configuration, [ENABLE_DELETION_VECTORS]: 'true' } } });
   return actions;
+}
+
+/** A table's store and snapshot, opened for a maintenance command (OPTIMIZE, VACUUM, the upgrade): it must exist and use only features this writer knows. */
+export async function openForMaintenance(location: string | ObjectStore): Promise<{ store: ObjectStore; dir: string; snap: Snapshot & { protocol: ProtocolAction; metaData: MetaDataAction } }> {
+  const store = typeof location === 'string' ? openStore(location) : location;
+  const dir = store.location;
+  const snap = await loadSnapshot(store);
+  if (snap.version < 0 || !snap.protocol || !snap.metaData) throw new Error(`${dir}: not a Delta table (no _delta_log commits)`);
+  // A table whose features this writer does not know may reference files in ways it cannot see.
+  checkProtocol(dir, snap.protocol, snap.metaData);
+  return { store, dir, snap: snap as Snapshot & { protocol: ProtocolAction; metaData: MetaDataAction } };
 }

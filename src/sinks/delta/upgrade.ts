@@ -3,11 +3,10 @@
 // with `delta.enableDeletionVectors`. Needs no table spec, so a command can upgrade any table
 // this writer can write, on any store (a path, file://, s3://).
 import { randomUUID } from 'node:crypto';
-import { openStore } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/store.ts';
 import { applyActions, type Action, type Snapshot } from './actions.ts';
-import { catchUp, CommitConflict, ENGINE, loadSnapshot, putCommit } from './log.ts';
-import { checkProtocol, ENABLE_DELETION_VECTORS, upgradeActions } from './protocol.ts';
+import { catchUp, CommitConflict, ENGINE, putCommit } from './log.ts';
+import { ENABLE_DELETION_VECTORS, openForMaintenance, upgradeActions } from './protocol.ts';
 
 const MAX_ATTEMPTS = 20;
 
@@ -45,10 +44,6 @@ export async function commitDeletionVectors(store: ObjectStore, snap: Snapshot, 
  * or a store); returns the version committed, or null when they were on already.
  */
 export async function enableDeletionVectors(location: string | ObjectStore, now: () => number = Date.now): Promise<number | null> {
-  const store = typeof location === 'string' ? openStore(location) : location;
-  const dir = store.location;
-  const snap = await loadSnapshot(store);
-  if (snap.version < 0 || !snap.protocol || !snap.metaData) throw new Error(`${dir}: not a Delta table (no _delta_log commits)`);
-  checkProtocol(dir, snap.protocol, snap.metaData);
+  const { store, snap } = await openForMaintenance(location);
   return (await commitDeletionVectors(store, snap, now())).version;
 }

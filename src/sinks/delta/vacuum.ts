@@ -6,12 +6,10 @@
 // version), and while the store says it was written within the retention (a writer's files not
 // yet committed have no tombstone, only their age). Only the table's own data and DV file names
 // at its root are ever candidates; the log and anything else in the location are never touched.
-import { openStore } from '../storage/open.ts';
 import type { ObjectInfo, ObjectStore } from '../storage/store.ts';
 import type { MetaDataAction, Snapshot } from './actions.ts';
 import { deletionVectorPath, type DeletionVectorDescriptor } from './deletion-vector.ts';
-import { loadSnapshot } from './log.ts';
-import { checkProtocol } from './protocol.ts';
+import { openForMaintenance } from './protocol.ts';
 
 /** Delta's default `delta.deletedFileRetentionDuration`: one week. */
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
@@ -111,12 +109,7 @@ export interface VacuumResult {
  * data and DV files the current version does not reference, older than the retention.
  */
 export async function vacuum(location: string | ObjectStore, options: VacuumOptions = {}): Promise<VacuumResult> {
-  const store = typeof location === 'string' ? openStore(location) : location;
-  const dir = store.location;
-  const snap = await loadSnapshot(store);
-  if (snap.version < 0 || !snap.protocol || !snap.metaData) throw new Error(`${dir}: not a Delta table (no _delta_log commits)`);
-  // A table whose features this writer does not know may reference files in ways it cannot see.
-  checkProtocol(dir, snap.protocol, snap.metaData);
+  const { store, dir, snap } = await openForMaintenance(location);
   if (snap.metaData.partitionColumns.length > 0) throw new Error(`${dir}: partitioned tables are not supported`);
   const tableRetention = retentionOf(snap.metaData);
   const retentionMs = options.retentionMs ?? tableRetention;
