@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, type DeltaRow, type DeltaTableOptions, type DeltaTableSpec } from '../../src/sinks/delta/index.ts';
 import { spark } from './support/spark.ts';
+import { rng } from '../../bench/lib.ts'; // seeded (mulberry32): a failure names its seed and replays
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -36,17 +37,6 @@ const spec: DeltaTableSpec = {
 };
 const byId = (rows: DeltaRow[]): DeltaRow[] => [...rows].sort((a, b) => String(a.invoice_id) < String(b.invoice_id) ? -1 : 1);
 
-/** A seeded generator (mulberry32): a failure names its seed and replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random upserts into the table at `dir`, mirrored in `model` (highest version wins, never backwards). */
 async function randomUpserts(dir: string, opts: DeltaTableOptions, seed: number, batches: number, model: Map<string, DeltaRow>, state: { next: number; txn: number }, midway?: (t: DeltaTable) => Promise<void>): Promise<void> {

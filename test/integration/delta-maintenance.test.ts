@@ -15,6 +15,7 @@ import { DeltaTable, optimize, vacuum, type DeltaRow, type DeltaTableOptions, ty
 import { S3Store, type ObjectStore } from '../../src/sinks/storage/index.ts';
 import { startMoto, type Moto } from './support/moto.ts';
 import { s3a, spark } from './support/spark.ts';
+import { rng } from '../../bench/lib.ts'; // seeded (mulberry32): a failure names its seed and replays
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -38,17 +39,6 @@ const spec: DeltaTableSpec = {
 };
 const byId = (rows: DeltaRow[]): DeltaRow[] => [...rows].sort((a, b) => String(a.invoice_id) < String(b.invoice_id) ? -1 : 1);
 
-/** A seeded generator (mulberry32): a failure names its seed and replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `batches` upserts (mostly updates of any key, some new keys, some stale versions) into `table`,

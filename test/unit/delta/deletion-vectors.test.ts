@@ -15,6 +15,7 @@ import {
 import { applyActions, emptySnapshot, type AddAction } from '../../../src/sinks/delta/actions.ts';
 import { decodeCheckpoint } from '../../../src/sinks/delta/checkpoint.ts';
 import { DeltaTable, type DeltaRow, type DeltaTableSpec } from '../../../src/sinks/delta/index.ts';
+import { rng } from '../../../bench/lib.ts'; // seeded (mulberry32): a failing sequence can be replayed
 
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/delta-dv');
 
@@ -44,17 +45,6 @@ async function commit(dir: string, version: number): Promise<Record<string, Reco
   return text.trim().split('\n').map(l => JSON.parse(l) as Record<string, Record<string, unknown>>);
 }
 
-/** A seeded generator (mulberry32), so a failing sequence can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('deletion vector codec', () => {
   it('decodes the deletion vector Spark wrote, and serializes the same rows to the same bytes', async () => {
