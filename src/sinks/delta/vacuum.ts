@@ -50,8 +50,11 @@ function dvKey(dv: DeletionVectorDescriptor | null | undefined): string | undefi
   return dv?.storageType === 'u' ? deletionVectorPath('', dv) : undefined;
 }
 
-// Log paths are URIs (RFC 2396): the file's key is the decoded path.
+// Log paths are URIs (RFC 2396): the file's key is the decoded path. The protocol also allows
+// absolute paths (another engine's `s3://…` or `file:///…`); such a file would never match its
+// listed key and would be deleted while the table still needs it, so VACUUM refuses the table.
 const keyOf = (path: string): string => {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('/')) throw new Error(`the log names a file by an absolute path (${path}): refusing to vacuum a table this writer cannot match paths for`);
   try {
     return decodeURIComponent(path);
   } catch {

@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { joinKey, StorageError, type ObjectInfo, type ObjectStore } from './store.ts';
+import { withoutCredentials } from './credentials.ts';
 
 /** Where and how to reach the store; everything else (credentials) from the SDK's default chain. */
 export interface S3StoreOptions {
@@ -119,7 +120,9 @@ export class S3Store implements ObjectStore {
     } catch (e) {
       // 412: the key exists. (After a retried attempt that may be this very put: callers that
       // must know compare the object with what they wrote; see delta/log.ts putCommit.)
-      if (e instanceof StorageError && e.status === 412) return false;
+      // 409 ConditionalRequestConflict: another conditional put of this key was in flight; one of
+      // the two wins, so for this one the key is taken just the same (the caller re-plans).
+      if (e instanceof StorageError && (e.status === 412 || e.code === 'ConditionalRequestConflict')) return false;
       throw e;
     }
   }
@@ -152,8 +155,9 @@ export class S3Store implements ObjectStore {
       const code = err.name && err.name !== 'Error' ? err.name : err.code ?? 'Error';
       const retriable = status === undefined || status >= 500 || RETRIABLE_4XX.has(status) || RETRIABLE_NAMES.has(code);
       const attempts = err.$metadata?.attempts;
-      throw new StorageError(
-        `s3 ${verb} s3://${this.bucket}/${key}: ${code}${status ? ` (HTTP ${status})` : ''}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}: ${err.message ?? String(e)}`,
+      // Scrubbed where the message is made: it reaches the connector's logs as well as ours.
+      throw new StorageError(withoutCredentials(
+        `s3 ${verb} s3://${this.bucket}/${key}: ${code}${status ? ` (HTTP ${status})` : ''}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}: ${err.message ?? String(e)}`),
         { code, status, retriable, cause: e },
       );
     }

@@ -72,6 +72,14 @@ describe('vacuumCandidates', () => {
     expect(vacuumCandidates(snap, objects, 2000)).not.toContain('part-recent.parquet');
     expect(vacuumCandidates(snap, objects, 2000)).not.toContain(key(U3));
   });
+
+  it('refuses a table whose log names a file by an absolute path (another engine\'s): its listed key would never match, and a live file would go', () => {
+    for (const path of ['s3://bucket/t/part-a.parquet', 'file:///data/t/part-a.parquet', '/data/t/part-a.parquet']) {
+      const snap: Snapshot = emptySnapshot();
+      applyActions(snap, 0, [{ add: add(path) }]);
+      expect(() => vacuumCandidates(snap, [{ key: 'part-a.parquet', lastModified: 5 }], 500)).toThrow(/absolute path/);
+    }
+  });
 });
 
 describe('vacuum', () => {

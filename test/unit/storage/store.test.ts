@@ -3,6 +3,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitConflict, putCommit } from '../../../src/sinks/delta/log.ts';
 import { CachedStore, FileStore, openStore, parseS3Url, S3Store, type ObjectStore } from '../../../src/sinks/storage/index.ts';
@@ -93,5 +94,24 @@ describe('putCommit', () => {
     const mine = actions.map(a => JSON.stringify(a)).join('\n') + '\n';
     await expect(putCommit(taken(mine), 4, actions)).resolves.toBeUndefined();
     await expect(putCommit(taken(mine.replace('b2a1', 'c3d4')), 4, actions)).rejects.toBeInstanceOf(CommitConflict);
+  });
+});
+
+describe('S3Store answers', () => {
+  // A client that fails every request the way the SDK does (name, HTTP status in $metadata).
+  const failing = (name: string, status: number, message: string): S3Client => ({ send: () => Promise.reject(Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status, attempts: 1 } })) }) as unknown as S3Client;
+
+  it('takes 412 and 409 ConditionalRequestConflict to a conditional put as a taken key (the caller re-plans), other errors as errors', async () => {
+    const open = (client: S3Client): S3Store => new S3Store('s3://bucket/table', {}, { client });
+    await expect(open(failing('PreconditionFailed', 412, 'taken')).putIfAbsent('_delta_log/1.json', '{}')).resolves.toBe(false);
+    await expect(open(failing('ConditionalRequestConflict', 409, 'in flight')).putIfAbsent('_delta_log/1.json', '{}')).resolves.toBe(false);
+    await expect(open(failing('AccessDenied', 403, 'no')).putIfAbsent('_delta_log/1.json', '{}')).rejects.toThrow(/AccessDenied/);
+  });
+
+  it('never carries an access key id in its error message, whoever echoed it', async () => {
+    const store = new S3Store('s3://bucket/table', {}, { client: failing('SignatureDoesNotMatch', 403, 'signature of AKIAABCDEFGHIJKLMNOP does not match') });
+    const error = await store.get('part-1.parquet').catch((e: unknown) => e as Error);
+    expect(String((error as Error).message)).toContain('[REDACTED]');
+    expect(String((error as Error).message)).not.toContain('AKIAABCDEFGHIJKLMNOP');
   });
 });
