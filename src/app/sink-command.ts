@@ -78,7 +78,9 @@ export interface StartSinkOptions {
 export async function startSink(config: Config, extra: StartSinkOptions = {}): Promise<{ stage: DeltaSinkStage; stop: () => Promise<void> }> {
   const registryUrl = config.schemaRegistry.url;
   if (!registryUrl) throw new Error('sink: schemaRegistry.url is required (invoice events are Avro)');
-  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  // One attempt per call: the stage's own loop (connect/stage.ts) retries the look-ups, with its
+  // budget, stop check and retry counts; retries never nest.
+  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password, retry: { initialDelayMs: 0, maxDelayMs: 0, timeoutMs: 0, maxAttempts: 1 } });
   const routes = invoiceSinkRoutes(registry, { prefix: config.topics.outputPrefix, routeByType: config.topics.routeByEventType });
   const log = extra.log;
   const watchTable = extra.observer?.watchTable?.bind(extra.observer);

@@ -9,6 +9,9 @@ import { retrying, type RetryPolicy } from '../retry.ts';
  */
 const REGISTRY_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, timeoutMs: 60_000 };
 
+/** One request's bound; a timed-out request is retried like an unreachable registry. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
 /** The registry does not know a schema id (as opposed to being unreachable). */
 export class SchemaNotFoundError extends Error {
   constructor(id: number) {
@@ -63,7 +66,9 @@ export class HttpSchemaRegistry implements SchemaRegistry {
 
   #fetch(path: string, init: { method?: string; body?: string } = {}): Promise<unknown> {
     return retrying(async () => {
-      const response = await fetch(this.#url + path, { ...init, headers: this.#headers });
+      // Bounded per attempt: a registry that accepts the connection and never answers would
+      // otherwise hold the stream thread until fetch's own 300 s, past the retry budget.
+      const response = await fetch(this.#url + path, { ...init, headers: this.#headers, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
       if (!response.ok) throw new HttpError(response.status, `schema registry ${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
       return response.json();
     }, this.#policy, { isRetriable: isTransient });
@@ -95,7 +100,7 @@ export class InMemorySchemaRegistry implements SchemaRegistry {
 /** A registry answer worth asking again (busy, overloaded, timed out), or no answer at all (fetch's TypeError). */
 function isTransient(error: unknown): boolean {
   if (error instanceof HttpError) return error.status >= 500 || error.status === 408 || error.status === 429;
-  return error instanceof TypeError;
+  return error instanceof TypeError || (error instanceof DOMException && error.name === 'TimeoutError');
 }
 
 class HttpError extends Error {

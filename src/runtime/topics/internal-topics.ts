@@ -22,7 +22,14 @@ export async function ensureInternalTopics(admin: RuntimeAdmin, layout: Applicat
     });
     const wrong = layout.internalTopics.filter((spec) => counts.get(spec.name) !== spec.partitions);
     const first = wrong[0];
-    if (!first) return;
+    if (!first) {
+      if (lastError === undefined) return;
+      // The counts fit but the create call failed: it also sets configs the runtime needs on
+      // existing topics (retention.ms=-1 on repartition topics), which must not fail unseen.
+      if (attempt >= SETTLE_ATTEMPTS) throw lastError;
+      await new Promise((r) => setTimeout(r, delayMs));
+      continue;
+    }
     // Two instances starting together: one creates the topics, the other's create fails
     // (already exists) and its next metadata request may not list them yet, or list them without
     // partitions. Only a settled count that differs is the fatal misfit.

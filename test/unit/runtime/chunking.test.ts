@@ -1,4 +1,4 @@
-import { createRecordsBatch, readRecordsBatch, Reader, type MessageRecord } from '@platformatic/kafka';
+import { createRecordsBatch, readRecordsBatch, Reader, Writer, type MessageRecord } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { ProducerFencedError, type OutgoingRecord } from '../../../src/runtime/client/api.ts';
 import { chunkBySize } from '../../../src/runtime/client/chunks.ts';
@@ -59,6 +59,12 @@ describe('record timestamps far from their batch\'s first (timestamp-deltas.ts)'
     expect([...varlong(2n ** 31n)]).toEqual([0x80, 0x80, 0x80, 0x80, 0x10]);
     expect(varlong(-(2n ** 63n))).toHaveLength(10);
     expect([...varlong(2n ** 63n - 1n)]).toEqual([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  });
+
+  it('the installed appendVarInt64 writes varlong\'s bytes on its narrow path (the 32-bit writer) and its wide one', () => {
+    for (const v of [0n, -1n, 1n, 63n, 64n, -64n, -65n, 2n ** 30n - 1n, -(2n ** 30n) + 1n, 2n ** 30n, -(2n ** 30n), 2n ** 31n, 2n ** 40n, -(2n ** 40n)]) {
+      expect([...Writer.create().appendVarInt64(v).buffer]).toEqual([...varlong(v)]);
+    }
   });
 });
 

@@ -46,6 +46,13 @@ describe('ensureInternalTopics', () => {
     expect(a.asked).toBe(1);
   });
 
+  it('retries, then throws, a create call that fails though the counts fit (the configs it enforces on existing topics)', async () => {
+    const once = admin(0, 4, 1);
+    await ensureInternalTopics(once, layout, 1);
+    expect(once.asked).toBe(2);
+    await expect(ensureInternalTopics(admin(0, 4, 1_000), layout, 1)).rejects.toThrow(/does not host/);
+  });
+
   it('gives up on topics that never appear', async () => {
     await expect(ensureInternalTopics(admin(1_000), layout, 1)).rejects.toThrow(/has no partitions/);
   });

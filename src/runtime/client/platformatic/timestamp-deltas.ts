@@ -40,8 +40,13 @@ export function varlong(value: bigint): Buffer {
   return Buffer.from(bytes);
 }
 
+// Within ±2^30 the library's 32-bit zigzag varint writes the same bytes, without BigInt work:
+// nearly every record's delta is there.
+const NARROW = 2n ** 30n;
+
 if (!upstreamTimestampDeltasExact) {
   Writer.prototype.appendVarInt64 = function appendVarInt64(this: Writer, value: bigint, append = true): Writer {
+    if (value > -NARROW && value < NARROW) return this.appendVarInt(Number(value), append);
     return append ? this.append(varlong(value)) : this.prepend(varlong(value));
   };
   // Never produce a wrong timestamp silently: a client whose writer this cannot reach stops here.
