@@ -9,6 +9,9 @@ import { retrying, type RetryPolicy } from '../retry.ts';
  */
 const REGISTRY_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, timeoutMs: 60_000 };
 
+/** Registrations answered 409 before the conflict is taken as an incompatible schema. */
+const REGISTER_CONFLICT_ROUNDS = 4;
+
 /** One request's bound; a timed-out request is retried like an unreachable registry. */
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
@@ -60,8 +63,21 @@ export class HttpSchemaRegistry implements SchemaRegistry {
   }
 
   async register(subject: string, schema: string): Promise<number> {
-    const body = await this.#fetch(`/subjects/${encodeURIComponent(subject)}/versions`, { method: 'POST', body: JSON.stringify({ schema }) });
-    return (body as { id: number }).id;
+    const path = `/subjects/${encodeURIComponent(subject)}`;
+    const body = JSON.stringify({ schema });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return ((await this.#fetch(`${path}/versions`, { method: 'POST', body })) as { id: number }).id;
+      } catch (error) {
+        // 409: incompatible, or (Apicurio) another instance created the subject at the same
+        // moment ("already exists"). Ask whether this schema is registered under the subject:
+        // if so that is the answer; if not, register again, and after a few rounds the 409 stands.
+        if (!(error instanceof HttpError && error.status === 409) || attempt >= REGISTER_CONFLICT_ROUNDS) throw error;
+        const found = await this.#fetch(path, { method: 'POST', body }).catch(() => undefined);
+        if (found) return (found as { id: number }).id;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   #fetch(path: string, init: { method?: string; body?: string } = {}): Promise<unknown> {
