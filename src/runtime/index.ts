@@ -4,6 +4,7 @@ export type { RuntimeConfig, ProcessingGuarantee, RuntimeLogger } from './config
 export { defaultCommitIntervalMs } from './config.ts';
 export type { KafkaClient, KafkaConnection, GroupMember } from './client/api.ts';
 export { createKafkaClient } from './client/select.ts';
+export { partitionForKey } from './client/partitioner.ts';
 export { PlatformaticClient } from './client/platformatic/client.ts';
 export type { RuntimeObserver, TaskState } from './observer.ts';
 export { decodeSubscription, type MemberSubscription } from './assignor/copartition-assignor.ts';

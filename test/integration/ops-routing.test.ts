@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { partitionForKey } from '../../src/app/queries/partitioner.ts';
+import { partitionForKey } from '../../src/runtime/client/partitioner.ts';
 import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';

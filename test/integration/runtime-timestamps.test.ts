@@ -1,8 +1,8 @@
 // Record timestamps far from their batch's first, produced by the runtime's producers in ONE send
 // to one partition (so in one record batch) and read back by librdkafka: each must be the
 // timestamp given. @platformatic/dynamic-buffer 0.3.1 writes a delta of 2^31 ms or more wrong
-// (an overdue at 07-02 in a batch that began 05-24 was stored as 04-15);
-// src/runtime/client/platformatic/timestamp-deltas.ts installs an exact encoder.
+// (an overdue at 07-02 in a batch that began 05-24 was stored as 04-15); the runtime's own record
+// batch encoder (src/runtime/client/platformatic/record-batch.ts) writes them exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient, type KafkaClient } from '../../src/runtime/index.ts';
 import type { OutgoingRecord, RuntimeAdmin } from '../../src/runtime/client/api.ts';

@@ -9,7 +9,7 @@ import { STORE } from '../../invoice/stores.ts';
 import { formatDate } from '../../values/time.ts';
 import { agingAt, owedInStore, type Aging, type OwedByDueDay } from './aging.ts';
 import type { QueryHost } from './host.ts';
-import { partitionForKey } from './partitioner.ts';
+import { partitionForKey } from '../../runtime/index.ts';
 
 /** A query's answer: found here, not found, owned elsewhere, or not answerable now. */
 export type QueryResult<T> =

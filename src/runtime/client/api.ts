@@ -27,7 +27,7 @@ export interface ConsumedRecord {
   headers: Record<string, Buffer | undefined>;
 }
 
-/** A record to produce; without `partition` the client's Java-compatible murmur2 partitioner picks it. */
+/** A record to produce; without `partition`, Java's murmur2 of the key picks it (`partitioner.ts`), and a record with neither goes to partition 0. */
 export interface OutgoingRecord {
   topic: string;
   partition?: number;

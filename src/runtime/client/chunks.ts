@@ -1,4 +1,4 @@
-// Splitting a send into chunks under the broker's size limit, for every client library.
+// Splitting a send into chunks under the broker's size limit.
 import type { OutgoingRecord } from './api.ts';
 
 /** Splits records into sends of at most `maxBytes` (estimated), so that no partition's record

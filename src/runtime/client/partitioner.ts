@@ -1,5 +1,6 @@
-// The producer's default partitioner (Kafka's Utils.murmur2, as kafkajs's DefaultPartitioner and
-// the Java client compute it): which partition a keyed record lands in, hence which task owns it.
+// The producer's default partitioner (Kafka's Utils.murmur2, as the Java client computes it):
+// which partition a keyed record lands in, hence which task owns it. The producers use it for
+// records sent without a partition, and the query layer to find the task that owns a key.
 
 /** Kafka's murmur2 hash of the key bytes (a signed 32-bit int). */
 export function murmur2(data: Uint8Array): number {
@@ -31,8 +32,13 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-/** The partition of a string key (UTF-8 bytes) among `partitions`, as the default partitioner picks it. */
-export function partitionForKey(key: string, partitions: number): number {
+/** The partition of keyed record bytes among `partitions`, as Java's default partitioner picks it. */
+export function partitionForBytes(key: Uint8Array, partitions: number): number {
   // toPositive, as Kafka's Utils.toPositive: drop the sign bit rather than Math.abs.
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
+/** The partition of a string key (its UTF-8 bytes). */
+export function partitionForKey(key: string, partitions: number): number {
+  return partitionForBytes(Buffer.from(key, 'utf8'), partitions);
 }

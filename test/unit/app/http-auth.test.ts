@@ -13,7 +13,7 @@ import { startOpsServer, startQueryServer, type HttpServer } from '../../../src/
 import { createMetrics } from '../../../src/app/metrics.ts';
 import { startLiveInstance } from '../../../src/app/observe/live.ts';
 import type { QueryHost } from '../../../src/app/queries/host.ts';
-import { partitionForKey } from '../../../src/app/queries/partitioner.ts';
+import { partitionForKey } from '../../../src/runtime/client/partitioner.ts';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 

@@ -9,7 +9,7 @@ import { streamsProbes, type ProbedInstance, type Probes } from '../../../src/ap
 import { routeOps, routeQueries, type OpsDeps, type QueryDeps } from '../../../src/app/http/routes.ts';
 import { startOpsServer, startQueryServer } from '../../../src/app/http/server.ts';
 import type { QueryHost } from '../../../src/app/queries/host.ts';
-import { murmur2, partitionForKey } from '../../../src/app/queries/partitioner.ts';
+import { murmur2, partitionForKey } from '../../../src/runtime/client/partitioner.ts';
 import { balanceKey } from '../../../src/invoice/balances.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 import type { TaskState } from '../../../src/runtime/index.ts';

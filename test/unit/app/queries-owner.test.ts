@@ -6,7 +6,7 @@ import type { KeyValueStore } from '../../../src/engine/index.ts';
 import { routeQueries as route } from '../../../src/app/http/routes.ts';
 import { startQueryServer } from '../../../src/app/http/server.ts';
 import { formatEndpoint, parseEndpoint } from '../../../src/app/queries/endpoint.ts';
-import { partitionForKey } from '../../../src/app/queries/partitioner.ts';
+import { partitionForKey } from '../../../src/runtime/client/partitioner.ts';
 import { streamsQueryHost, type QueriedInstance } from '../../../src/app/queries/streams-host.ts';
 import type { GroupMember } from '../../../src/runtime/index.ts';
 

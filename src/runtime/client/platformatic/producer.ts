@@ -1,5 +1,7 @@
 // Producers over @platformatic/kafka: an idempotent one for at_least_once, and a transactional one
 // per stream thread for exactly_once (EOS-v2, KIP-447: offsets carry the member's generation).
+// Records go out through `produce.ts` (our record batches and Produce requests); the client's
+// Producer does InitProducerId, the transaction's coordinator calls and metadata.
 //
 // What this wrapper works around in @platformatic/kafka 2.12.1 (reproduced, docs/BENCHMARKS.md):
 // - a producer restarted with the same transactional id sends producer id 0 in InitProducerId and
@@ -10,37 +12,42 @@
 //   lose offsets): the offsets of a commit go here in one TxnOffsetCommit (v3, with the member's
 //   generation) on a connection of our own to the group coordinator;
 // - after any failure the producer is not reused: the runtime closes the task and the next one
-//   starts with a fresh producer, whose InitProducerId fences and completes what was left;
-// - a record's timestamp delta (to its batch's first timestamp) of 2^31 ms (24.9 days) or more
-//   is written wrong (@platformatic/dynamic-buffer 0.3.1): `timestamp-deltas.ts` installs an exact
-//   encoder, imported first below.
-import './timestamp-deltas.ts';
-import { Admin, compatibilityPartitioner, Connection, FindCoordinatorKeyTypes, Producer, txnOffsetCommitV3, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
+//   starts with a fresh producer, whose InitProducerId fences and completes what was left.
+import { Admin, Connection, FindCoordinatorKeyTypes, Producer, txnOffsetCommitV3 } from '@platformatic/kafka';
 
 /** A transaction of @platformatic/kafka (its class is not exported by name). */
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 import type { ConsumerGroupMetadata, OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
 import { ProducerFencedError } from '../api.ts';
-import { chunkBySize } from '../chunks.ts';
 import { errorChain, FatalRuntimeError } from '../../errors.ts';
 import type { PlatformaticBase } from './connection.ts';
-import { retrying } from './offsets.ts';
+import { metadataFor, retrying } from './offsets.ts';
+import { ProduceSender } from './produce.ts';
 
 /** An idempotent producer (acks=all). */
 export function createRecordProducer(base: PlatformaticBase): RecordProducer {
-  const producer = new Producer({ ...base.options('producer'), idempotent: true, partitioner: compatibilityPartitioner });
+  const producer = new Producer({ ...base.options('producer'), idempotent: true });
+  const sender = new ProduceSender(base, (topics, refresh) => metadataFor(producer, topics, refresh));
+  // After a failed send the next one starts under a new producer id (sequences from 0), as Java's
+  // idempotent producer resets: what the failed send wrote or not is the caller's to replay.
+  let initialized = false;
   return {
     async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
-      const acks: ProduceAck[] = [];
       try {
-        // One chunk after the other: concurrent sends could reorder a partition's records.
-        for (const chunk of chunkBySize(records)) acks.push(...toAcks(await producer.send({ messages: chunk.map(toMessage) })));
+        if (!initialized) {
+          await producer.initIdempotentProducer({});
+          initialized = true;
+        }
+        return await sender.send(records, { producerId: producer.producerId ?? -1n, producerEpoch: producer.producerEpoch ?? -1, transactionalId: null });
       } catch (error) {
+        initialized = false;
         throw translateError(error, 'producer');
       }
-      return acks;
     },
-    close: () => producer.close(),
+    async close() {
+      await sender.close();
+      await producer.close();
+    },
   };
 }
 
@@ -54,6 +61,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   // What the open transaction holds: an empty one is cancelled, not ended (EndTxn would be refused).
   #used = false;
   #lookups: Admin | undefined;
+  #sender: ProduceSender | undefined;
   // The group coordinator and our connection to it, per group (one group in practice).
   readonly #coordinators = new Map<string, Promise<Connection>>();
 
@@ -73,9 +81,9 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       producerEpoch: -1,
       // InitProducerId sends the client's `timeout` as the transaction timeout.
       timeout: this.#transactionTimeoutMs,
-      partitioner: compatibilityPartitioner,
     });
     this.#producer = producer;
+    this.#sender = new ProduceSender(this.#base, (topics, refresh) => metadataFor(producer, topics, refresh));
     try {
       // The first transaction runs InitProducerId: fencing happens now, not at the first commit.
       const transaction = await producer.beginTransaction();
@@ -99,8 +107,11 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     const acks: ProduceAck[] = [];
     if (records.length === 0) return acks;
     this.#used = true;
+    const producer = this.#open();
+    const identity = { producerId: producer.producerId ?? -1n, producerEpoch: producer.producerEpoch ?? -1, transactionalId: this.#transactionalId };
     try {
-      for (const chunk of chunkBySize(records)) acks.push(...toAcks(await transaction.send({ messages: chunk.map(toMessage) })));
+      // AddPartitionsToTxn first (the transaction remembers what it added), then the records.
+      acks.push(...(await (this.#sender as ProduceSender).send(records, identity, (partitions, metadata) => transaction.addPartitions(metadata, partitions as Parameters<Transaction['addPartitions']>[1]))));
       return acks;
     } catch (error) {
       throw translateError(error, this.#transactionalId);
@@ -162,8 +173,11 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     this.#transaction = undefined;
     const producer = this.#producer;
     const lookups = this.#lookups;
+    const sender = this.#sender;
     this.#producer = undefined;
     this.#lookups = undefined;
+    this.#sender = undefined;
+    await sender?.close().catch(() => undefined);
     await producer?.close(true).catch(() => undefined);
     await lookups?.close().catch(() => undefined);
     for (const groupId of [...this.#coordinators.keys()]) await this.#forgetCoordinator(groupId);
@@ -200,25 +214,6 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     if (!this.#transaction) throw new Error(`producer ${this.#transactionalId}: no open transaction`);
     return this.#transaction;
   }
-}
-
-function toMessage(r: OutgoingRecord): MessageToProduce {
-  const message: MessageToProduce = { topic: r.topic };
-  if (r.key !== null) message.key = r.key;
-  if (r.value !== null) message.value = r.value;
-  if (r.partition !== undefined) message.partition = r.partition;
-  if (r.timestamp !== undefined) message.timestamp = BigInt(r.timestamp);
-  if (r.headers) {
-    // The client's default serializers take header names and values as bytes.
-    const headers = new Map<Buffer, Buffer>();
-    for (const [name, value] of Object.entries(r.headers)) headers.set(Buffer.from(name), typeof value === 'string' ? Buffer.from(value) : value);
-    message.headers = headers;
-  }
-  return message;
-}
-
-function toAcks(result: ProduceResult): ProduceAck[] {
-  return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: Number(o.offset) }));
 }
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
