@@ -39,6 +39,17 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** Attempts of one batch before its error is thrown; backoff 100 ms doubling to 2 s (about 10 s). */
 const ATTEMPTS = 8;
 
+/** What one record batch may hold, estimated (chunks.ts): under the broker's 1 MiB message.max.bytes. */
+const CHUNK_BYTES = 768 * 1024;
+
+interface PartitionRecords {
+  topic: string;
+  partition: number;
+  records: OutgoingRecord[];
+  /** Key, value and header bytes: whether the partition needs chunking. */
+  bytes: number;
+}
+
 interface PendingBatch {
   topic: string;
   partition: number;
@@ -69,19 +80,29 @@ export class ProduceSender {
     this.#use(identity);
     const topics = [...new Set(records.map((r) => r.topic))];
     let metadata = await this.#metadata(topics, false);
-    const byPartition = new Map<string, { topic: string; partition: number; records: OutgoingRecord[] }>();
+    // Grouped per topic, then per partition number: no string key per record.
+    const byTopic = new Map<string, { partitions: number; byPartition: Map<number, PartitionRecords> }>();
+    const groups: PartitionRecords[] = [];
     for (const r of records) {
-      const count = metadata.topics.get(r.topic)?.partitionsCount;
-      if (!count) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${r.topic} is not in the cluster metadata`);
-      const partition = r.partition ?? (r.key === null ? 0 : partitionForBytes(r.key, count));
-      const key = `${r.topic}\u0000${partition}`;
-      let entry = byPartition.get(key);
-      if (!entry) byPartition.set(key, (entry = { topic: r.topic, partition, records: [] }));
-      entry.records.push(r);
+      let topic = byTopic.get(r.topic);
+      if (!topic) {
+        const partitions = metadata.topics.get(r.topic)?.partitionsCount;
+        if (!partitions) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${r.topic} is not in the cluster metadata`);
+        byTopic.set(r.topic, (topic = { partitions, byPartition: new Map() }));
+      }
+      const partition = r.partition ?? (r.key === null ? 0 : partitionForBytes(r.key, topic.partitions));
+      let group = topic.byPartition.get(partition);
+      if (!group) {
+        topic.byPartition.set(partition, (group = { topic: r.topic, partition, records: [], bytes: 0 }));
+        groups.push(group);
+      }
+      group.records.push(r);
+      group.bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0) + (r.headers ? headerBytes(r.headers) : 0);
     }
-    await beforeSend?.([...byPartition.values()].map(({ topic, partition }) => ({ topic, partition })), metadata);
-    // Rounds: the k-th chunk of every partition; a partition's next chunk waits for its previous one.
-    const chunked = [...byPartition.values()].map((p) => ({ ...p, chunks: chunkBySize(p.records) }));
+    await beforeSend?.(groups.map(({ topic, partition }) => ({ topic, partition })), metadata);
+    // Rounds: the k-th chunk of every partition; a partition's next chunk waits for its previous
+    // one. A partition's records fit one batch unless they come near the broker's message limit.
+    const chunked = groups.map((g) => ({ ...g, chunks: g.bytes + 70 * g.records.length > CHUNK_BYTES ? chunkBySize(g.records, CHUNK_BYTES) : [g.records] }));
     const acks: ProduceAck[] = [];
     for (let round = 0; chunked.some((p) => p.chunks.length > round); round++) {
       const pending: PendingBatch[] = [];
@@ -188,6 +209,12 @@ export class ProduceSender {
     }
     return { acks, retry, error: failure };
   }
+}
+
+function headerBytes(headers: NonNullable<OutgoingRecord['headers']>): number {
+  let n = 0;
+  for (const name in headers) n += name.length + (headers[name]?.length ?? 0) + 4;
+  return n;
 }
 
 /** A Produce v9 request body: the batches as they are (appended, not copied). */
