@@ -148,7 +148,7 @@ export class StreamThread {
   start(): void {
     this.#startConsumer();
     // Checked often so a commit is at most a few ms late (latency), cheap when nothing is due.
-    const every = Math.max(5, Math.min(20, Math.floor(this.#d.config.commitIntervalMs / 4)));
+    const every = Math.max(5, Math.min(20, Math.floor(this.#d.config.caughtUpCommitMs / 2)));
     this.#timer = setInterval(() => void this.#serial(() => this.#tick()).catch((e: unknown) => this.#fail(e)), every);
   }
 
@@ -332,8 +332,14 @@ export class StreamThread {
     if (due) void admin.deleteRecords(due).catch((error: unknown) => this.#d.config.log('warn', 'repartition purge failed', { error: String(error) }));
   }
 
+  // On the interval; sooner once every task is caught up (latency when the thread keeps up; a
+  // backlog is never caught up, so it commits on the interval: see RuntimeConfig.caughtUpCommitMs).
   #commitDue(): boolean {
-    return Date.now() - this.#lastCommit >= this.#d.config.commitIntervalMs;
+    const since = Date.now() - this.#lastCommit;
+    if (since >= this.#d.config.commitIntervalMs) return true;
+    if (since < this.#d.config.caughtUpCommitMs) return false;
+    for (const task of this.#tasks.values()) if (!task.caughtUp) return false;
+    return true;
   }
 
   async #openTask(name: string): Promise<RuntimeTask> {

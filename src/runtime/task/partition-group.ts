@@ -96,6 +96,12 @@ export class PartitionGroup {
     return n;
   }
 
+  /** Every partition processed up to its known end: nothing buffered, nothing more fetched yet. */
+  get caughtUp(): boolean {
+    for (const q of this.#queues) if (q.size > 0 || q.end === undefined || q.fetched === undefined || q.fetched < q.end) return false;
+    return true;
+  }
+
   /** What the task knows at start: where a partition's fetch begins and where it ends now. */
   setEnd(topic: string, partition: number, position: number, end: number): void {
     const q = this.#queue(topic, partition);

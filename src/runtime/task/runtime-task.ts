@@ -113,6 +113,11 @@ export class RuntimeTask {
     return this.#group.buffered;
   }
 
+  /** Every input partition processed up to its known end (see PartitionGroup.caughtUp). */
+  get caughtUp(): boolean {
+    return this.#group.caughtUp;
+  }
+
   /** True when something was processed since the last commit. */
   get needsCommit(): boolean {
     return this.#dirty;

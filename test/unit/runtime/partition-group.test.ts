@@ -139,4 +139,20 @@ describe('PartitionGroup', () => {
     expect(g.timestamp).toBe(42);
     expect(g.next(0)).toBeUndefined();
   });
+
+  it('is caught up only when every partition is processed to its known end (the early commit of a thread that keeps up)', () => {
+    const { g } = group();
+    expect(g.caughtUp).toBe(false); // ends not known yet
+    g.setEnd('orders', 0, 0, 2);
+    g.setEnd('payments', 0, 0, 0);
+    g.setEnd('activity', 0, 0, 0);
+    expect(g.caughtUp).toBe(false); // orders has 2 on the broker
+    g.add('orders', 0, [rec('orders', 0, 10), rec('orders', 1, 20)], 2, 2);
+    expect(g.caughtUp).toBe(false); // fetched, not processed
+    drain(g);
+    expect(g.caughtUp).toBe(true);
+    g.noteEnd('payments', 0, 3); // a fetch saw more on payments
+    expect(g.caughtUp).toBe(false);
+  });
 });
+

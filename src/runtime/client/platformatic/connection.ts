@@ -2,12 +2,26 @@
 // consumers, producers).
 import { Connection, type BaseOptions, type SASLMechanismValue } from '@platformatic/kafka';
 import type { KafkaConnection } from '../api.ts';
+import { errorChain } from '../../errors.ts';
 
 const SASL_MECHANISMS: Record<NonNullable<KafkaConnection['sasl']>['mechanism'], SASLMechanismValue> = {
   plain: 'PLAIN',
   'scram-sha-256': 'SCRAM-SHA-256',
   'scram-sha-512': 'SCRAM-SHA-512',
 };
+
+/**
+ * The transaction coordinator answers CONCURRENT_TRANSACTIONS to a transaction's first
+ * AddPartitionsToTxn while the previous one's markers are still being written: a matter of
+ * milliseconds. Java's producer retries it after 20 ms instead of its usual backoff; with 100 ms
+ * doubling, commits a few ms apart (a caught-up thread) waited 100–700 ms.
+ */
+const CONCURRENT_TRANSACTIONS_BACKOFF_MS = 20;
+
+function isConcurrentTransactions(error: unknown): boolean {
+  for (const e of errorChain(error)) if ((e as { apiId?: unknown }).apiId === 'CONCURRENT_TRANSACTIONS') return true;
+  return false;
+}
 
 /** Builds client options from the runtime's connection settings. */
 export class PlatformaticBase {
@@ -26,7 +40,7 @@ export class PlatformaticBase {
       // The runtime retries what it must itself (task restart); the client's own retries cover
       // a moving leader or coordinator: about 10 s.
       retries: c.retries ?? 8,
-      retryDelay: (_client, _op, attempt) => Math.min(2_000, 100 * 2 ** (attempt - 1)),
+      retryDelay: (_client, _op, attempt, _retries, error) => (isConcurrentTransactions(error) ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : Math.min(2_000, 100 * 2 ** (attempt - 1))),
       requestTimeout: 30_000,
       ...(c.ssl ? { tls: c.ssl } : {}),
       ...(c.sasl ? { sasl: { mechanism: SASL_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } } : {}),
