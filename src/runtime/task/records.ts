@@ -28,14 +28,20 @@ function toBytes(what: string, topic: string, data: unknown): Buffer | null {
 
 /** An engine output as a record to produce, with its physical topic. */
 export function toOutgoing(record: ProducedRecord, physicalTopic: string): OutgoingRecord {
-  const headers: Record<string, Buffer | string> = {};
-  for (const [name, value] of Object.entries(record.headers ?? {})) if (value !== undefined) headers[name] = value;
+  // Most records carry no headers: no object for them (the hot path produces millions).
+  let headers: Record<string, Buffer | string> | undefined;
+  if (record.headers) {
+    for (const name in record.headers) {
+      const value = record.headers[name];
+      if (value !== undefined) (headers ??= {})[name] = value;
+    }
+  }
   return {
     topic: physicalTopic,
     partition: record.partition,
     key: toBytes('key', physicalTopic, record.key),
     value: toBytes('value', physicalTopic, record.value),
     timestamp: Number.isFinite(record.timestamp) && record.timestamp >= 0 ? record.timestamp : undefined,
-    headers,
+    ...(headers ? { headers } : {}),
   };
 }

@@ -61,10 +61,12 @@ export function encodeRecordBatch(records: readonly OutgoingRecord[], producer: 
     o = writeVarint(out, o, i);
     o = writeBytes(out, o, r.key);
     o = writeBytes(out, o, r.value);
-    const headers = r.headers ? Object.entries(r.headers) : undefined;
-    o = writeVarint(out, o, headers?.length ?? 0);
-    if (headers) {
-      for (const [name, value] of headers) {
+    const headers = r.headers;
+    if (headers === undefined) out[o++] = 0; // no headers: a zero count
+    else {
+      o = writeVarint(out, o, Object.keys(headers).length);
+      for (const name in headers) {
+        const value = headers[name]!;
         o = writeString(out, o, name);
         o = typeof value === 'string' ? writeString(out, o, value) : writeBytes(out, o, value);
       }
@@ -86,13 +88,13 @@ function timestampOf(r: OutgoingRecord, now: number): number {
 
 function recordBodySize(r: OutgoingRecord, timestampDelta: number, offsetDelta: number): number {
   let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(r.key) + bytesSize(r.value);
-  const headers = r.headers ? Object.entries(r.headers) : undefined;
-  size += varintSize(headers?.length ?? 0);
-  if (headers) {
-    for (const [name, value] of headers) {
-      size += stringSize(name);
-      size += typeof value === 'string' ? stringSize(value) : bytesSize(value);
-    }
+  const headers = r.headers;
+  if (headers === undefined) return size + 1;
+  size += varintSize(Object.keys(headers).length);
+  for (const name in headers) {
+    const value = headers[name]!;
+    size += stringSize(name);
+    size += typeof value === 'string' ? stringSize(value) : bytesSize(value);
   }
   return size;
 }
