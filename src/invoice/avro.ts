@@ -194,6 +194,23 @@ export function writeEventBinary(out: AvroBuffer, e: InvoiceEvent): void {
   out.long(e.version);
 }
 
+// Where framed events are written before being copied out (one per process: encoding is synchronous).
+const framedScratch = new AvroBuffer(1 << 16);
+
+/**
+ * `framing` (a wire format's prefix, e.g. the Confluent header of `AvroSerde.framing`) then the
+ * Avro binary of `e`, in a Buffer of its own: the hand encoder when it matches the schema, avsc
+ * otherwise. What the live pipeline produces per invoice event.
+ */
+export function encodeInvoiceEventFramed(framing: Uint8Array, e: InvoiceEvent): Buffer {
+  if (!HAND_ENCODER_MATCHES) return Buffer.concat([framing, encodeInvoiceEvent(e)]);
+  const out = framedScratch;
+  out.pos = 0;
+  out.bytes(framing);
+  writeEventBinary(out, e);
+  return Buffer.from(out.view());
+}
+
 const MAGIC = Buffer.from('Obj\x01', 'latin1');
 
 /**
