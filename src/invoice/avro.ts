@@ -75,12 +75,13 @@ export function encodeInvoiceEvent(e: InvoiceEvent): Buffer {
 // ---------------------------------------------------------------------------------------------
 // A hand-written binary encoder of the invoice event schema and an object container file writer:
 // what the replay (and, framed, the live topics) write per event, without avsc's intermediate
-// record, its per-value dispatch and its stream plumbing. Kept by measurement (issue 14, docs/BENCHMARKS.md): a third of avsc's CPU
-// per event (`npm run bench -- encode-avro`), and the replay's outputs took 30-50 % more CPU with
-// avsc (`delta-replay-outputs`). Bytes equal `encodeInvoiceEvent` (unit tests hold them to it over
-// edge values and 20,000 random events); when the checked-in schema's fields differ from the ones
-// coded here, `InvoiceEventContainer` and `encodeInvoiceEventFramed` fall back to avsc. It also writes longs past ±2^52 exactly,
-// where avsc 5.7.9 does not (test/unit/app/replay-outputs-avro.test.ts).
+// record, its per-value dispatch and its stream plumbing. Kept by measurement (issues 14 and 12,
+// docs/BENCHMARKS.md): a third of avsc's CPU per event (`npm run bench -- encode-avro`), and the
+// replay's outputs took 30-50 % more CPU with avsc (`delta-replay-outputs`). Bytes equal
+// `encodeInvoiceEvent` (unit tests hold them to it over edge values and 20,000 random events); when
+// the checked-in schema's fields differ from the ones coded here, `InvoiceEventContainer` and
+// `encodeInvoiceEventFramed` fall back to avsc. It also writes longs past ±2^52 exactly, where
+// avsc 5.7.9 does not (test/unit/app/replay-outputs-avro.test.ts).
 
 /** The fields, in order, that `writeEventBinary` encodes (name:avro type). */
 const HAND_FIELDS = 'event_type:string,event_id:string,timestamp:long,invoice_id:string,order_id:string,client_id:string,' +
