@@ -6,13 +6,15 @@
 //   through columnsToTyped), and through hyparquet-writer's public API with the same codec and
 //   Node's zstd as its compressor (from either batch; no Delta stats).
 // - encode-avro: the events as Avro binary through the hand-written encoder (writeEventBinary) and
-//   through avsc (`toAvroRecord` + `Type#toBuffer`, the live path's serializer).
+//   through avsc (`toAvroRecord` + `Type#toBuffer`); then framed as the live topics' values, through
+//   the Avro serde (the live serializer up to issue 12) and through `encodeInvoiceEventFramed` (now).
 // Run: npm run bench -- encode-parquet [--rows=262144] [--repeat=3] [--codec=ZSTD|SNAPPY|UNCOMPRESSED]
 //      npm run bench -- encode-avro [--events=300000] [--repeat=3]
 import zlib from 'node:zlib';
 import type { DecodedArray } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import { AvroBuffer, HAND_ENCODER_MATCHES, invoiceEventType, toAvroRecord, writeEventBinary } from '../src/invoice/avro.ts';
+import { AvroBuffer, encodeInvoiceEventFramed, HAND_ENCODER_MATCHES, INVOICE_EVENT_SCHEMA, invoiceEventType, toAvroRecord, writeEventBinary } from '../src/invoice/avro.ts';
+import { avroSerde, InMemorySchemaRegistry } from '../src/engine/index.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
 import { INVOICE_EVENTS_TABLE } from '../src/invoice/tables.ts';
 import { rowsToBatch, sliceBatch, type ColumnBatch } from '../src/sinks/delta/columnar.ts';
@@ -151,6 +153,7 @@ export const benchmarks: BenchmarkMap = {
     if (!HAND_ENCODER_MATCHES) throw new Error('the hand encoder no longer matches the schema');
     const all = events(count, 7);
     const out = new AvroBuffer(1 << 20);
+    const serde = await avroSerde<Record<string, unknown>>(new InMemorySchemaRegistry(), 'invoices-value', INVOICE_EVENT_SCHEMA);
     alternate('encode-avro', count, [
       {
         name: 'hand-written',
@@ -170,6 +173,24 @@ export const benchmarks: BenchmarkMap = {
         run: () => {
           let bytes = 0;
           for (const e of all) bytes += invoiceEventType.toBuffer(toAvroRecord(e)).length;
+          return bytes;
+        },
+      },
+      // The live topics' values (Confluent framing, a Buffer of their own per event): what the
+      // live serializer did up to issue 12, and what it does now.
+      {
+        name: 'framed, avsc (avroSerde)',
+        run: () => {
+          let bytes = 0;
+          for (const e of all) bytes += (serde.serialize('invoices', toAvroRecord(e)) as Buffer).length;
+          return bytes;
+        },
+      },
+      {
+        name: 'framed, hand-written (encodeInvoiceEventFramed)',
+        run: () => {
+          let bytes = 0;
+          for (const e of all) bytes += encodeInvoiceEventFramed(serde.framing, e).length;
           return bytes;
         },
       },

@@ -1,11 +1,10 @@
 // The invoice pipeline for a Kafka deployment: the same topology with serdes on every topic,
 // invoice events in Avro registered as `<topic>-value`, persistent stores with changelogs.
 import { avroSerde, jsonSerde, Stores, stringSerde, type AvroSerde, type SchemaRegistry } from '../src/engine/index.ts';
-import { INVOICE_EVENT_SCHEMA } from '../src/invoice/avro.ts';
+import { encodeInvoiceEventFramed, INVOICE_EVENT_SCHEMA } from '../src/invoice/avro.ts';
 import { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import type { InvoiceEvent, InvoiceEventType } from '../src/invoice/invoice.ts';
 import { internalJsonSerde } from '../src/invoice/serdes.ts';
-import { toAvroRecord } from '../src/invoice/avro.ts';
 import type { EventTimeReader } from '../src/invoice/event-time.ts';
 import { buildInvoicePipeline, pipelineTopics, type InvoicePipeline, type InvoicePipelineOptions } from './invoice-pipeline.ts';
 
@@ -44,7 +43,9 @@ export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Pr
             options.onInvoiceEvent?.(event);
             const serde = avro.get(topic);
             if (!serde) throw new Error(`no Avro serde registered for topic ${topic}`);
-            return serde.serialize(topic, toAvroRecord(event));
+            // The hand encoder behind the serde's own framing: the same bytes as
+            // `serde.serialize(topic, toAvroRecord(event))` for a fifth of the CPU (issue 12).
+            return encodeInvoiceEventFramed(serde.framing, event);
           },
         },
       },

@@ -74,13 +74,14 @@ export function encodeInvoiceEvent(e: InvoiceEvent): Buffer {
 
 // ---------------------------------------------------------------------------------------------
 // A hand-written binary encoder of the invoice event schema and an object container file writer:
-// what the replay writes per event, without avsc's intermediate record, its per-value dispatch and
-// its stream plumbing. Kept by measurement (issue 14, docs/BENCHMARKS.md): a third of avsc's CPU
-// per event (`npm run bench -- encode-avro`), and the replay's outputs took 30-50 % more CPU with
-// avsc (`delta-replay-outputs`). Bytes equal `encodeInvoiceEvent` (unit tests hold them to it over
-// edge values and 20,000 random events); when the checked-in schema's fields differ from the ones
-// coded here, `InvoiceEventContainer` falls back to avsc. It also writes longs past ±2^52 exactly,
-// where avsc 5.7.9 does not (test/unit/app/replay-outputs-avro.test.ts).
+// what the replay (and, framed, the live topics) write per event, without avsc's intermediate
+// record, its per-value dispatch and its stream plumbing. Kept by measurement (issues 14 and 12,
+// docs/BENCHMARKS.md): a third of avsc's CPU per event (`npm run bench -- encode-avro`), and the
+// replay's outputs took 30-50 % more CPU with avsc (`delta-replay-outputs`). Bytes equal
+// `encodeInvoiceEvent` (unit tests hold them to it over edge values and 20,000 random events); when
+// the checked-in schema's fields differ from the ones coded here, `InvoiceEventContainer` and
+// `encodeInvoiceEventFramed` fall back to avsc. It also writes longs past ±2^52 exactly, where
+// avsc 5.7.9 does not (test/unit/app/replay-outputs-avro.test.ts).
 
 /** The fields, in order, that `writeEventBinary` encodes (name:avro type). */
 const HAND_FIELDS = 'event_type:string,event_id:string,timestamp:long,invoice_id:string,order_id:string,client_id:string,' +
@@ -192,6 +193,23 @@ export function writeEventBinary(out: AvroBuffer, e: InvoiceEvent): void {
   if (e.days_to_pay === null) out.long(0); else { out.long(1); out.long(e.days_to_pay); }
   if (e.days_overdue === null) out.long(0); else { out.long(1); out.long(e.days_overdue); }
   out.long(e.version);
+}
+
+// Where framed events are written before being copied out (one per process: encoding is synchronous).
+const framedScratch = new AvroBuffer(1 << 16);
+
+/**
+ * `framing` (a wire format's prefix, e.g. the Confluent header of `AvroSerde.framing`) then the
+ * Avro binary of `e`, in a Buffer of its own: the hand encoder when it matches the schema, avsc
+ * otherwise. What the live pipeline produces per invoice event.
+ */
+export function encodeInvoiceEventFramed(framing: Uint8Array, e: InvoiceEvent): Buffer {
+  if (!HAND_ENCODER_MATCHES) return Buffer.concat([framing, encodeInvoiceEvent(e)]);
+  const out = framedScratch;
+  out.pos = 0;
+  out.bytes(framing);
+  writeEventBinary(out, e);
+  return Buffer.from(out.view());
 }
 
 const MAGIC = Buffer.from('Obj\x01', 'latin1');

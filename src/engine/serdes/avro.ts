@@ -9,6 +9,11 @@ const MAGIC = 0;
 
 /** An Avro serde bound to a registry; `prepare` must have seen each writer id before `deserialize`. */
 export interface AvroSerde<T> extends Serde<T> {
+  /**
+   * What every serialized value starts with: the magic byte and the id of the schema registered
+   * under the subject. For a hand-written encoder of the same schema that frames its own bytes.
+   */
+  readonly framing: Buffer;
   /** Fetches the writer schema of framed bytes if not cached yet; rejects only if the registry is unreachable. */
   prepare(data: Buffer | null): Promise<void>;
 }
@@ -74,6 +79,7 @@ export async function avroSerde<T>(registry: SchemaRegistry, subject: string, sc
   const header = Buffer.alloc(5);
   header.writeUInt32BE(id, 1);
   return {
+    framing: header,
     serialize: (_topic, data) => (data === null ? null : Buffer.concat([header, readerType.toBuffer(data)])),
     deserialize: (_topic, data) => {
       if (data === null) return null as T;

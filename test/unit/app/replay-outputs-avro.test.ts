@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { zigzagVarintHex } from '../support/avro-long.ts';
-import { AvroBuffer, encodeInvoiceEvent, HAND_ENCODER_MATCHES, toAvroRecord, writeEventBinary } from '../../../src/invoice/avro.ts';
+import { AvroBuffer, encodeInvoiceEvent, encodeInvoiceEventFramed, HAND_ENCODER_MATCHES, INVOICE_EVENT_SCHEMA, invoiceEventType, toAvroRecord, writeEventBinary } from '../../../src/invoice/avro.ts';
+import { avroSerde, InMemorySchemaRegistry } from '../../../src/engine/index.ts';
 import type { InvoiceEvent } from '../../../src/invoice/invoice.ts';
 import { ReplayOutputs } from '../../../src/app/replay-outputs.ts';
 import { pipelineTopics } from '../../../topologies/invoice-pipeline.ts';
@@ -114,6 +115,19 @@ describe('replay Avro output', () => {
       const hand = Buffer.from(out.buf.subarray(0, out.pos));
       if (!hand.equals(encodeInvoiceEvent(e))) expect({ e, hand: hand.toString('hex') }).toEqual({ e, hand: encodeInvoiceEvent(e).toString('hex') });
     }
+  });
+
+  it('frames events for the live topics with the bytes the Avro serde gives', async () => {
+    const serde = await avroSerde<Record<string, unknown>>(new InMemorySchemaRegistry(), 'invoices-value', INVOICE_EVENT_SCHEMA);
+    for (const e of [...events(500, 6), ...randomEvents(2000, 22)]) {
+      const framed = encodeInvoiceEventFramed(serde.framing, e);
+      const expected = serde.serialize('invoices', toAvroRecord(e)) as Buffer;
+      if (!framed.equals(expected)) expect({ e, framed: framed.toString('hex') }).toEqual({ e, framed: expected.toString('hex') });
+    }
+    // Each value has bytes of its own (the encoder's scratch is reused).
+    const [a, b] = events(2, 8).map((e) => encodeInvoiceEventFramed(serde.framing, e));
+    expect(serde.deserialize('invoices', a as Buffer)).toEqual(invoiceEventType.fromBuffer((a as Buffer).subarray(5)));
+    expect((a as Buffer).equals(b as Buffer)).toBe(false);
   });
 
   it('writes longs past ±2^52 exactly (zigzag varint by BigInt)', () => {

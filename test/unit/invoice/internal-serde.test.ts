@@ -37,6 +37,14 @@ describe('internalJsonSerde', () => {
     expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toEqual(Buffer.from('hi'));
   });
 
+  it('walks own properties only, as JSON.stringify does', () => {
+    const value = Object.create({ inherited: Buffer.from('no') }) as Record<string, unknown>;
+    value.own = Buffer.from('yes');
+    expect((serde.serialize('t', value) as Buffer).toString('utf8')).toBe('{"own":{"$b64":"eWVz"}}');
+    expect(serde.serialize('t', 'text')?.toString('utf8')).toBe('"text"');
+    expect(serde.deserialize('t', Buffer.from('[1,{"$b64":"aGk="},null]'))).toEqual([1, Buffer.from('hi'), null]);
+  });
+
   it('passes null through', () => {
     expect(serde.serialize('t', null)).toBeNull();
     expect(serde.deserialize('t', null)).toBeNull();
