@@ -49,9 +49,10 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   #closing = false;
   #started: Promise<void>;
 
-  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>) {
+  /** Starts the worker; `script` is threads/worker.ts but for tests. */
+  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script: URL = new URL('./worker.ts', import.meta.url)) {
     this.index = index;
-    this.#worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: `stream-thread-${index}` });
+    this.#worker = new Worker(script, { workerData: data, name: `stream-thread-${index}` });
     let started!: () => void;
     let failedToStart!: (error: Error) => void;
     this.#started = new Promise<void>((resolve, reject) => ((started = resolve), (failedToStart = reject)));
@@ -132,7 +133,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
     clearTimeout(timer);
     await this.#worker.terminate();
     const result = answer as { ok: boolean; fatal: boolean } | undefined;
-    return result !== undefined && result.ok && !result.fatal;
+    return result !== undefined && result.ok && !result.fatal && this.failure === undefined;
   }
 }
 

@@ -12,6 +12,8 @@ import { aggregateThreadMetrics, threadAggregator } from '../../../src/app/threa
 import { threadProbes, type ThreadView } from '../../../src/app/threads/probes.ts';
 import { threadIds, type Status } from '../../../src/app/threads/protocol.ts';
 import { threadsQueryHost, type Ask, type QueriedThread } from '../../../src/app/threads/queries.ts';
+import { StreamThreadHandle } from '../../../src/app/threads/stream-threads.ts';
+import type { Config } from '../../../src/app/config.ts';
 
 const prime = { version: '1.2.3', guarantee: 'exactly_once' as const, inputTopics: ['orders', 'payments', 'invoice-activity'] };
 
@@ -170,3 +172,37 @@ describe('stream threads: ids', () => {
     expect(threadIds('host-42', undefined, 0)).toEqual({ instanceId: 'host-42-0', groupInstanceId: undefined });
   });
 });
+
+describe('stream threads: a thread that fails', () => {
+  const script = new URL('./support/scripted-thread.ts', import.meta.url);
+  const start = (what: string, failures: number[] = []): StreamThreadHandle =>
+    new StreamThreadHandle(0, { config: { script: what } as unknown as Config, index: 0, applicationServer: 'a:1', version: 'v', forwardLogs: true }, (h) => failures.push(h.index), () => {}, script);
+
+  for (const what of ['exit', 'fatal']) {
+    it(`${what}: the handle records it, tells the instance and the probes go down`, async () => {
+      const failures: number[] = [];
+      const handle = start(what, failures);
+      await handle.started();
+      const probes = threadProbes(() => [handle]);
+      await until(() => handle.failure !== undefined);
+      expect(failures).toEqual([0]);
+      expect(handle.alive()).toBe(false);
+      expect(probes.health()).toMatchObject({ ok: false, detail: { thread: 0, error: what === 'exit' ? 'exited with code 3' : 'fenced' } });
+      expect(probes.readiness().ok).toBe(false);
+      expect(await handle.close(1_000)).toBe(false);
+    });
+  }
+
+  it('a start failure rejects started(); a healthy thread closes clean', async () => {
+    const failed = start('fail');
+    await expect(failed.started()).rejects.toThrow('stream thread 0: topics missing: x');
+    await failed.close(1_000);
+    const ok = start('ok');
+    await ok.started();
+    expect(await ok.close(1_000)).toBe(true);
+  });
+});
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+}
