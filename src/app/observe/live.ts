@@ -167,6 +167,8 @@ export interface StreamsParts {
   /** Default config.stateDir. */
   stateDir?: string;
   onFatal?: (error: Error) => void;
+  /** Awaited before the thread joins the group (the threads of an instance join together). */
+  beforeJoin?: () => Promise<void>;
 }
 
 /** The KafkaStreams instance of one stream thread, not started. */
@@ -188,6 +190,7 @@ export function createStreams(config: Config, pipeline: InvoicePipeline, parts: 
     applicationServer: parts.applicationServer,
     log: (level, message, fields) => log(level, message, fields),
     ...(parts.onFatal ? { onFatal: parts.onFatal } : {}),
+    ...(parts.beforeJoin ? { beforeJoin: parts.beforeJoin } : {}),
   });
 }
 

@@ -25,7 +25,9 @@ export type Request =
   | { id: number; op: 'range'; store: string; partition: number; from: string; to: string }
   | { id: number; op: 'owed'; partition: number }
   | { id: number; op: 'owner'; subtopology: number; partition: number }
-  | { id: number; op: 'close' };
+  | { id: number; op: 'close' }
+  /** Every thread is ready to join the group: join now (answered at once). */
+  | { id: number; op: 'join' };
 
 /** The operations a thread answers. */
 export type Op = Request['op'];
@@ -51,6 +53,8 @@ export interface Status {
 export type ThreadMessage =
   | Reply
   | Status
+  /** Checks done and internal topics created: waiting for `join`. */
+  | { type: 'ready_to_join' }
   | { type: 'started' }
   | { type: 'start_failed'; error: string }
   | { type: 'fatal'; error: string }

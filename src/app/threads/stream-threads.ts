@@ -48,6 +48,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   #exited = false;
   #closing = false;
   #started: Promise<void>;
+  #readyToJoin: Promise<void>;
 
   /** Starts the worker; `script` is threads/worker.ts but for tests. */
   constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script: URL = new URL('./worker.ts', import.meta.url)) {
@@ -56,10 +57,19 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
     let started!: () => void;
     let failedToStart!: (error: Error) => void;
     this.#started = new Promise<void>((resolve, reject) => ((started = resolve), (failedToStart = reject)));
+    let readyToJoin!: () => void;
+    let failedBeforeJoin!: (error: Error) => void;
+    this.#readyToJoin = new Promise<void>((resolve, reject) => ((readyToJoin = resolve), (failedBeforeJoin = reject)));
+    // Awaited only through started() or readyToJoin(): a failure must not be an unhandled rejection here.
+    this.#started.catch(() => undefined);
+    this.#readyToJoin.catch(() => undefined);
     // A failure before 'started' fails the start; after it, the instance's health.
     let running = false;
     const fail = (reason: string): void => {
-      if (!running) failedToStart(new Error(`stream thread ${index}: ${reason}`));
+      if (!running) {
+        failedToStart(new Error(`stream thread ${index}: ${reason}`));
+        failedBeforeJoin(new Error(`stream thread ${index}: ${reason}`));
+      }
       if (this.failure !== undefined) return;
       this.failure = reason;
       if (running) onFailure(this);
@@ -77,8 +87,12 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
           this.status = message;
           this.statusAt = Date.now();
           break;
+        case 'ready_to_join':
+          readyToJoin();
+          break;
         case 'started':
           running = true;
+          readyToJoin();
           started();
           break;
         case 'start_failed':
@@ -104,6 +118,11 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   /** Resolves once the thread's streams started; rejects if it failed first. */
   started(): Promise<void> {
     return this.#started;
+  }
+
+  /** Resolves once the thread is ready to join the group (then `ask({ op: 'join' })`); rejects if it failed first. */
+  readyToJoin(): Promise<void> {
+    return this.#readyToJoin;
   }
 
   alive(): boolean {
@@ -190,6 +209,9 @@ export async function startStreamThreads(config: Config, options: Omit<LiveOptio
   // Past each thread's own close bound: the thread answers after its streams gave up.
   const closeBound = config.shutdownTimeoutMs + 15_000;
   try {
+    // Every thread joins the group at once: one rebalance hands out the first assignments.
+    await Promise.all(threads.map((h) => h.readyToJoin()));
+    await Promise.all(threads.map((h) => h.ask({ op: 'join' })));
     await Promise.all(threads.map((h) => h.started()));
   } catch (error) {
     await Promise.all(threads.map((h) => h.close(closeBound)));

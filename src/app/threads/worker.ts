@@ -33,6 +33,9 @@ const t = config.topics;
 const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
 if (metrics) primeMetrics(metrics, { version: data.version, guarantee: config.processingGuarantee, inputTopics: [t.orders, t.payments, t.invoiceActivity] });
 const client = createKafkaClient(kafkaClientOptions(config, `-${index}`));
+// The main thread says when every thread is ready, so they join the group together.
+let joinNow!: () => void;
+const joining = new Promise<void>((resolve) => (joinNow = resolve));
 const pipeline = await buildPipeline(config, metrics, stateDir);
 const streams = createStreams(config, pipeline, {
   client,
@@ -43,6 +46,10 @@ const streams = createStreams(config, pipeline, {
   groupInstanceId: ids.groupInstanceId,
   stateDir,
   onFatal: (error) => post({ type: 'fatal', error: error.message }),
+  beforeJoin: () => {
+    post({ type: 'ready_to_join' });
+    return joining;
+  },
 });
 const probes = streamsProbes(streams);
 const queries = streamsQueryHost(streams, { self: data.applicationServer, warn: (message, fields) => log('warn', message, fields) });
@@ -84,7 +91,11 @@ async function answer(request: Request): Promise<unknown> {
       return queries.owed(request.partition);
     case 'owner':
       return queries.owner(request.subtopology, request.partition);
+    case 'join':
+      joinNow();
+      return undefined;
     case 'close':
+      joinNow(); // a close during start-up must not wait for the others
       return close();
   }
 }
