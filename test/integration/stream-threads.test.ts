@@ -6,9 +6,10 @@
 // balances), which the assignor splits between the two threads as between two instances. Then
 // /metrics adds the threads' counters up, queries answer from whichever thread owns the key, and
 // close is clean.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { createKafkaClient, liveConfig, liveUrl, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
@@ -154,4 +155,58 @@ describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_on
     expect(l.fatalError).toBeUndefined();
     await expect(fetch(liveUrl(l, '/healthz'))).rejects.toThrow();
   });
+});
+
+describe('stream threads: `invoice-stream run` with INVOICE_STREAM_NUM_STREAM_THREADS=2', () => {
+  const run = `threads-cli-${Date.now()}`;
+  const t = runTopics(run);
+  let admin: RuntimeAdmin;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    const stack = testStack();
+    admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
+    await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 2 })));
+    stateDir = mkdtempSync(join(tmpdir(), 'stream-threads-cli-'));
+  });
+
+  afterAll(async () => {
+    await admin?.deleteTopics([t.orders, t.payments, t.activity, ...outputTopics(t)]).catch(() => undefined);
+    await admin?.close();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('becomes ready with both threads, and SIGTERM closes them and exits 0', async () => {
+    const stack = testStack();
+    const cli = resolve(import.meta.dirname, '../../src/app/cli.ts');
+    const child = spawn(process.execPath, [cli, 'run'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+        INVOICE_STREAM_APPLICATION_ID: run, INVOICE_STREAM_GROUP_INSTANCE_ID: `${run}-pod-0`, INVOICE_STREAM_NUM_STREAM_THREADS: '2',
+        INVOICE_STREAM_TOPIC_ORDERS: t.orders, INVOICE_STREAM_TOPIC_PAYMENTS: t.payments, INVOICE_STREAM_TOPIC_INVOICE_ACTIVITY: t.activity,
+        INVOICE_STREAM_TOPIC_DLQ: t.dlq, INVOICE_STREAM_OUTPUT_PREFIX: run, INVOICE_STREAM_STATE_DIR: stateDir,
+        INVOICE_STREAM_HTTP_HOST: '127.0.0.1', INVOICE_STREAM_HTTP_PORT: '0', INVOICE_STREAM_ADVERTISED_HOST: '127.0.0.1', INVOICE_STREAM_HTTP_AUTH: 'none',
+        INVOICE_STREAM_OPS_HOST: '127.0.0.1', INVOICE_STREAM_OPS_PORT: '0', INVOICE_STREAM_LOG_LEVEL: 'silent',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const ops = await until('the running line', 60_000, async () => /2 stream threads\).* ops port (\d+)/.exec(stderr)?.[1]);
+      const ready = await until('/readyz 200', 60_000, async () => {
+        const r = await fetch(`http://127.0.0.1:${ops}/readyz`);
+        return r.status === 200 ? ((await r.json()) as { tasks: string[]; threads: number }) : undefined;
+      });
+      expect(ready.threads).toBe(2);
+      expect(ready.tasks).toEqual(['0_0', '0_1', '1_0', '1_1', '2_0', '2_1']);
+      for (const i of [0, 1]) expect(existsSync(join(stateDir, `thread-${i}`, run)), `thread-${i}`).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 150_000);
 });
