@@ -4,7 +4,9 @@
 //   `invoice-stream run` starts it (exactly_once by default) is timed from start until every
 //   input and repartition offset is committed. Input records/s, records per CPU-second.
 //   npm run bench -- live-invoices [--orders=20000] [--partitions=4] [--guarantee=exactly_once|at_least_once] [--instances=1]
-//     [--commit-interval-ms=N] (default: the guarantee's, as `invoice-stream run`)
+//     [--threads=1] [--commit-interval-ms=N] (default: the guarantee's, as `invoice-stream run`)
+//   --threads=N > 1 runs one instance with N stream threads (worker threads, numStreamThreads) in
+//   this process: cpu_ms is process.cpuUsage(), which covers every thread.
 //   --instances=N > 1 runs N instances of the group as child processes of this file (module
 //   loading and start-up inside the timed span), and cpu_ms adds up theirs: how far more cores go.
 import { spawn } from 'node:child_process';
@@ -13,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The workload is produced with kafkajs (a test dependency), the pipeline runs on the runtime.
 import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
-import { startLiveInstance } from '../src/app/observe/live.ts';
+import { startInstance } from '../src/app/observe/instance.ts';
 import type { Config } from '../src/app/config.ts';
 import { waitForLag0 } from '../test/integration/chaos/workload.ts';
 import { cpuSince, emit, numberArg, rate, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
@@ -27,6 +29,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const partitions = numberArg(args, 'partitions', 4);
   const guarantee = args.guarantee === 'at_least_once' ? 'at_least_once' : 'exactly_once';
   const instances = numberArg(args, 'instances', 1);
+  const threads = numberArg(args, 'threads', 1);
   const commitIntervalMs = args['commit-interval-ms'] === undefined ? undefined : numberArg(args, 'commit-interval-ms', 100);
   const run = `bench-live-invoices-${Date.now()}`;
   const t = runTopics(run);
@@ -38,15 +41,15 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     await admin.createTopics(topics.map((name) => ({ name, partitions, configs: { 'retention.ms': '-1' } })));
     // The backlog, outside the timed span.
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
-    const config = liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) });
+    const config: Config = { ...liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) }), numStreamThreads: threads };
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const cpu = process.cpuUsage();
     const started = performance.now();
     let ms: number;
     let cpuMs: number;
     if (instances === 1) {
-      const live = await startLiveInstance(config, { log: logProblems });
-      await waitForLag0(admin, run, consumed, 600_000, () => live.streams.fatalError);
+      const live = await startInstance(config, { log: logProblems });
+      await waitForLag0(admin, run, consumed, 600_000, () => live.fatalError);
       ms = since(started);
       cpuMs = cpuSince(cpu);
       await live.close();
@@ -57,7 +60,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
     }
     emit({
-      name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, commit_interval_ms: config.commitIntervalMs,
+      name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
       elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs),
     });
   } finally {
@@ -97,12 +100,12 @@ function startChild(config: Config): { failed: Error | undefined; stop(): Promis
 // Child: run one instance until SIGTERM, then print its CPU time.
 if (import.meta.main) {
   const config = JSON.parse(process.env.LIVE_INVOICES_CONFIG ?? '{}') as Config;
-  const live = await startLiveInstance(config, { log: logProblems });
+  const live = await startInstance(config, { log: logProblems });
   process.once('SIGTERM', () => {
     void live.close().then(() => {
       const cpu = process.cpuUsage();
       console.log(JSON.stringify({ cpu_ms: Math.round((cpu.user + cpu.system) / 1000) }));
-      process.exit(live.streams.fatalError ? 1 : 0);
+      process.exit(live.fatalError ? 1 : 0);
     });
   });
 }

@@ -101,23 +101,23 @@ async function runLive(args: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   if (!config.schemaRegistry.url) throw new UsageError('run: schemaRegistry.url is required (invoice events are Avro)');
-  const { startLiveInstance } = await import('./observe/live.ts');
+  const { startInstance } = await import('./observe/instance.ts');
   // The instance with its HTTP servers (queries; /metrics, /healthz, /readyz), see docs/operations.md.
   let live;
   try {
-    live = await startLiveInstance(config);
+    live = await startInstance(config);
   } catch (err) {
     // No query token and no explicit http.auth none: a usage error, before anything started.
     if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('; '));
     throw err;
   }
-  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}) on ${config.brokers.join(',')}, queries ${live.applicationServer}, ops port ${live.opsServer.port}\n`);
+  process.stderr.write(`invoice-stream: running ${config.applicationId} (${config.processingGuarantee}, ${config.numStreamThreads} stream thread${config.numStreamThreads === 1 ? '' : 's'}) on ${config.brokers.join(',')}, queries ${live.applicationServer}, ops port ${live.opsServer.port}\n`);
   // SIGTERM/SIGINT: close the instance within its bound, then the HTTP servers, then exit.
   let closing = false;
   const onSignal = (): void => {
     if (closing) return;
     closing = true;
-    void live.close().then((ok) => process.exit(ok && !live.streams.fatalError ? 0 : 1));
+    void live.close().then((ok) => process.exit(ok && !live.fatalError ? 0 : 1));
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -69,11 +69,17 @@ export interface RuntimeConfig {
   observer?: RuntimeObserver;
   /** `application.server`: this instance's `host:port` for interactive queries, told to the group. */
   applicationServer?: string;
+  /**
+   * Awaited by `start()` after its checks and internal topics, just before the thread joins the
+   * group: the stream threads of one instance join together, so their first assignments come in
+   * one rebalance instead of one thread running every task until the next joins.
+   */
+  beforeJoin?: () => Promise<void>;
 }
 
 /** The config with defaults filled in. */
-export type ResolvedConfig = Required<Omit<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer' | 'groupInstanceId'>> &
-  Pick<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer' | 'groupInstanceId'>;
+export type ResolvedConfig = Required<Omit<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer' | 'groupInstanceId' | 'beforeJoin'>> &
+  Pick<RuntimeConfig, 'onDeserializationError' | 'repartitionPartitions' | 'replicationFactor' | 'onFatal' | 'observer' | 'applicationServer' | 'groupInstanceId' | 'beforeJoin'>;
 
 /**
  * `commit.interval.ms` when none is given, Kafka Streams' defaults: short under exactly_once (output

@@ -131,6 +131,7 @@ export class KafkaStreams {
       onDisk: await tasksOnDisk(config.stateDir, config.applicationId),
       onFatal: (error) => void this.#onFatal(error),
     });
+    await config.beforeJoin?.();
     this.#thread.start();
     if (config.stallTimeoutMs > 0) {
       const thread = this.#thread;

@@ -18,8 +18,8 @@ export interface HttpResponse {
 
 /** What the operations routes serve from. */
 export interface OpsDeps {
-  /** The prom-client registry of /metrics; absent when metrics are disabled. */
-  registry?: Registry;
+  /** The prom-client registry of /metrics (or one that merges several: threads/metrics.ts); absent when metrics are disabled. */
+  registry?: Pick<Registry, 'contentType' | 'metrics'>;
   probes: Probes;
 }
 

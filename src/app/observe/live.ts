@@ -11,6 +11,7 @@ import { KafkaStreams, createKafkaClient, type KafkaClient } from '../../runtime
 import { kafkaClientOptions } from '../kafka-connection.ts';
 import type { RuntimeAdmin } from '../../runtime/client/api.ts';
 import { buildLiveInvoicePipeline } from '../../../topologies/invoice-pipeline-live.ts';
+import type { InvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
 import type { Config } from '../config.ts';
 import { createMetrics, mirrorAccounting, primeMetrics, type AccountingSnapshot, type Metrics } from '../metrics.ts';
 import { streamsProbes, type Probes } from '../http/probes.ts';
@@ -33,6 +34,8 @@ export interface LiveInstance {
   /** This instance's advertised `host:port` (owner address in query redirects). */
   readonly applicationServer: string;
   readonly sampler: Sampler | undefined;
+  /** The streams instance's fatal error, if it failed. */
+  readonly fatalError: Error | undefined;
   /** Closes the streams instance (bounded), then the sampler and the HTTP servers; false if the bound was hit. */
   close(): Promise<boolean>;
 }
@@ -60,8 +63,7 @@ const notYet: Probes = {
 export async function startLiveInstance(config: Config, options: LiveOptions = {}): Promise<LiveInstance> {
   const auth = queryAuth(config.http);
   const log = options.log ?? leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
-  const registryUrl = config.schemaRegistry.url;
-  if (!registryUrl) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
+  if (!config.schemaRegistry.url) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
   if (auth.kind === 'none') log('warn', 'queries: http.auth is none: invoices, balances and aging answer anyone who reaches http.port');
   const t = config.topics;
   const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
@@ -72,21 +74,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
       inputTopics: [t.orders, t.payments, t.invoiceActivity],
     });
   }
-  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
-  const pipeline = await buildLiveInvoicePipeline({
-    registry,
-    stateDir: config.stateDir,
-    inputs: { orders: t.orders, payments: t.payments, activity: t.invoiceActivity },
-    prefix: t.outputPrefix,
-    routeByType: t.routeByEventType,
-    dlqTopic: t.deadLetter,
-    wallClockIntervalMs: config.clock.mode === 'wall_clock' ? config.clock.wallClockIntervalMs : undefined,
-    onInvoiceEvent: metrics ? (event) => observeInvoiceEvent(metrics, event) : undefined,
-  });
-  if (metrics) {
-    let previous: AccountingSnapshot = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
-    pipeline.accounting.onChange = (counts) => (previous = mirrorAccounting(metrics, previous, counts));
-  }
+  const pipeline = await buildPipeline(config, metrics);
   // The servers start before the instance so the kubelet gets answers (alive, not ready) during
   // start-up and restore; they read their deps per request, filled in once the instance exists.
   // Port 0 (tests) is resolved after listen; the advertised address needs the real port.
@@ -104,21 +92,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     throw error;
   }
   const client = options.client ?? createKafkaClient(kafkaClientOptions(config));
-  const streams = new KafkaStreams(pipeline.topology, {
-    applicationId: config.applicationId,
-    client,
-    guarantee: config.processingGuarantee,
-    stateDir: config.stateDir,
-    commitIntervalMs: config.commitIntervalMs,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    stallTimeoutMs: config.stallTimeoutMs,
-    deadLetterTopic: t.deadLetter,
-    instanceId: config.groupInstanceId,
-    groupInstanceId: config.groupInstanceId,
-    observer: metrics ? metricsObserver(metrics, t.deadLetter, config.processingGuarantee) : undefined,
-    applicationServer,
-    log: (level, message, fields) => log(level, message, fields),
-  });
+  const streams = createStreams(config, pipeline, { client, metrics, applicationServer, log });
   const probes: Probes = streamsProbes(streams);
   Object.assign(opsDeps, { registry: metrics?.registry, probes });
   queryDeps.queries = streamsQueryHost(streams, { self: applicationServer, warn: (message, fields) => log('warn', message, fields) });
@@ -143,6 +117,9 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
     opsServer,
     applicationServer,
     sampler,
+    get fatalError() {
+      return streams.fatalError;
+    },
     async close(): Promise<boolean> {
       const ok = await streams.close();
       sampler?.stop();
@@ -154,14 +131,77 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
   };
 }
 
+/** The live invoice pipeline of one stream thread, its accounting mirrored into `metrics`. */
+export async function buildPipeline(config: Config, metrics: Metrics | undefined, stateDir: string = config.stateDir): Promise<InvoicePipeline> {
+  const t = config.topics;
+  const registryUrl = config.schemaRegistry.url;
+  if (!registryUrl) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
+  const registry = new HttpSchemaRegistry(registryUrl, { username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const pipeline = await buildLiveInvoicePipeline({
+    registry,
+    stateDir,
+    inputs: { orders: t.orders, payments: t.payments, activity: t.invoiceActivity },
+    prefix: t.outputPrefix,
+    routeByType: t.routeByEventType,
+    dlqTopic: t.deadLetter,
+    wallClockIntervalMs: config.clock.mode === 'wall_clock' ? config.clock.wallClockIntervalMs : undefined,
+    onInvoiceEvent: metrics ? (event) => observeInvoiceEvent(metrics, event) : undefined,
+  });
+  if (metrics) {
+    let previous: AccountingSnapshot = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
+    pipeline.accounting.onChange = (counts) => (previous = mirrorAccounting(metrics, previous, counts));
+  }
+  return pipeline;
+}
+
+/** What one stream thread's KafkaStreams is built from beyond the configuration. */
+export interface StreamsParts {
+  client: KafkaClient;
+  metrics: Metrics | undefined;
+  /** The advertised query endpoint (every thread of an instance advertises the same). */
+  applicationServer: string;
+  log: NonNullable<LiveOptions['log']>;
+  /** This thread's instance id and static member id (default: config.groupInstanceId). */
+  instanceId?: string;
+  groupInstanceId?: string;
+  /** Default config.stateDir. */
+  stateDir?: string;
+  onFatal?: (error: Error) => void;
+  /** Awaited before the thread joins the group (the threads of an instance join together). */
+  beforeJoin?: () => Promise<void>;
+}
+
+/** The KafkaStreams instance of one stream thread, not started. */
+export function createStreams(config: Config, pipeline: InvoicePipeline, parts: StreamsParts): KafkaStreams {
+  const t = config.topics;
+  const { metrics, log } = parts;
+  return new KafkaStreams(pipeline.topology, {
+    applicationId: config.applicationId,
+    client: parts.client,
+    guarantee: config.processingGuarantee,
+    stateDir: parts.stateDir ?? config.stateDir,
+    commitIntervalMs: config.commitIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+    deadLetterTopic: t.deadLetter,
+    instanceId: parts.instanceId ?? config.groupInstanceId,
+    groupInstanceId: parts.groupInstanceId ?? config.groupInstanceId,
+    observer: metrics ? metricsObserver(metrics, t.deadLetter, config.processingGuarantee) : undefined,
+    applicationServer: parts.applicationServer,
+    log: (level, message, fields) => log(level, message, fields),
+    ...(parts.onFatal ? { onFatal: parts.onFatal } : {}),
+    ...(parts.beforeJoin ? { beforeJoin: parts.beforeJoin } : {}),
+  });
+}
+
 // Peers redirect clients to this address: it must be an endpoint they accept (queries/endpoint.ts).
-function advertisedEndpoint(host: string, port: number): string {
+export function advertisedEndpoint(host: string, port: number): string {
   const endpoint = parseEndpoint(formatEndpoint({ host, port }));
   if (!endpoint) throw new Error(`run: cannot advertise ${JSON.stringify(host)} for queries (not a host name or IP address); set http.advertisedHost (INVOICE_STREAM_ADVERTISED_HOST)`);
   return formatEndpoint(endpoint);
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'dev';
   } catch {

@@ -7,7 +7,7 @@ import { knownCurrencies } from '../../invoice/currency.ts';
 import { toInvoiceRow, type InvoiceRow, type InvoiceState } from '../../invoice/invoice.ts';
 import { STORE } from '../../invoice/stores.ts';
 import { formatDate } from '../../values/time.ts';
-import { agingAt, owedInStore, type Aging, type OwedByDueDay } from './aging.ts';
+import { agingAt, type Aging, type OwedByDueDay } from './aging.ts';
 import type { QueryHost } from './host.ts';
 import { partitionForKey } from '../../runtime/index.ts';
 
@@ -20,11 +20,13 @@ export type QueryResult<T> =
 
 export type { Aging } from './aging.ts';
 
-async function locate(host: QueryHost, store: string, key: string): Promise<{ partition: number; subtopology: number; local: boolean } | QueryResult<never>> {
+/** `key` of `store` read where its partition's task runs here, or the answer when it does not. */
+async function readKey<V>(host: QueryHost, store: string, key: string): Promise<{ value: V | undefined } | QueryResult<never>> {
   const placement = host.placement(store);
   if (!placement || placement.partitions === 0) return { kind: 'unavailable', reason: 'not started' };
   const partition = partitionForKey(key, placement.partitions);
-  if (host.localStore(store, partition)) return { partition, subtopology: placement.subtopology, local: true };
+  const local = await host.get<V>(store, partition, key);
+  if (local) return local;
   const owner = await host.owner(placement.subtopology, partition);
   if (owner === undefined) return { kind: 'unavailable', reason: `no owner known for partition ${partition} (rebalancing?)` };
   if (owner === host.self) return { kind: 'unavailable', reason: `partition ${partition} is assigned here but still restoring` };
@@ -33,10 +35,9 @@ async function locate(host: QueryHost, store: string, key: string): Promise<{ pa
 
 /** `GET /invoices/{id}`: the invoice row from the local `invoices` store, or its owner. */
 export async function queryInvoice(host: QueryHost, invoiceId: string): Promise<QueryResult<InvoiceRow>> {
-  const where = await locate(host, STORE.invoices, invoiceId);
-  if ('kind' in where) return where;
-  const state = host.localStore<InvoiceState>(STORE.invoices, where.partition)?.get(invoiceId);
-  return state ? { kind: 'found', value: toInvoiceRow(state) } : { kind: 'not_found' };
+  const read = await readKey<InvoiceState>(host, STORE.invoices, invoiceId);
+  if ('kind' in read) return read;
+  return read.value ? { kind: 'found', value: toInvoiceRow(read.value) } : { kind: 'not_found' };
 }
 
 /** A client's balances found here, and the instances that own the partitions that may hold the rest. */
@@ -64,9 +65,9 @@ export async function queryClientBalances(host: QueryHost, clientId: string): Pr
   const elsewhere = new Set<string>();
   let complete = true;
   for (const partition of [...candidates].sort((a, b) => a - b)) {
-    const store = host.localStore<ClientBalanceRow>(STORE.balances, partition);
-    if (store) {
-      for (const [, row] of store.range(prefix, `${prefix}\uffff`)) balances.push(row);
+    const rows = await host.range<ClientBalanceRow>(STORE.balances, partition, prefix, `${prefix}\uffff`);
+    if (rows) {
+      balances.push(...rows);
       continue;
     }
     complete = false;
@@ -98,15 +99,15 @@ export async function queryAging(host: QueryHost, asOfDay: number): Promise<Quer
   const owed: OwedByDueDay[] = [];
   const elsewhere = new Set<string>();
   for (let p = 0; p < placement.partitions; p++) {
-    const store = host.localStore<InvoiceState>(STORE.invoices, p);
-    if (!store) {
+    const summary = await host.owed(p);
+    if (!summary) {
       const owner = await host.owner(placement.subtopology, p);
       if (owner !== undefined && owner !== host.self) elsewhere.add(owner);
       continue;
     }
     local.push(p);
     // Scanned once per commit at most, not per request (aging.ts).
-    owed.push(owedInStore(store));
+    owed.push(summary);
   }
   const aging = agingAt(owed, asOfDay);
   return { kind: 'found', value: { as_of: formatDate(asOfDay), aging, partitions: local, complete: local.length === placement.partitions, elsewhere: [...elsewhere].sort() } };

@@ -7,7 +7,7 @@
 import type { KeyValueStore, StateStore } from '../../engine/index.ts';
 import { decodeSubscription, type GroupMember, type KafkaStreams } from '../../runtime/index.ts';
 import { formatEndpoint, parseEndpoint } from './endpoint.ts';
-import type { QueryHost, StorePlacement } from './host.ts';
+import { localReads, type QueryHost, type StorePlacement } from './host.ts';
 
 /** What the adapter reads of an instance (KafkaStreams satisfies it; tests fake it). */
 export type QueriedInstance = Pick<KafkaStreams, 'layout' | 'taskStates' | 'store' | 'groupMembers'>;
@@ -61,18 +61,19 @@ export function streamsQueryHost(streams: QueriedInstance, options: StreamsHostO
     const member = list.find((m) => m.partitions.get(topic)?.includes(partition));
     return member ? endpointOf(member) : undefined;
   };
+  const localStore = <V>(store: string, partition: number): KeyValueStore<V> | undefined => {
+    const where = placement(store);
+    if (!where) return undefined;
+    const task = `${where.subtopology}_${partition}`;
+    // Only a running (restored) task answers: a restoring store would give stale reads.
+    if (streams.taskStates()?.get(task) !== 'running') return undefined;
+    const found = streams.store(task, store);
+    return isKeyValue<V>(found) ? found : undefined;
+  };
   return {
     self: options.self,
     placement,
-    localStore<V>(store: string, partition: number): KeyValueStore<V> | undefined {
-      const where = placement(store);
-      if (!where) return undefined;
-      const task = `${where.subtopology}_${partition}`;
-      // Only a running (restored) task answers: a restoring store would give stale reads.
-      if (streams.taskStates()?.get(task) !== 'running') return undefined;
-      const found = streams.store(task, store);
-      return isKeyValue<V>(found) ? found : undefined;
-    },
+    ...localReads(localStore),
     async owner(subtopology: number, partition: number): Promise<string | undefined> {
       // A miss in a cached answer may be a rebalance since: ask again once.
       return find(await members(false), subtopology, partition) ?? find(await members(true), subtopology, partition);

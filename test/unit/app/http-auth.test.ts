@@ -12,7 +12,7 @@ import type { Probes } from '../../../src/app/http/probes.ts';
 import { startOpsServer, startQueryServer, type HttpServer } from '../../../src/app/http/server.ts';
 import { createMetrics } from '../../../src/app/metrics.ts';
 import { startLiveInstance } from '../../../src/app/observe/live.ts';
-import type { QueryHost } from '../../../src/app/queries/host.ts';
+import { localReads, type QueryHost } from '../../../src/app/queries/host.ts';
 import { partitionForKey } from '../../../src/runtime/client/partitioner.ts';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
@@ -105,7 +105,7 @@ function instance(self: () => string, local: number, peer: () => string): QueryH
       return self();
     },
     placement: () => ({ subtopology: 1, partitions: PARTITIONS }),
-    localStore: <V>(_s: string, p: number) => (p === local ? (store as unknown as KeyValueStore<V>) : undefined),
+    ...localReads(<V>(_s: string, p: number) => (p === local ? (store as unknown as KeyValueStore<V>) : undefined)),
     owner: async (_sub, p) => (p === local ? self() : peer()),
   };
 }

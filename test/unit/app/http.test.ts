@@ -8,7 +8,7 @@ import { createMetrics } from '../../../src/app/metrics.ts';
 import { streamsProbes, type ProbedInstance, type Probes } from '../../../src/app/http/probes.ts';
 import { routeOps, routeQueries, type OpsDeps, type QueryDeps } from '../../../src/app/http/routes.ts';
 import { startOpsServer, startQueryServer } from '../../../src/app/http/server.ts';
-import type { QueryHost } from '../../../src/app/queries/host.ts';
+import { localReads, type QueryHost } from '../../../src/app/queries/host.ts';
 import { murmur2, partitionForKey } from '../../../src/runtime/client/partitioner.ts';
 import { balanceKey } from '../../../src/invoice/balances.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
@@ -42,7 +42,7 @@ function host(overrides: Partial<QueryHost> = {}): QueryHost {
   return {
     self: 'a:8080',
     placement: (store) => (store === 'invoices' ? { subtopology: 1, partitions: PARTITIONS } : { subtopology: 2, partitions: PARTITIONS }),
-    localStore: <V>(store: string, partition: number) => (partition !== 0 ? undefined : ((store === 'invoices' ? invoices : balances) as unknown as KeyValueStore<V>)),
+    ...localReads(<V>(store: string, partition: number) => (partition !== 0 ? undefined : ((store === 'invoices' ? invoices : balances) as unknown as KeyValueStore<V>))),
     owner: async (_sub, partition) => (partition === 0 ? 'a:8080' : partition === 3 ? undefined : 'b:8080'),
     ...overrides,
   };

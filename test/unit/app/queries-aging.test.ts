@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { replay, Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 import { STORE } from '../../../src/invoice/stores.ts';
-import type { QueryHost } from '../../../src/app/queries/host.ts';
+import { localReads, type QueryHost } from '../../../src/app/queries/host.ts';
 import { queryAging, type AgingReport } from '../../../src/app/queries/invoice-queries.ts';
 import { agingAt, owedByDueDay } from '../../../src/app/queries/aging.ts';
 import { buildInvoicePipeline } from '../../../topologies/invoice-pipeline.ts';
@@ -74,7 +74,7 @@ describe('/reports/aging over the conformance scenario', () => {
     const host: QueryHost = {
       self: 'test:0',
       placement: () => ({ subtopology: 1, partitions: 1 }),
-      localStore: <V>(_store: string, partition: number) => (partition === 0 ? (invoices as unknown as KeyValueStore<V>) : undefined),
+      ...localReads(<V>(_store: string, partition: number) => (partition === 0 ? (invoices as unknown as KeyValueStore<V>) : undefined)),
       owner: async () => undefined,
     };
     const asOf = expected.clock.slice(0, 10);
@@ -109,7 +109,7 @@ describe('/reports/aging cost', () => {
   const single = (store: KeyValueStore<InvoiceState>): QueryHost => ({
     self: 'test:0',
     placement: () => ({ subtopology: 1, partitions: 1 }),
-    localStore: <V>(_store: string, partition: number) => (partition === 0 ? (store as unknown as KeyValueStore<V>) : undefined),
+    ...localReads(<V>(_store: string, partition: number) => (partition === 0 ? (store as unknown as KeyValueStore<V>) : undefined)),
     owner: async () => undefined,
   });
   const aging = async (host: QueryHost, day: number): Promise<AgingReport['aging']> => ((await queryAging(host, day)) as { value: AgingReport }).value.aging;

@@ -1,0 +1,16 @@
+// What `invoice-stream run` starts: one stream thread on the main thread (live.ts), or
+// `numStreamThreads` worker threads under a main thread that serves HTTP (threads/).
+import type { Config } from '../config.ts';
+import { startStreamThreads } from '../threads/stream-threads.ts';
+import { startLiveInstance, type LiveInstance, type LiveOptions } from './live.ts';
+
+/** A running instance, however many stream threads it has. */
+export type RunningInstance = Pick<LiveInstance, 'queryServer' | 'opsServer' | 'applicationServer' | 'fatalError' | 'close'>;
+
+/** Starts the instance the configuration describes: live.ts with one stream thread, threads/stream-threads.ts with more. */
+export async function startInstance(config: Config, options: LiveOptions = {}): Promise<RunningInstance> {
+  if (config.numStreamThreads === 1) return startLiveInstance(config, options);
+  // A client object cannot cross into worker threads: each thread builds its own from the config.
+  if (options.client) throw new Error('numStreamThreads > 1: each stream thread creates its own Kafka client; options.client is not supported');
+  return startStreamThreads(config, options);
+}

@@ -1,0 +1,236 @@
+// An instance with `numStreamThreads` > 1 (Kafka Streams' `num.stream.threads`): the main thread
+// keeps the HTTP servers (operations and queries) and starts one worker thread per stream thread
+// (threads/worker.ts). Each is a full member of the consumer group, so the co-partitioning
+// assignor splits tasks among threads as it does among instances. /metrics merges every thread's
+// registry with the main thread's (threads/metrics.ts), the probes fold the threads' own
+// (threads/probes.ts), queries are read from whichever thread runs the key's task
+// (threads/queries.ts). With one thread, observe/live.ts runs everything on the main thread.
+import { hostname } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.ts';
+import { queryAuth } from '../http/auth.ts';
+import type { Probes } from '../http/probes.ts';
+import type { OpsDeps, QueryDeps } from '../http/routes.ts';
+import { startOpsServer, startQueryServer, type HttpServer } from '../http/server.ts';
+import { createLogger, leveledLog } from '../logger.ts';
+import { createMetrics, primeMetrics } from '../metrics.ts';
+import { advertisedEndpoint, packageVersion, type LiveOptions } from '../observe/live.ts';
+import type { StorePlacement } from '../queries/host.ts';
+import { aggregateThreadMetrics } from './metrics.ts';
+import { threadProbes, type ThreadView } from './probes.ts';
+import type { MetricsJson, Request, ThreadData, ThreadMessage } from './protocol.ts';
+import { threadsQueryHost, type Ask, type QueriedThread } from './queries.ts';
+
+/** A running instance of several stream threads. */
+export interface ThreadedInstance {
+  /** Interactive queries on http.port. */
+  readonly queryServer: HttpServer;
+  /** /metrics, /healthz, /readyz on ops.port. */
+  readonly opsServer: HttpServer;
+  /** This instance's advertised `host:port`, the same for every thread. */
+  readonly applicationServer: string;
+  /** The first stream thread's failure (a fatal error, an uncaught exception, an exit), if any. */
+  readonly fatalError: Error | undefined;
+  readonly threads: readonly StreamThreadHandle[];
+  /** Closes every thread's streams (each bounded by shutdownTimeoutMs), then the HTTP servers; false if a bound was hit or a thread failed to close. */
+  close(): Promise<boolean>;
+}
+
+/** One stream thread as the main thread holds it. */
+export class StreamThreadHandle implements QueriedThread, ThreadView {
+  readonly index: number;
+  status?: ThreadView['status'];
+  statusAt?: number;
+  failure?: string;
+  #worker: Worker;
+  #next = 0;
+  #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  #exited = false;
+  #closing = false;
+  #started: Promise<void>;
+  #readyToJoin: Promise<void>;
+
+  /** Starts the worker; `script` is threads/worker.ts but for tests. */
+  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script: URL = new URL('./worker.ts', import.meta.url)) {
+    this.index = index;
+    this.#worker = new Worker(script, { workerData: data, name: `stream-thread-${index}` });
+    let started!: () => void;
+    let failedToStart!: (error: Error) => void;
+    this.#started = new Promise<void>((resolve, reject) => ((started = resolve), (failedToStart = reject)));
+    let readyToJoin!: () => void;
+    let failedBeforeJoin!: (error: Error) => void;
+    this.#readyToJoin = new Promise<void>((resolve, reject) => ((readyToJoin = resolve), (failedBeforeJoin = reject)));
+    // Awaited only through started() or readyToJoin(): a failure must not be an unhandled rejection here.
+    this.#started.catch(() => undefined);
+    this.#readyToJoin.catch(() => undefined);
+    // A failure before 'started' fails the start; after it, the instance's health.
+    let running = false;
+    const fail = (reason: string): void => {
+      if (!running) {
+        failedToStart(new Error(`stream thread ${index}: ${reason}`));
+        failedBeforeJoin(new Error(`stream thread ${index}: ${reason}`));
+      }
+      if (this.failure !== undefined) return;
+      this.failure = reason;
+      if (running) onFailure(this);
+    };
+    this.#worker.on('message', (message: ThreadMessage) => {
+      switch (message.type) {
+        case 'reply': {
+          const waiting = this.#pending.get(message.id);
+          this.#pending.delete(message.id);
+          if (message.error !== undefined) waiting?.reject(new Error(message.error));
+          else waiting?.resolve(message.value);
+          break;
+        }
+        case 'status':
+          this.status = message;
+          this.statusAt = Date.now();
+          break;
+        case 'ready_to_join':
+          readyToJoin();
+          break;
+        case 'started':
+          running = true;
+          readyToJoin();
+          started();
+          break;
+        case 'start_failed':
+          fail(message.error);
+          break;
+        case 'fatal':
+          fail(message.error);
+          break;
+        case 'log':
+          log(message.level, message.message, { ...message.fields, thread: index });
+          break;
+      }
+    });
+    this.#worker.on('error', (error) => fail(`uncaught: ${error.message}`));
+    this.#worker.on('exit', (code) => {
+      this.#exited = true;
+      for (const waiting of this.#pending.values()) waiting.reject(new Error(`stream thread ${index} exited`));
+      this.#pending.clear();
+      if (!this.#closing) fail(`exited with code ${code}`);
+    });
+  }
+
+  /** Resolves once the thread's streams started; rejects if it failed first. */
+  started(): Promise<void> {
+    return this.#started;
+  }
+
+  /** Resolves once the thread is ready to join the group (then `ask({ op: 'join' })`); rejects if it failed first. */
+  readyToJoin(): Promise<void> {
+    return this.#readyToJoin;
+  }
+
+  alive(): boolean {
+    return !this.#exited && this.failure === undefined;
+  }
+
+  placement(): Record<string, StorePlacement> | undefined {
+    return this.status?.placement;
+  }
+
+  ask(request: Ask): Promise<unknown> {
+    if (this.#exited) return Promise.reject(new Error(`stream thread ${this.index} has exited`));
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id } as Request);
+    });
+  }
+
+  /** Closes the thread's streams (its own bound), then ends the worker; false if the bound was hit, the thread had failed, or it did not answer within `boundMs`. */
+  async close(boundMs: number): Promise<boolean> {
+    if (this.#exited) return false;
+    this.#closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), boundMs)));
+    const answer = await Promise.race([this.ask({ op: 'close' }).catch(() => undefined), late]);
+    clearTimeout(timer);
+    await this.#worker.terminate();
+    const result = answer as { ok: boolean; fatal: boolean } | undefined;
+    return result !== undefined && result.ok && !result.fatal && this.failure === undefined;
+  }
+}
+
+/** Starts an instance of `config.numStreamThreads` stream threads; a ConfigError when queries have no token and `http.auth` is not `none`. */
+export async function startStreamThreads(config: Config, options: Omit<LiveOptions, 'client'> = {}): Promise<ThreadedInstance> {
+  const auth = queryAuth(config.http);
+  const log = options.log ?? leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
+  if (!config.schemaRegistry.url) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
+  if (auth.kind === 'none') log('warn', 'queries: http.auth is none: invoices, balances and aging answer anyone who reaches http.port');
+  const version = options.version ?? packageVersion();
+  const t = config.topics;
+  // The main thread's own registry: build info and the process's Node metrics; the threads' catalog series stay 0 here.
+  const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
+  if (metrics) primeMetrics(metrics, { version, guarantee: config.processingGuarantee, inputTopics: [t.orders, t.payments, t.invoiceActivity] });
+
+  const threads: StreamThreadHandle[] = [];
+  let fatal: Error | undefined;
+  const probes: Probes = threadProbes(() => threads);
+  const onError = (error: unknown): void => log('error', `http: request failed: ${String(error)}`);
+  const opsDeps: OpsDeps = {
+    probes,
+    ...(metrics
+      ? {
+          registry: {
+            contentType: metrics.registry.contentType,
+            metrics: async () => {
+              const perThread = await Promise.all(threads.filter((h) => h.alive()).map((h) => h.ask({ op: 'metrics' }).catch(() => []) as Promise<MetricsJson>));
+              return aggregateThreadMetrics(await metrics.registry.getMetricsAsJSON(), perThread).metrics();
+            },
+          },
+        }
+      : {}),
+  };
+  const queryDeps: QueryDeps = {};
+  const opsServer = await startOpsServer({ host: config.ops.host, port: config.ops.port, deps: opsDeps, onError });
+  let queryServer: HttpServer;
+  let applicationServer: string;
+  try {
+    queryServer = await startQueryServer({ host: config.http.host, port: config.http.port, deps: queryDeps, auth, onError });
+    applicationServer = advertisedEndpoint(config.http.advertisedHost ?? hostname(), queryServer.port);
+  } catch (error) {
+    await opsServer.close();
+    throw error;
+  }
+  const onFailure = (handle: StreamThreadHandle): void => {
+    fatal ??= new Error(`stream thread ${handle.index}: ${handle.failure}`);
+    log('error', 'stream thread failed: the instance is unhealthy', { thread: handle.index, error: handle.failure });
+  };
+  for (let index = 0; index < config.numStreamThreads; index++) {
+    const data: ThreadData = { config, index, applicationServer, version, sampleIntervalMs: options.sampleIntervalMs, forwardLogs: options.log !== undefined };
+    threads.push(new StreamThreadHandle(index, data, onFailure, log));
+  }
+  queryDeps.queries = threadsQueryHost(threads, applicationServer);
+  // Past each thread's own close bound: the thread answers after its streams gave up.
+  const closeBound = config.shutdownTimeoutMs + 15_000;
+  try {
+    // Every thread joins the group at once: one rebalance hands out the first assignments.
+    await Promise.all(threads.map((h) => h.readyToJoin()));
+    await Promise.all(threads.map((h) => h.ask({ op: 'join' })));
+    await Promise.all(threads.map((h) => h.started()));
+  } catch (error) {
+    await Promise.all(threads.map((h) => h.close(closeBound)));
+    await Promise.all([queryServer.close(), opsServer.close()]);
+    throw error;
+  }
+  return {
+    queryServer,
+    opsServer,
+    applicationServer,
+    threads,
+    get fatalError() {
+      return fatal;
+    },
+    async close(): Promise<boolean> {
+      const closed = await Promise.all(threads.map((h) => h.close(closeBound)));
+      probes.stop();
+      await Promise.all([queryServer.close(), opsServer.close()]);
+      return closed.every(Boolean);
+    },
+  };
+}
