@@ -79,7 +79,7 @@ export class ProduceSender {
     if (records.length === 0) return [];
     this.#use(identity);
     const topics = [...new Set(records.map((r) => r.topic))];
-    let metadata = await this.#metadata(topics, false);
+    let metadata = await this.#metadataWith(topics);
     // Grouped per topic, then per partition number: no string key per record.
     const byTopic = new Map<string, { partitions: number; byPartition: Map<number, PartitionRecords> }>();
     const groups: PartitionRecords[] = [];
@@ -117,6 +117,18 @@ export class ProduceSender {
 
   close(): Promise<void> {
     return this.#connections.close();
+  }
+
+  // A topic created a moment ago may not be in the metadata yet (nor have leaders): asked again,
+  // as the client's own producer did, before the send fails.
+  async #metadataWith(topics: string[]): Promise<ClusterMetadata> {
+    for (let attempt = 1; ; attempt++) {
+      const metadata = await this.#metadata(topics, attempt > 1);
+      const missing = topics.find((t) => !metadata.topics.get(t)?.partitionsCount);
+      if (missing === undefined) return metadata;
+      if (attempt >= ATTEMPTS) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${missing} is not in the cluster metadata`);
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+    }
   }
 
   // Sequences belong to a producer id and epoch: a new identity starts every partition at 0.
@@ -166,7 +178,7 @@ export class ProduceSender {
       );
       if (failed.length === 0) return metadata;
       if (attempt >= ATTEMPTS) throw lastError;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** (attempt - 1))));
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       metadata = await this.#metadata(topics, true);
       pending = failed;
     }
@@ -209,6 +221,10 @@ export class ProduceSender {
     }
     return { acks, retry, error: failure };
   }
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(2_000, 100 * 2 ** (attempt - 1));
 }
 
 function headerBytes(headers: NonNullable<OutgoingRecord['headers']>): number {
