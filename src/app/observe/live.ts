@@ -81,16 +81,7 @@ export async function startLiveInstance(config: Config, options: LiveOptions = {
   const onError = (error: unknown): void => log('error', `http: request failed: ${String(error)}`);
   const opsDeps: OpsDeps = { probes: notYet };
   const queryDeps: QueryDeps = {};
-  const opsServer = await startOpsServer({ host: config.ops.host, port: config.ops.port, deps: opsDeps, onError });
-  let queryServer: HttpServer;
-  let applicationServer: string;
-  try {
-    queryServer = await startQueryServer({ host: config.http.host, port: config.http.port, deps: queryDeps, auth, onError });
-    applicationServer = advertisedEndpoint(config.http.advertisedHost ?? hostname(), queryServer.port);
-  } catch (error) {
-    await opsServer.close();
-    throw error;
-  }
+  const { opsServer, queryServer, applicationServer } = await startServers(config, { opsDeps, queryDeps, auth, onError });
   const client = options.client ?? createKafkaClient(kafkaClientOptions(config));
   const streams = createStreams(config, pipeline, { client, metrics, applicationServer, log });
   const probes: Probes = streamsProbes(streams);
@@ -192,6 +183,21 @@ export function createStreams(config: Config, pipeline: InvoicePipeline, parts: 
     ...(parts.onFatal ? { onFatal: parts.onFatal } : {}),
     ...(parts.beforeJoin ? { beforeJoin: parts.beforeJoin } : {}),
   });
+}
+
+/** The two HTTP servers of an instance and the address it advertises (its query port's, resolved after listen). */
+export async function startServers(
+  config: Config,
+  d: { opsDeps: OpsDeps; queryDeps: QueryDeps; auth: ReturnType<typeof queryAuth>; onError: (error: unknown) => void },
+): Promise<{ opsServer: HttpServer; queryServer: HttpServer; applicationServer: string }> {
+  const opsServer = await startOpsServer({ host: config.ops.host, port: config.ops.port, deps: d.opsDeps, onError: d.onError });
+  try {
+    const queryServer = await startQueryServer({ host: config.http.host, port: config.http.port, deps: d.queryDeps, auth: d.auth, onError: d.onError });
+    return { opsServer, queryServer, applicationServer: advertisedEndpoint(config.http.advertisedHost ?? hostname(), queryServer.port) };
+  } catch (error) {
+    await opsServer.close();
+    throw error;
+  }
 }
 
 // Peers redirect clients to this address: it must be an endpoint they accept (queries/endpoint.ts).

@@ -5,16 +5,15 @@
 // registry with the main thread's (threads/metrics.ts), the probes fold the threads' own
 // (threads/probes.ts), queries are read from whichever thread runs the key's task
 // (threads/queries.ts). With one thread, observe/live.ts runs everything on the main thread.
-import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import { queryAuth } from '../http/auth.ts';
 import type { Probes } from '../http/probes.ts';
 import type { OpsDeps, QueryDeps } from '../http/routes.ts';
-import { startOpsServer, startQueryServer, type HttpServer } from '../http/server.ts';
+import type { HttpServer } from '../http/server.ts';
 import { createLogger, leveledLog } from '../logger.ts';
 import { createMetrics, primeMetrics } from '../metrics.ts';
-import { advertisedEndpoint, packageVersion, type LiveOptions } from '../observe/live.ts';
+import { packageVersion, startServers, type LiveOptions } from '../observe/live.ts';
 import type { StorePlacement } from '../queries/host.ts';
 import { aggregateThreadMetrics } from './metrics.ts';
 import { threadProbes, type ThreadView } from './probes.ts';
@@ -187,16 +186,7 @@ export async function startStreamThreads(config: Config, options: Omit<LiveOptio
       : {}),
   };
   const queryDeps: QueryDeps = {};
-  const opsServer = await startOpsServer({ host: config.ops.host, port: config.ops.port, deps: opsDeps, onError });
-  let queryServer: HttpServer;
-  let applicationServer: string;
-  try {
-    queryServer = await startQueryServer({ host: config.http.host, port: config.http.port, deps: queryDeps, auth, onError });
-    applicationServer = advertisedEndpoint(config.http.advertisedHost ?? hostname(), queryServer.port);
-  } catch (error) {
-    await opsServer.close();
-    throw error;
-  }
+  const { opsServer, queryServer, applicationServer } = await startServers(config, { opsDeps, queryDeps, auth, onError });
   const onFailure = (handle: StreamThreadHandle): void => {
     fatal ??= new Error(`stream thread ${handle.index}: ${handle.failure}`);
     log('error', 'stream thread failed: the instance is unhealthy', { thread: handle.index, error: handle.failure });
