@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The workload is produced with kafkajs (a test dependency), the pipeline runs on the runtime.
+// The workload is produced with the runtime's own producer (produceLines), the pipeline runs on the runtime.
 import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
 import { startInstance } from '../src/app/observe/instance.ts';
 import type { Config } from '../src/app/config.ts';

@@ -11,36 +11,36 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// Workloads are produced with kafkajs (a test dependency); the instances run on the runtime.
+// The driver and the latency reader use the runtime's own client (src/runtime/client/api.ts), in
+// this process; the instance under test runs in its own.
 import { createKafkaClient, type ProcessingGuarantee } from '../src/runtime/index.ts';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { RuntimeAdmin } from '../src/runtime/client/api.ts';
+import type { KafkaClient, OutgoingRecord, RuntimeAdmin } from '../src/runtime/client/api.ts';
+import { roundRobinAssignor } from '../src/connect/assignor.ts';
 import { emit, numberArg, since, rate, type BenchArgs, type BenchmarkMap } from './lib.ts';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 
 const INSTANCE = join(import.meta.dirname, '../test/integration/chaos/instance.ts');
 
-async function produce(topic: string, n: number, ratePerSec?: number): Promise<void> {
-  const kafka = new Kafka({ clientId: 'bench-driver', brokers: BROKERS, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+/** Produces `n` records (key `k<i % 10000>`, 100-byte value, CreateTime = now) with the runtime's idempotent producer, batch after batch; at `ratePerSec` when given. */
+async function produce(client: KafkaClient, topic: string, n: number, ratePerSec?: number): Promise<void> {
+  const producer = await client.producer();
   const batch = ratePerSec ? Math.max(1, Math.round(ratePerSec / 100)) : 5_000;
   const value = Buffer.alloc(100, 'x');
   const started = Date.now();
-  const inflight: Promise<unknown>[] = [];
-  for (let i = 0; i < n; i += batch) {
-    const messages = [];
-    for (let j = i; j < Math.min(n, i + batch); j++) messages.push({ key: `k${j % 10_000}`, value, timestamp: String(Date.now()) });
-    inflight.push(producer.send({ topic, messages, acks: 1 }));
-    if (inflight.length >= 8) await inflight.shift();
-    if (ratePerSec) {
-      const wait = started + ((i + messages.length) / ratePerSec) * 1000 - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  try {
+    for (let i = 0; i < n; i += batch) {
+      const records: OutgoingRecord[] = [];
+      for (let j = i; j < Math.min(n, i + batch); j++) records.push({ topic, key: Buffer.from(`k${j % 10_000}`), value, timestamp: Date.now() });
+      await producer.send(records);
+      if (ratePerSec) {
+        const wait = started + ((i + records.length) / ratePerSec) * 1000 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
     }
+  } finally {
+    await producer.close();
   }
-  await Promise.all(inflight);
-  await producer.disconnect();
 }
 
 async function committed(admin: RuntimeAdmin, group: string, topic: string): Promise<number> {
@@ -68,7 +68,7 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-live-'));
   try {
     // Throughput: a backlog, drained by one instance.
-    await produce(input, records);
+    await produce(client, input, records);
     const child = spawn(process.execPath, [INSTANCE], {
       env: {
         ...process.env,
@@ -104,26 +104,37 @@ async function live(guarantee: ProcessingGuarantee, args: BenchArgs): Promise<vo
     const ms = since(start);
 
     // Latency: a fixed rate through the running instance, read back read_committed.
-    const kafka = new Kafka({ clientId: `${run}-reader`, brokers: BROKERS, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false, maxWaitTimeInMs: 20 });
+    // The reader: a group consumer of the runtime's client, read_committed (its default), short
+    // max wait, starting at the output's end so that only the fixed-rate records are read.
+    const reader = createKafkaClient({ brokers: BROKERS, clientId: `${run}-reader` }).groupConsumer({
+      groupId: `${run}-reader`, topics: [output], assignor: roundRobinAssignor, maxWaitTimeMs: 20,
+    });
     const latencies: number[] = [];
     let measuring = false;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [output], fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        const now = Date.now();
-        if (measuring) for (const msg of batch.messages) latencies.push(now - Number(msg.timestamp));
-      },
+    const ends = await admin.endOffsets(output);
+    let readerFailed: Error | undefined;
+    const joined = new Promise<void>((resolve) => {
+      void reader.run({
+        onAssigned: (assignment) => {
+          for (const p of assignment.partitions.get(output) ?? []) reader.seek(output, p, ends.get(p) ?? 0);
+          resolve();
+        },
+        onBatch: async (batch) => {
+          const now = Date.now();
+          if (measuring) for (const r of batch.records) latencies.push(now - r.timestamp);
+        },
+        onSkipped: () => undefined,
+        onCrash: (error) => (readerFailed = error),
+      });
     });
     await joined;
     await new Promise((r) => setTimeout(r, 1_000));
     measuring = true;
     if (withStats) child.kill('SIGUSR2');
-    await produce(input, fixedRate * seconds, fixedRate);
+    await produce(client, input, fixedRate * seconds, fixedRate);
     await new Promise((r) => setTimeout(r, 2_000));
-    await consumer.disconnect();
+    await reader.close();
+    if (readerFailed) throw readerFailed;
     child.kill('SIGTERM');
     await exited;
     latencies.sort((a, b) => a - b);

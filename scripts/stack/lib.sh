@@ -30,12 +30,12 @@ mkdir -p "$STACK_LOGS" "$STACK_RUN" "$STACK_CACHE"
 stack_log() { printf '[stack] %s\n' "$*" >&2; }
 stack_die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 
-# Node 24 (with kafkajs from node_modules) runs the readiness probes.
+# Node 24 runs the readiness probes, with the runtime's client (@platformatic/kafka from node_modules).
 stack_node() {
-  [ -d "$STACK_ROOT/node_modules/kafkajs" ] || stack_die "the readiness probes need kafkajs: run npm ci first"
+  [ -d "$STACK_ROOT/node_modules/@platformatic/kafka" ] || stack_die "the readiness probes need @platformatic/kafka: run npm ci first"
   # shellcheck source=../toolchain.sh
   source "$STACK_ROOT/scripts/toolchain.sh" >/dev/null
-  node --disable-warning=TimeoutNegativeWarning "$@"
+  node "$@"
 }
 
 # Every repository a pom names (Apicurio's name JitPack and Eclipse's) is routed to Maven Central,

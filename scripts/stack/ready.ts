@@ -2,28 +2,27 @@
 // polled until a deadline, so that `stack up` returns only when clients can work.
 // Usage: node scripts/stack/ready.ts kafka <host:port> <timeoutSeconds>
 //        node scripts/stack/ready.ts registry <baseUrl> <timeoutSeconds>
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '../../src/runtime/client/select.ts';
 
 const POLL_MS = 500;
+const PROBE_TIMEOUT_MS = 5_000;
 
-/** One metadata round trip: the broker is up, has a controller, and answers topic listings. */
+/**
+ * One topic listing (a Metadata request) with the runtime's own client (src/runtime/client/api.ts):
+ * the broker is up and answers metadata, which a KRaft broker does once it has joined the cluster.
+ */
 export async function probeKafka(brokers: string[]): Promise<string> {
-  const admin = new Kafka({
-    clientId: 'invoice-stream-ready',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 2_000,
-    requestTimeout: 5_000,
-    retry: { retries: 0 },
-  }).admin();
+  const admin = await createKafkaClient({ brokers, clientId: 'invoice-stream-ready', retries: 0 }).admin();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    if (cluster.controller === null || cluster.controller < 0) throw new Error('no active controller yet');
-    const topics = await admin.listTopics();
-    return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${topics.length} topic(s)`;
+    await Promise.race([
+      admin.partitionCounts([]),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no metadata answer in ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS))),
+    ]);
+    return 'metadata answered';
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    clearTimeout(timer);
+    await admin.close().catch(() => undefined);
   }
 }
 

@@ -56,7 +56,7 @@ export interface StreamPosition {
   readonly task?: string;
   readonly topic?: string;
   readonly partition?: number;
-  /** Kafka offsets are 64-bit: carried as strings, as kafkajs gives them. */
+  /** Kafka offsets are 64-bit: carried as strings. */
   readonly offset?: string;
 }
 

@@ -1,11 +1,15 @@
 // Proves the test stack is real: topics, a consumer group, transactions (committed vs aborted as
 // seen by read_committed and read_uncommitted consumers) and the Schema Registry's Confluent
-// wire format and compatibility check.
+// wire format and compatibility check. Kafka is driven through the runtime's own client
+// (src/runtime/client/api.ts); read_committed is also checked with librdkafka, independent of it.
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaClient } from '../../src/runtime/client/select.ts';
+import type { ConsumedRecord, GroupConsumer, KafkaClient, OutgoingRecord, RuntimeAdmin } from '../../src/runtime/client/api.ts';
+import { roundRobinAssignor } from '../../src/connect/assignor.ts';
 import { testStack } from '../stack/env.ts';
+import { readCommittedIndependently } from './support/live-outputs.ts';
 
 const run = randomUUID().slice(0, 8);
 const plainTopic = `stack-test-plain-${run}`;
@@ -22,117 +26,122 @@ const invoiceV1 = {
   ],
 };
 
-let kafka: Kafka;
+let client: KafkaClient;
+let admin: RuntimeAdmin;
 
 /** Values in order of first appearance (redeliveries dropped). */
 function distinct(values: string[]): string[] {
   return [...new Set(values)];
 }
-const consumers: Consumer[] = [];
+const consumers: GroupConsumer[] = [];
 
-/** Consumes `topic` from the beginning in a fresh group until `done` holds or the time runs out. */
+/** Produces with the idempotent producer (acks=all); a key picks the partition (murmur2). */
+async function produce(topic: string, records: Array<{ key: string; value: Buffer | string }>): Promise<void> {
+  const producer = await client.producer();
+  try {
+    await producer.send(records.map((r): OutgoingRecord => ({ topic, key: Buffer.from(r.key), value: Buffer.from(r.value) })));
+  } finally {
+    await producer.close();
+  }
+}
+
+/**
+ * Consumes `topic` from the beginning in a fresh group until `done` holds or the time runs out,
+ * committing each batch. Returns the group id with what was read.
+ */
 async function consumeUntil(
   topic: string,
   done: (values: string[]) => boolean,
   options: { readUncommitted?: boolean } = {},
-): Promise<{ values: string[]; messages: KafkaMessage[] }> {
-  const consumer = kafka.consumer({ groupId: `stack-test-${randomUUID()}`, readUncommitted: options.readUncommitted ?? false });
+): Promise<{ groupId: string; values: string[]; records: ConsumedRecord[] }> {
+  const groupId = `stack-test-${randomUUID()}`;
+  const consumer = client.groupConsumer({ groupId, topics: [topic], assignor: roundRobinAssignor, readUncommitted: options.readUncommitted ?? false, maxWaitTimeMs: 100 });
   consumers.push(consumer);
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
+  const records: ConsumedRecord[] = [];
   const values: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out consuming ${topic}; got ${JSON.stringify(values)}`)), 60_000);
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          messages.push(message);
-          values.push(message.value?.toString('utf8') ?? '');
-          if (done(values)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return { values, messages };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out consuming ${topic}; got ${JSON.stringify(values)}`)), 60_000);
+      const fail = (error: unknown): void => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      consumer
+        .run({
+          onAssigned: () => undefined,
+          onSkipped: () => undefined,
+          onCrash: fail,
+          onBatch: async (batch) => {
+            for (const record of batch.records) {
+              records.push(record);
+              values.push(record.value?.toString('utf8') ?? '');
+            }
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: batch.nextOffset }]);
+            if (done(values)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(fail);
+    });
+  } finally {
+    await consumer.close();
+  }
+  return { groupId, values, records };
 }
 
 describe('test stack', () => {
   beforeAll(async () => {
     const { kafkaBrokers } = testStack();
-    kafka = new Kafka({ clientId: 'stack-test', brokers: kafkaBrokers, logLevel: logLevel.WARN });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [plainTopic, txTopic, avroTopic].map((topic) => ({ topic, numPartitions: 2, replicationFactor: 1 })),
-    });
-    await admin.disconnect();
+    client = createKafkaClient({ brokers: kafkaBrokers, clientId: 'stack-test' });
+    admin = await client.admin();
+    await admin.createTopics([plainTopic, txTopic, avroTopic].map((name) => ({ name, partitions: 2, replicationFactor: 1 })));
   });
 
   afterAll(async () => {
-    await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
-    if (kafka === undefined) return;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [plainTopic, txTopic, avroTopic] }).catch(() => undefined);
-    await admin.disconnect();
+    await Promise.all(consumers.map((c) => c.close().catch(() => undefined)));
+    if (admin === undefined) return;
+    await admin.deleteTopics([plainTopic, txTopic, avroTopic]).catch(() => undefined);
+    await admin.close();
   });
 
   it('created the topics with the requested partitions', async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const metadata = await admin.fetchTopicMetadata({ topics: [plainTopic] });
-    await admin.disconnect();
-    expect(metadata.topics[0]?.partitions).toHaveLength(2);
+    expect((await admin.partitionCounts([plainTopic])).get(plainTopic)).toBe(2);
   });
 
   it('produces and consumes through a consumer group', async () => {
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({
-      topic: plainTopic,
-      acks: -1,
-      messages: ['a', 'b', 'c'].map((value) => ({ key: `k-${value}`, value })),
-    });
-    await producer.disconnect();
+    await produce(plainTopic, ['a', 'b', 'c'].map((value) => ({ key: `k-${value}`, value })));
     // A consumer group delivers at least once: a rebalance on a busy machine may hand a record
     // over twice, so compare the distinct values.
-    const { values, messages } = await consumeUntil(plainTopic, (seen) => new Set(seen).size >= 3);
+    const { groupId, values, records } = await consumeUntil(plainTopic, (seen) => new Set(seen).size >= 3);
     expect(distinct(values).sort()).toEqual(['a', 'b', 'c']);
-    expect(distinct(messages.map((m) => m.key?.toString() ?? '')).sort()).toEqual(['k-a', 'k-b', 'k-c']);
+    expect(distinct(records.map((r) => r.key?.toString() ?? '')).sort()).toEqual(['k-a', 'k-b', 'k-c']);
+    // The group committed what it read (OffsetCommit, OffsetFetch).
+    expect([...(await admin.committedOffsets(groupId, plainTopic)).values()].reduce((a, b) => a + b, 0)).toBe(3);
   });
 
   it('hides an aborted transaction from read_committed consumers only', async () => {
-    const producer = kafka.producer({
-      transactionalId: `stack-test-tx-${run}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    const committed = await producer.transaction();
-    await committed.send({ topic: txTopic, messages: [{ key: 'k', value: 'committed' }] });
-    await committed.commit();
-    const aborted = await producer.transaction();
-    await aborted.send({ topic: txTopic, messages: [{ key: 'k', value: 'aborted' }] });
-    await aborted.abort();
-    await producer.disconnect();
+    const producer = client.transactionalProducer(`stack-test-tx-${run}`);
+    await producer.init();
+    await producer.begin();
+    await producer.send([{ topic: txTopic, key: Buffer.from('k'), value: Buffer.from('committed') }]);
+    await producer.commit();
+    await producer.begin();
+    await producer.send([{ topic: txTopic, key: Buffer.from('k'), value: Buffer.from('aborted') }]);
+    await producer.abort();
+    await producer.close();
     // A non-transactional marker after the abort, on the same partition (same key): once a
     // consumer sees it, everything before it has been decided.
-    const plain = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await plain.connect();
-    await plain.send({ topic: txTopic, acks: -1, messages: [{ key: 'k', value: 'end' }] });
-    await plain.disconnect();
+    await produce(txTopic, [{ key: 'k', value: 'end' }]);
 
     const readCommitted = await consumeUntil(txTopic, (seen) => seen.includes('end'));
     expect(distinct(readCommitted.values)).toEqual(['committed', 'end']);
     const readUncommitted = await consumeUntil(txTopic, (seen) => seen.includes('end'), { readUncommitted: true });
     expect(distinct(readUncommitted.values)).toEqual(['committed', 'aborted', 'end']);
+    // The same, read_committed, by a client that is not the project's (librdkafka).
+    const independent = (await readCommittedIndependently(testStack().kafkaBrokers, [txTopic])).get(txTopic) ?? [];
+    expect(independent.map((r) => r.value?.toString('utf8'))).toEqual(['committed', 'end']);
   });
 
   it('round-trips a Confluent-framed Avro record through the Schema Registry', async () => {
@@ -148,12 +157,9 @@ describe('test stack', () => {
     expect(encoded[0]).toBe(0);
     expect(encoded.readInt32BE(1)).toBe(id);
 
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({ topic: avroTopic, acks: -1, messages: [{ key: payload.invoice_id, value: encoded }] });
-    await producer.disconnect();
-    const { messages } = await consumeUntil(avroTopic, (seen) => seen.length >= 1);
-    const value = messages[0]?.value;
+    await produce(avroTopic, [{ key: payload.invoice_id, value: encoded }]);
+    const { records } = await consumeUntil(avroTopic, (seen) => seen.length >= 1);
+    const value = records[0]?.value;
     if (!value) throw new Error('no record consumed');
     expect(value.readInt32BE(1)).toBe(id);
     // A fresh client has no cache: decoding must fetch the schema by id from the registry.

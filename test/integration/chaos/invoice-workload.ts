@@ -8,10 +8,11 @@
 // of its position (docs/exactly-once.md, "Known limits"). Records of a transaction are appended to
 // all three partitions before it commits, so a fetch that returns one partition's new records
 // already shows the others' as lag, and the task waits for them instead of going ahead.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { createKafkaClient } from '../../../src/runtime/client/select.ts';
+import type { TransactionalProducer } from '../../../src/runtime/client/api.ts';
 import { pickNext } from '../../../src/engine/replay/merge.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
-import { inputMessage, type InputName, type RunTopics } from '../support/live-pipeline.ts';
+import { inputRecord, type InputName, type RunTopics } from '../support/live-pipeline.ts';
 
 const INPUTS: readonly InputName[] = ['orders', 'payments', 'activity'];
 
@@ -74,9 +75,10 @@ export class TransactionalDriver {
 
   /** Produces every slice, one every `intervalMs`; resolves after the last commit. */
   async run(slices: readonly InputLines[], intervalMs: number): Promise<void> {
-    const kafka = new Kafka({ clientId: `${this.#t.orders}-upstream`, brokers: this.#brokers, logLevel: logLevel.NOTHING, retry: { retries: 15 } });
-    const producer = kafka.producer({ transactionalId: `${this.#t.orders}-upstream`, idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    // The runtime's client (retries inside it cover a broker restart while held).
+    const client = createKafkaClient({ brokers: this.#brokers, clientId: `${this.#t.orders}-upstream`, retries: 15 });
+    const producer = client.transactionalProducer(`${this.#t.orders}-upstream`);
+    await producer.init();
     try {
       let due = Date.now();
       for (const slice of slices) {
@@ -104,7 +106,7 @@ export class TransactionalDriver {
       this.#done = true;
       this.#holdRequest?.();
       for (const w of this.#waiters.splice(0)) w.fail(new Error(`the upstream stopped after ${this.#committed} of ${slices.length} slices`));
-      await producer.disconnect();
+      await producer.close();
     }
   }
 
@@ -132,19 +134,21 @@ export class TransactionalDriver {
     this.#release?.();
   }
 
-  async #produce(producer: Producer, slice: InputLines): Promise<void> {
-    const txn = await producer.transaction();
+  async #produce(producer: TransactionalProducer, slice: InputLines): Promise<void> {
+    await producer.begin();
     try {
       for (const input of INPUTS) {
         const lines = slice[input];
         // Sends under the broker's 1 MB batch limit.
         for (let i = 0; i < lines.length; i += 1_000) {
-          await txn.send({ topic: this.#t[input], messages: lines.slice(i, i + 1_000).map((line) => inputMessage(line, input)), acks: -1 });
+          await producer.send(
+            lines.slice(i, i + 1_000).map((line) => inputRecord(this.#t[input], line, input)),
+          );
         }
       }
-      await txn.commit();
+      await producer.commit();
     } catch (error) {
-      await txn.abort().catch(() => undefined);
+      if (producer.inTransaction()) await producer.abort().catch(() => undefined);
       throw error;
     }
     this.#records += INPUTS.reduce((n, input) => n + slice[input].length, 0);

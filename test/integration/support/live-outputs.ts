@@ -47,6 +47,12 @@ export async function readCommittedIndependently(brokers: readonly string[], top
   return out;
 }
 
+/** A topic's configuration (name → value) as librdkafka's admin client describes it (not the project's client). */
+export async function topicConfigIndependently(brokers: readonly string[], topic: string): Promise<Record<string, string | null>> {
+  const { stdout } = await exec(join(ROOT, '.toolchain/py/bin/python'), [join(ROOT, 'test/python/kafka_topic_config.py'), brokers.join(','), topic]);
+  return JSON.parse(stdout) as Record<string, string | null>;
+}
+
 /** The last row per record key of a table changelog topic (JSON values; a null value deletes). */
 export function finalRows(records: readonly ReadRecord[]): Row[] {
   const rows = new Map<string, Row>();

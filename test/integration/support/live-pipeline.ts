@@ -5,6 +5,7 @@ import { createKafkaClient } from '../../../src/runtime/index.ts';
 import { configSchema } from '../../../src/app/config/schema.ts';
 import type { Config } from '../../../src/app/config.ts';
 import type { LiveInstance } from '../../../src/app/observe/live.ts';
+import type { OutgoingRecord } from '../../../src/runtime/client/api.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
 
 export { createKafkaClient };
@@ -98,11 +99,12 @@ export function upstreamKey(line: string, input: InputName): string | null {
   }
 }
 
-/** A line as the upstream service produces it: its original bytes, its upstream key, timestamp = occurred_at. */
-export function inputMessage(line: string, input: InputName): { key: string | null; value: Buffer; timestamp: string | undefined } {
+/** A line as the upstream service produces it to `topic`: its original bytes, its upstream key, timestamp = occurred_at. */
+export function inputRecord(topic: string, line: string, input: InputName): OutgoingRecord {
   const value = Buffer.from(line, 'utf8');
+  const key = upstreamKey(line, input);
   const ts = occurredAtMillis(value);
-  return { key: upstreamKey(line, input), value, timestamp: ts === undefined ? undefined : String(Math.floor(ts)) };
+  return { topic, key: key === null ? null : Buffer.from(key), value, ...(ts === undefined ? {} : { timestamp: Math.floor(ts) }) };
 }
 
 /** Produces each line as a record value with its original bytes, its upstream key and timestamp = occurred_at. */
@@ -115,12 +117,7 @@ export async function produceLines(brokers: string[], t: RunTopics, lines: Recor
       records += all.length;
       for (let i = 0; i < all.length; i += batch) {
         await producer.send(
-          all.slice(i, i + batch).map((line) => {
-            const value = Buffer.from(line, 'utf8');
-            const key = upstreamKey(line, input);
-            const ts = occurredAtMillis(value);
-            return { topic: t[input], key: key === null ? null : Buffer.from(key), value, ...(ts === undefined ? {} : { timestamp: Math.floor(ts) }) };
-          }),
+          all.slice(i, i + batch).map((line) => inputRecord(t[input], line, input)),
         );
       }
     }

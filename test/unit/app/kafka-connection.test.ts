@@ -1,4 +1,4 @@
-// The config → kafkajs client mapping: TLS material (inline PEM or file) and SASL reach the client.
+// The config → Kafka client connection mapping: TLS material (inline PEM or file) and SASL reach the client.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -15,7 +15,7 @@ class FakeConsumer implements GroupConsumer {
   closed = 0;
   run(handlers: GroupConsumerHandlers): Promise<void> {
     this.handlers = handlers;
-    return new Promise(() => {}); // kafkajs's run resolves once joined; never rejecting is enough here
+    return new Promise(() => {}); // a real run keeps going until close; never rejecting is enough here
   }
   pause(): void {}
   resume(): void {}
