@@ -180,7 +180,7 @@ describe('stream threads: `invoice-stream run` with INVOICE_STREAM_NUM_STREAM_TH
     const stack = testStack();
     const cli = resolve(import.meta.dirname, '../../src/app/cli.ts');
     const child = spawn(process.execPath, [cli, 'run'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
         KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
@@ -188,11 +188,13 @@ describe('stream threads: `invoice-stream run` with INVOICE_STREAM_NUM_STREAM_TH
         INVOICE_STREAM_TOPIC_ORDERS: t.orders, INVOICE_STREAM_TOPIC_PAYMENTS: t.payments, INVOICE_STREAM_TOPIC_INVOICE_ACTIVITY: t.activity,
         INVOICE_STREAM_TOPIC_DLQ: t.dlq, INVOICE_STREAM_OUTPUT_PREFIX: run, INVOICE_STREAM_STATE_DIR: stateDir,
         INVOICE_STREAM_HTTP_HOST: '127.0.0.1', INVOICE_STREAM_HTTP_PORT: '0', INVOICE_STREAM_ADVERTISED_HOST: '127.0.0.1', INVOICE_STREAM_HTTP_AUTH: 'none',
-        INVOICE_STREAM_OPS_HOST: '127.0.0.1', INVOICE_STREAM_OPS_PORT: '0', INVOICE_STREAM_LOG_LEVEL: 'silent',
+        INVOICE_STREAM_OPS_HOST: '127.0.0.1', INVOICE_STREAM_OPS_PORT: '0', INVOICE_STREAM_LOG_LEVEL: 'warn',
       },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    let logs = ''; // the JSON log lines (warnings and errors), for the failure messages
+    child.stdout.on('data', (d: Buffer) => (logs += d.toString('utf8')));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     try {
       const ops = await until('the running line', 60_000, async () => /2 stream threads\).* ops port (\d+)/.exec(stderr)?.[1]);
@@ -200,11 +202,12 @@ describe('stream threads: `invoice-stream run` with INVOICE_STREAM_NUM_STREAM_TH
         const r = await fetch(`http://127.0.0.1:${ops}/readyz`);
         return r.status === 200 ? ((await r.json()) as { tasks: string[]; threads: number }) : undefined;
       });
-      expect(ready.threads).toBe(2);
-      expect(ready.tasks).toEqual(['0_0', '0_1', '1_0', '1_1', '2_0', '2_1']);
+      // Failures carry the instance's warnings: a flake seen once under load must say why next time.
+      expect(ready.threads, stderr + logs).toBe(2);
+      expect(ready.tasks, stderr + logs).toEqual(['0_0', '0_1', '1_0', '1_1', '2_0', '2_1']);
       for (const i of [0, 1]) expect(existsSync(join(stateDir, `thread-${i}`, run)), `thread-${i}`).toBe(true);
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await exited, stderr + logs).toBe(0);
     } finally {
       child.kill('SIGKILL');
     }
