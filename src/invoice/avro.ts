@@ -104,25 +104,9 @@ export const HAND_ENCODER_MATCHES = fieldSignature(INVOICE_EVENT_SCHEMA) === HAN
 
 /** Growable byte buffer for Avro binary: the engine's ByteWriter plus Avro's primitive encodings. */
 export class AvroBuffer extends ByteWriter {
-  /** Avro long/int (zigzag varint) of a safe integer. */
+  /** Avro long/int: the engine's zigzag varint. */
   long(n: number): void {
-    this.ensure(10);
-    const b = this.buf;
-    let p = this.pos;
-    if (n >= -0x40000000 && n < 0x40000000) {
-      let z = (n << 1) ^ (n >> 31);
-      while (z & ~0x7f) { b[p++] = (z & 0x7f) | 0x80; z >>>= 7; }
-      b[p++] = z;
-    } else if (Math.abs(n) < 2 ** 52) {
-      let z = n >= 0 ? n * 2 : -n * 2 - 1;
-      while (z >= 0x80) { b[p++] = (z % 128) | 0x80; z = Math.floor(z / 128); }
-      b[p++] = z;
-    } else {
-      let z = BigInt.asUintN(64, (BigInt(n) << 1n) ^ (BigInt(n) >> 63n));
-      while (z >= 0x80n) { b[p++] = Number(z & 0x7fn) | 0x80; z >>= 7n; }
-      b[p++] = Number(z);
-    }
-    this.pos = p;
+    this.zigzag(n);
   }
   string(s: string): void {
     const len = s.length;

@@ -1,5 +1,6 @@
 // A growable byte buffer for hand-written binary encoders (the Avro event encoder, the flat
-// Parquet writer): one Buffer doubled as needed, written at `pos`, no allocation per value.
+// Parquet writer, Kafka record batches): one Buffer doubled as needed, written at `pos`, no
+// allocation per value.
 
 /** Appends bytes to a buffer that doubles when full; `view()` is what was written. */
 export class ByteWriter {
@@ -31,8 +32,55 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
+  /**
+   * A zigzag varint of an integer (Avro's long and int, Kafka's varint and varlong): small
+   * magnitudes of either sign take few bytes. Bit operations within ±2^30, exact division below
+   * 2^52 (no BigInt per value), BigInt beyond (wrapped to 64 bits, as a Java long).
+   */
+  zigzag(n: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    let p = this.pos;
+    if (n >= -0x40000000 && n < 0x40000000) {
+      let z = (n << 1) ^ (n >> 31);
+      while (z & ~0x7f) { b[p++] = (z & 0x7f) | 0x80; z >>>= 7; }
+      b[p++] = z;
+    } else if (Math.abs(n) < 2 ** 52) {
+      let z = n >= 0 ? n * 2 : -n * 2 - 1;
+      while (z >= 0x80) { b[p++] = (z % 128) | 0x80; z = Math.floor(z / 128); }
+      b[p++] = z;
+    } else {
+      const v = BigInt.asIntN(64, BigInt(n));
+      let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+      while (z >= 0x80n) { b[p++] = Number(z & 0x7fn) | 0x80; z >>= 7n; }
+      b[p++] = Number(z);
+    }
+    this.pos = p;
+  }
+
   /** The bytes written so far (a view: copy it before writing more). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
+}
+
+/** How many bytes `ByteWriter.zigzag(n)` writes. */
+export function zigzagSize(n: number): number {
+  if (n >= -0x40000000 && n < 0x40000000) {
+    let z = ((n << 1) ^ (n >> 31)) >>> 0;
+    let size = 1;
+    while (z >= 0x80) { z >>>= 7; size++; }
+    return size;
+  }
+  if (Math.abs(n) < 2 ** 52) {
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
+    let size = 1;
+    while (z >= 0x80) { z = Math.floor(z / 128); size++; }
+    return size;
+  }
+  const v = BigInt.asIntN(64, BigInt(n));
+  let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+  let size = 1;
+  while (z >= 0x80n) { z >>= 7n; size++; }
+  return size;
 }

@@ -14,7 +14,10 @@ const SASL_MECHANISMS: Record<NonNullable<KafkaConnection['sasl']>['mechanism'],
  * The transaction coordinator answers CONCURRENT_TRANSACTIONS to a transaction's first
  * AddPartitionsToTxn while the previous one's markers are still being written: a matter of
  * milliseconds. Java's producer retries it after 20 ms instead of its usual backoff; with 100 ms
- * doubling, commits a few ms apart (a caught-up thread) waited 100–700 ms.
+ * doubling, commits a few ms apart (a caught-up thread) waited 100–700 ms. Doubling from 20 ms,
+ * not 20 ms flat: the client's 8 retries must still span seconds, for a coordinator slow to write
+ * markers under load (20 ms flat gave up after ~160 ms, and the task restarts that followed met
+ * the same error on InitProducerId).
  */
 const CONCURRENT_TRANSACTIONS_BACKOFF_MS = 20;
 
@@ -40,7 +43,7 @@ export class PlatformaticBase {
       // The runtime retries what it must itself (task restart); the client's own retries cover
       // a moving leader or coordinator: about 10 s.
       retries: c.retries ?? 8,
-      retryDelay: (_client, _op, attempt, _retries, error) => (isConcurrentTransactions(error) ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : Math.min(2_000, 100 * 2 ** (attempt - 1))),
+      retryDelay: (_client, _op, attempt, _retries, error) => Math.min(2_000, (isConcurrentTransactions(error) ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : 100) * 2 ** (attempt - 1)),
       requestTimeout: 30_000,
       ...(c.ssl ? { tls: c.ssl } : {}),
       ...(c.sasl ? { sasl: { mechanism: SASL_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } } : {}),
