@@ -104,7 +104,10 @@ export interface FetchedBatch {
 export interface BatchControl {
   /** Keeps the group membership alive during long work (restore, slow commit). */
   heartbeat(): Promise<void>;
-  /** True when the partition was revoked while the batch was in flight. */
+  /**
+   * True when a rebalance or a seek happened while the batch was in flight: the handler then
+   * drops the batch, and a partition the member kept fetches its records again.
+   */
   isStale(): boolean;
 }
 
@@ -143,6 +146,12 @@ export interface GroupConsumerOptions {
 export interface GroupConsumerHandlers {
   onBatch(batch: FetchedBatch, control: BatchControl): Promise<void>;
   onAssigned(assignment: GroupAssignment): void;
+  /**
+   * A rebalance began and the member is about to rejoin (Java's onPartitionsRevoked under the
+   * eager protocol): the rejoin waits for the returned promise, so the member can commit within
+   * the generation that is ending. Not called before the first join.
+   */
+  onRevoking?(): Promise<void>;
   /** A fetched batch held only transaction markers or aborted records: the position moves past them. */
   onSkipped(topic: string, partition: number, nextOffset: number): void;
   /**

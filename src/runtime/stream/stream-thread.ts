@@ -55,6 +55,10 @@ export class StreamThread {
   #epoch = 0;
   // A consumer restart scheduled and not done yet: at most one at a time (see #rejoin).
   #rejoining = false;
+  // A rebalance began and the thread committed for it (eager protocol): until the next
+  // assignment, tasks only buffer what is fetched, so nothing new waits for a commit under the
+  // generation that is ending, and a task revoked then closes clean.
+  #revoking = false;
   // Consumers replaced by a newer one: their close, started once whatever calls for it.
   readonly #retired = new WeakMap<GroupConsumer, Promise<void>>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -186,6 +190,7 @@ export class StreamThread {
 
   #startConsumer(): void {
     const epoch = ++this.#epoch;
+    this.#revoking = false;
     const { config } = this.#d;
     const consumer = config.client.groupConsumer({
       groupId: config.applicationId,
@@ -214,6 +219,7 @@ export class StreamThread {
           // never processed nor committed: the group would never catch up. Close it.
           else void this.#retire(consumer);
         },
+        onRevoking: () => (epoch === this.#epoch ? this.#serial(() => this.#onRevoking(epoch)) : Promise.resolve()),
         onSkipped: (topic, partition, nextOffset) => {
           if (epoch === this.#epoch) void this.#serial(async () => this.#onSkipped(topic, partition, nextOffset, epoch));
         },
@@ -245,6 +251,7 @@ export class StreamThread {
       await task.prepare(batch);
       // Buffered first: a task with several inputs takes records in timestamp order across them.
       task.enqueue(batch);
+      if (this.#revoking) return;
       this.metrics.processed += task.processBuffered(Date.now());
       this.#restartsInARow = 0;
       if (this.#commitDue() || task.buffered > this.#d.config.maxBufferedRecords) await this.#commitAll();
@@ -267,6 +274,22 @@ export class StreamThread {
     }
   }
 
+  // Kafka Streams' eager revocation: commit every task while the ending generation still accepts
+  // offsets (a commit after the rejoin fails on ILLEGAL_GENERATION and closes the tasks dirty:
+  // seen at every second stream thread's join), then hold processing until the assignment.
+  async #onRevoking(epoch: number): Promise<void> {
+    if (this.#closing || this.#failed || epoch !== this.#epoch) return;
+    try {
+      await this.#commitAll();
+    } catch (error) {
+      return this.#recover(error, []);
+    }
+    const failed = await this.#takeInflight();
+    this.#revoking = true;
+    // After the rejoin: recovery replaces the consumer, which is inside its join now.
+    if (failed) void this.#serial(() => this.#recover(failed.cause, failed.tasks)).catch((e: unknown) => this.#fail(e));
+  }
+
   async #onAssigned(assignment: GroupAssignment, epoch: number): Promise<void> {
     if (this.#closing || this.#failed || epoch !== this.#epoch) return;
     if (!(await this.#settle())) return;
@@ -280,10 +303,14 @@ export class StreamThread {
     const revoked = [...this.#tasks.values()].filter((t) => !wanted.has(t.name));
     // exactly_once: the new owners may be running already, and a commit now would carry the new
     // generation, which the coordinator accepts: revoked tasks drop what they did not commit
-    // (their new owners restore it and read from the committed offsets). at_least_once commits.
+    // (their new owners restore it and read from the committed offsets). A task with nothing
+    // uncommitted (the revocation commit took it all) closes clean and keeps its checkpoint.
+    // at_least_once commits.
     const exactlyOnce = this.#d.config.guarantee === 'exactly_once';
-    for (const task of revoked) await this.#closeTask(task, !exactlyOnce);
+    for (const task of revoked) await this.#closeTask(task, !exactlyOnce || (!task.needsCommit && task.buffered === 0));
     this.#group = { groupId: this.#d.config.applicationId, generationId: assignment.generation, memberId: assignment.memberId };
+    const held = this.#revoking;
+    this.#revoking = false;
     this.#d.config.log('info', 'assignment', { generation: assignment.generation, tasks: [...wanted].sort(), revoked: revoked.map((t) => t.name) });
     // Eager: a task restores on assignment, so wall-clock punctuators run even on idle partitions.
     for (const name of wanted) if (this.#paused.has(name)) this.#applyPause(name, true);
@@ -295,12 +322,26 @@ export class StreamThread {
       if (exactlyOnce && [...wanted].some((name) => !this.#tasks.has(name))) await this.#transactionsReady();
       for (const name of [...wanted].sort()) if (!this.#tasks.has(name)) await this.#openTask(name);
     } catch (error) {
-      await this.#recover(error, []);
+      return this.#recover(error, []);
+    }
+    // What the kept tasks buffered while the rebalance ran.
+    if (held) await this.#processHeld();
+  }
+
+  async #processHeld(): Promise<void> {
+    for (const task of this.#tasks.values()) {
+      if (task.pending === 0) continue;
+      try {
+        this.metrics.processed += task.processBuffered(Date.now());
+      } catch (error) {
+        return this.#recover(error, [task.name]);
+      }
     }
   }
 
   async #tick(): Promise<void> {
-    if (this.#closing || this.#failed) return;
+    // While a rebalance runs, punctuators wait too: what they emit would need a commit.
+    if (this.#closing || this.#failed || this.#revoking) return;
     for (const task of this.#tasks.values()) task.punctuate();
     this.#purgeRepartitions();
     // A task idling on a caught-up partition (max.task.idle.ms > 0) goes on once its deadline passes.
@@ -335,6 +376,7 @@ export class StreamThread {
   // On the interval; sooner once every task is caught up (latency when the thread keeps up; a
   // backlog is never caught up, so it commits on the interval: see RuntimeConfig.caughtUpCommitMs).
   #commitDue(): boolean {
+    if (this.#revoking) return false;
     const since = Date.now() - this.#lastCommit;
     if (since >= this.#d.config.commitIntervalMs) return true;
     if (since < this.#d.config.caughtUpCommitMs) return false;
@@ -388,7 +430,7 @@ export class StreamThread {
   }
 
   async #commitAll(): Promise<void> {
-    if (!(await this.#settle())) return;
+    if (!(await this.#settle()) || this.#revoking) return;
     this.#lastCommit = Date.now();
     const commitStarted = performance.now();
     const tasks = [...this.#tasks.values()];

@@ -8,6 +8,7 @@ import type { BatchControl, GroupConsumer, GroupConsumerHandlers, GroupConsumerO
 import { readPartition } from './fetched.ts';
 import { RawFetcher } from './raw-fetch.ts';
 import type { PlatformaticBase } from './connection.ts';
+import { withTimeout } from '../../timeout.ts';
 import { committedOffsets, earliestOffsets, highWatermarks, isRetriable, metadataFor } from './offsets.ts';
 
 const READ_COMMITTED = 1;
@@ -39,6 +40,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   #wake: (() => void) | undefined;
   #admin: Admin | undefined;
   readonly #fetcher: RawFetcher;
+  #handlers: GroupConsumerHandlers | undefined;
+  #joined = false;
 
   constructor(base: PlatformaticBase, options: GroupConsumerOptions) {
     this.#base = base;
@@ -56,8 +59,12 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
       rebalanceTimeout: Math.max(60_000, options.sessionTimeoutMs ?? 30_000),
       protocols: [{ name: assignor.name, version: 0 }],
-      // Asked at every join: the user data says which tasks this member owns now.
-      protocolsMetadata: () => assignor.userData(),
+      // Asked at every join, after the member's revocation commit (the client awaits it before
+      // JoinGroup): the user data says which tasks this member owns now.
+      protocolsMetadata: async () => {
+        await this.#revoking(options.sessionTimeoutMs ?? 30_000);
+        return assignor.userData();
+      },
       partitionAssigner: (_current: string, members: Map<string, ExtendedGroupProtocolSubscription>, topics: Set<string>, metadata: ClusterMetadata): GroupPartitionsAssignments[] => {
         const counts = new Map<string, number>();
         for (const topic of topics) counts.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 0);
@@ -76,7 +83,9 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
 
   async run(handlers: GroupConsumerHandlers): Promise<void> {
     const consumer = this.#consumer;
+    this.#handlers = handlers;
     consumer.on('consumer:group:join', (payload: { memberId: string; generationId?: number; assignments?: PltGroupAssignment[] }) => {
+      this.#joined = true;
       const partitions = new Map<string, number[]>();
       for (const a of payload.assignments ?? []) partitions.set(a.topic, [...a.partitions]);
       this.#assign(partitions);
@@ -137,6 +146,17 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     await this.#consumer.close(true).catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
     await this.#fetcher.close();
+  }
+
+  /**
+   * Before a rejoin, the handler commits within the generation that is ending: a commit sent after
+   * the rejoin would carry a generation the group has left (ILLEGAL_GENERATION), and the thread's
+   * tasks would close dirty. Bounded, and its failure does not stop the rejoin: the handler
+   * answers a failed commit itself.
+   */
+  async #revoking(boundMs: number): Promise<void> {
+    if (!this.#joined || this.#closed || !this.#handlers?.onRevoking) return;
+    await withTimeout(this.#handlers.onRevoking(), boundMs, 'commit before rejoin').catch(() => undefined);
   }
 
   #assign(partitions: Map<string, number[]>): void {
@@ -236,8 +256,16 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
                 continue;
               }
               const fetchedAt = this.#assignmentVersion;
-              const control: BatchControl = { heartbeat: async () => {}, isStale: () => this.#closed || fetchedAt !== this.#assignmentVersion };
+              let dropped = false;
+              const control: BatchControl = {
+                heartbeat: async () => {},
+                isStale: () => (dropped ||= this.#closed || fetchedAt !== this.#assignmentVersion),
+              };
               await handlers.onBatch({ topic, partition: data.partitionIndex, records: read.records, highWatermark: Number(data.highWatermark), nextOffset: read.nextOffset }, control);
+              // A rebalance landed while the batch waited and the handler dropped it: a partition
+              // the member kept must fetch those records again (its position had moved past them).
+              const kept = this.#positions.get(topic)?.get(data.partitionIndex);
+              if (dropped && kept && kept.offset === read.nextOffset) kept.offset = from;
             }
           }
         }
