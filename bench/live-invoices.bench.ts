@@ -45,6 +45,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const cpu = process.cpuUsage();
     const started = performance.now();
+    if (process.env.LOGALL) console.error(Date.now() - T0, 'timed span starts');
     let ms: number;
     let cpuMs: number;
     if (instances === 1) {
@@ -75,7 +76,9 @@ export const benchmarks: BenchmarkMap = {
 };
 
 // Warnings and errors go to stderr: a run that stops says why instead of waiting out its bound.
+const T0 = Date.now();
 function logProblems(level: string, message: string, fields?: Record<string, unknown>): void {
+  if (process.env.LOGALL) console.error(Date.now() - T0, level, message, JSON.stringify(fields ?? {}).slice(0, 150));
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
 }
 

@@ -108,6 +108,13 @@ describe('test stack', () => {
 
   it('created the topics with the requested partitions', async () => {
     expect((await admin.partitionCounts([plainTopic])).get(plainTopic)).toBe(2);
+    // Topics are looked up by name (a Metadata request for them alone): a missing one is absent,
+    // creating an existing one again changes nothing, deleting a missing one is no error.
+    const missing = `${plainTopic}-never-created`;
+    expect([...(await admin.partitionCounts([plainTopic, missing])).keys()]).toEqual([plainTopic]);
+    await admin.createTopics([{ name: plainTopic, partitions: 5 }]);
+    expect((await admin.partitionCounts([plainTopic])).get(plainTopic)).toBe(2);
+    await admin.deleteTopics([missing]);
   });
 
   it('produces and consumes through a consumer group', async () => {
