@@ -9,6 +9,8 @@
 //   this process: cpu_ms is process.cpuUsage(), which covers every thread.
 //   --instances=N > 1 runs N instances of the group as child processes of this file (module
 //   loading and start-up inside the timed span), and cpu_ms adds up theirs: how far more cores go.
+//   LIVE_BENCH_LOG=1 prints every log line of the instance on stderr, with ms since the file loaded
+//   (where start-up time goes: the timed span's start, `started`, `assignment`, `task ready`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +47,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const cpu = process.cpuUsage();
     const started = performance.now();
-    if (process.env.LOGALL) console.error(Date.now() - T0, 'timed span starts');
+    if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, 'timed span starts');
     let ms: number;
     let cpuMs: number;
     if (instances === 1) {
@@ -78,7 +80,7 @@ export const benchmarks: BenchmarkMap = {
 // Warnings and errors go to stderr: a run that stops says why instead of waiting out its bound.
 const T0 = Date.now();
 function logProblems(level: string, message: string, fields?: Record<string, unknown>): void {
-  if (process.env.LOGALL) console.error(Date.now() - T0, level, message, JSON.stringify(fields ?? {}).slice(0, 150));
+  if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, level, message, JSON.stringify(fields ?? {}).slice(0, 150));
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
 }
 
