@@ -1,6 +1,6 @@
 // Store suppliers and builders: the public way to declare a store for a topology. A supplier
-// makes the bottom layer (in-memory, or persistent: write-behind over LMDB); the builder stacks the
-// layers above it: metered → caching (or serializing) → change-logging → backend.
+// makes the bottom layer (in-memory or persistent); the builder stacks the layers above it:
+// metered → caching (or serializing) → change-logging → backend.
 import { join } from 'node:path';
 import type { TaskId } from '../processor/api.ts';
 import type { Serde } from '../serdes/api.ts';
@@ -12,7 +12,6 @@ import { ChangeLoggingBackend } from './change-logging-backend.ts';
 import { InMemoryBackend } from './memory/in-memory-backend.ts';
 import { MeteredKeyValueStore } from './metered-store.ts';
 import { LmdbBackend } from './persistent/lmdb-backend.ts';
-import { WriteBehindBackend } from './persistent/write-behind.ts';
 import { SerializingKeyValueStore } from './serializing-store.ts';
 
 /**
@@ -46,8 +45,6 @@ export interface PersistentStoreOptions {
   readonly dir: string;
   /** fsync on commit (default false: the changelog or the replayed files rebuild the state). */
   readonly sync?: boolean;
-  /** Bytes of writes held in memory before they are written to LMDB in one batch (default 4 MiB). */
-  readonly writeBufferBytes?: number;
 }
 
 /** Factories for store suppliers and builders (Kafka Streams' `Stores`). */
@@ -62,11 +59,7 @@ export const Stores = {
     return {
       name,
       persistent: true,
-      // Write-behind: a commit leaves the writes in memory; LMDB gets them a few MiB at a time.
-      get: (taskId, taskDir) => {
-        const path = taskDir ? join(taskDir, name) : join(options.dir, taskId ? `${taskId.subtopology}_${taskId.partition}` : 'store', name);
-        return new WriteBehindBackend(new LmdbBackend(name, { path, noSync: !options.sync }), { maxBytes: options.writeBufferBytes });
-      },
+      get: (taskId, taskDir) => new LmdbBackend(name, { path: taskDir ? join(taskDir, name) : join(options.dir, taskId ? `${taskId.subtopology}_${taskId.partition}` : 'store', name), noSync: !options.sync }),
     };
   },
 
