@@ -18,8 +18,22 @@ export function stackKafkaLibs(version: string): string {
   return join(process.env.INVOICE_STREAM_CACHE ?? join(homedir(), '.cache/invoice-stream'), `kafka_2.13-${version}`, 'libs');
 }
 
-/** Markers in every segment of the partitions under `logDir` whose topic `kindOf` names, counted per kind. */
+/**
+ * Markers in every segment of the partitions under `logDir` whose topic `kindOf` names, counted per
+ * kind. The broker deletes segments while they are read (a repartition purge moves the log start):
+ * a segment gone between the listing and the dump is listed again, up to three times.
+ */
 export async function transactionMarkers<K extends string>(logDir: string, kafkaLibs: string, kindOf: (topic: string) => K | undefined): Promise<Map<K, MarkerCounts>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dumpMarkers(logDir, kafkaLibs, kindOf);
+    } catch (error) {
+      if (attempt >= 3 || !/NoSuchFileException|FileRecords\.open/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function dumpMarkers<K extends string>(logDir: string, kafkaLibs: string, kindOf: (topic: string) => K | undefined): Promise<Map<K, MarkerCounts>> {
   const segments = new Map<string, K>();
   for (const dir of readdirSync(logDir)) {
     const m = /^(.+)-(\d+)$/.exec(dir);
