@@ -325,18 +325,21 @@ export class StreamThread {
       return this.#recover(error, []);
     }
     // What the kept tasks buffered while the rebalance ran.
-    if (held) await this.#processHeld();
+    if (held) await this.#processPending();
   }
 
-  async #processHeld(): Promise<void> {
+  /** Processes what every task has buffered (records held by a rebalance, or by max.task.idle.ms); false after a task failed (recovered). */
+  async #processPending(): Promise<boolean> {
     for (const task of this.#tasks.values()) {
       if (task.pending === 0) continue;
       try {
         this.metrics.processed += task.processBuffered(Date.now());
       } catch (error) {
-        return this.#recover(error, [task.name]);
+        await this.#recover(error, [task.name]);
+        return false;
       }
     }
+    return true;
   }
 
   async #tick(): Promise<void> {
@@ -346,14 +349,7 @@ export class StreamThread {
     this.#purgeRepartitions();
     // A task idling on a caught-up partition (max.task.idle.ms > 0) goes on once its deadline passes.
     if (this.#d.config.maxTaskIdleMs > 0) {
-      for (const task of this.#tasks.values()) {
-        if (task.pending === 0) continue;
-        try {
-          this.metrics.processed += task.processBuffered(Date.now());
-        } catch (error) {
-          return this.#recover(error, [task.name]);
-        }
-      }
+      if (!(await this.#processPending())) return;
     }
     if (this.#commitDue()) {
       try {
