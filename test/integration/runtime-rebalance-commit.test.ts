@@ -1,8 +1,9 @@
-// Members joining and leaving a busy exactly_once group: a member that learns of a rebalance
+// Members joining and leaving a busy group: a member that learns of a rebalance
 // commits within the generation that is ending (Kafka Streams' eager revocation), so no commit
 // lands after the rejoin with a generation the group has left (ILLEGAL_GENERATION), which closed
 // every task dirty and restarted the consumer. Kept partitions go on where they were: the
-// read_committed verifier finds every input once and exact aggregates.
+// read_committed verifier finds every input once and exact aggregates. at_least_once too: its
+// commit before the rejoin leaves nothing processed and uncommitted, so no duplicate either.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,15 +31,17 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-it('commits before each rejoin: members join and leave a busy group with no task failure, no loss, no duplicate', { timeout: 180_000 }, async () => {
-  const app = `rt-rebalance-${Date.now()}`;
+it.each(['exactly_once', 'at_least_once'] as const)('%s: commits before each rejoin: members join and leave a busy group with no task failure, no loss, no duplicate', { timeout: 180_000 }, async (guarantee) => {
+  const app = `rt-rebalance-${guarantee === 'exactly_once' ? 'eos' : 'alos'}-${Date.now()}`;
   const topics = eosTopics(app);
   await createTopics(admin, topics, 4);
   const problems: string[] = [];
   const assignments = new Map<string, number>();
   const start = async (id: string): Promise<KafkaStreams> => {
     const streams = new KafkaStreams(eosTopology(app, topics), {
-      applicationId: app, client: createKafkaClient({ brokers, clientId: `${app}-${id}` }), guarantee: 'exactly_once',
+      applicationId: app, client: createKafkaClient({ brokers, clientId: `${app}-${id}` }), guarantee,
+      // at_least_once commits every 30 s by default: progress is watched in seconds here.
+      commitIntervalMs: 200,
       stateDir: join(root, id), deadLetterTopic: topics.dlq, instanceId: id,
       log: (level, message, fields) => {
         if (message === 'assignment') assignments.set(id, (assignments.get(id) ?? 0) + 1);
@@ -62,8 +65,9 @@ it('commits before each rejoin: members join and leave a busy group with no task
   await waitForLag0(admin, app, [topics.data, `${app}-by-group-repartition`], 120_000);
   await c.close();
   await a.close();
-  // a saw every rebalance (b's join, c's join, b's leave) besides its first assignment.
-  expect(assignments.get('a')).toBeGreaterThanOrEqual(4);
+  // a saw rebalances besides its first assignment (b's join, c's join, b's leave: two of them
+  // may fold into one when a member joins while the previous rebalance still runs).
+  expect(assignments.get('a')).toBeGreaterThanOrEqual(3);
   expect(problems).toEqual([]);
   expect(await verify(brokers, admin, topics, RECORDS, KEYS)).toMatchObject({ missing: 0, duplicated: 0, wrongSums: [], wrongCounts: [] });
 });

@@ -42,6 +42,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   readonly #fetcher: RawFetcher;
   #handlers: GroupConsumerHandlers | undefined;
   #joined = false;
+  #inRevoking = false;
 
   constructor(base: PlatformaticBase, options: GroupConsumerOptions) {
     this.#base = base;
@@ -155,8 +156,16 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
    * answers a failed commit itself.
    */
   async #revoking(boundMs: number): Promise<void> {
-    if (!this.#joined || this.#closed || !this.#handlers?.onRevoking) return;
-    await withTimeout(this.#handlers.onRevoking(), boundMs, 'commit before rejoin').catch(() => undefined);
+    // Not within itself: under at_least_once the handler's own offset commit, answered "rebalance
+    // in progress", makes the client join (and ask for the subscription) before it retries; waiting
+    // for the handler there would wait for itself until the bound.
+    if (!this.#joined || this.#closed || !this.#handlers?.onRevoking || this.#inRevoking) return;
+    this.#inRevoking = true;
+    try {
+      await withTimeout(this.#handlers.onRevoking(), boundMs, 'commit before rejoin').catch(() => undefined);
+    } finally {
+      this.#inRevoking = false;
+    }
   }
 
   #assign(partitions: Map<string, number[]>): void {
