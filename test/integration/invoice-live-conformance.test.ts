@@ -14,37 +14,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
-import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { replayInvoices } from '../../src/app/replay.ts';
 import { testStack } from '../stack/env.ts';
 import { waitForLag0, waitUntilQuiet } from './chaos/workload.ts';
 import { readLiveOutputs } from './support/live-outputs.ts';
-import { compareScenario, readReplayOutput, type Actual, type Expected } from '../unit/conformance/compare.ts';
+import { replayScenario, scenarioLines, summaryFromMetrics } from './support/scenario-run.ts';
+import { compareScenario, type Actual, type Expected } from '../unit/conformance/compare.ts';
 import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Row = Record<string, Json>;
 
 const SCENARIO = SMALL_SCENARIO;
-
-function lines(file: string): string[] {
-  const text = readFileSync(join(SCENARIO, file), 'utf8');
-  const all = text.split('\n');
-  if (all[all.length - 1] === '') all.pop();
-  return all;
-}
-
-/** Every metric sample's value by name and outcome label (the accounting counters). */
-function sample(text: string, name: string, outcome?: string): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if (outcome !== undefined && !(m[2] ?? '').includes(`outcome="${outcome}"`)) continue;
-    return Number(m[3]);
-  }
-  return undefined;
-}
 
 describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () => {
   const run = `conf-${Date.now()}`;
@@ -62,7 +43,7 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
     await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 })));
 
     // Each line as a record value with its original bytes, the upstream key, timestamp = occurred_at.
-    await produceLines(stack.kafkaBrokers, t, { orders: lines('orders.jsonl'), payments: lines('payments.jsonl'), activity: lines('activity.jsonl') });
+    await produceLines(stack.kafkaBrokers, t, scenarioLines(SCENARIO));
 
     stateDir = mkdtempSync(join(tmpdir(), 'invoice-live-conformance-'));
     const config = liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100, metrics: true });
@@ -79,22 +60,11 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
     // Read back read_committed by librdkafka, a client independent of the one under test.
     const outputs = await readLiveOutputs(stack.kafkaBrokers, stack.schemaRegistryUrl, t);
     const metrics = await (live.metrics?.registry.metrics() ?? Promise.resolve(''));
-    const n = METRIC_NAMES;
-    actual = {
-      ...outputs,
-      summary: {
-        read: sample(metrics, n.accountingRead) ?? -1,
-        applied: sample(metrics, n.accountingOutcome, 'applied') ?? 0,
-        duplicate: sample(metrics, n.accountingOutcome, 'duplicate') ?? 0,
-        dead_lettered: sample(metrics, n.accountingOutcome, 'dead_lettered') ?? 0,
-        held: sample(metrics, n.heldPayments) ?? -1,
-      },
-    };
+    actual = { ...outputs, summary: summaryFromMetrics(metrics) };
     expected = JSON.parse(readFileSync(join(SCENARIO, 'expected.json'), 'utf8')) as Expected;
     // The replay of the same files, for the emission order across invoices (not in expected.json's comparison rules).
     const out = join(stateDir, 'replay-out');
-    await replayInvoices({ orders: join(SCENARIO, 'orders.jsonl'), payments: join(SCENARIO, 'payments.jsonl'), activity: join(SCENARIO, 'activity.jsonl'), out, progress: false });
-    replayed = await readReplayOutput(out);
+    replayed = await replayScenario(SCENARIO, out);
   }, 180_000);
 
   afterAll(async () => {

@@ -17,33 +17,16 @@ import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startInstance } from '../../src/app/observe/instance.ts';
 import type { ThreadedInstance } from '../../src/app/threads/stream-threads.ts';
-import { replayInvoices } from '../../src/app/replay.ts';
 import { testStack } from '../stack/env.ts';
 import { waitForLag0, waitUntilQuiet } from './chaos/workload.ts';
 import { readLiveOutputs } from './support/live-outputs.ts';
+import { metricSample, replayScenario, scenarioLines, summaryFromMetrics } from './support/scenario-run.ts';
 import { until } from './support/until.ts';
-import { compareScenario, readReplayOutput, type Actual, type Expected } from '../unit/conformance/compare.ts';
+import { compareScenario, type Actual, type Expected } from '../unit/conformance/compare.ts';
 import { SMALL_SCENARIO } from '../fixtures/conformance.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Row = Record<string, Json>;
-
-function lines(file: string): string[] {
-  const all = readFileSync(join(SMALL_SCENARIO, file), 'utf8').split('\n');
-  if (all[all.length - 1] === '') all.pop();
-  return all;
-}
-
-/** The value of the sample of `name` whose labels include `labels`, from a Prometheus text exposition. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if (!Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) continue;
-    return Number(m[3]);
-  }
-  return undefined;
-}
 
 describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_once)', () => {
   const run = `threads-${Date.now()}`;
@@ -60,7 +43,7 @@ describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_on
     const stack = testStack();
     admin = await createKafkaClient({ brokers: stack.kafkaBrokers, clientId: `${run}-admin` }).admin();
     await admin.createTopics([t.orders, t.payments, t.activity, ...outputTopics(t)].map((name) => ({ name, partitions: 1 })));
-    await produceLines(stack.kafkaBrokers, t, { orders: lines('orders.jsonl'), payments: lines('payments.jsonl'), activity: lines('activity.jsonl') });
+    await produceLines(stack.kafkaBrokers, t, scenarioLines(SMALL_SCENARIO));
 
     stateDir = mkdtempSync(join(tmpdir(), 'stream-threads-'));
     const config = { ...liveConfig(run, t, { brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, stateDir, commitIntervalMs: 100, metrics: true, groupInstanceId: `${run}-pod-0` }), numStreamThreads: 2 };
@@ -72,21 +55,10 @@ describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_on
 
     const outputs = await readLiveOutputs(stack.kafkaBrokers, stack.schemaRegistryUrl, t);
     metrics = await (await fetch(liveUrl(live, '/metrics'))).text();
-    const n = METRIC_NAMES;
-    actual = {
-      ...outputs,
-      summary: {
-        read: sample(metrics, n.accountingRead) ?? -1,
-        applied: sample(metrics, n.accountingOutcome, { outcome: 'applied' }) ?? 0,
-        duplicate: sample(metrics, n.accountingOutcome, { outcome: 'duplicate' }) ?? 0,
-        dead_lettered: sample(metrics, n.accountingOutcome, { outcome: 'dead_lettered' }) ?? 0,
-        held: sample(metrics, n.heldPayments) ?? -1,
-      },
-    };
+    actual = { ...outputs, summary: summaryFromMetrics(metrics) };
     expected = JSON.parse(readFileSync(join(SMALL_SCENARIO, 'expected.json'), 'utf8')) as Expected;
     const out = join(stateDir, 'replay-out');
-    await replayInvoices({ orders: join(SMALL_SCENARIO, 'orders.jsonl'), payments: join(SMALL_SCENARIO, 'payments.jsonl'), activity: join(SMALL_SCENARIO, 'activity.jsonl'), out, progress: false });
-    replayed = await readReplayOutput(out);
+    replayed = await replayScenario(SMALL_SCENARIO, out);
   }, 180_000);
 
   afterAll(async () => {
@@ -124,12 +96,12 @@ describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_on
     const text = await (await fetch(liveUrl(l, '/metrics'))).text();
     for (const [name, labels] of [[METRIC_NAMES.accountingRead, {}], [METRIC_NAMES.recordsIn, { topic: t.orders }], [METRIC_NAMES.recordsOut, { topic: t.invoices }]] as const) {
       const parts = perThread.map((r) => valueIn(r, name, labels));
-      expect(sample(text, name, labels), name).toBe(parts[0]! + parts[1]!);
+      expect(metricSample(text, name, labels), name).toBe(parts[0]! + parts[1]!);
     }
     // The records read were counted by one thread (the validation task's), the events by the other's or the same.
-    expect(sample(text, METRIC_NAMES.accountingRead)).toBe(expected.summary.read);
-    expect(sample(text, METRIC_NAMES.buildInfo)).toBe(1);
-    expect(sample(text, METRIC_NAMES.tasks, { state: 'running' })).toBe(3);
+    expect(metricSample(text, METRIC_NAMES.accountingRead)).toBe(expected.summary.read);
+    expect(metricSample(text, METRIC_NAMES.buildInfo)).toBe(1);
+    expect(metricSample(text, METRIC_NAMES.tasks, { state: 'running' })).toBe(3);
   });
 
   it('answers queries from whichever thread runs the key\'s task', async () => {

@@ -29,11 +29,14 @@ function toBytes(what: string, topic: string, data: unknown): Buffer | null {
 /** An engine output as a record to produce, with its physical topic. */
 export function toOutgoing(record: ProducedRecord, physicalTopic: string): OutgoingRecord {
   // Most records carry no headers: no object for them (the hot path produces millions).
+  // Own names only (as Object.entries), into an object with no prototype: a `__proto__` header
+  // stays a header (see fetched.ts).
   let headers: Record<string, Buffer | string> | undefined;
   if (record.headers) {
     for (const name in record.headers) {
+      if (!Object.hasOwn(record.headers, name)) continue;
       const value = record.headers[name];
-      if (value !== undefined) (headers ??= {})[name] = value;
+      if (value !== undefined) (headers ??= Object.create(null) as Record<string, Buffer | string>)[name] = value;
     }
   }
   return {

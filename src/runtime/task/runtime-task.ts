@@ -300,7 +300,7 @@ export class RuntimeTask {
 
   #deadLetterProcessingError(record: ConsumedRecord, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    const headers: Record<string, Buffer | string> = {};
+    const headers: Record<string, Buffer | string> = Object.create(null) as Record<string, Buffer | string>;
     const all = deadLetterHeaders('processing_error', message, record, record.headers);
     for (const [k, v] of Object.entries(all)) if (v !== undefined) headers[k] = v;
     const letter: OutgoingRecord = { topic: this.#o.deadLetterTopic, key: record.key, value: record.value, timestamp: record.timestamp, headers };

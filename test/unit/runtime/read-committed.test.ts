@@ -2,6 +2,8 @@
 // on hand-built record batches as the broker returns them.
 import { describe, expect, it } from 'vitest';
 import { readPartition, type RawBatch } from '../../../src/runtime/client/platformatic/fetched.ts';
+import { toOutgoing } from '../../../src/runtime/task/records.ts';
+import type { ProducedRecord } from '../../../src/engine/processor/internals/records.ts';
 
 const TXN = 1 << 4;
 const CONTROL = 1 << 5;
@@ -76,5 +78,20 @@ describe('readPartition (read_committed)', () => {
     const plain = data(0, 1, 1n, false);
     const batch: RawBatch = { ...plain, records: plain.records.map((r) => ({ ...r, headers: [[Buffer.from('h'), Buffer.from('a')], [Buffer.from('h'), Buffer.from('b')]] })) };
     expect(String(readPartition('t', 0, 0, [batch], null).records[0]?.headers.h)).toBe('b');
+  });
+});
+
+describe('readPartition headers', () => {
+  it('keeps a header named __proto__ as a header, through to the record produced from it', () => {
+    const batch: RawBatch = {
+      ...data(0, 1, -1n, false),
+      records: [{ timestampDelta: 0n, offsetDelta: 0, key: null, value: Buffer.from('v'), headers: [[Buffer.from('__proto__'), Buffer.from('xy')], [Buffer.from('a'), Buffer.from('b')]] }],
+    };
+    const [record] = readPartition('t', 0, 0, [batch], []).records;
+    expect(Object.keys(record?.headers ?? {})).toEqual(['__proto__', 'a']);
+    expect(record?.headers['__proto__']).toEqual(Buffer.from('xy'));
+    // Forwarded as it came (a dead letter, a pass-through topology): the same two headers go out.
+    const out = toOutgoing({ topic: 'in', key: null, value: Buffer.from('v'), headers: record?.headers, timestamp: 1 } as ProducedRecord, 'out');
+    expect(Object.entries(out.headers ?? {})).toEqual([['__proto__', Buffer.from('xy')], ['a', Buffer.from('b')]]);
   });
 });

@@ -76,7 +76,9 @@ export function readPartition(topic: string, partition: number, fromOffset: numb
 }
 
 function toHeaders(headers: ReadonlyArray<[Buffer | null, Buffer | null]>): Record<string, Buffer | undefined> {
-  const out: Record<string, Buffer | undefined> = {};
+  // No prototype: a header named `__proto__` (any producer may send one) is a header like the
+  // others, not the object's prototype (dropped, and a Buffer's indices seen as headers after).
+  const out: Record<string, Buffer | undefined> = Object.create(null) as Record<string, Buffer | undefined>;
   if (headers.length === 0) return out;
   // A repeated header keeps the last value, as a Java consumer's lastHeader does.
   for (const [name, value] of headers) if (name) out[name.toString('utf8')] = value ?? undefined;
