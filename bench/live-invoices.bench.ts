@@ -11,8 +11,11 @@
 //   loading and start-up inside the timed span), and cpu_ms adds up theirs: how far more cores go.
 //   LIVE_BENCH_LOG=1 prints every log line of the instance on stderr, with ms since the file loaded
 //   (where start-up time goes: the timed span's start, `started`, `assignment`, `task ready`).
+//   LIVE_BENCH_ALLOC=<file> writes a V8 sampling allocation profile of the timed span (objects the
+//   GC collected included: what the GC has to do) to <file>, for DevTools or a script.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The workload is produced with the runtime's own producer (produceLines), the pipeline runs on the runtime.
@@ -45,6 +48,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
     const config: Config = { ...liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) }), numStreamThreads: threads };
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
+    const alloc = process.env.LIVE_BENCH_ALLOC ? await startAllocationSampling() : undefined;
     const cpu = process.cpuUsage();
     const started = performance.now();
     if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, 'timed span starts');
@@ -62,6 +66,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       ms = since(started);
       cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
     }
+    if (alloc && process.env.LIVE_BENCH_ALLOC) writeFileSync(process.env.LIVE_BENCH_ALLOC, JSON.stringify(await alloc()));
     emit({
       name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
       elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs),
@@ -82,6 +87,20 @@ const T0 = Date.now();
 function logProblems(level: string, message: string, fields?: Record<string, unknown>): void {
   if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, level, message, JSON.stringify(fields ?? {}).slice(0, 150));
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
+}
+
+/** Starts V8's sampling heap profiler, collected objects included; the returned call stops it and gives the profile. */
+async function startAllocationSampling(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  // The flags are V8's (not in Node's typings yet): without them the profile holds live objects only.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  return async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    session.disconnect();
+    return profile;
+  };
 }
 
 /** One instance in a child process (this file's CLI below); `stop` ends it and gives its CPU ms. */

@@ -90,8 +90,8 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 /**
  * Which of `topics` exist: one Metadata request naming them, with auto-creation off. Not the
- * client's `listTopics`, which asks for the metadata of every topic of the cluster: 226 ms on the
- * test broker (3,747 topics), several times at each start.
+ * client's `listTopics`, which asks for the metadata of every topic of the cluster, several times
+ * at each start (205 ms of parsing per stream thread on a broker of 3,747 topics: docs/BENCHMARKS.md).
  */
 async function existingTopics(base: PlatformaticBase, topics: readonly string[]): Promise<Set<string>> {
   if (topics.length === 0) return new Set();
