@@ -19,7 +19,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The workload is produced with the runtime's own producer (produceLines), the pipeline runs on the runtime.
-import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from '../test/integration/support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics, runTopicsToDelete } from '../test/integration/support/live-pipeline.ts';
 import { startInstance } from '../src/app/observe/instance.ts';
 import type { Config } from '../src/app/config.ts';
 import { waitForLag0 } from '../test/integration/chaos/workload.ts';
@@ -72,7 +72,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs),
     });
   } finally {
-    await admin.deleteTopics(topics).catch(() => undefined);
+    await admin.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin.close();
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, expect, it } from 'vitest';
-import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { HttpSchemaRegistry } from '../../src/engine/index.ts';
@@ -32,7 +32,7 @@ let stateDir = '';
 
 afterAll(async () => {
   await live?.close();
-  await admin?.deleteTopics(topics).catch(() => undefined);
+  await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
   await admin?.close();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });

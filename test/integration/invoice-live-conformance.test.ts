@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { testStack } from '../stack/env.ts';
@@ -69,7 +69,7 @@ describe('conformance: small, live (Kafka + Schema Registry, exactly_once)', () 
 
   afterAll(async () => {
     await live?.close();
-    await admin?.deleteTopics([t.orders, t.payments, t.activity, ...outputTopics(t)]).catch(() => undefined);
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { createKafkaClient, liveConfig, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { testStack } from '../stack/env.ts';
@@ -29,7 +29,7 @@ let stateDir = '';
 
 afterAll(async () => {
   await live?.close();
-  await admin?.deleteTopics(topics).catch(() => undefined);
+  await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
   await admin?.close();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });

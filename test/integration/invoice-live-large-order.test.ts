@@ -11,7 +11,7 @@ import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
-import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import { until } from './support/until.ts';
 
 describe('live: an order near the input size limit', () => {
@@ -29,7 +29,7 @@ describe('live: an order near the input size limit', () => {
 
   afterAll(async () => {
     await live?.close();
-    await admin?.deleteTopics([t.orders, t.payments, t.activity, ...outputTopics(t)]).catch(() => undefined);
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });

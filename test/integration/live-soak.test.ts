@@ -32,7 +32,7 @@ import { testStack } from '../stack/env.ts';
 import { waitForLag0, waitUntilQuiet } from './chaos/workload.ts';
 import { faultyClient, type Faults } from './support/faulty-client.ts';
 import { readLiveOutputs } from './support/live-outputs.ts';
-import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics, type InputName } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics, runTopicsToDelete, type InputName } from './support/live-pipeline.ts';
 import { pickNext } from '../../src/engine/replay/merge.ts';
 import { occurredAtMillis } from '../../src/invoice/event-time.ts';
 
@@ -182,6 +182,6 @@ describe('live soak: rounds on one stack with aborted transactions, checked agai
     expect(outputs.events).toHaveLength(replayed.events.length);
     expect(outputs.dlq).toHaveLength(replayed.dlq.length);
     expect(outputs.events.length).toBeGreaterThan(ORDERS);
-    await admin.deleteTopics(topics).catch(() => undefined);
+    await admin.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
   }, 240_000);
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
-import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -61,6 +61,7 @@ describe('ops: metrics, probes and queries of a live run', () => {
 
   afterAll(async () => {
     await live?.close();
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });

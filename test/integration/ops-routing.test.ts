@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/app/config.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import { partitionForKey } from '../../src/runtime/client/partitioner.ts';
-import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
@@ -44,6 +44,7 @@ describe('ops: query routing between instances', () => {
 
   afterAll(async () => {
     for (const i of instances) await i.close().catch(() => undefined);
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });

@@ -12,7 +12,7 @@ import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startLiveInstance, type LiveInstance } from '../../src/app/observe/live.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { faultyClient } from './support/faulty-client.ts';
-import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import { testStack } from '../stack/env.ts';
 import { produceRaw } from './chaos/workload.ts';
 import { until } from './support/until.ts';
@@ -36,6 +36,7 @@ describe('ops: a stalled task fails the probes', () => {
 
   afterAll(async () => {
     await live?.close();
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });

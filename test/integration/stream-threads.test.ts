@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import { createKafkaClient, liveConfig, liveUrl, outputTopics, produceLines, runTopics } from './support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, produceLines, runTopics, runTopicsToDelete } from './support/live-pipeline.ts';
 import type { RuntimeAdmin } from '../../src/runtime/client/api.ts';
 import { METRIC_NAMES } from '../../src/app/metrics.ts';
 import { startInstance } from '../../src/app/observe/instance.ts';
@@ -63,7 +63,7 @@ describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_on
 
   afterAll(async () => {
     await live?.close();
-    await admin?.deleteTopics([t.orders, t.payments, t.activity, ...outputTopics(t)]).catch(() => undefined);
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
@@ -143,7 +143,7 @@ describe('stream threads: `invoice-stream run` with INVOICE_STREAM_NUM_STREAM_TH
   });
 
   afterAll(async () => {
-    await admin?.deleteTopics([t.orders, t.payments, t.activity, ...outputTopics(t)]).catch(() => undefined);
+    await admin?.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
     await admin?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });

@@ -7,6 +7,8 @@ import type { Config } from '../../../src/app/config.ts';
 import type { LiveInstance } from '../../../src/app/observe/live.ts';
 import type { OutgoingRecord } from '../../../src/runtime/client/api.ts';
 import { occurredAtMillis } from '../../../src/invoice/event-time.ts';
+import { STORE } from '../../../src/invoice/stores.ts';
+import { changelogTopicName } from '../../../src/runtime/topics/layout.ts';
 
 export { createKafkaClient };
 
@@ -24,6 +26,8 @@ export interface RunTopics {
   balances: string;
   /** The two internal repartition topics the runtime creates (`<app>-<prefix>.<name>`). */
   repartitions: string[];
+  /** The changelog topics the runtime creates, one per store (`<app>-<store>-changelog`). */
+  changelogs: string[];
 }
 
 /** The topic names of run `run` (application id = output prefix = `run`). */
@@ -37,7 +41,15 @@ export function runTopics(run: string): RunTopics {
     rows: `${run}.invoice-rows`,
     balances: `${run}.client-balances`,
     repartitions: [`${run}-${run}.invoice-pipeline-by-invoice-repartition`, `${run}-${run}.invoice-pipeline-by-client-repartition`],
+    changelogs: Object.values(STORE).map((store) => changelogTopicName(run, store)),
   };
+}
+
+/** Every topic of a run, the instance's internal ones included: what a test or bench deletes
+ * when it ends (left behind, each run's 40 internal partitions filled the test broker's disk and
+ * made every later topic creation slower). */
+export function runTopicsToDelete(t: RunTopics): string[] {
+  return [t.orders, t.payments, t.activity, ...outputTopics(t), ...t.repartitions, ...t.changelogs];
 }
 
 /** The output topics of a run (events, both table changelogs, dead letters). */
