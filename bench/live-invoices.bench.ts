@@ -13,8 +13,10 @@
 //   (where start-up time goes: the timed span's start, `started`, `assignment`, `task ready`).
 //   LIVE_BENCH_ALLOC=<file> writes a V8 sampling allocation profile of the timed span (objects the
 //   GC collected included: what the GC has to do) to <file>, for DevTools or a script.
+//   LIVE_BENCH_BROKER_PID=<pid> (Linux) adds the timed span's CPU of that process (the broker's
+//   JVM) and of the whole machine, from /proc: what the pipeline leaves the broker on shared cores.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,27 +51,35 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const config: Config = { ...liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) }), numStreamThreads: threads };
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const alloc = process.env.LIVE_BENCH_ALLOC ? await startAllocationSampling() : undefined;
+    const brokerPid = process.env.LIVE_BENCH_BROKER_PID;
+    const machineBefore = brokerPid ? machineCpu(brokerPid) : undefined;
     const cpu = process.cpuUsage();
     const started = performance.now();
     if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, 'timed span starts');
-    let ms: number;
+    let ms = 0;
     let cpuMs: number;
+    let machine = {};
+    // The machine's CPU up to the end of the timed span, before the instances close.
+    const spanEnds = (): void => {
+      ms = since(started);
+      if (brokerPid && machineBefore) machine = machineCpuSince(brokerPid, machineBefore);
+    };
     if (instances === 1) {
       const live = await startInstance(config, { log: logProblems });
       await waitForLag0(admin, run, consumed, 600_000, () => live.fatalError);
-      ms = since(started);
+      spanEnds();
       cpuMs = cpuSince(cpu);
       await live.close();
     } else {
       const children = Array.from({ length: instances }, (_, i) => startChild({ ...config, clientId: `${run}-${i}`, stateDir: join(stateDir, String(i)) }));
       await waitForLag0(admin, run, consumed, 600_000, () => children.find((c) => c.failed)?.failed);
-      ms = since(started);
+      spanEnds();
       cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
     }
     if (alloc && process.env.LIVE_BENCH_ALLOC) writeFileSync(process.env.LIVE_BENCH_ALLOC, JSON.stringify(await alloc()));
     emit({
       name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
-      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs),
+      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine,
     });
   } finally {
     await admin.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
@@ -87,6 +97,32 @@ const T0 = Date.now();
 function logProblems(level: string, message: string, fields?: Record<string, unknown>): void {
   if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, level, message, JSON.stringify(fields ?? {}).slice(0, 150));
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
+}
+
+// Linux's clock tick, USER_HZ: 100 on every architecture Node runs on.
+const TICK_MS = 10;
+
+interface MachineCpu {
+  /** utime + stime of the process, ticks. */
+  process: number;
+  /** Busy and all ticks of the machine (every core), from the first line of /proc/stat. */
+  busy: number;
+  all: number;
+}
+
+function machineCpu(pid: string): MachineCpu {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const all = ticks.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th.
+  return { process: Number(fields[11]) + Number(fields[12]), busy: all - ticks[3]! - ticks[4]!, all };
+}
+
+function machineCpuSince(pid: string, before: MachineCpu): { broker_cpu_ms: number; machine_busy_ms: number; machine_cpu_ms: number } {
+  const now = machineCpu(pid);
+  return { broker_cpu_ms: (now.process - before.process) * TICK_MS, machine_busy_ms: (now.busy - before.busy) * TICK_MS, machine_cpu_ms: (now.all - before.all) * TICK_MS };
 }
 
 /** Starts V8's sampling heap profiler, collected objects included; the returned call stops it and gives the profile. */
