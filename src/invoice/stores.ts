@@ -8,13 +8,13 @@ export const STORE = {
   invoices: 'invoices',
   /** topic \0 event_id → clock (µs) when first seen. */
   dedup: 'dedup',
-  /** day first seen (padded) → [dedup key, ...]: expires dedup entries a day at a time. */
+  /** day first seen (padded) \0 dedup key → 1 (day-buckets.ts): expires dedup entries a day at a time. */
   dedupByDay: 'dedup-by-day',
   /** invoice_id → HeldPayment[] (oldest first): payments waiting for their invoice. */
   held: 'held-payments',
   /** orphan-at (µs, padded) \0 invoice_id \0 seq → 1: held payments by expiry (range-scanned). */
   heldExpiry: 'held-payments-by-expiry',
-  /** due day (padded) → [invoice_id, ...]: invoices that may become overdue (re-checked when taken). */
+  /** due day (padded) \0 invoice_id → 1 (day-buckets.ts): invoices that may become overdue (re-checked when taken). */
   dueIndex: 'invoices-by-due-date',
   /** `clock` → µs, `seq` → arrival counter. */
   clock: 'invoice-clock',
