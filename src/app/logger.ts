@@ -79,3 +79,8 @@ function compact(obj: Record<string, unknown>): Record<string, unknown> {
 export function leveledLog(logger: Logger): (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void {
   return (level, message, fields) => logger[level](fields ?? {}, message);
 }
+
+/** The log of a live instance's main thread when its caller gives none: pino at the configured level, tagged with the static member name. */
+export function instanceLog(config: { logLevel?: LogLevel; groupInstanceId?: string }): ReturnType<typeof leveledLog> {
+  return leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
+}

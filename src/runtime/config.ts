@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { DeserializationExceptionHandler } from '../engine/processor/internals/deserialization.ts';
 import type { KafkaClient } from './client/api.ts';
 import type { RuntimeObserver } from './observer.ts';
+import { PROCESS_OWNER, type StateOwner } from './state/task-directory.ts';
 
 /** `processing.guarantee`. */
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
@@ -18,6 +19,12 @@ export interface RuntimeConfig {
   guarantee: ProcessingGuarantee;
   /** `state.dir`: tasks live in `<stateDir>/<applicationId>/<taskId>/`. */
   stateDir: string;
+  /**
+   * Which stream thread of which process run this instance is, when several share `stateDir` (an
+   * instance's stream threads): each task directory is locked by its owner (state/task-directory.ts).
+   * Default: this process's run, thread 0.
+   */
+  stateOwner?: StateOwner;
   /** `commit.interval.ms`: default 100 under exactly_once, 30,000 under at_least_once (`defaultCommitIntervalMs`). */
   commitIntervalMs?: number;
   /**
@@ -106,6 +113,7 @@ export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
     stallTimeoutMs: config.stallTimeoutMs ?? 120_000,
     log: config.log ?? (() => {}),
+    stateOwner: config.stateOwner ?? PROCESS_OWNER,
   };
   if (!(resolved.maxTaskIdleMs >= -1)) throw new Error('max.task.idle.ms must be -1 or more');
   if (resolved.commitIntervalMs < 1) throw new Error('commit.interval.ms must be >= 1');

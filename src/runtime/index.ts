@@ -9,5 +9,6 @@ export { PlatformaticClient } from './client/platformatic/client.ts';
 export type { RuntimeObserver, TaskState } from './observer.ts';
 export { decodeSubscription, type MemberSubscription } from './assignor/copartition-assignor.ts';
 export type { ThreadMetrics } from './stream/stream-thread.ts';
+export { releaseThreadLocks, type StateOwner } from './state/task-directory.ts';
 export type { TaskProgress } from './stream/stall-watch.ts';
 export { FatalRuntimeError } from './errors.ts';

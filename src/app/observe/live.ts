@@ -3,11 +3,11 @@
 // (/metrics, /healthz, /readyz on ops.port) and interactive queries (bearer token, http.port).
 // `invoice-stream run` and the ops integration test both start it here, so the test exercises
 // what production runs.
-import { createLogger, leveledLog } from '../logger.ts';
+import { instanceLog } from '../logger.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { HttpSchemaRegistry } from '../../engine/index.ts';
-import { KafkaStreams, createKafkaClient, type KafkaClient } from '../../runtime/index.ts';
+import { KafkaStreams, createKafkaClient, type KafkaClient, type StateOwner } from '../../runtime/index.ts';
 import { kafkaClientOptions } from '../kafka-connection.ts';
 import type { RuntimeAdmin } from '../../runtime/client/api.ts';
 import { buildLiveInvoicePipeline } from '../../../topologies/invoice-pipeline-live.ts';
@@ -62,7 +62,7 @@ const notYet: Probes = {
 /** Builds and starts a live instance from a validated configuration; a ConfigError when queries have no token and `http.auth` is not `none`. */
 export async function startLiveInstance(config: Config, options: LiveOptions = {}): Promise<LiveInstance> {
   const auth = queryAuth(config.http);
-  const log = options.log ?? leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
+  const log = options.log ?? instanceLog(config);
   if (!config.schemaRegistry.url) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
   if (auth.kind === 'none') log('warn', 'queries: http.auth is none: invoices, balances and aging answer anyone who reaches http.port');
   const t = config.topics;
@@ -157,6 +157,8 @@ export interface StreamsParts {
   groupInstanceId?: string;
   /** Default config.stateDir. */
   stateDir?: string;
+  /** Who this thread is among those sharing the state dir (default: this process, thread 0). */
+  stateOwner?: StateOwner;
   onFatal?: (error: Error) => void;
   /** Awaited before the thread joins the group (the threads of an instance join together). */
   beforeJoin?: () => Promise<void>;
@@ -171,6 +173,7 @@ export function createStreams(config: Config, pipeline: InvoicePipeline, parts: 
     client: parts.client,
     guarantee: config.processingGuarantee,
     stateDir: parts.stateDir ?? config.stateDir,
+    ...(parts.stateOwner ? { stateOwner: parts.stateOwner } : {}),
     commitIntervalMs: config.commitIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     stallTimeoutMs: config.stallTimeoutMs,

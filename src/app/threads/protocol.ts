@@ -8,8 +8,10 @@ import type { StorePlacement } from '../queries/host.ts';
 /** What a stream thread is started with (its `workerData`). */
 export interface ThreadData {
   config: Config;
-  /** 0-based index of the thread in its instance: suffix of its instance ids, its state sub-directory. */
+  /** 0-based index of the thread in its instance: suffix of its instance ids, its task-directory locks' owner. */
   index: number;
+  /** The instance's run (random per process start): with `index`, who holds a task directory of the shared state dir. */
+  stateRun: string;
   /** The instance's advertised query endpoint: every thread of a pod advertises the same. */
   applicationServer: string;
   version: string;

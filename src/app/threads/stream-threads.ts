@@ -5,13 +5,15 @@
 // registry with the main thread's (threads/metrics.ts), the probes fold the threads' own
 // (threads/probes.ts), queries are read from whichever thread runs the key's task
 // (threads/queries.ts). With one thread, observe/live.ts runs everything on the main thread.
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { releaseThreadLocks } from '../../runtime/index.ts';
 import type { Config } from '../config.ts';
 import { queryAuth } from '../http/auth.ts';
 import type { Probes } from '../http/probes.ts';
 import type { OpsDeps, QueryDeps } from '../http/routes.ts';
 import type { HttpServer } from '../http/server.ts';
-import { createLogger, leveledLog } from '../logger.ts';
+import { instanceLog } from '../logger.ts';
 import { createMetrics, primeMetrics } from '../metrics.ts';
 import { packageVersion, startServers, type LiveOptions } from '../observe/live.ts';
 import type { StorePlacement } from '../queries/host.ts';
@@ -108,6 +110,8 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
     this.#worker.on('error', (error) => fail(`uncaught: ${error.message}`));
     this.#worker.on('exit', (code) => {
       this.#exited = true;
+      // A thread that died holding tasks would keep their directories from the threads that get them next.
+      void releaseThreadLocks(data.config.stateDir, data.config.applicationId, { run: data.stateRun, thread: index }).catch((error: unknown) => log('warn', 'could not release a stream thread\'s task locks', { thread: index, error: String(error) }));
       for (const waiting of this.#pending.values()) waiting.reject(new Error(`stream thread ${index} exited`));
       this.#pending.clear();
       if (!this.#closing) fail(`exited with code ${code}`);
@@ -158,7 +162,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
 /** Starts an instance of `config.numStreamThreads` stream threads; a ConfigError when queries have no token and `http.auth` is not `none`. */
 export async function startStreamThreads(config: Config, options: Omit<LiveOptions, 'client'> = {}): Promise<ThreadedInstance> {
   const auth = queryAuth(config.http);
-  const log = options.log ?? leveledLog(createLogger({ level: config.logLevel, base: config.groupInstanceId ? { instance: config.groupInstanceId } : {} }));
+  const log = options.log ?? instanceLog(config);
   if (!config.schemaRegistry.url) throw new Error('run: schemaRegistry.url is required (invoice events are Avro)');
   if (auth.kind === 'none') log('warn', 'queries: http.auth is none: invoices, balances and aging answer anyone who reaches http.port');
   const version = options.version ?? packageVersion();
@@ -168,6 +172,8 @@ export async function startStreamThreads(config: Config, options: Omit<LiveOptio
   if (metrics) primeMetrics(metrics, { version, guarantee: config.processingGuarantee, inputTopics: [t.orders, t.payments, t.invoiceActivity] });
 
   const threads: StreamThreadHandle[] = [];
+  // The threads share the state dir; each task directory is locked by (this run, its thread).
+  const stateRun = randomUUID();
   let fatal: Error | undefined;
   const probes: Probes = threadProbes(() => threads);
   const onError = (error: unknown): void => log('error', `http: request failed: ${String(error)}`);
@@ -192,7 +198,7 @@ export async function startStreamThreads(config: Config, options: Omit<LiveOptio
     log('error', 'stream thread failed: the instance is unhealthy', { thread: handle.index, error: handle.failure });
   };
   for (let index = 0; index < config.numStreamThreads; index++) {
-    const data: ThreadData = { config, index, applicationServer, version, sampleIntervalMs: options.sampleIntervalMs, forwardLogs: options.log !== undefined };
+    const data: ThreadData = { config, index, stateRun, applicationServer, version, sampleIntervalMs: options.sampleIntervalMs, forwardLogs: options.log !== undefined };
     threads.push(new StreamThreadHandle(index, data, onFailure, log));
   }
   queryDeps.queries = threadsQueryHost(threads, applicationServer);

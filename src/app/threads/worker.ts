@@ -1,10 +1,10 @@
 // One stream thread of an instance with `numStreamThreads` > 1, on a worker thread: what a
 // one-thread instance runs minus HTTP (observe/live.ts), i.e. the live invoice pipeline, its own
-// KafkaStreams (its own group member, consumer, transactional producer, tasks), state stores
-// under `<stateDir>/thread-<i>/`, a metrics registry and sampler. It answers the main thread's
+// KafkaStreams (its own group member, consumer, transactional producer, tasks), state stores in
+// the instance's state dir (shared by its threads, each task directory locked by the thread that
+// has the task: runtime/state/task-directory.ts), a metrics registry and sampler. It answers the main thread's
 // requests (metrics, store reads, owners, close) and posts its probes every second.
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKafkaClient } from '../../runtime/index.ts';
 import type { RuntimeAdmin } from '../../runtime/client/api.ts';
@@ -28,7 +28,7 @@ const ids = threadIds(config.groupInstanceId ?? `${hostname()}-${process.pid}`, 
 const log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void = data.forwardLogs
   ? (level, message, fields) => post({ type: 'log', level, message, ...(fields ? { fields } : {}) })
   : leveledLog(createLogger({ level: config.logLevel, base: { instance: ids.instanceId, thread: String(index) } }));
-const stateDir = join(config.stateDir, `thread-${index}`);
+const stateDir = config.stateDir;
 const t = config.topics;
 const metrics = config.metrics.enabled ? createMetrics({ defaultMetrics: config.metrics.defaultMetrics }) : undefined;
 if (metrics) primeMetrics(metrics, { version: data.version, guarantee: config.processingGuarantee, inputTopics: [t.orders, t.payments, t.invoiceActivity] });
@@ -45,6 +45,7 @@ const streams = createStreams(config, pipeline, {
   instanceId: ids.instanceId,
   groupInstanceId: ids.groupInstanceId,
   stateDir,
+  stateOwner: { run: data.stateRun, thread: index },
   onFatal: (error) => post({ type: 'fatal', error: error.message }),
   beforeJoin: () => {
     post({ type: 'ready_to_join' });

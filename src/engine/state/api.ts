@@ -30,6 +30,8 @@ export interface ChangelogRecord {
 export interface ChangeLoggingStore extends StateStore {
   /** False when the store was built with logging disabled (then nothing is ever drained). */
   readonly logged: boolean;
+  /** True when its data outlives the process (LMDB): the runtime then restores only past a clean checkpoint. */
+  readonly persistent: boolean;
   /** Changes flushed since the last drain (call after `flush()`), in order. */
   drainChangelog(): ChangelogRecord[];
   /** Applies changelog records to the backend (restoration), bypassing cache and logging. */

@@ -31,6 +31,11 @@ export class MeteredKeyValueStore<V> implements KeyValueStore<V>, ChangeLoggingS
     return this.#changelog !== undefined;
   }
 
+  /** Whether the logged backend keeps its data across restarts (false when not logged: nothing to restore). */
+  get persistent(): boolean {
+    return this.#changelog?.persistent ?? false;
+  }
+
   get(key: string): V | undefined {
     this.metrics.gets++;
     return this.#inner.get(key);

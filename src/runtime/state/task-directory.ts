@@ -1,7 +1,17 @@
 // One directory per task under the state dir (`<stateDir>/<applicationId>/<taskId>/`), holding
 // the `.checkpoint` file: the changelog offsets the local state reflects after a clean commit.
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+//
+// The stream threads of an instance share the state dir, as in Kafka Streams: a task that moves
+// from one thread to another, or a thread count that changes, finds its local state where it was
+// and restores only the changelog's tail. So a task directory has one owner at a time: the thread
+// that opens a task takes `<taskId>.lock` beside the directory (outside it: a wipe must not drop
+// it), and gives it back when the task has closed. During a rebalance the old owner closes its
+// revoked tasks before the new owner opens them, usually within milliseconds; the lock makes that
+// an invariant instead of a timing.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Changelog topic-partition → next offset to restore from. */
 export type Checkpoint = Map<string, number>;
@@ -11,12 +21,85 @@ export function checkpointKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
 
+/** Who may use a task directory: one stream thread of one run of the process. */
+export interface StateOwner {
+  /** Random per process start: a lock left by an earlier run (a crash, a restarted pod) is stale. */
+  readonly run: string;
+  readonly thread: number;
+}
+
+/** The owner when nothing else says (an instance with one stream thread): this process's run. */
+export const PROCESS_OWNER: StateOwner = { run: randomUUID(), thread: 0 };
+
+/** How long `lock` waits for another thread to close the task (it closes revoked tasks first thing). */
+const LOCK_WAIT_MS = 60_000;
+const LOCK_POLL_MS = 10;
+
+/**
+ * How old a checkpoint may be and still be trusted. A restore from a checkpoint replays what the
+ * changelog holds past it, and a tombstone written after it stays in the compacted changelog for
+ * at least the topic's `delete.retention.ms` (the brokers' default: 24 h); past that, a key deleted
+ * meanwhile would come back from the local store. Kafka Streams bounds the same risk by deleting
+ * task directories nobody owns after `state.cleanup.delay.ms`. Half the default: an older
+ * checkpoint counts as none (the directory is wiped and restored in full).
+ */
+export const CHECKPOINT_MAX_AGE_MS = 12 * 60 * 60 * 1000;
+
 /** The directory of one task and its checkpoint. */
 export class TaskDirectory {
   readonly path: string;
+  readonly #taskId: string;
+  readonly #lockPath: string;
+  readonly #owner: StateOwner;
+  #held = false;
 
-  constructor(stateDir: string, applicationId: string, taskId: string) {
+  constructor(stateDir: string, applicationId: string, taskId: string, owner: StateOwner = PROCESS_OWNER) {
     this.path = join(stateDir, applicationId, taskId);
+    this.#taskId = taskId;
+    this.#lockPath = join(stateDir, applicationId, `${taskId}${LOCK_SUFFIX}`);
+    this.#owner = owner;
+  }
+
+  /** True between `lock` and `unlock`: only then may the directory be written or wiped. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /**
+   * Takes the directory for this owner, waiting while another thread of this run holds it. A lock
+   * of an earlier run is stale and was cleared at start (`clearStaleLocks`); one still there is
+   * another process on the same state dir, and after the wait that is an error.
+   */
+  async lock(waitMs = LOCK_WAIT_MS): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    await mkdir(join(this.path, '..'), { recursive: true });
+    for (;;) {
+      try {
+        await writeFile(this.#lockPath, JSON.stringify(this.#owner), { flag: 'wx' });
+        this.#held = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = await readOwner(this.#lockPath);
+      if (holder && holder.run === this.#owner.run && holder.thread === this.#owner.thread) {
+        this.#held = true;
+        return;
+      }
+      if (Date.now() >= deadline) {
+        const who = holder === undefined ? 'an unreadable lock' : holder.run === this.#owner.run ? `stream thread ${holder.thread}` : `another process (run ${holder.run}): two instances on one state dir?`;
+        throw new Error(`task ${this.#taskId}: its state directory is still held by ${who} after ${waitMs} ms (${this.#lockPath})`);
+      }
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+
+  /** Gives the directory back (a no-op when this owner does not hold it). */
+  async unlock(): Promise<void> {
+    if (!this.#held) return;
+    this.#held = false;
+    const holder = await readOwner(this.#lockPath);
+    if (holder && holder.run === this.#owner.run && holder.thread === this.#owner.thread) await rm(this.#lockPath, { force: true });
   }
 
   get #checkpointPath(): string {
@@ -27,9 +110,10 @@ export class TaskDirectory {
     await mkdir(this.path, { recursive: true });
   }
 
-  /** The checkpoint, or undefined when there is none (fresh task, or an unclean stop). */
-  async readCheckpoint(): Promise<Checkpoint | undefined> {
+  /** The checkpoint, or undefined when there is none (fresh task, an unclean stop) or it is older than `maxAgeMs`. */
+  async readCheckpoint(maxAgeMs = CHECKPOINT_MAX_AGE_MS): Promise<Checkpoint | undefined> {
     try {
+      if (Date.now() - (await stat(this.#checkpointPath)).mtimeMs > maxAgeMs) return undefined;
       const parsed = JSON.parse(await readFile(this.#checkpointPath, 'utf8')) as Record<string, number>;
       return new Map(Object.entries(parsed));
     } catch {
@@ -53,6 +137,45 @@ export class TaskDirectory {
   async wipe(): Promise<void> {
     await rm(this.path, { recursive: true, force: true });
   }
+}
+
+const LOCK_SUFFIX = '.lock';
+
+async function readOwner(path: string): Promise<StateOwner | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<StateOwner>;
+    return typeof parsed.run === 'string' && typeof parsed.thread === 'number' ? { run: parsed.run, thread: parsed.thread } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lock files of the application's task directories, with their holders. */
+async function locks(stateDir: string, applicationId: string): Promise<Array<{ path: string; holder: StateOwner | undefined }>> {
+  const root = join(stateDir, applicationId);
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch {
+    return [];
+  }
+  const found = [];
+  for (const name of entries) {
+    if (!name.endsWith(LOCK_SUFFIX)) continue;
+    const path = join(root, name);
+    found.push({ path, holder: await readOwner(path) });
+  }
+  return found;
+}
+
+/** Removes the locks no thread of `run` holds: left by an earlier run of the process (a crash). Call before any thread opens a task. */
+export async function clearStaleLocks(stateDir: string, applicationId: string, run: string): Promise<void> {
+  for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run !== run) await rm(path, { force: true });
+}
+
+/** Removes the locks one thread of this run held: it died without closing its tasks. */
+export async function releaseThreadLocks(stateDir: string, applicationId: string, owner: StateOwner): Promise<void> {
+  for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run === owner.run && holder.thread === owner.thread) await rm(path, { force: true });
 }
 
 /** Task ids with a checkpoint on disk: what this instance can resume without a full restore. */

@@ -398,6 +398,7 @@ export class StreamThread {
       storeBuilders: topology.storeBuilders(),
       changelogs: subLayout.changelogs,
       stateDir: config.stateDir,
+      stateOwner: config.stateOwner,
       admin: this.#d.admin,
       reader: this.#d.reader,
       deadLetterTopic: config.deadLetterTopic,

@@ -11,7 +11,7 @@ import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
 import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin } from '../client/api.ts';
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
-import { checkpointKey, TaskDirectory, type Checkpoint } from '../state/task-directory.ts';
+import { checkpointKey, TaskDirectory, type Checkpoint, type StateOwner } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
 import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
@@ -33,6 +33,8 @@ export interface RuntimeTaskOptions {
   storeBuilders: ReadonlyMap<string, StoreBuilder>;
   changelogs: ReadonlyArray<{ store: string; topic: string }>;
   stateDir: string;
+  /** Which stream thread of which run opens the task directory (default: this process, thread 0). */
+  stateOwner?: StateOwner;
   admin: RuntimeAdmin;
   reader: PartitionReader;
   deadLetterTopic: string;
@@ -70,7 +72,7 @@ export class RuntimeTask {
     this.#o = options;
     this.id = options.id;
     this.name = formatTaskId(options.id);
-    this.directory = new TaskDirectory(options.stateDir, options.applicationId, this.name);
+    this.directory = new TaskDirectory(options.stateDir, options.applicationId, this.name, options.stateOwner);
     // Input priority = source-topic order in the topology (the replay merge's tie rule).
     const extractors = new Map<string, GroupInput['extractor']>();
     for (const node of options.subtopology.nodes) if (node.kind === 'source' && node.timestampExtractor) for (const t of node.topics) extractors.set(t, node.timestampExtractor);
@@ -125,6 +127,8 @@ export class RuntimeTask {
 
   /** Makes the task ready: fence the previous owner, read where it stopped, restore its stores. */
   async initialize(heartbeat: () => Promise<void>): Promise<void> {
+    // First: the previous owner, another stream thread of this instance, may still be closing it.
+    await this.directory.lock();
     // Committed offsets are read stable (KIP-447 require_stable): while the previous owner's
     // transaction holding offsets of these partitions is open, the broker makes us wait.
     for (const { topic, partition } of this.inputs) {
@@ -157,7 +161,7 @@ export class RuntimeTask {
     });
     const targets: RestoreTarget[] = this.#o.changelogs.map((c) => {
       const store = loggedStore(engine.stores.get(c.store), c.store);
-      return { store, topic: c.topic, partition: this.id.partition, persistent: (store as { persistent?: unknown }).persistent === true };
+      return { store, topic: c.topic, partition: this.id.partition, persistent: store.persistent };
     });
     const started = performance.now();
     const progress = this.#o.observer?.restoreProgress?.bind(this.#o.observer);
@@ -276,6 +280,7 @@ export class RuntimeTask {
       await this.directory.writeCheckpoint(checkpoint);
     }
     this.#engine = undefined;
+    await this.directory.unlock();
   }
 
   /** Dirty close (revoked uncommitted, fenced, failed commit): drop local state (the thread aborts the transaction). */
@@ -284,7 +289,13 @@ export class RuntimeTask {
     for (const store of this.#engine?.stores.values() ?? []) await store.close().catch(() => undefined);
     this.#engine = undefined;
     this.#outputs = [];
-    await this.directory.wipe();
+    // Not ours (the lock was never taken: another thread holds the task): not ours to wipe.
+    if (!this.directory.held) return;
+    try {
+      await this.directory.wipe();
+    } finally {
+      await this.directory.unlock();
+    }
   }
 
   #ready(): StreamTask {

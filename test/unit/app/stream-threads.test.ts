@@ -1,7 +1,10 @@
 // The logic of an instance with several stream threads that runs on the main thread, without
 // worker threads: /metrics merged from the threads' registries, the probes folded from theirs,
 // queries read from whichever thread runs the partition, the threads' ids.
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import type { InvoiceState } from '../../../src/invoice/invoice.ts';
 import { METRIC_NAMES, createMetrics, primeMetrics } from '../../../src/app/metrics.ts';
@@ -175,12 +178,18 @@ describe('stream threads: ids', () => {
 
 describe('stream threads: a thread that fails', () => {
   const script = new URL('./support/scripted-thread.ts', import.meta.url);
+  const stateDir = mkdtempSync(join(tmpdir(), 'threads-'));
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
   const start = (what: string, failures: number[] = []): StreamThreadHandle =>
-    new StreamThreadHandle(0, { config: { script: what } as unknown as Config, index: 0, applicationServer: 'a:1', version: 'v', forwardLogs: true }, (h) => failures.push(h.index), () => {}, script);
+    new StreamThreadHandle(0, { config: { script: what, stateDir, applicationId: 'app' } as unknown as Config, index: 0, stateRun: 'run-1', applicationServer: 'a:1', version: 'v', forwardLogs: true }, (h) => failures.push(h.index), () => {}, script);
 
   for (const what of ['exit', 'fatal']) {
     it(`${what}: the handle records it, tells the instance and the probes go down`, async () => {
       const failures: number[] = [];
+      // A task directory this thread held, and one another thread holds.
+      mkdirSync(join(stateDir, 'app'), { recursive: true });
+      writeFileSync(join(stateDir, 'app', '0_0.lock'), JSON.stringify({ run: 'run-1', thread: 0 }));
+      writeFileSync(join(stateDir, 'app', '0_1.lock'), JSON.stringify({ run: 'run-1', thread: 1 }));
       const handle = start(what, failures);
       await handle.started();
       const probes = threadProbes(() => [handle]);
@@ -190,6 +199,12 @@ describe('stream threads: a thread that fails', () => {
       expect(probes.health()).toMatchObject({ ok: false, detail: { thread: 0, error: what === 'exit' ? 'exited with code 3' : 'fenced' } });
       expect(probes.readiness().ok).toBe(false);
       expect(await handle.close(1_000)).toBe(false);
+      if (what === 'exit') {
+        // Its task directories are free for the threads that get its tasks; the other thread's stays held.
+        await until(() => !existsSync(join(stateDir, 'app', '0_0.lock')));
+        expect(existsSync(join(stateDir, 'app', '0_0.lock'))).toBe(false);
+        expect(existsSync(join(stateDir, 'app', '0_1.lock'))).toBe(true);
+      }
     });
   }
 

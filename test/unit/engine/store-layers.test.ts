@@ -207,6 +207,16 @@ describe('store builder stack', () => {
     await again.close();
     await other.close();
   });
+
+  it('tells the runtime whether a logged store outlives the process (restore from its checkpoint, or in full)', async () => {
+    // The runtime reads this on the outermost layer: when it read undefined, every restart restored every changelog in full.
+    const lmdb = Stores.keyValueStoreBuilder<number>(Stores.persistentKeyValueStore('q', { dir: join(dir, 'state') })).build({ subtopology: 0, partition: 3 });
+    const memory = Stores.keyValueStoreBuilder<number>(Stores.inMemoryKeyValueStore('m')).build();
+    expect(isChangeLogging(lmdb) && lmdb.persistent).toBe(true);
+    expect(isChangeLogging(memory) && memory.persistent).toBe(false);
+    await lmdb.close();
+    await memory.close();
+  });
 });
 
 describe('LmdbBackend', () => {

@@ -76,7 +76,11 @@ describe('StreamThread under exactly_once', () => {
     const t = new StreamThread({ config, topology, layout, admin, reader: {} as PartitionReader, onDisk: [], onFatal: () => {} });
     t.start();
     handlers?.onAssigned({ generation: 1, memberId: 'm', partitions: new Map([['in', [0]]]) });
-    await vi.advanceTimersByTimeAsync(100);
+    // Opening the task takes its directory's lock first: file I/O, which fake timers do not hurry.
+    await vi.waitFor(async () => {
+      await vi.advanceTimersByTimeAsync(10);
+      expect(calls.length).toBeGreaterThanOrEqual(3);
+    });
     expect(calls.slice(0, 3)).toEqual(['producer app-a', 'InitProducerId app-a', 'committed offsets app in']);
     await t.close();
   });

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskDirectory, tasksOnDisk } from '../../../src/runtime/state/task-directory.ts';
+import { CHECKPOINT_MAX_AGE_MS, clearStaleLocks, releaseThreadLocks, TaskDirectory, tasksOnDisk } from '../../../src/runtime/state/task-directory.ts';
 
 describe('TaskDirectory', () => {
   const root = mkdtempSync(join(tmpdir(), 'rt-dir-'));
@@ -18,6 +18,16 @@ describe('TaskDirectory', () => {
     expect(await tasksOnDisk(root, 'app')).toEqual([]);
   });
 
+  it('treats a checkpoint older than the bound as none: a tombstone past it may have been compacted away', async () => {
+    const dir = new TaskDirectory(root, 'app', '1_4');
+    await dir.writeCheckpoint(new Map([['app-s-changelog:4', 9]]));
+    const old = (Date.now() - CHECKPOINT_MAX_AGE_MS - 60_000) / 1000;
+    utimesSync(join(dir.path, '.checkpoint'), old, old);
+    expect(await dir.readCheckpoint()).toBeUndefined();
+    expect(await tasksOnDisk(root, 'app')).toEqual([]);
+    expect(await dir.readCheckpoint(Number.POSITIVE_INFINITY)).toEqual(new Map([['app-s-changelog:4', 9]]));
+  });
+
   it('treats a torn checkpoint as none and wipes the task', async () => {
     const dir = new TaskDirectory(root, 'app', '0_0');
     await dir.create();
@@ -25,5 +35,57 @@ describe('TaskDirectory', () => {
     expect(await dir.readCheckpoint()).toBeUndefined();
     await dir.wipe();
     expect(await tasksOnDisk(root, 'app')).toEqual([]);
+  });
+
+  describe('one owner at a time (stream threads share the state dir)', () => {
+    const run = 'run-a';
+    const thread = (n: number, taskId = '0_1'): TaskDirectory => new TaskDirectory(root, 'app', taskId, { run, thread: n });
+
+    it('a second thread waits until the first gives the task back', async () => {
+      const first = thread(0);
+      const second = thread(1);
+      await first.lock();
+      expect(first.held).toBe(true);
+      let taken = false;
+      const waiting = second.lock().then(() => (taken = true));
+      await new Promise((r) => setTimeout(r, 60));
+      expect(taken).toBe(false);
+      await first.unlock();
+      await waiting;
+      expect(taken).toBe(true);
+      expect(second.held).toBe(true);
+      expect(first.held).toBe(false);
+      // Giving back what another thread holds changes nothing.
+      await first.unlock();
+      expect(existsSync(join(root, 'app', '0_1.lock'))).toBe(true);
+      await second.unlock();
+      expect(existsSync(join(root, 'app', '0_1.lock'))).toBe(false);
+    });
+
+    it('the lock lives beside the directory, so a wipe keeps it', async () => {
+      const dir = thread(0, '2_0');
+      await dir.lock();
+      await dir.create();
+      await dir.wipe();
+      expect(existsSync(join(root, 'app', '2_0.lock'))).toBe(true);
+      await expect(thread(1, '2_0').lock(50)).rejects.toThrow('task 2_0: its state directory is still held by stream thread 0 after 50 ms');
+      await dir.unlock();
+    });
+
+    it('at start, locks of an earlier run are cleared; a dead thread\'s locks are released, the others kept', async () => {
+      mkdirSync(join(root, 'app'), { recursive: true });
+      writeFileSync(join(root, 'app', '0_0.lock'), JSON.stringify({ run: 'crashed-run', thread: 0 }));
+      writeFileSync(join(root, 'app', '0_2.lock'), JSON.stringify({ run, thread: 1 }));
+      await clearStaleLocks(root, 'app', run);
+      expect(existsSync(join(root, 'app', '0_0.lock'))).toBe(false);
+      expect(existsSync(join(root, 'app', '0_2.lock'))).toBe(true);
+      await thread(0, '0_0').lock(50);
+      await releaseThreadLocks(root, 'app', { run, thread: 1 });
+      expect(existsSync(join(root, 'app', '0_2.lock'))).toBe(false);
+      expect(existsSync(join(root, 'app', '0_0.lock'))).toBe(true);
+      // Another process's lock found after start (two instances on one state dir) is not taken.
+      writeFileSync(join(root, 'app', '0_3.lock'), JSON.stringify({ run: 'other-process', thread: 0 }));
+      await expect(thread(0, '0_3').lock(30)).rejects.toThrow('another process (run other-process): two instances on one state dir?');
+    });
   });
 });
