@@ -10,7 +10,7 @@ import { keysAndVersions } from './columnar.ts';
 import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
 import { getExisting, type ObjectStore } from '../storage/store.ts';
-import { parseStats } from './stats.ts';
+import { statsOf } from './stats.ts';
 import type { DeltaRow, DeltaValue } from './types.ts';
 
 /** Where a key lives (file and row position in it) and the version it has there. */
@@ -85,7 +85,7 @@ export class KeyIndex {
   }
 
   private range(add: AddAction): Range | 'empty' | undefined {
-    const stats = parseStats(add.stats);
+    const stats = statsOf(add);
     const name = this.spec.keyCodecs[0].column.name;
     if (!stats) return undefined;
     if (stats.numRecords === 0) return 'empty';

@@ -17,7 +17,7 @@ import { encodeTyped } from './flat-parquet.ts';
 import { decodeColumns } from './parquet.ts';
 import type { CompiledSpec } from './schema.ts';
 import { getExisting, type ObjectStore } from '../storage/store.ts';
-import { parseStats, wideBounds } from './stats.ts';
+import { fileRows, wideBounds } from './stats.ts';
 import { columnsToTyped, sliceTyped } from './typed.ts';
 import type { DeltaRow } from './types.ts';
 
@@ -52,10 +52,6 @@ export interface MergePlan {
   rowsWritten: number;
 }
 
-function numRecords(add: AddAction): number {
-  return parseStats(add.stats)?.numRecords ?? Number.POSITIVE_INFINITY;
-}
-
 interface Pending { row: DeltaRow; at: KeyEntry }
 
 /** Plan the batch and write its new data files (uncommitted until the log says so). */
@@ -81,7 +77,7 @@ export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, D
   if (inserts.length > 0 || (ctx.deletionVectors && byFile.size > 0)) {
     let best = Number.POSITIVE_INFINITY;
     for (const add of snapshot.files.values()) {
-      const n = numRecords(add);
+      const n = fileRows(add)?.rows ?? Number.POSITIVE_INFINITY;
       if (n < ctx.smallFileRows && n < best) { best = n; packInto = add.path; }
     }
   }
@@ -174,7 +170,7 @@ async function markDeleted(ctx: MergeContext, path: string, updates: Map<string,
   const old = await ctx.dvs.rows(add.deletionVector);
   const deleted = unionRows(old, positions.sort((a, b) => a - b));
   plan.removes.push(removeOf(ctx, path, add));
-  if (deleted.length >= numRecords(add)) return rows; // nothing left in the file: removed only
+  if (deleted.length >= (fileRows(add)?.rows ?? Number.POSITIVE_INFINITY)) return rows; // nothing left in the file: removed only
   const dv = dvFile.add(deleted);
   plan.adds.push({ ...add, dataChange: true, stats: wideBounds(add.stats), deletionVector: dv });
   plan.marked.push({ path, old: add.deletionVector ?? null, dv, rows: deleted });

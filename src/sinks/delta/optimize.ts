@@ -19,7 +19,7 @@ import { catchUp, CommitConflict, ENGINE, putCommit, writeCheckpoint } from './l
 import { liveColumns, removeOf, writeChunks, type FileContext } from './merge.ts';
 import { openForMaintenance } from './protocol.ts';
 import { compileLogSchema } from './schema.ts';
-import { parseStats } from './stats.ts';
+import { fileRows } from './stats.ts';
 import { retentionOf } from './vacuum.ts';
 
 const MAX_ATTEMPTS = 20;
@@ -62,11 +62,12 @@ export interface OptimizeBin {
 export function planOptimize(files: Iterable<AddAction>, opts: OptimizeOptions): OptimizeBin[] {
   const chosen: (OptimizeFile & { fraction: number })[] = [];
   for (const add of files) {
-    const rows = parseStats(add.stats)?.numRecords;
-    if (rows === undefined) continue;
-    const deleted = add.deletionVector?.cardinality ?? 0;
+    const counts = fileRows(add);
+    if (counts === undefined) continue;
+    const { rows, live } = counts;
+    const deleted = rows - live;
     const fraction = rows === 0 ? 1 : deleted / rows;
-    if ((deleted > 0 && fraction >= opts.deletedFraction) || rows - deleted < opts.minFileRows) chosen.push({ add, rows, deleted, fraction });
+    if ((deleted > 0 && fraction >= opts.deletedFraction) || live < opts.minFileRows) chosen.push({ add, rows, deleted, fraction });
   }
   chosen.sort((a, b) => b.fraction - a.fraction || (a.rows - a.deleted) - (b.rows - b.deleted) || (a.add.path < b.add.path ? -1 : 1));
   const bins: OptimizeBin[] = [];

@@ -1,6 +1,7 @@
 // Per-file statistics of add actions (numRecords, minValues, maxValues, nullCount), which let
 // readers (delta-rs, Spark) and this writer's key index skip files. They are rendered by the one
 // data file encoder while it writes (flat-parquet.ts); this module reads them back.
+import type { AddAction } from './actions.ts';
 
 /** Parsed view of a file's stats that the writer needs back (key ranges for pruning). */
 export interface FileStats {
@@ -10,12 +11,33 @@ export interface FileStats {
   nullCount: Record<string, number>;
 }
 
-/** Parse an add action's stats (decimal bounds become numbers: only used for non-money keys). */
-export function parseStats(stats: string | undefined | null): FileStats | undefined {
+// Decimal bounds become numbers: only used for non-money keys.
+function parseStats(stats: string | undefined | null): FileStats | undefined {
   if (!stats) return undefined;
   const s = JSON.parse(stats) as Partial<FileStats>;
   if (typeof s.numRecords !== 'number') return undefined;
   return { numRecords: s.numRecords, minValues: s.minValues ?? {}, maxValues: s.maxValues ?? {}, nullCount: s.nullCount ?? {} };
+}
+
+// Add actions live in the snapshot across batches, and every batch reads every file's stats (the
+// file to pack into, key ranges, OPTIMIZE's plan): parsed once per action. The string parsed is
+// kept so that an action whose stats were replaced in place is parsed again, not served stale.
+const parsed = new WeakMap<AddAction, { source: AddAction['stats']; stats: FileStats | undefined }>();
+
+/** An add action's parsed stats (undefined: none, or no numRecords), parsed once per action. */
+export function statsOf(add: AddAction): FileStats | undefined {
+  const hit = parsed.get(add);
+  if (hit !== undefined && hit.source === add.stats) return hit.stats;
+  const stats = parseStats(add.stats);
+  parsed.set(add, { source: add.stats, stats });
+  return stats;
+}
+
+/** A file's rows: physical (the stats' numRecords) and live (less its deletion vector's); undefined when its stats lack a count. */
+export function fileRows(add: AddAction): { rows: number; live: number } | undefined {
+  const rows = statsOf(add)?.numRecords;
+  if (rows === undefined) return undefined;
+  return { rows, live: rows - (add.deletionVector?.cardinality ?? 0) };
 }
 
 /**

@@ -1,6 +1,8 @@
 // Per-file statistics written into add actions: rendered by the one data file encoder
-// (flat-parquet.ts) for appends and merges alike, checked against a model (stats-model.ts).
-import { describe, expect, it } from 'vitest';
+// (flat-parquet.ts) for appends and merges alike, checked against a model (stats-model.ts); read
+// back once per add action (statsOf), with the row counts the writer and OPTIMIZE share (fileRows).
+import { describe, expect, it, vi } from 'vitest';
+import type { AddAction } from '../../../src/sinks/delta/actions.ts';
 import { dedupBatch } from '../../../src/sinks/delta/batch.ts';
 import { columnsToTyped, rowsToTyped } from '../../../src/sinks/delta/typed.ts';
 import { rowsToBatch } from '../../../src/sinks/delta/columnar.ts';
@@ -9,6 +11,7 @@ import { compileSpec } from '../../../src/sinks/delta/schema.ts';
 import type { DeltaRow } from '../../../src/sinks/delta/types.ts';
 import { compareStrings } from '../../../src/sinks/delta/columns.ts';
 import { modelStats } from './stats-model.ts';
+import { fileRows, statsOf } from '../../../src/sinks/delta/stats.ts';
 
 const spec = compileSpec({
   name: 't', keyColumns: ['id'], versionColumn: 'v',
@@ -63,5 +66,49 @@ describe('add action stats', () => {
   it('orders strings by code point (UTF-8 byte order) like Parquet', () => {
     expect(compareStrings('\uffff', '\u{10000}')).toBeLessThan(0); // UTF-16 order says the opposite
     expect(compareStrings('a', 'ab')).toBeLessThan(0);
+  });
+});
+
+const addOf = (stats: string | null, cardinality = 0): AddAction => ({
+  path: 'f.parquet', partitionValues: {}, size: 1, modificationTime: 0, dataChange: true, stats,
+  ...(cardinality > 0 ? { deletionVector: { storageType: 'u' as const, pathOrInlineDv: 'x'.repeat(20), offset: 1, sizeInBytes: 10, cardinality } } : {}),
+});
+
+describe('reading stats back', () => {
+  it('parses an add action\'s stats once, also when they have no row count', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const add = addOf('{"numRecords":7,"minValues":{"id":"a"},"maxValues":{"id":"g"},"nullCount":{"id":0}}');
+      const first = statsOf(add);
+      expect(first).toEqual({ numRecords: 7, minValues: { id: 'a' }, maxValues: { id: 'g' }, nullCount: { id: 0 } });
+      expect(statsOf(add)).toBe(first);
+      expect(parse).toHaveBeenCalledTimes(1);
+      // The same text in another action is another file: parsed for it (the cache is per action).
+      expect(statsOf(addOf(add.stats ?? null))).not.toBe(first);
+      expect(parse).toHaveBeenCalledTimes(2);
+      const countless = addOf('{"minValues":{}}');
+      expect(statsOf(countless)).toBeUndefined();
+      expect(statsOf(countless)).toBeUndefined();
+      expect(parse).toHaveBeenCalledTimes(3);
+      expect(statsOf(addOf(null))).toBeUndefined();
+      expect(parse).toHaveBeenCalledTimes(3);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('parses again when an action\'s stats are replaced in place', () => {
+    const add = addOf('{"numRecords":7}');
+    expect(statsOf(add)?.numRecords).toBe(7);
+    add.stats = '{"numRecords":9}';
+    expect(statsOf(add)?.numRecords).toBe(9);
+  });
+
+  it('counts a file\'s rows: physical from the stats, live without its deletion vector\'s', () => {
+    expect(fileRows(addOf('{"numRecords":10}'))).toEqual({ rows: 10, live: 10 });
+    expect(fileRows(addOf('{"numRecords":10}', 4))).toEqual({ rows: 10, live: 6 });
+    expect(fileRows(addOf('{"numRecords":0}'))).toEqual({ rows: 0, live: 0 });
+    expect(fileRows(addOf(null, 4))).toBeUndefined();
+    expect(fileRows(addOf('{"tightBounds":false}'))).toBeUndefined();
   });
 });
