@@ -9,6 +9,7 @@ import { parseDate, parseTimestamp, MICROS_PER_DAY } from '../values/time.ts';
 import { buildInvoicePipeline } from '../../topologies/invoice-pipeline.ts';
 import { replayInvoices } from './replay.ts';
 import { ReplayPathError } from './replay-paths.ts';
+import { SMALL_FILE_ROWS } from '../sinks/delta/stats.ts';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -28,7 +29,7 @@ const USAGE = `usage:
                                       (reader 3 / writer 7: readers must support deletion vectors)
   invoice-stream delta optimize DIR... [--deleted-fraction=F] [--min-file-rows=N]
                                       rewrite files with many deleted rows (default F 0.2) and small
-                                      files (default N 16384) into fewer (OPTIMIZE, dataChange false)
+                                      files (default N ${SMALL_FILE_ROWS}) into fewer (OPTIMIZE, dataChange false)
   invoice-stream delta vacuum DIR... [--retention-hours=H] [--dry-run] [--no-retention-check]
                                       delete data and DV files the table no longer references, older
                                       than the retention (default: the table's, 168 h); DIR: a path,

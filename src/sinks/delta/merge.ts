@@ -75,9 +75,11 @@ export async function mergeBatch(ctx: MergeContext, batch: ReadonlyMap<string, D
 
   let packInto: string | undefined;
   if (inserts.length > 0 || (ctx.deletionVectors && byFile.size > 0)) {
+    // By live rows, as OPTIMIZE counts: the rewrite drops the file's deleted rows, so its live
+    // rows and the new ones are what the result holds. A file without a row count is never chosen.
     let best = Number.POSITIVE_INFINITY;
     for (const add of snapshot.files.values()) {
-      const n = fileRows(add)?.rows ?? Number.POSITIVE_INFINITY;
+      const n = fileRows(add)?.live ?? Number.POSITIVE_INFINITY;
       if (n < ctx.smallFileRows && n < best) { best = n; packInto = add.path; }
     }
   }

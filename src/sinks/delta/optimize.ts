@@ -19,7 +19,7 @@ import { catchUp, CommitConflict, ENGINE, putCommit, writeCheckpoint } from './l
 import { liveColumns, removeOf, writeChunks, type FileContext } from './merge.ts';
 import { openForMaintenance } from './protocol.ts';
 import { compileLogSchema } from './schema.ts';
-import { fileRows } from './stats.ts';
+import { fileRows, SMALL_FILE_ROWS } from './stats.ts';
 import { retentionOf } from './vacuum.ts';
 
 const MAX_ATTEMPTS = 20;
@@ -35,7 +35,7 @@ export interface OptimizeOptions {
 }
 
 /** Defaults of the choice (the writer's targetFileRows sets the size). */
-export const DEFAULT_OPTIMIZE: Omit<OptimizeOptions, 'targetFileRows'> = { deletedFraction: 0.2, minFileRows: 16_384 };
+export const DEFAULT_OPTIMIZE: Omit<OptimizeOptions, 'targetFileRows'> = { deletedFraction: 0.2, minFileRows: SMALL_FILE_ROWS };
 
 /** A file chosen for rewriting, with its row counts from the log. */
 export interface OptimizeFile {

@@ -3,6 +3,9 @@
 // data file encoder while it writes (flat-parquet.ts); this module reads them back.
 import type { AddAction } from './actions.ts';
 
+/** Live rows under which a file is small: the writer's packing of new rows and OPTIMIZE's packing of files default to it, so both mean the same files. */
+export const SMALL_FILE_ROWS = 16_384;
+
 /** Parsed view of a file's stats that the writer needs back (key ranges for pruning). */
 export interface FileStats {
   numRecords: number;

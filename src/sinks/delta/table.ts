@@ -19,6 +19,7 @@ import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
 import { checkProtocol, deletionVectorsEnabled, newTableProtocol } from './protocol.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
+import { SMALL_FILE_ROWS } from './stats.ts';
 import { commitDeletionVectors } from './upgrade.ts';
 import { retentionOf } from './vacuum.ts';
 import type { AppendOptions, CompactionOptions, CompactionStats, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
@@ -77,7 +78,7 @@ export class DeltaTable {
     const opts: TableOpts = {
       checkpointInterval: options.checkpointInterval ?? 10,
       targetFileRows: options.targetFileRows ?? 65_536,
-      smallFileRows: options.smallFileRows ?? 16_384,
+      smallFileRows: options.smallFileRows ?? SMALL_FILE_ROWS,
       compaction: options.compaction,
       now: options.now ?? Date.now,
       warn: options.warn ?? ((message: string) => process.stderr.write(`warn: ${message}\n`)),

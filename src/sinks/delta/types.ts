@@ -76,7 +76,7 @@ export interface DeltaTableOptions {
   checkpointInterval?: number;
   /** Upper bound of rows per data file (default 65536: see bench/delta-upsert.bench.ts for the trade-off). */
   targetFileRows?: number;
-  /** Files below this many rows take in the new keys of a batch (default 16384): bounds small files. */
+  /** Files with fewer rows left take in the new keys of a batch (default SMALL_FILE_ROWS, 16384): bounds small files. */
   smallFileRows?: number;
   /** Whether a table this call creates gets deletion vectors (merge-on-read updates; default true).
    * Existing tables keep their protocol: see `DeltaTable.enableDeletionVectors`. */
@@ -101,7 +101,7 @@ export interface DeltaTableOptions {
 export interface CompactionOptions {
   /** Rewrite a file once its deletion vector deletes this fraction of its rows (default 0.2). */
   deletedFraction?: number;
-  /** Files with fewer rows left are packed together (default 16384). */
+  /** Files with fewer rows left are packed together (default SMALL_FILE_ROWS, 16384). */
   minFileRows?: number;
   /** Time one run may take (default 500 ms). */
   maxMillisPerBatch?: number;

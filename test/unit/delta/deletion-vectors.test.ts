@@ -183,6 +183,22 @@ describe('merge-on-read upserts', () => {
     expect(byId(await t.readAll())).toEqual([row('a', 2), row('b', 2), row('c', 2), row('d', 2)]);
   });
 
+  it('packs new keys into a file small by its live rows, however many rows its vector deletes', async () => {
+    const dir = await tempDir();
+    const t = await DeltaTable.open(dir, spec, { targetFileRows: 10, smallFileRows: 5 });
+    const init = Array.from({ length: 8 }, (_, i) => row(`k${i}`, 1));
+    await t.upsert(init);
+    const [marked] = (await commit(dir, 1)).filter(a => a.add).map(a => a.add.path);
+    // 6 of its 8 rows deleted: 2 live rows, below smallFileRows though 8 physical rows are not.
+    await t.upsert(init.slice(0, 6).map(r => row(String(r.invoice_id), 2)));
+    const r = await t.upsert([row('new', 1)]);
+    // Rewritten with its 2 live rows and the new one (its vector gone with it), no 1-row file.
+    expect(r).toMatchObject({ inserted: 1, filesRemoved: 1, filesAdded: 1, rowsWritten: 3 });
+    expect((await commit(dir, 3)).find(a => a.remove)?.remove).toMatchObject({ path: marked, deletionVector: { cardinality: 6 } });
+    expect(t.fileCount).toBe(2);
+    expect(byId(await t.readAll())).toEqual(byId([...init.slice(0, 6).map(x => row(String(x.invoice_id), 2)), ...init.slice(6), row('new', 1)]));
+  });
+
   it('a table without a version column updates only changed rows (the stored row is read)', async () => {
     const dir = await tempDir();
     const balances: DeltaTableSpec = {
