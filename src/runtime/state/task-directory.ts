@@ -150,17 +150,20 @@ async function readOwner(path: string): Promise<StateOwner | undefined> {
   }
 }
 
-/** Lock files of the application's task directories, with their holders. */
-async function locks(stateDir: string, applicationId: string): Promise<Array<{ path: string; holder: StateOwner | undefined }>> {
-  const root = join(stateDir, applicationId);
-  let entries: string[];
+/** Names under `<stateDir>/<applicationId>/` (none when it does not exist yet). */
+async function entries(stateDir: string, applicationId: string): Promise<string[]> {
   try {
-    entries = await readdir(root);
+    return await readdir(join(stateDir, applicationId));
   } catch {
     return [];
   }
+}
+
+/** Lock files of the application's task directories, with their holders. */
+async function locks(stateDir: string, applicationId: string): Promise<Array<{ path: string; holder: StateOwner | undefined }>> {
+  const root = join(stateDir, applicationId);
   const found = [];
-  for (const name of entries) {
+  for (const name of await entries(stateDir, applicationId)) {
     if (!name.endsWith(LOCK_SUFFIX)) continue;
     const path = join(root, name);
     found.push({ path, holder: await readOwner(path) });
@@ -180,15 +183,8 @@ export async function releaseThreadLocks(stateDir: string, applicationId: string
 
 /** Task ids with a checkpoint on disk: what this instance can resume without a full restore. */
 export async function tasksOnDisk(stateDir: string, applicationId: string): Promise<string[]> {
-  const root = join(stateDir, applicationId);
-  let entries: string[];
-  try {
-    entries = await readdir(root);
-  } catch {
-    return [];
-  }
   const found: string[] = [];
-  for (const name of entries) {
+  for (const name of await entries(stateDir, applicationId)) {
     if (!/^\d+_\d+$/.test(name)) continue;
     if (await new TaskDirectory(stateDir, applicationId, name).readCheckpoint()) found.push(name);
   }
