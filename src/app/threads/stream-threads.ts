@@ -48,6 +48,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #exited = false;
   #closing = false;
+  #lastMetrics: MetricsJson = [];
   #started: Promise<void>;
   #readyToJoin: Promise<void>;
 
@@ -132,6 +133,19 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
     return !this.#exited && this.failure === undefined;
   }
 
+  /**
+   * The thread's metrics for a scrape. A thread that exited keeps the counters and histograms of
+   * its last answer: Prometheus would read their disappearance as a reset to zero. Its gauges go:
+   * they describe tasks and partitions that other threads or instances have now.
+   */
+  async metrics(): Promise<MetricsJson> {
+    if (this.#exited) return this.#lastMetrics;
+    const answer = (await this.ask({ op: 'metrics' })) as MetricsJson;
+    // prom-client's JSON says 'gauge' where its typings say MetricType.Gauge.
+    this.#lastMetrics = answer.filter((metric) => String(metric.type) !== 'gauge');
+    return answer;
+  }
+
   placement(): Record<string, StorePlacement> | undefined {
     return this.status?.placement;
   }
@@ -184,7 +198,7 @@ export async function startStreamThreads(config: Config, options: Omit<LiveOptio
           registry: {
             contentType: metrics.registry.contentType,
             metrics: async () => {
-              const perThread = await Promise.all(threads.filter((h) => h.alive()).map((h) => h.ask({ op: 'metrics' }).catch(() => []) as Promise<MetricsJson>));
+              const perThread = await Promise.all(threads.map((h) => h.metrics().catch((): MetricsJson => [])));
               return aggregateThreadMetrics(await metrics.registry.getMetricsAsJSON(), perThread).metrics();
             },
           },

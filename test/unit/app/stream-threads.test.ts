@@ -192,6 +192,7 @@ describe('stream threads: a thread that fails', () => {
       writeFileSync(join(stateDir, 'app', '0_1.lock'), JSON.stringify({ run: 'run-1', thread: 1 }));
       const handle = start(what, failures);
       await handle.started();
+      expect((await handle.metrics()).map((m) => m.name)).toEqual(['records_total', 'lag']);
       const probes = threadProbes(() => [handle]);
       await until(() => handle.failure !== undefined);
       expect(failures).toEqual([0]);
@@ -200,6 +201,8 @@ describe('stream threads: a thread that fails', () => {
       expect(probes.readiness().ok).toBe(false);
       expect(await handle.close(1_000)).toBe(false);
       if (what === 'exit') {
+        // Its counters stay in /metrics (their disappearance would read as a reset); its gauges, about tasks others have now, go.
+        expect((await handle.metrics()).map((m) => m.name)).toEqual(['records_total']);
         // Its task directories are free for the threads that get its tasks; the other thread's stays held.
         await until(() => !existsSync(join(stateDir, 'app', '0_0.lock')));
         expect(existsSync(join(stateDir, 'app', '0_0.lock'))).toBe(false);
