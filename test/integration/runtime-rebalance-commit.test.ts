@@ -32,17 +32,30 @@ afterAll(async () => {
 });
 
 it.each(['exactly_once', 'at_least_once'] as const)('%s: commits before each rejoin: members join and leave a busy group with no task failure, no loss, no duplicate', { timeout: 180_000 }, async (guarantee) => {
-  const app = `rt-rebalance-${guarantee === 'exactly_once' ? 'eos' : 'alos'}-${Date.now()}`;
+  await joinAndLeave(guarantee, false);
+});
+
+// The same members as the stream threads of one instance: one state dir, LMDB stores, each task
+// directory locked by the member that has it. Every rebalance hands tasks from one member to
+// another through the same directory: the new owner waits for the old one's close, then restores
+// only what the changelog gained past its checkpoint.
+it('exactly_once, members sharing one state dir as stream threads do: tasks change hands through their directory locks, no loss, no duplicate', { timeout: 180_000 }, async () => {
+  await joinAndLeave('exactly_once', true);
+});
+
+async function joinAndLeave(guarantee: 'exactly_once' | 'at_least_once', sharedStateDir: boolean): Promise<void> {
+  const app = `rt-rebalance-${guarantee === 'exactly_once' ? 'eos' : 'alos'}${sharedStateDir ? '-shared' : ''}-${Date.now()}`;
   const topics = eosTopics(app);
   await createTopics(admin, topics, 4);
   const problems: string[] = [];
   const assignments = new Map<string, number>();
   const start = async (id: string): Promise<KafkaStreams> => {
-    const streams = new KafkaStreams(eosTopology(app, topics), {
+    const streams = new KafkaStreams(eosTopology(app, topics, { persistentStores: sharedStateDir }), {
       applicationId: app, client: createKafkaClient({ brokers, clientId: `${app}-${id}` }), guarantee,
       // at_least_once commits every 30 s by default: progress is watched in seconds here.
       commitIntervalMs: 200,
-      stateDir: join(root, id), deadLetterTopic: topics.dlq, instanceId: id,
+      ...(sharedStateDir ? { stateDir: join(root, app), stateOwner: { run: app, thread: id.charCodeAt(0) } } : { stateDir: join(root, id) }),
+      deadLetterTopic: topics.dlq, instanceId: id,
       log: (level, message, fields) => {
         if (message === 'assignment') assignments.set(id, (assignments.get(id) ?? 0) + 1);
         if (level === 'warn' || level === 'error') problems.push(`${id}: ${message} ${JSON.stringify(fields ?? {})}`);
@@ -70,4 +83,4 @@ it.each(['exactly_once', 'at_least_once'] as const)('%s: commits before each rej
   expect(assignments.get('a')).toBeGreaterThanOrEqual(3);
   expect(problems).toEqual([]);
   expect(await verify(brokers, admin, topics, RECORDS, KEYS)).toMatchObject({ missing: 0, duplicated: 0, wrongSums: [], wrongCounts: [] });
-});
+}

@@ -4,7 +4,9 @@
 //   sum:  running sum of the values per key  → `<prefix>-sum`   (store `sum`)
 //   cnt:  records per group `g<value % 7>`, through a repartition topic → `<prefix>-cnt` (store `cnt`)
 // so a verifier can check each input exactly once in echo and exact final aggregates.
-import { StreamsBuilder, Topology } from '../../../src/engine/index.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stores, StreamsBuilder, Topology } from '../../../src/engine/index.ts';
 import type { ProcessorContext, Serde, StreamRecord } from '../../../src/engine/index.ts';
 
 /** UTF-8 strings. */
@@ -40,9 +42,11 @@ export function eosTopics(prefix: string): EosTopics {
 /** Number of count groups. */
 export const GROUPS = 7;
 
-/** Builds the topology. */
-export function eosTopology(applicationId: string, topics: EosTopics): Topology {
-  const builder = new StreamsBuilder({ applicationId });
+/** Builds the topology; `persistentStores`: LMDB in each task directory, as the live pipeline's (default: in memory). */
+export function eosTopology(applicationId: string, topics: EosTopics, options: { persistentStores?: boolean } = {}): Topology {
+  // The runtime builds each persistent store in its task's directory; `dir` is only the fallback outside a runtime.
+  const persistent = options.persistentStores ? { defaultStoreSupplier: (name: string) => Stores.persistentKeyValueStore(name, { dir: join(tmpdir(), 'eos-topology-unused') }) } : {};
+  const builder = new StreamsBuilder({ applicationId, ...persistent });
   const data = builder.stream<string, number>(topics.data, { keyDeserializer: stringSerde, valueDeserializer: intSerde });
   data.to(topics.echo, { keySerializer: stringSerde, valueSerializer: intSerde });
   data
