@@ -142,12 +142,12 @@ export class RuntimeTask {
       }
     }
     const checkpoint = await this.directory.readCheckpoint();
-    if (this.#o.exactlyOnce) {
-      // No checkpoint = unclean stop: local state may hold uncommitted writes. Wipe, full restore.
-      if (!checkpoint) await this.directory.wipe();
-      // While the task runs, its on-disk state runs ahead of Kafka: remove the claim until a clean close.
-      else await this.directory.deleteCheckpoint();
-    }
+    // No checkpoint (an unclean stop, or one too old to trust): the directory may hold uncommitted
+    // writes (exactly_once) or keys deleted since, whose tombstones compaction may have dropped
+    // (either guarantee; a restore on top would keep them). Wipe, full restore.
+    if (!checkpoint) await this.directory.wipe();
+    // exactly_once: while the task runs, its on-disk state runs ahead of Kafka: remove the claim until a clean close.
+    else if (this.#o.exactlyOnce) await this.directory.deleteCheckpoint();
     await this.directory.create();
     const engine = new StreamTask({
       id: this.id,
