@@ -5,7 +5,7 @@ import type { GroupMember, PartitionReader, RecordProducer, RuntimeAdmin } from 
 import type { StateStore } from '../engine/state/api.ts';
 import type { TaskState } from './observer.ts';
 import { resolveConfig, type ResolvedConfig, type RuntimeConfig } from './config.ts';
-import { clearStaleLocks, tasksOnDisk } from './state/task-directory.ts';
+import { clearStaleLocks, removeUnusableTaskDirs, tasksOnDisk } from './state/task-directory.ts';
 import { StallWatch, type TaskProgress } from './stream/stall-watch.ts';
 import { StreamThread, type ThreadMetrics } from './stream/stream-thread.ts';
 import { withTimeout } from './timeout.ts';
@@ -123,6 +123,8 @@ export class KafkaStreams {
     if (config.guarantee === 'at_least_once') this.#producer = await config.client.producer();
     // Locks an earlier run left (a crash): no thread of this run holds anything yet.
     await clearStaleLocks(config.stateDir, config.applicationId, config.stateOwner.run);
+    const removed = await removeUnusableTaskDirs(config.stateDir, config.applicationId);
+    if (removed.length > 0) config.log('info', 'state dir: removed task directories without a usable checkpoint', { tasks: removed });
     this.#thread = new StreamThread({
       config,
       topology: this.#topology,

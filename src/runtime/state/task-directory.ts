@@ -94,6 +94,11 @@ export class TaskDirectory {
     }
   }
 
+  /** True when any thread holds the directory (its lock file exists). */
+  async inUse(): Promise<boolean> {
+    return stat(this.#lockPath).then(() => true, () => false);
+  }
+
   /** Gives the directory back (a no-op when this owner does not hold it). */
   async unlock(): Promise<void> {
     if (!this.#held) return;
@@ -140,6 +145,8 @@ export class TaskDirectory {
 }
 
 const LOCK_SUFFIX = '.lock';
+/** A task directory's name: `<subtopology>_<partition>`. */
+const TASK_ID = /^\d+_\d+$/;
 
 async function readOwner(path: string): Promise<StateOwner | undefined> {
   try {
@@ -181,11 +188,30 @@ export async function releaseThreadLocks(stateDir: string, applicationId: string
   for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run === owner.run && holder.thread === owner.thread) await rm(path, { force: true });
 }
 
+/**
+ * Removes the task directories that no task could use: without a checkpoint, or with one older
+ * than the bound, a task wipes its directory when it opens, so until then it is only disk. Kafka
+ * Streams' state cleaner does the same for directories nobody owns. Call at start, after
+ * `clearStaleLocks`: a directory still locked is open; returns the task ids removed.
+ */
+export async function removeUnusableTaskDirs(stateDir: string, applicationId: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await entries(stateDir, applicationId)) {
+    if (!TASK_ID.test(name)) continue;
+    const dir = new TaskDirectory(stateDir, applicationId, name);
+    // A lock left after clearStaleLocks is this run's: a member of this process started earlier has the task open.
+    if ((await dir.inUse()) || (await dir.readCheckpoint()) !== undefined) continue;
+    await dir.wipe();
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** Task ids with a checkpoint on disk: what this instance can resume without a full restore. */
 export async function tasksOnDisk(stateDir: string, applicationId: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of await entries(stateDir, applicationId)) {
-    if (!/^\d+_\d+$/.test(name)) continue;
+    if (!TASK_ID.test(name)) continue;
     if (await new TaskDirectory(stateDir, applicationId, name).readCheckpoint()) found.push(name);
   }
   return found;

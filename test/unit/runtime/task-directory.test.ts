@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHECKPOINT_MAX_AGE_MS, clearStaleLocks, releaseThreadLocks, TaskDirectory, tasksOnDisk } from '../../../src/runtime/state/task-directory.ts';
+import { CHECKPOINT_MAX_AGE_MS, clearStaleLocks, releaseThreadLocks, removeUnusableTaskDirs, TaskDirectory, tasksOnDisk } from '../../../src/runtime/state/task-directory.ts';
 
 describe('TaskDirectory', () => {
   const root = mkdtempSync(join(tmpdir(), 'rt-dir-'));
@@ -26,6 +26,25 @@ describe('TaskDirectory', () => {
     expect(await dir.readCheckpoint()).toBeUndefined();
     expect(await tasksOnDisk(root, 'app')).toEqual([]);
     expect(await dir.readCheckpoint(Number.POSITIVE_INFINITY)).toEqual(new Map([['app-s-changelog:4', 9]]));
+  });
+
+  it('at start, removes task directories no task could use, and keeps those with a checkpoint or open', async () => {
+    const fresh = new TaskDirectory(root, 'app', '0_0');
+    await fresh.writeCheckpoint(new Map([['app-s-changelog:0', 3]]));
+    const old = new TaskDirectory(root, 'app', '0_1');
+    await old.writeCheckpoint(new Map([['app-s-changelog:1', 3]]));
+    const long = (Date.now() - CHECKPOINT_MAX_AGE_MS - 60_000) / 1000;
+    utimesSync(join(old.path, '.checkpoint'), long, long);
+    await new TaskDirectory(root, 'app', '0_2').create(); // a crash under exactly_once: no checkpoint
+    const open = new TaskDirectory(root, 'app', '0_3', { run: 'r', thread: 0 }); // a running task: no checkpoint, locked
+    await open.lock();
+    await open.create();
+    expect((await removeUnusableTaskDirs(root, 'app')).sort()).toEqual(['0_1', '0_2']);
+    expect(existsSync(fresh.path)).toBe(true);
+    expect(existsSync(old.path)).toBe(false);
+    expect(existsSync(join(root, 'app', '0_2'))).toBe(false);
+    expect(existsSync(open.path)).toBe(true);
+    await open.unlock();
   });
 
   it('treats a torn checkpoint as none and wipes the task', async () => {
