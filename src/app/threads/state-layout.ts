@@ -5,6 +5,7 @@
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskDirectory } from '../../runtime/state/task-directory.ts';
+import { isTaskId } from '../../runtime/task/task-id.ts';
 
 /** What the move did, for the log. */
 export interface LayoutMove {
@@ -20,7 +21,7 @@ export async function adoptThreadStateDirs(stateDir: string, applicationId: stri
     if (!/^thread-\d+$/.test(entry)) continue;
     const oldRoot = join(stateDir, entry, applicationId);
     for (const task of await list(oldRoot)) {
-      if (!/^\d+_\d+$/.test(task)) continue;
+      if (!isTaskId(task)) continue;
       const old = new TaskDirectory(join(stateDir, entry), applicationId, task);
       const shared = new TaskDirectory(stateDir, applicationId, task);
       // Of two copies, one with a checkpoint (a clean close) saves a full restore; the shared one wins a tie.

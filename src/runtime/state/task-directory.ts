@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isTaskId } from '../task/task-id.ts';
 
 /** Changelog topic-partition → next offset to restore from. */
 export type Checkpoint = Map<string, number>;
@@ -145,8 +146,6 @@ export class TaskDirectory {
 }
 
 const LOCK_SUFFIX = '.lock';
-/** A task directory's name: `<subtopology>_<partition>`. */
-const TASK_ID = /^\d+_\d+$/;
 
 async function readOwner(path: string): Promise<StateOwner | undefined> {
   try {
@@ -197,7 +196,7 @@ export async function releaseThreadLocks(stateDir: string, applicationId: string
 export async function removeUnusableTaskDirs(stateDir: string, applicationId: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await entries(stateDir, applicationId)) {
-    if (!TASK_ID.test(name)) continue;
+    if (!isTaskId(name)) continue;
     const dir = new TaskDirectory(stateDir, applicationId, name);
     // A lock left after clearStaleLocks is this run's: a member of this process started earlier has the task open.
     if ((await dir.inUse()) || (await dir.readCheckpoint()) !== undefined) continue;
@@ -211,7 +210,7 @@ export async function removeUnusableTaskDirs(stateDir: string, applicationId: st
 export async function tasksOnDisk(stateDir: string, applicationId: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of await entries(stateDir, applicationId)) {
-    if (!TASK_ID.test(name)) continue;
+    if (!isTaskId(name)) continue;
     if (await new TaskDirectory(stateDir, applicationId, name).readCheckpoint()) found.push(name);
   }
   return found;
