@@ -7,6 +7,8 @@ import { Admin, Consumer, type ClusterMetadata, type ExtendedGroupProtocolSubscr
 import type { BatchControl, GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, PartitionOffset } from '../api.ts';
 import { readPartition } from './fetched.ts';
 import { RawFetcher } from './raw-fetch.ts';
+import { BrokerConnections } from './broker-connections.ts';
+import { JOIN_PROBE_DELAYS_MS, rebalancePending } from './join-probe.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { withTimeout } from '../../timeout.ts';
 import { committedOffsets, earliestOffsets, highWatermarks, isRetriable, metadataFor } from './offsets.ts';
@@ -43,11 +45,14 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   #handlers: GroupConsumerHandlers | undefined;
   #joined = false;
   #inRevoking = false;
+  readonly #probes: BrokerConnections;
+  readonly #probeTimers = new Set<NodeJS.Timeout>();
 
   constructor(base: PlatformaticBase, options: GroupConsumerOptions) {
     this.#base = base;
     this.#options = options;
     this.#fetcher = new RawFetcher(base);
+    this.#probes = new BrokerConnections(base, 'probe');
     const assignor = options.assignor;
     this.#consumer = new Consumer({
       ...base.options(`${options.groupId}`),
@@ -91,6 +96,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       for (const a of payload.assignments ?? []) partitions.set(a.topic, [...a.partitions]);
       this.#assign(partitions);
       handlers.onAssigned({ generation: payload.generationId ?? consumer.generationId, memberId: payload.memberId, partitions });
+      this.#probeAfterJoin(payload.generationId ?? consumer.generationId);
     });
     // A rejoin that failed beyond the client's retries: the runtime restarts the consumer.
     consumer.on('error', (error: Error) => {
@@ -136,6 +142,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     if (this.#closed) return;
     this.#closed = true;
     this.#wake?.();
+    for (const timer of this.#probeTimers) clearTimeout(timer);
+    this.#probeTimers.clear();
     await this.#loop?.catch(() => undefined);
     // A dynamic member leaves the group (LeaveGroup) so that its partitions move at once. A static
     // member stays, as Java's consumer does (KIP-345): its pod is back within the session timeout
@@ -147,6 +155,40 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     await this.#consumer.close(true).catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
     await this.#fetcher.close();
+    await this.#probes.close();
+  }
+
+  // Early heartbeats after each join (join-probe.ts): a member whose JoinGroup came just after
+  // this one's waits until this member rejoins.
+  #probeAfterJoin(generationId: number): void {
+    for (const delay of JOIN_PROBE_DELAYS_MS) {
+      const timer = setTimeout(() => {
+        this.#probeTimers.delete(timer);
+        this.#probe(generationId).catch((error: unknown) => {
+          if (!this.#closed) this.#handlers?.onCrash(error instanceof Error ? error : new Error(String(error)));
+        });
+      }, delay);
+      this.#probeTimers.add(timer);
+    }
+  }
+
+  async #probe(generationId: number): Promise<void> {
+    const consumer = this.#consumer;
+    const coordinator = consumer.coordinatorId;
+    if (this.#closed || consumer.generationId !== generationId || coordinator === null || coordinator === undefined) return;
+    let pending: boolean;
+    try {
+      const metadata = await metadataFor(consumer, [...this.#options.topics]);
+      const connection = await this.#probes.get(metadata, coordinator);
+      pending = await rebalancePending(connection, { groupId: this.#options.groupId, generationId, memberId: consumer.memberId ?? '', groupInstanceId: this.#options.groupInstanceId });
+    } catch {
+      // A probe is only a shortcut: the client's own heartbeats still find the rebalance.
+      await this.#probes.drop(coordinator);
+      return;
+    }
+    // Rejoined meanwhile (its own heartbeat found it first), or closing: nothing to do.
+    if (!pending || this.#closed || consumer.generationId !== generationId) return;
+    await consumer.joinGroup({});
   }
 
   /**
