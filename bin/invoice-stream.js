@@ -4,4 +4,6 @@
 // (the `build` script until 2026-12-06) could not find what ships beside the sources (schemas/,
 // samples/, package.json, the worker modules), and this file preferred it, so `npm run build`
 // broke the command.
+const { enableCompileCache } = await import('../src/app/compile-cache.ts');
+enableCompileCache();
 await import('../src/app/cli.ts');

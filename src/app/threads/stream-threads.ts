@@ -52,8 +52,8 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   #started: Promise<void>;
   #readyToJoin: Promise<void>;
 
-  /** Starts the worker; `script` is threads/worker.ts but for tests. */
-  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script: URL = new URL('./worker.ts', import.meta.url)) {
+  /** Starts the worker; `script` is threads/worker-entry.ts (which runs worker.ts) but for tests. */
+  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script: URL = new URL('./worker-entry.ts', import.meta.url)) {
     this.index = index;
     this.#worker = new Worker(script, { workerData: data, name: `stream-thread-${index}` });
     let started!: () => void;
