@@ -12,7 +12,9 @@
 //   LIVE_BENCH_LOG=1 prints every log line of the instance on stderr, with ms since the file loaded
 //   (where start-up time goes: the timed span's start, `started`, `assignment`, `task ready`).
 //   LIVE_BENCH_ALLOC=<file> writes a V8 sampling allocation profile of the timed span (objects the
-//   GC collected included: what the GC has to do) to <file>, for DevTools or a script.
+//   GC collected included: what the GC has to do) to <file>, for DevTools or a script. With
+//   LIVE_BENCH_ALLOC_SURVIVORS=1 objects a scavenge collected are left out: what is left is what
+//   survived the young generation (copied and promoted: a scavenge's cost) or is still live.
 //   LIVE_BENCH_BROKER_PID=<pid> (Linux) adds the timed span's CPU of that process (the broker's
 //   JVM) and of the whole machine, from /proc: what the pipeline leaves the broker on shared cores.
 import { spawn } from 'node:child_process';
@@ -125,13 +127,13 @@ function machineCpuSince(pid: string, before: MachineCpu): { broker_cpu_ms: numb
   return { broker_cpu_ms: (now.process - before.process) * TICK_MS, machine_busy_ms: (now.busy - before.busy) * TICK_MS, machine_cpu_ms: (now.all - before.all) * TICK_MS };
 }
 
-/** Starts V8's sampling heap profiler, collected objects included; the returned call stops it and gives the profile. */
+/** Starts V8's sampling heap profiler, collected objects included (but for LIVE_BENCH_ALLOC_SURVIVORS, those of scavenges); the returned call stops it and gives the profile. */
 async function startAllocationSampling(): Promise<() => Promise<unknown>> {
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
   // The flags are V8's (not in Node's typings yet): without them the profile holds live objects only.
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.LIVE_BENCH_ALLOC_SURVIVORS } as never);
   return async () => {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
     session.disconnect();
