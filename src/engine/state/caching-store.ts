@@ -14,8 +14,6 @@ interface Entry<V> {
   dirty: boolean;
 }
 
-type Pair<V> = [string, V];
-
 // How many deleted-but-still-below keys a scan may walk before it deletes them below at once.
 const MASKED_BATCH = 16;
 
@@ -66,27 +64,25 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
 
   *range(from?: string, to?: string): Iterable<[string, V]> {
     this.#liveIndex ??= SortedKeySet.from(this.#dirty.filter((e) => e.dirty && e.value !== undefined && this.#cache.get(e.key) === e).map((e) => e.key));
-    // Live dirty entries, snapshotted: they replace or add to what the backend holds.
-    const overlay: Pair<V>[] = [];
-    for (const key of this.#liveIndex.range(from, to)) {
-      const entry = this.#cache.get(key) as Entry<V>;
-      overlay.push([key, entry.value as V]);
-    }
+    // Live dirty entries replace or add to what the backend holds. Merged in as the walk reaches
+    // them, not gathered up front: a walk that stops early (the first due entry, a bounded sweep)
+    // pays only for the dirty keys it passes. Callers do not change the store while they walk it.
+    const dirty = this.#liveIndex.range(from, to);
+    let next = dirty.next();
     // Backend keys deleted in the cache: skipped now, and deleted below right after the scan so
     // the next scan does not walk them again (an expiry index is scanned on every record).
     const masked: string[] = [];
-    let i = 0;
     try {
       for (const [key, bytes] of this.#inner.range(from, to)) {
-        while (i < overlay.length && compareKeys((overlay[i] as Pair<V>)[0], key) < 0) yield overlay[i++] as Pair<V>;
+        for (; !next.done && compareKeys(next.value, key) < 0; next = dirty.next()) yield [next.value, (this.#cache.get(next.value) as Entry<V>).value as V];
         const entry = this.#cache.get(key);
         if (entry?.dirty) {
           if (entry.value === undefined) masked.push(key);
-          continue; // a live dirty value comes from the overlay
+          continue; // a live dirty value comes from the dirty keys' walk
         }
         yield [key, entry?.value !== undefined ? entry.value : this.#serde.deserialize(this.name, bytes)];
       }
-      for (; i < overlay.length; i++) yield overlay[i] as Pair<V>;
+      for (; !next.done; next = dirty.next()) yield [next.value, (this.#cache.get(next.value) as Entry<V>).value as V];
     } finally {
       // A few masked keys cost less to walk again than a native write each time.
       if (masked.length >= MASKED_BATCH) this.#deleteBelow(masked);

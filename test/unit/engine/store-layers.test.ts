@@ -90,7 +90,7 @@ describe('CachingKeyValueStore', () => {
     it(`matches a model under random puts, deletes, flushes and scans (${label})`, async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.tuple(fc.constantFrom('put', 'put', 'delete', 'flush', 'get', 'range'), fc.string({ maxLength: 2 }), fc.integer({ min: 0, max: 999 })), { maxLength: 300 }),
+          fc.array(fc.tuple(fc.constantFrom('put', 'put', 'delete', 'flush', 'get', 'range', 'first'), fc.string({ maxLength: 2 }), fc.integer({ min: 0, max: 999 })), { maxLength: 300 }),
           fc.string({ maxLength: 2 }),
           async (ops, from) => {
             const backend = make();
@@ -107,6 +107,15 @@ describe('CachingKeyValueStore', () => {
               else if (op === 'range') {
                 const want = [...model.entries()].filter(([mk]) => compareKeys(mk, k) < 0).sort(([a], [b]) => compareKeys(a, b));
                 expect([...store.range(undefined, k)]).toEqual(want);
+              } else if (op === 'first') {
+                // A walk that stops early (the first entry from k): what it saw, and nothing changed.
+                const want = [...model.entries()].filter(([mk]) => compareKeys(mk, k) >= 0).sort(([a], [b]) => compareKeys(a, b));
+                let first: [string, number] | undefined;
+                for (const entry of store.range(k)) {
+                  first = entry;
+                  break;
+                }
+                expect(first).toEqual(want[0]);
               } else expect(store.get(k)).toBe(model.get(k));
             }
             const expected = [...model.entries()].filter(([k]) => compareKeys(k, from) >= 0).sort(([a], [b]) => compareKeys(a, b));
