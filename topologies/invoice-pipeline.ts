@@ -161,7 +161,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     .addProcessor('client-balances', () => new BalanceProcessor(), 'by-client-source')
     .addSink('balance-rows-sink', topics.balanceRows, serdes.rows, 'client-balances');
 
-  for (const name of [STORE.invoices, STORE.dedup, STORE.dedupByDay, STORE.held, STORE.heldExpiry, STORE.dueIndex, STORE.clock]) {
+  for (const name of [STORE.invoices, STORE.dedup, STORE.held, STORE.heldExpiry, STORE.dueIndex, STORE.clock]) {
     t.addStateStore(store(name), 'invoice-processor');
   }
   t.addStateStore(store(STORE.balances), 'client-balances');

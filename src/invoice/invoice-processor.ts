@@ -1,7 +1,7 @@
 // The stateful invoice processor: one per task of the invoice sub-topology (records keyed by
 // invoice_id). For each valid event: move the task's clock and run the clock rules (orphaned
-// held payments, overdue invoices, dedup expiry), THEN deduplicate and apply (docs/contract.md "The
-// clock"). Punctuators run the same rules when only time moves (end of a replay, wall clock).
+// held payments, overdue invoices), THEN deduplicate (dedup-window.ts, which also removes expired
+// entries) and apply (docs/contract.md "The clock"). Punctuators run the same rules when only time moves (end of a replay, wall clock).
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
 import { PunctuationType } from '../engine/index.ts';
 import type { Accounting } from './accounting.ts';
@@ -11,6 +11,7 @@ import { invoiceIdOf, type InputEnvelope, type Origin, type PaymentEvent } from 
 import { toInvoiceRow, statusAt, type InvoiceEvent, type InvoiceState } from './invoice.ts';
 import { applyEvent, markOverdue } from './invoice-machine.ts';
 import { DayBuckets } from './day-buckets.ts';
+import { DedupWindow } from './dedup-window.ts';
 import { HeldPayments } from './held-payments.ts';
 import { dedupKey, heldExpiryKey, pad, parseHeldExpiryKey, STORE, type HeldPayment } from './stores.ts';
 import { MICROS_PER_DAY, parseTimestamp, utcDay } from '../values/time.ts';
@@ -43,32 +44,28 @@ const INDEXED: ReadonlySet<string> = new Set(['open', 'partially_paid']);
 /** The invoice processor (see the file comment). */
 export class InvoiceProcessor implements Processor<string, InputEnvelope, string | Buffer | null, InvoiceOutput> {
   readonly #options: InvoiceProcessorOptions;
-  readonly #horizonDays: number;
   #context!: ProcessorContext<string | Buffer | null, InvoiceOutput>;
   #invoices!: KeyValueStore<InvoiceState>;
-  #dedup!: KeyValueStore<number>;
-  #dedupByDay!: DayBuckets;
+  #dedup!: DedupWindow;
   #held!: HeldPayments;
   #heldExpiry!: KeyValueStore<number>;
   #dueIndex!: DayBuckets;
   #clockStore!: KeyValueStore<number>;
   #clock = -Infinity;
   #seq = 0;
-  // The rules only need work when something can be due: overdue and dedup expiry change with the
-  // clock's day; orphans at the earliest held expiry. Kept in memory, rebuilt from stores at init.
+  // The rules only need work when something can be due: overdue changes with the clock's day;
+  // orphans at the earliest held expiry. Kept in memory, rebuilt from stores at init.
   #rulesDay = -Infinity;
   #nextOrphanAt = Infinity;
 
   constructor(options: InvoiceProcessorOptions) {
     this.#options = options;
-    this.#horizonDays = Math.ceil(options.dedupHorizonMicros / MICROS_PER_DAY);
   }
 
   init(context: ProcessorContext<string | Buffer | null, InvoiceOutput>): void {
     this.#context = context;
     this.#invoices = context.getStateStore(STORE.invoices);
-    this.#dedup = context.getStateStore(STORE.dedup);
-    this.#dedupByDay = new DayBuckets(context.getStateStore(STORE.dedupByDay));
+    this.#dedup = new DedupWindow(context.getStateStore(STORE.dedup), this.#options.dedupHorizonMicros);
     this.#held = new HeldPayments(context.getStateStore(STORE.held));
     this.#heldExpiry = context.getStateStore(STORE.heldExpiry);
     this.#dueIndex = new DayBuckets(context.getStateStore(STORE.dueIndex));
@@ -88,14 +85,10 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     const { event, origin } = record.value;
     this.advanceClock(event.occurredAt);
     const acc = this.#options.accounting;
-    const key = dedupKey(origin.topic, event.eventId);
-    const seenAt = this.#dedup.get(key);
-    if (seenAt !== undefined && this.#clock - seenAt <= this.#options.dedupHorizonMicros) {
+    if (this.#dedup.seen(dedupKey(origin.topic, event.eventId), this.#clock)) {
       acc.count('duplicate');
       return;
     }
-    this.#dedup.put(key, this.#clock);
-    this.#dedupByDay.add(utcDay(this.#clock), key);
     const invoiceId = invoiceIdOf(event);
     const prev = this.#invoices.get(invoiceId);
     const outcome = applyEvent(prev, event, this.#clock);
@@ -136,12 +129,9 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       const from = this.#rulesDay;
       this.#rulesDay = day;
       // Nothing is indexed before the first valid event, so there is no earlier day to look at.
-      // The days passed are taken in one scan of each index: only days that hold entries cost
+      // The days passed are taken in one scan of the index: only days that hold entries cost
       // anything, however far the clock jumps.
-      if (Number.isFinite(from)) {
-        for (const { day: due, members } of this.#dueIndex.takeDays(from, day)) this.#markOverdue(due, members);
-        for (const { members } of this.#dedupByDay.takeDays(from - this.#horizonDays, day - this.#horizonDays)) this.#expireDedup(members);
-      }
+      if (Number.isFinite(from)) for (const { day: due, members } of this.#dueIndex.takeDays(from, day)) this.#markOverdue(due, members);
     }
   }
 
@@ -184,15 +174,6 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       const next = { ...prev };
       const event = markOverdue(next, this.#clock);
       this.#commit(prev, next, [event]);
-    }
-  }
-
-  // Dedup entries first seen on a day now wholly older than the horizon (taken from the index).
-  #expireDedup(keys: readonly string[]): void {
-    for (const key of keys) {
-      const seenAt = this.#dedup.get(key);
-      // A newer sighting of the same id lives in a later bucket; keep it.
-      if (seenAt !== undefined && this.#clock - seenAt > this.#options.dedupHorizonMicros) this.#dedup.delete(key);
     }
   }
 

@@ -6,10 +6,8 @@ import type { InputEvent } from './events.ts';
 export const STORE = {
   /** invoice_id → InvoiceState. */
   invoices: 'invoices',
-  /** topic \0 event_id → clock (µs) when first seen. */
+  /** topic \0 event_id → clock (µs) when first seen; expired entries swept (dedup-window.ts). */
   dedup: 'dedup',
-  /** day first seen (padded) \0 dedup key → 1 (day-buckets.ts): expires dedup entries a day at a time. */
-  dedupByDay: 'dedup-by-day',
   /** invoice_id → HeldPayment[] (oldest first): payments waiting for their invoice. */
   held: 'held-payments',
   /** orphan-at (µs, padded) \0 invoice_id \0 seq → 1: held payments by expiry (range-scanned). */

@@ -1,0 +1,69 @@
+// Deduplication of input events within the horizon, over one store: dedup key → clock (µs) of
+// the event's first sighting. Whether an event is a duplicate depends only on that entry and the
+// clock (`clock - seenAt <= horizon`), never on when an expired entry is removed: removal only
+// gives the space back. So expired entries go by a sweep of the store in key order, a bounded
+// number per record, resumed where the last one stopped (as Kafka Streams drops expired window
+// segments off the processing path), instead of an index by day of first sighting.
+//
+// Why not that index (the `dedup-by-day` store until 2026-12-06): it cost every input a second
+// store write and a changelog record, and its removal a tombstone more, about a fifth of the
+// live pipeline's internal records; without it, live-invoices did +10 % records per CPU-second
+// (docs/BENCHMARKS.md). The sweep reads each entry once per pass instead. An entry expired is
+// gone within one pass, which takes N / k records for N entries (k = SWEEP_PER_RECORD), so with
+// H entries in one horizon, N <= H + N / k: the store holds at most k / (k - 1) horizons of
+// entries, about 2k / (2k - 1) on average: with k = 2 no more store entries per id than the
+// index design held (two each), for two entry reads per record (~1 µs each in a live profile).
+// Entries an earlier version indexed by day are swept as well.
+import type { KeyValueStore } from '../engine/index.ts';
+
+/** Entries looked at per record processed, on average: 2 keeps the store within 2 horizons (1.33 on average). */
+export const SWEEP_PER_RECORD = 2;
+/** Records between sweeps: a sweep's store range has a fixed cost, paid once per this many. */
+export const SWEEP_EVERY = 256;
+
+/** Event ids seen within the horizon, in a store of first sightings. */
+export class DedupWindow {
+  readonly #store: KeyValueStore<number>;
+  readonly #horizonMicros: number;
+  // The next key the sweep looks at (undefined: from the start).
+  #cursor: string | undefined;
+  #sinceSweep = 0;
+
+  constructor(store: KeyValueStore<number>, horizonMicros: number) {
+    this.#store = store;
+    this.#horizonMicros = horizonMicros;
+  }
+
+  /**
+   * True when `key` was first seen within the horizon of `clock` (a duplicate); otherwise
+   * records it as seen at `clock` and returns false. Sweeps every SWEEP_EVERY calls.
+   */
+  seen(key: string, clock: number): boolean {
+    const seenAt = this.#store.get(key);
+    if (seenAt !== undefined && clock - seenAt <= this.#horizonMicros) return true;
+    this.#store.put(key, clock);
+    if (++this.#sinceSweep >= SWEEP_EVERY) {
+      this.#sinceSweep = 0;
+      this.sweep(clock, SWEEP_EVERY * SWEEP_PER_RECORD);
+    }
+    return false;
+  }
+
+  /** Looks at up to `budget` entries from where the last sweep stopped and deletes the expired ones. */
+  sweep(clock: number, budget: number): void {
+    const expired: string[] = [];
+    let looked = 0;
+    let last: string | undefined;
+    for (const [key, seenAt] of this.#store.range(this.#cursor)) {
+      if (looked === budget) break;
+      looked++;
+      last = key;
+      if (clock - seenAt > this.#horizonMicros) expired.push(key);
+    }
+    // At the end of the store the next pass starts over; otherwise just past the last key
+    // (`key + '\0'` is the least key after it).
+    this.#cursor = looked < budget || last === undefined ? undefined : `${last}\u0000`;
+    // Deletes after the walk: a store's range is not to be changed while it is walked.
+    for (const key of expired) this.#store.delete(key);
+  }
+}
