@@ -118,6 +118,8 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
 
   #set(key: string, value: V | undefined): void {
     const entry = this.#cache.get(key);
+    // The range index holds exactly the dirty keys with a value: it changes only when that does.
+    const wasLive = entry !== undefined && entry.dirty && entry.value !== undefined;
     if (entry) {
       entry.value = value;
       if (!entry.dirty) {
@@ -130,7 +132,7 @@ export class CachingKeyValueStore<V> implements KeyValueStore<V> {
       this.#dirty.push(created);
       this.#maybeEvict();
     }
-    if (this.#liveIndex) {
+    if (this.#liveIndex && wasLive !== (value !== undefined)) {
       if (value === undefined) this.#liveIndex.delete(key);
       else this.#liveIndex.add(key);
     }
