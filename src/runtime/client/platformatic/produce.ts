@@ -78,7 +78,15 @@ export class ProduceSender {
   async send(records: readonly OutgoingRecord[], identity: ProducerIdentity, beforeSend?: (partitions: TopicPartition[], metadata: ClusterMetadata) => Promise<void>): Promise<ProduceAck[]> {
     if (records.length === 0) return [];
     this.#use(identity);
-    const topics = [...new Set(records.map((r) => r.topic))];
+    // Records come in runs of one topic (a task's sink at a time): a Set lookup per run, not per record.
+    const topicSet = new Set<string>();
+    let lastTopic: string | undefined;
+    for (const r of records) {
+      if (r.topic === lastTopic) continue;
+      lastTopic = r.topic;
+      topicSet.add(lastTopic);
+    }
+    const topics = [...topicSet];
     let metadata = await this.#metadataWith(topics);
     // Grouped per topic, then per partition number: no string key per record.
     const byTopic = new Map<string, { partitions: number; byPartition: Map<number, PartitionRecords> }>();
