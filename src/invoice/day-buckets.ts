@@ -1,8 +1,8 @@
 // Members grouped by day in a key-value store, one entry per (day, member):
 // `pad(day) + '\u0000' + member` → 1. The clock rules take whole days at a time (overdue on the due
-// date's next day; until 2026-12-06 also dedup expiry by day of first sight), so a clock move range-scans the days it
-// passed, once, instead of scanning an index per record: its cost is the entries those days hold,
-// not the number of days (a clock may jump from year 0001 to 9999).
+// date's next day; until 2026-12-06 also dedup expiry by day of first sight), so a clock move
+// range-scans the days it passed, once, instead of scanning an index per record: its cost is the
+// entries those days hold, not the number of days (a clock may jump from year 0001 to 9999).
 //
 // Why an entry per member, not one bucket value per day (as before 2026-12-06): a day's bucket was
 // one record that grew with every member added that day. Every commit wrote the whole of it to the

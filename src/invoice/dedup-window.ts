@@ -7,13 +7,15 @@
 //
 // Why not that index (the `dedup-by-day` store until 2026-12-06): it cost every input a second
 // store write and a changelog record, and its removal a tombstone more, about a fifth of the
-// live pipeline's internal records; without it, live-invoices did +10 % records per CPU-second
-// (docs/BENCHMARKS.md). The sweep reads each entry once per pass instead. An entry expired is
-// gone within one pass, which takes N / k records for N entries (k = SWEEP_PER_RECORD), so with
-// H entries in one horizon, N <= H + N / k: the store holds at most k / (k - 1) horizons of
-// entries, about 2k / (2k - 1) on average: with k = 2 no more store entries per id than the
-// index design held (two each), for two entry reads per record (~1 µs each in a live profile).
-// Entries an earlier version indexed by day are swept as well.
+// live pipeline's internal records. Dropping index and expiry altogether gave live-invoices +10 %
+// records per CPU-second (a bound, not a design); this sweep gives +6 % (docs/BENCHMARKS.md).
+//
+// The sweep reads each entry once per pass. An expired entry is gone within one pass, which takes
+// N / k records for N entries (k = SWEEP_PER_RECORD), so with H entries in one horizon,
+// N <= H + N / k: the store holds at most k / (k - 1) horizons of entries, 2k / (2k - 1) on
+// average. With k = 2 that is no more store entries per id than the index design held (two each),
+// for two entry reads per record (~1 µs each in a live profile). Entries an earlier version
+// indexed by day are swept as well.
 import type { KeyValueStore } from '../engine/index.ts';
 
 /** Entries looked at per record processed, on average: 2 keeps the store within 2 horizons (1.33 on average). */

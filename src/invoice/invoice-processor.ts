@@ -1,7 +1,8 @@
 // The stateful invoice processor: one per task of the invoice sub-topology (records keyed by
 // invoice_id). For each valid event: move the task's clock and run the clock rules (orphaned
 // held payments, overdue invoices), THEN deduplicate (dedup-window.ts, which also removes expired
-// entries) and apply (docs/contract.md "The clock"). Punctuators run the same rules when only time moves (end of a replay, wall clock).
+// entries) and apply (docs/contract.md "The clock"). Punctuators run the same rules when only
+// time moves (end of a replay, wall clock).
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
 import { PunctuationType } from '../engine/index.ts';
 import type { Accounting } from './accounting.ts';
