@@ -175,7 +175,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   async #probe(generationId: number): Promise<void> {
     const consumer = this.#consumer;
     const coordinator = consumer.coordinatorId;
-    if (this.#closed || consumer.generationId !== generationId || coordinator === null || coordinator === undefined) return;
+    if (this.#closed || this.#inRevoking || consumer.generationId !== generationId || coordinator === null || coordinator === undefined) return;
     let pending: boolean;
     try {
       const metadata = await metadataFor(consumer, [...this.#options.topics]);
@@ -186,8 +186,9 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       await this.#probes.drop(coordinator);
       return;
     }
-    // Rejoined meanwhile (its own heartbeat found it first), or closing: nothing to do.
-    if (!pending || this.#closed || consumer.generationId !== generationId) return;
+    // Rejoined or rejoining meanwhile (its own heartbeat found it first: the revocation commit is
+    // under way, and a second join must not overtake it), or closing: nothing to do.
+    if (!pending || this.#closed || this.#inRevoking || consumer.generationId !== generationId) return;
     await consumer.joinGroup({});
   }
 
