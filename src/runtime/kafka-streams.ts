@@ -123,7 +123,7 @@ export class KafkaStreams {
     if (config.guarantee === 'at_least_once') this.#producer = await config.client.producer();
     // Locks an earlier run left (a crash): no thread of this run holds anything yet.
     await clearStaleLocks(config.stateDir, config.applicationId, config.stateOwner.run);
-    const removed = await removeUnusableTaskDirs(config.stateDir, config.applicationId);
+    const removed = await removeUnusableTaskDirs(config.stateDir, config.applicationId, config.stateOwner);
     if (removed.length > 0) config.log('info', 'state dir: removed task directories without a usable checkpoint', { tasks: removed });
     this.#thread = new StreamThread({
       config,

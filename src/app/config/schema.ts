@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { isValidToken, TOKEN_RULE } from '../http/token.ts';
 import { isHost } from '../queries/endpoint.ts';
-import { SMALL_FILE_ROWS } from '../../sinks/delta/stats.ts';
+import { DEFAULT_OPTIMIZE } from '../../sinks/delta/optimize.ts';
 
 /** `host:port` with a port in 1–65535; IPv6 hosts in brackets (`[::1]:9092`). */
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([1-9]\d{0,4})$/, 'expected host:port')
@@ -119,15 +119,18 @@ const s3 = z.object({
   cacheMb: int(0, 65536).default(128),
 }).strict();
 
+/** The sink's OPTIMIZE settings when none are given: the file choice is OPTIMIZE's own defaults. */
+const COMPACTION_DEFAULTS = { enabled: true, ...DEFAULT_OPTIMIZE, maxMillisPerBatch: 500 };
+
 /** OPTIMIZE run by the sink between batches (delta only): which files it rewrites, for how long. */
 const compaction = z.object({
-  enabled: flag.default(true),
+  enabled: flag.default(COMPACTION_DEFAULTS.enabled),
   /** Rewrite a file once its deletion vector deletes this fraction of its rows. */
-  deletedFraction: z.coerce.number().gt(0).max(1).default(0.2),
+  deletedFraction: z.coerce.number().gt(0).max(1).default(COMPACTION_DEFAULTS.deletedFraction),
   /** Files with fewer rows left are packed together. */
-  minFileRows: int(0, 100_000_000).default(SMALL_FILE_ROWS),
+  minFileRows: int(0, 100_000_000).default(COMPACTION_DEFAULTS.minFileRows),
   /** Time one run may take after a batch (at least one group of files is rewritten per run). */
-  maxMillisPerBatch: int(1, 600_000).default(500),
+  maxMillisPerBatch: int(1, 600_000).default(COMPACTION_DEFAULTS.maxMillisPerBatch),
 }).strict();
 
 const sink = z.discriminatedUnion('kind', [
@@ -137,7 +140,7 @@ const sink = z.discriminatedUnion('kind', [
     s3: s3.optional(),
     /** Tables the sink creates get deletion vectors (merge-on-read updates); existing tables keep theirs. */
     deletionVectors: flag.default(true),
-    compaction: compaction.default({ enabled: true, deletedFraction: 0.2, minFileRows: SMALL_FILE_ROWS, maxMillisPerBatch: 500 }),
+    compaction: compaction.default(COMPACTION_DEFAULTS),
   }).strict(),
   z.object({
     kind: z.literal('databricks'),
@@ -201,7 +204,7 @@ export const configSchema = z.object({
     defaultMetrics: flag.default(true),
   }).strict().default({ enabled: true, defaultMetrics: true }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true, compaction: { enabled: true, deletedFraction: 0.2, minFileRows: SMALL_FILE_ROWS, maxMillisPerBatch: 500 } }),
+  sink: sink.default({ kind: 'delta', dir: '/var/lib/invoice-stream/delta', deletionVectors: true, compaction: COMPACTION_DEFAULTS }),
 }).strict().superRefine((c, ctx) => {
   // One port cannot be both open to monitoring and closed behind a token (0 picks a free port each).
   if (c.http.port !== 0 && c.http.port === c.ops.port) ctx.addIssue({ code: 'custom', path: ['ops', 'port'], message: `must differ from http.port (${c.http.port}): queries and operations are served apart` });

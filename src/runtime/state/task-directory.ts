@@ -75,18 +75,8 @@ export class TaskDirectory {
     const deadline = Date.now() + waitMs;
     await mkdir(join(this.path, '..'), { recursive: true });
     for (;;) {
-      try {
-        await writeFile(this.#lockPath, JSON.stringify(this.#owner), { flag: 'wx' });
-        this.#held = true;
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
+      if (await this.tryLock()) return;
       const holder = await readOwner(this.#lockPath);
-      if (holder && holder.run === this.#owner.run && holder.thread === this.#owner.thread) {
-        this.#held = true;
-        return;
-      }
       if (Date.now() >= deadline) {
         const who = holder === undefined ? 'an unreadable lock' : holder.run === this.#owner.run ? `stream thread ${holder.thread}` : `another process (run ${holder.run}): two instances on one state dir?`;
         throw new Error(`task ${this.#taskId}: its state directory is still held by ${who} after ${waitMs} ms (${this.#lockPath})`);
@@ -95,9 +85,18 @@ export class TaskDirectory {
     }
   }
 
-  /** True when any thread holds the directory (its lock file exists). */
-  async inUse(): Promise<boolean> {
-    return stat(this.#lockPath).then(() => true, () => false);
+  /** Takes the directory for this owner if no other holds it; false when another does. */
+  async tryLock(): Promise<boolean> {
+    await mkdir(join(this.path, '..'), { recursive: true });
+    try {
+      await writeFile(this.#lockPath, JSON.stringify(this.#owner), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = await readOwner(this.#lockPath);
+      if (!holder || holder.run !== this.#owner.run || holder.thread !== this.#owner.thread) return false;
+    }
+    this.#held = true;
+    return true;
   }
 
   /** Gives the directory back (a no-op when this owner does not hold it). */
@@ -190,18 +189,23 @@ export async function releaseThreadLocks(stateDir: string, applicationId: string
 /**
  * Removes the task directories that no task could use: without a checkpoint, or with one older
  * than the bound, a task wipes its directory when it opens, so until then it is only disk. Kafka
- * Streams' state cleaner does the same for directories nobody owns. Call at start, after
- * `clearStaleLocks`: a directory still locked is open; returns the task ids removed.
+ * Streams' state cleaner does the same for directories nobody owns, under the directory's lock as
+ * here: a directory another thread holds (or takes while this looks) is never touched. Call at
+ * start, after `clearStaleLocks`, as `owner`; returns the task ids removed.
  */
-export async function removeUnusableTaskDirs(stateDir: string, applicationId: string): Promise<string[]> {
+export async function removeUnusableTaskDirs(stateDir: string, applicationId: string, owner: StateOwner = PROCESS_OWNER): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await entries(stateDir, applicationId)) {
     if (!isTaskId(name)) continue;
-    const dir = new TaskDirectory(stateDir, applicationId, name);
-    // A lock left after clearStaleLocks is this run's: a member of this process started earlier has the task open.
-    if ((await dir.inUse()) || (await dir.readCheckpoint()) !== undefined) continue;
-    await dir.wipe();
-    removed.push(name);
+    const dir = new TaskDirectory(stateDir, applicationId, name, owner);
+    if (!(await dir.tryLock())) continue;
+    try {
+      if ((await dir.readCheckpoint()) !== undefined) continue;
+      await dir.wipe();
+      removed.push(name);
+    } finally {
+      await dir.unlock();
+    }
   }
   return removed;
 }

@@ -19,7 +19,7 @@ import { catchUp, CommitConflict, ENGINE, putCommit, writeCheckpoint } from './l
 import { liveColumns, removeOf, writeChunks, type FileContext } from './merge.ts';
 import { openForMaintenance } from './protocol.ts';
 import { compileLogSchema } from './schema.ts';
-import { fileRows, SMALL_FILE_ROWS } from './stats.ts';
+import { fileRows, SMALL_FILE_ROWS, TARGET_FILE_ROWS } from './stats.ts';
 import { retentionOf } from './vacuum.ts';
 
 const MAX_ATTEMPTS = 20;
@@ -210,7 +210,7 @@ export async function optimize(location: string | ObjectStore, options: Optimize
   const opts: OptimizeOptions = {
     deletedFraction: options.deletedFraction ?? DEFAULT_OPTIMIZE.deletedFraction,
     minFileRows: options.minFileRows ?? DEFAULT_OPTIMIZE.minFileRows,
-    targetFileRows: options.targetFileRows ?? 65_536,
+    targetFileRows: options.targetFileRows ?? TARGET_FILE_ROWS,
   };
   const clock = options.now ?? Date.now;
   const dvs = new DeletionVectorCache(store);

@@ -6,6 +6,9 @@ import type { AddAction } from './actions.ts';
 /** Live rows under which a file is small: the writer's packing of new rows and OPTIMIZE's packing of files default to it, so both mean the same files. */
 export const SMALL_FILE_ROWS = 16_384;
 
+/** Rows per data file the writer and OPTIMIZE aim at, at most (bench/delta-upsert.bench.ts: the trade-off). */
+export const TARGET_FILE_ROWS = 65_536;
+
 /** Parsed view of a file's stats that the writer needs back (key ranges for pruning). */
 export interface FileStats {
   numRecords: number;

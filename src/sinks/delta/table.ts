@@ -19,7 +19,7 @@ import { effectiveCodec, encodeTyped, type FlatCodec } from './flat-parquet.ts';
 import { rowsToTyped, sliceTyped, TypedBatchBuilder, type TypedBatch } from './typed.ts';
 import { checkProtocol, deletionVectorsEnabled, newTableProtocol } from './protocol.ts';
 import { checkSchema, compileSpec, type CompiledSpec } from './schema.ts';
-import { SMALL_FILE_ROWS } from './stats.ts';
+import { SMALL_FILE_ROWS, TARGET_FILE_ROWS } from './stats.ts';
 import { commitDeletionVectors } from './upgrade.ts';
 import { retentionOf } from './vacuum.ts';
 import type { AppendOptions, CompactionOptions, CompactionStats, DeltaRow, DeltaTableOptions, DeltaTableSpec, UpsertOptions, UpsertResult } from './types.ts';
@@ -77,7 +77,7 @@ export class DeltaTable {
     const compiled = compileSpec(spec);
     const opts: TableOpts = {
       checkpointInterval: options.checkpointInterval ?? 10,
-      targetFileRows: options.targetFileRows ?? 65_536,
+      targetFileRows: options.targetFileRows ?? TARGET_FILE_ROWS,
       smallFileRows: options.smallFileRows ?? SMALL_FILE_ROWS,
       compaction: options.compaction,
       now: options.now ?? Date.now,

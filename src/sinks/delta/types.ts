@@ -74,7 +74,7 @@ export interface UpsertResult {
 export interface DeltaTableOptions {
   /** Write a checkpoint every N versions (default 10). */
   checkpointInterval?: number;
-  /** Upper bound of rows per data file (default 65536: see bench/delta-upsert.bench.ts for the trade-off). */
+  /** Upper bound of rows per data file (default TARGET_FILE_ROWS, 65536: see bench/delta-upsert.bench.ts for the trade-off). */
   targetFileRows?: number;
   /** Files with fewer rows left take in the new keys of a batch (default SMALL_FILE_ROWS, 16384): bounds small files. */
   smallFileRows?: number;

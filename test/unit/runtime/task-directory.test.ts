@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,13 @@ describe('TaskDirectory', () => {
     expect(existsSync(old.path)).toBe(false);
     expect(existsSync(join(root, 'app', '0_2'))).toBe(false);
     expect(existsSync(open.path)).toBe(true);
+    // Another thread of the same run cleaning: the open task is still not its to touch.
+    expect(await removeUnusableTaskDirs(root, 'app', { run: 'r', thread: 1 })).toEqual([]);
+    expect(existsSync(open.path)).toBe(true);
     await open.unlock();
+    // The cleaner works under each directory's lock and leaves none behind: the tasks open at once.
+    expect(readdirSync(join(root, 'app')).filter((name) => name.endsWith('.lock'))).toEqual([]);
+    await new TaskDirectory(root, 'app', '0_0', { run: 'r', thread: 1 }).lock(0);
   });
 
   it('treats a torn checkpoint as none and wipes the task', async () => {
