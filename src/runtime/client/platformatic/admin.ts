@@ -27,19 +27,23 @@ export function createAdmin(base: PlatformaticBase): RuntimeAdmin {
     async createTopics(specs: readonly TopicSpec[]): Promise<void> {
       const existing = await existingTopics(base, specs.map((s) => s.name));
       const missing = specs.filter((s) => !existing.has(s.name));
-      for (const spec of missing) {
-        try {
-          await admin.createTopics({
-            topics: [spec.name],
-            partitions: spec.partitions,
-            replicas: spec.replicationFactor ?? -1,
-            configs: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
-          });
-        } catch (error) {
-          // Another instance may have created it between our list and create: that is fine.
-          if (!(await existingTopics(base, [spec.name])).has(spec.name)) throw error;
-        }
-      }
+      // One CreateTopics per set of configs (a request's configs apply to all its topics), all at
+      // once: one per topic, one after the other, took ~29 ms each on the test broker (9 internal
+      // topics, 260 ms of every first start: docs/BENCHMARKS.md).
+      await Promise.all(
+        [...groupByConfigs(missing)].map(async ([configs, group]) => {
+          try {
+            await admin.createTopics({
+              topics: group.map((s) => ({ topic: s.name, partitions: s.partitions, replicas: s.replicationFactor ?? -1 })),
+              configs,
+            });
+          } catch (error) {
+            // Another instance may have created some between our list and create: that is fine.
+            const now = await existingTopics(base, group.map((s) => s.name));
+            if (group.some((s) => !now.has(s.name))) throw error;
+          }
+        }),
+      );
       if (missing.length > 0) await waitForLeaders(admin, missing.map((s) => s.name));
       await enforceConfigs(admin, specs.filter((s) => existing.has(s.name) && (s.enforcedConfigs?.length ?? 0) > 0));
     },
@@ -160,4 +164,17 @@ async function enforceConfigs(admin: Admin, specs: readonly TopicSpec[]): Promis
     }))
     .filter((r) => r.configs.length > 0);
   if (resources.length > 0) await retrying(() => admin.incrementalAlterConfigs({ resources }));
+}
+
+/** Specs grouped by their configs (as CreateTopics takes them), keyed by the configs' list. */
+function groupByConfigs(specs: readonly TopicSpec[]): Map<Array<{ name: string; value: string }>, TopicSpec[]> {
+  const byText = new Map<string, { configs: Array<{ name: string; value: string }>; specs: TopicSpec[] }>();
+  for (const spec of specs) {
+    const configs = Object.entries(spec.configs ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
+    const text = JSON.stringify(configs);
+    let group = byText.get(text);
+    if (!group) byText.set(text, (group = { configs, specs: [] }));
+    group.specs.push(spec);
+  }
+  return new Map([...byText.values()].map((g) => [g.configs, g.specs]));
 }
