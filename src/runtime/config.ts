@@ -67,6 +67,12 @@ export interface RuntimeConfig {
    * Default 120 s (above the default transaction timeout); 0 turns the watch off.
    */
   stallTimeoutMs?: number;
+  /**
+   * How often the state cleaner looks at the task directories nobody holds (Kafka Streams'
+   * `state.cleanup.delay.ms`, default 10 min): those no task could use (no checkpoint, or one
+   * older than CHECKPOINT_MAX_AGE_MS) are removed. It also runs once at start. 0: only at start.
+   */
+  stateCleanupIntervalMs?: number;
   /** Bound of a graceful close (default 30 s); past it the instance stops without committing. */
   shutdownTimeoutMs?: number;
   log?: RuntimeLogger;
@@ -112,6 +118,7 @@ export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
     transactionTimeoutMs: config.transactionTimeoutMs ?? 10_000,
     shutdownTimeoutMs: config.shutdownTimeoutMs ?? 30_000,
     stallTimeoutMs: config.stallTimeoutMs ?? 120_000,
+    stateCleanupIntervalMs: config.stateCleanupIntervalMs ?? 600_000,
     log: config.log ?? (() => {}),
     stateOwner: config.stateOwner ?? PROCESS_OWNER,
   };
@@ -119,5 +126,6 @@ export function resolveConfig(config: RuntimeConfig): ResolvedConfig {
   if (resolved.commitIntervalMs < 1) throw new Error('commit.interval.ms must be >= 1');
   if (!(resolved.caughtUpCommitMs >= 1)) throw new Error('the caught-up commit interval must be >= 1 ms');
   if (!(resolved.stallTimeoutMs >= 0)) throw new Error('stall timeout must be 0 (off) or more');
+  if (!(resolved.stateCleanupIntervalMs >= 0)) throw new Error('state cleanup interval must be 0 (at start only) or more');
   return resolved;
 }

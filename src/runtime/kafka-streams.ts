@@ -25,6 +25,7 @@ export class KafkaStreams {
   #producer: RecordProducer | undefined;
   #thread: StreamThread | undefined;
   #stallWatch: StallWatch | undefined;
+  #cleaner: StateCleaner | undefined;
   #layout: ApplicationLayout | undefined;
   #fatal: Error | undefined;
 
@@ -123,8 +124,7 @@ export class KafkaStreams {
     if (config.guarantee === 'at_least_once') this.#producer = await config.client.producer();
     // Locks an earlier run left (a crash): no thread of this run holds anything yet.
     await clearStaleLocks(config.stateDir, config.applicationId, config.stateOwner.run);
-    const removed = await removeUnusableTaskDirs(config.stateDir, config.applicationId, config.stateOwner);
-    if (removed.length > 0) config.log('info', 'state dir: removed task directories without a usable checkpoint', { tasks: removed });
+    await this.#cleanState();
     this.#thread = new StreamThread({
       config,
       topology: this.#topology,
@@ -149,6 +149,7 @@ export class KafkaStreams {
       });
       this.#stallWatch.start();
     }
+    if (config.stateCleanupIntervalMs > 0) this.#cleaner = new StateCleaner(config.stateCleanupIntervalMs, () => this.#cleanState(), (e) => config.log('warn', 'state cleaner: a pass failed', { error: String(e) }));
     this.#state = 'RUNNING';
     config.log('info', 'started', { applicationId: config.applicationId, guarantee: config.guarantee, instance: config.instanceId, subtopologies: layout.subtopologies.length });
   }
@@ -158,6 +159,7 @@ export class KafkaStreams {
     if (this.#state === 'NOT_RUNNING' || this.#state === 'PENDING_SHUTDOWN') return true;
     this.#state = 'PENDING_SHUTDOWN';
     this.#stallWatch?.stop();
+    this.#cleaner?.stop();
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs)));
     const clean = (async () => {
@@ -171,6 +173,17 @@ export class KafkaStreams {
     return ok;
   }
 
+  // The state cleaner's pass (at start, then every stateCleanupIntervalMs): task directories no
+  // task could use go, each under its lock, so a directory a thread holds or takes meanwhile is
+  // never touched; the thread then stops offering to the assignor tasks no longer on disk.
+  async #cleanState(): Promise<void> {
+    const { config } = this;
+    const removed = await removeUnusableTaskDirs(config.stateDir, config.applicationId, config.stateOwner);
+    if (removed.length > 0) config.log('info', 'state dir: removed task directories without a usable checkpoint', { tasks: removed });
+    // Other stream threads of the instance clean the same directory: what they removed goes too.
+    if (this.#thread) this.#thread.retainOnDisk(new Set(await tasksOnDisk(config.stateDir, config.applicationId)));
+  }
+
   // Bounded each: a broker that stopped answering must not hold the process past its close bound.
   async #releaseClients(): Promise<void> {
     await withTimeout(this.#producer?.close() ?? Promise.resolve(), 5_000, 'producer close').catch(() => undefined);
@@ -181,9 +194,30 @@ export class KafkaStreams {
   async #onFatal(error: Error): Promise<void> {
     this.#fatal = error;
     this.#stallWatch?.stop();
+    this.#cleaner?.stop();
     this.#state = 'ERROR';
     await this.#releaseClients();
     this.config.onFatal?.(error);
+  }
+}
+
+/** Runs `pass` every `intervalMs`, one pass at a time; a failed pass goes to `onError` and is tried again next time. */
+class StateCleaner {
+  readonly #timer: NodeJS.Timeout;
+  #running = false;
+
+  constructor(intervalMs: number, pass: () => Promise<void>, onError: (error: unknown) => void) {
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = true;
+      pass().catch(onError).finally(() => (this.#running = false));
+    }, intervalMs);
+    // A pending pass must not keep the process alive.
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
   }
 }
 

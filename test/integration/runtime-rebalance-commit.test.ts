@@ -54,7 +54,9 @@ async function joinAndLeave(guarantee: 'exactly_once' | 'at_least_once', sharedS
       applicationId: app, client: createKafkaClient({ brokers, clientId: `${app}-${id}` }), guarantee,
       // at_least_once commits every 30 s by default: progress is watched in seconds here.
       commitIntervalMs: 200,
-      ...(sharedStateDir ? { stateDir: join(root, app), stateOwner: { run: app, thread: id.charCodeAt(0) } } : { stateDir: join(root, id) }),
+      // Shared: every member's state cleaner also looks at the directories every 50 ms while tasks
+      // change hands (it must never touch one a member holds or is taking).
+      ...(sharedStateDir ? { stateDir: join(root, app), stateOwner: { run: app, thread: id.charCodeAt(0) }, stateCleanupIntervalMs: 50 } : { stateDir: join(root, id) }),
       deadLetterTopic: topics.dlq, instanceId: id,
       log: (level, message, fields) => {
         if (message === 'assignment') assignments.set(id, (assignments.get(id) ?? 0) + 1);

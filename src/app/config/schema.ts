@@ -172,6 +172,8 @@ export const configSchema = z.object({
   shutdownTimeoutMs: int(1000, 600_000).default(45_000),
   /** A task with records waiting whose offsets have not moved for this long fails the probes (0: off). */
   stallTimeoutMs: int(0, 86_400_000).default(120_000),
+  /** How often task directories nobody holds are looked at; those without a usable checkpoint go (0: only at start). */
+  stateCleanupIntervalMs: int(0, 86_400_000).default(600_000),
   /** `num.stream.threads`: stream threads of this instance, each a worker thread with its own group member, producer, tasks and stores; 1 runs on the main thread. */
   numStreamThreads: int(1, 16).default(1),
   clock: clock.default({ mode: 'event_time', wallClockIntervalMs: 60_000 }),

@@ -43,6 +43,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   b('commitIntervalMs', ['INVOICE_STREAM_COMMIT_INTERVAL_MS']),
   b('shutdownTimeoutMs', ['INVOICE_STREAM_SHUTDOWN_TIMEOUT_MS']),
   b('stallTimeoutMs', ['INVOICE_STREAM_STALL_TIMEOUT_MS']),
+  b('stateCleanupIntervalMs', ['INVOICE_STREAM_STATE_CLEANUP_INTERVAL_MS']),
   b('numStreamThreads', ['INVOICE_STREAM_NUM_STREAM_THREADS']),
   b('clock.mode', ['INVOICE_STREAM_CLOCK_MODE']),
   b('clock.wallClockIntervalMs', ['INVOICE_STREAM_WALL_CLOCK_INTERVAL_MS']),

@@ -177,6 +177,7 @@ export function createStreams(config: Config, pipeline: InvoicePipeline, parts: 
     commitIntervalMs: config.commitIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     stallTimeoutMs: config.stallTimeoutMs,
+    stateCleanupIntervalMs: config.stateCleanupIntervalMs,
     deadLetterTopic: t.deadLetter,
     instanceId: parts.instanceId ?? config.groupInstanceId,
     groupInstanceId: parts.groupInstanceId ?? config.groupInstanceId,

@@ -186,18 +186,26 @@ export async function releaseThreadLocks(stateDir: string, applicationId: string
   for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run === owner.run && holder.thread === owner.thread) await rm(path, { force: true });
 }
 
+/** The thread number of `thread`'s cleaner in the locks it takes: one no stream thread has, and
+ * another for each thread's cleaner, so two cleaners never take one directory together. */
+function cleanerThread(thread: number): number {
+  return -1 - thread;
+}
+
 /**
  * Removes the task directories that no task could use: without a checkpoint, or with one older
  * than the bound, a task wipes its directory when it opens, so until then it is only disk. Kafka
  * Streams' state cleaner does the same for directories nobody owns, under the directory's lock as
  * here: a directory another thread holds (or takes while this looks) is never touched. Call at
- * start, after `clearStaleLocks`, as `owner`; returns the task ids removed.
+ * start, after `clearStaleLocks`, and then periodically (the state cleaner in kafka-streams.ts),
+ * as `owner`; returns the task ids removed.
  */
 export async function removeUnusableTaskDirs(stateDir: string, applicationId: string, owner: StateOwner = PROCESS_OWNER): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await entries(stateDir, applicationId)) {
     if (!isTaskId(name)) continue;
-    const dir = new TaskDirectory(stateDir, applicationId, name, owner);
+    // Not as `owner`, whose tryLock would take again a lock the caller's own thread holds (an open task).
+    const dir = new TaskDirectory(stateDir, applicationId, name, { run: owner.run, thread: cleanerThread(owner.thread) });
     if (!(await dir.tryLock())) continue;
     try {
       if ((await dir.readCheckpoint()) !== undefined) continue;

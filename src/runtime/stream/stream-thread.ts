@@ -127,6 +127,15 @@ export class StreamThread {
     return new Map([...this.#tasks].map(([name, task]) => [name, task.storeNames]));
   }
 
+  /**
+   * After a state cleaner's pass: the tasks offered to the assignor as on disk are only those
+   * `present` still lists. (A task that closed clean while the cleaner read the disk may drop out:
+   * the assignor then only loses a hint for that task, and its checkpoint stays.)
+   */
+  retainOnDisk(present: ReadonlySet<string>): void {
+    for (const name of this.#onDisk) if (!present.has(name)) this.#onDisk.delete(name);
+  }
+
   /** Back-pressure from outside (e.g. a slow sink): stop fetching a task's partitions. */
   pauseTask(name: string): void {
     this.#paused.add(name);

@@ -47,6 +47,10 @@ describe('TaskDirectory', () => {
     // Another thread of the same run cleaning: the open task is still not its to touch.
     expect(await removeUnusableTaskDirs(root, 'app', { run: 'r', thread: 1 })).toEqual([]);
     expect(existsSync(open.path)).toBe(true);
+    // Nor is it to the holder's own cleaner (the state cleaner runs as the thread's owner).
+    expect(await removeUnusableTaskDirs(root, 'app', { run: 'r', thread: 0 })).toEqual([]);
+    expect(existsSync(open.path)).toBe(true);
+    expect(open.held).toBe(true);
     await open.unlock();
     // The cleaner works under each directory's lock and leaves none behind: the tasks open at once.
     expect(readdirSync(join(root, 'app')).filter((name) => name.endsWith('.lock'))).toEqual([]);
