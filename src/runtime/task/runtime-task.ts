@@ -209,14 +209,14 @@ export class RuntimeTask {
     this.#group.add(batch.topic, batch.partition, batch.records, batch.nextOffset, batch.highWatermark);
   }
 
-  /** Processes buffered records in timestamp order until empty or waiting for a lagging partition. */
-  processBuffered(now: number): number {
+  /** Processes buffered records in timestamp order until empty, waiting for a lagging partition, or `limit` records processed. */
+  processBuffered(now: number, limit = Infinity): number {
     const engine = this.#ready();
     const group = this.#group;
     let processed = 0;
     let run = 0;
     let runTopic = '';
-    for (let record = group.next(now); record !== undefined; record = group.next(now)) {
+    for (let record = processed < limit ? group.next(now) : undefined; record !== undefined; record = processed < limit ? group.next(now) : undefined) {
       const key = checkpointKey(record.topic, record.partition);
       const position = this.#positions.get(key);
       if (position !== undefined && record.offset < position) continue;
