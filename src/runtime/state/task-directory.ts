@@ -181,9 +181,10 @@ export async function clearStaleLocks(stateDir: string, applicationId: string, r
   for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run !== run) await rm(path, { force: true });
 }
 
-/** Removes the locks one thread of this run held: it died without closing its tasks. */
+/** Removes the locks one thread of this run held (its state cleaner's too): it died without closing its tasks. */
 export async function releaseThreadLocks(stateDir: string, applicationId: string, owner: StateOwner): Promise<void> {
-  for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run === owner.run && holder.thread === owner.thread) await rm(path, { force: true });
+  const threads = new Set([owner.thread, cleanerThread(owner.thread)]);
+  for (const { path, holder } of await locks(stateDir, applicationId)) if (holder?.run === owner.run && threads.has(holder.thread)) await rm(path, { force: true });
 }
 
 /** The thread number of `thread`'s cleaner in the locks it takes: one no stream thread has, and

@@ -105,12 +105,15 @@ describe('TaskDirectory', () => {
       mkdirSync(join(root, 'app'), { recursive: true });
       writeFileSync(join(root, 'app', '0_0.lock'), JSON.stringify({ run: 'crashed-run', thread: 0 }));
       writeFileSync(join(root, 'app', '0_2.lock'), JSON.stringify({ run, thread: 1 }));
+      // Thread 1's state cleaner, caught inside a pass when the thread died.
+      writeFileSync(join(root, 'app', '0_4.lock'), JSON.stringify({ run, thread: -2 }));
       await clearStaleLocks(root, 'app', run);
       expect(existsSync(join(root, 'app', '0_0.lock'))).toBe(false);
       expect(existsSync(join(root, 'app', '0_2.lock'))).toBe(true);
       await thread(0, '0_0').lock(50);
       await releaseThreadLocks(root, 'app', { run, thread: 1 });
       expect(existsSync(join(root, 'app', '0_2.lock'))).toBe(false);
+      expect(existsSync(join(root, 'app', '0_4.lock'))).toBe(false);
       expect(existsSync(join(root, 'app', '0_0.lock'))).toBe(true);
       // Another process's lock found after start (two instances on one state dir) is not taken.
       writeFileSync(join(root, 'app', '0_3.lock'), JSON.stringify({ run: 'other-process', thread: 0 }));
