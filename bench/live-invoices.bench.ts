@@ -23,7 +23,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The workload is produced with the runtime's own producer (produceLines), the pipeline runs on the runtime.
-import { createKafkaClient, liveConfig, outputTopics, produceLines, runTopics, runTopicsToDelete } from '../test/integration/support/live-pipeline.ts';
+import { createKafkaClient, liveConfig, liveUrl, outputTopics, produceLines, runTopics, runTopicsToDelete } from '../test/integration/support/live-pipeline.ts';
 import { startInstance } from '../src/app/observe/instance.ts';
 import type { Config } from '../src/app/config.ts';
 import { waitForLag0 } from '../test/integration/chaos/workload.ts';
@@ -39,6 +39,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const guarantee = args.guarantee === 'at_least_once' ? 'at_least_once' : 'exactly_once';
   const instances = numberArg(args, 'instances', 1);
   const threads = numberArg(args, 'threads', 1);
+  const metrics = args.metrics !== undefined;
   const commitIntervalMs = args['commit-interval-ms'] === undefined ? undefined : numberArg(args, 'commit-interval-ms', 100);
   const run = `bench-live-invoices-${Date.now()}`;
   const t = runTopics(run);
@@ -50,7 +51,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     await admin.createTopics(topics.map((name) => ({ name, partitions, configs: { 'retention.ms': '-1' } })));
     // The backlog, outside the timed span.
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
-    const config: Config = { ...liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics: false, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) }), numStreamThreads: threads };
+    const config: Config = { ...liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) }), numStreamThreads: threads };
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
     const alloc = process.env.LIVE_BENCH_ALLOC ? await startAllocationSampling() : undefined;
     const brokerPid = process.env.LIVE_BENCH_BROKER_PID;
@@ -61,6 +62,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     let ms = 0;
     let cpuMs: number;
     let machine = {};
+    let commits = {};
     // The machine's CPU up to the end of the timed span, before the instances close.
     const spanEnds = (): void => {
       ms = since(started);
@@ -71,6 +73,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       await waitForLag0(admin, run, consumed, 600_000, () => live.fatalError);
       spanEnds();
       cpuMs = cpuSince(cpu);
+      if (metrics) commits = commitDurations(await (await fetch(liveUrl(live, '/metrics'))).text());
       await live.close();
     } else {
       const children = Array.from({ length: instances }, (_, i) => startChild({ ...config, clientId: `${run}-${i}`, stateDir: join(stateDir, String(i)) }));
@@ -81,7 +84,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     if (alloc && process.env.LIVE_BENCH_ALLOC) writeFileSync(process.env.LIVE_BENCH_ALLOC, JSON.stringify(await alloc()));
     emit({
       name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
-      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine,
+      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine, ...commits,
     });
   } finally {
     await admin.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
@@ -99,6 +102,25 @@ const T0 = Date.now();
 function logProblems(level: string, message: string, fields?: Record<string, unknown>): void {
   if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, level, message, JSON.stringify(fields ?? {}).slice(0, 150));
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
+}
+
+/** The commit duration histogram of a /metrics text (every label set summed): count, mean, and the buckets of the median and the p99. */
+function commitDurations(text: string): { commits: number; commit_ms_mean: number; commit_ms_p50_le: number; commit_ms_p99_le: number } {
+  const name = 'invoice_stream_commit_duration_seconds';
+  const buckets = new Map<number, number>();
+  let sum = 0;
+  let count = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (line.startsWith(`${name}_bucket`) && le !== undefined) buckets.set(Number(le), (buckets.get(Number(le)) ?? 0) + value);
+    else if (line.startsWith(`${name}_sum`)) sum += value;
+    else if (line.startsWith(`${name}_count`)) count += value;
+  }
+  // Cumulative buckets: the first whose count reaches the quantile's rank.
+  const at = (q: number): number => [...buckets].sort((a, b) => a[0] - b[0]).find(([, n]) => n >= q * count)?.[0] ?? Number.NaN;
+  return { commits: count, commit_ms_mean: Math.round((sum / count) * 1000), commit_ms_p50_le: at(0.5) * 1000, commit_ms_p99_le: at(0.99) * 1000 };
 }
 
 // Linux's clock tick, USER_HZ: 100 on every architecture Node runs on.

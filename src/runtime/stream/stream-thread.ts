@@ -265,8 +265,8 @@ export class StreamThread {
       task.enqueue(batch);
       // In slices, with the event loop let through between them: a fetched batch (up to 1 MiB per
       // partition, thousands of records) took ~200 ms at once, while the commit in flight waited
-      // for each of its round trips' turns: commits took 123-128 ms (median; p99 211-316 ms) against
-      // 87-97 (144-156) sliced, at the same throughput (docs/BENCHMARKS.md).
+      // for each of its round trips' turns: commits took 131-133 ms on average against 87-93 ms
+      // sliced, at the same throughput (`live-invoices --metrics`, docs/BENCHMARKS.md).
       for (;;) {
         if (this.#revoking) return;
         const processed = task.processBuffered(Date.now(), PROCESS_SLICE);

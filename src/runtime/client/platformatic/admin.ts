@@ -28,8 +28,9 @@ export function createAdmin(base: PlatformaticBase): RuntimeAdmin {
       const existing = await existingTopics(base, specs.map((s) => s.name));
       const missing = specs.filter((s) => !existing.has(s.name));
       // One CreateTopics per set of configs (a request's configs apply to all its topics), all at
-      // once: one per topic, one after the other, took ~29 ms each on the test broker (9 internal
-      // topics, 260 ms of every first start: docs/BENCHMARKS.md).
+      // once, not one per topic in turn: the pipeline's 9 internal topics are part of every first
+      // start (two stream threads started 600-863 ms into live-invoices instead of 746-994:
+      // docs/BENCHMARKS.md).
       await Promise.all(
         [...groupByConfigs(missing)].map(async ([configs, group]) => {
           try {
