@@ -1,9 +1,10 @@
-// serde-repartition: the live pipeline's repartition serde (`internalJsonSerde`) alone, on the
-// records it carries: input envelopes (the validated event and the original key and bytes, as
+// serde-repartition: the live pipeline's repartition serde (`repartitionSerde`, binary; with
+// `--format=json` the JSON of `internalJsonSerde` it replaced) alone, on the records it carries: input envelopes (the validated event and the original key and bytes, as
 // Buffers) and balance contributions (no Buffers), in the live mix (about two envelopes per
 // contribution). Serialize and deserialize are timed apart, in CPU µs per record (less noisy
 // than wall time on a shared machine).
-// Run: npm run bench -- serde-repartition [--orders=5000] [--rounds=20]
+// Run: npm run bench -- serde-repartition [--orders=5000] [--rounds=20] [--format=binary|json]
+import { repartitionSerde } from '../src/invoice/repartition-serde.ts';
 import { internalJsonSerde } from '../src/invoice/serdes.ts';
 import { validateValue } from '../src/invoice/validation.ts';
 import { emit, numberArg, type BenchArgs, type BenchmarkMap } from './lib.ts';
@@ -26,7 +27,9 @@ async function serdeRepartition(args: BenchArgs): Promise<void> {
       }
     });
   }
-  const serde = internalJsonSerde<unknown>();
+  const format = args.format ?? 'binary';
+  if (format !== 'binary' && format !== 'json') throw new Error(`--format must be binary or json, not ${format}`);
+  const serde = format === 'json' ? internalJsonSerde<unknown>() : repartitionSerde();
   const serialized = values.map((v) => serde.serialize('t', v) as Buffer);
   let serializeUs = 0;
   let deserializeUs = 0;
@@ -45,7 +48,7 @@ async function serdeRepartition(args: BenchArgs): Promise<void> {
   const records = values.length * rounds;
   if (sink === 0) throw new Error('nothing serialized');
   emit({
-    name: 'serde-repartition', records_per_s: Math.round(records / ((serializeUs + deserializeUs) / 1e6)), records,
+    name: 'serde-repartition', format, records_per_s: Math.round(records / ((serializeUs + deserializeUs) / 1e6)), records,
     serialize_cpu_us: +(serializeUs / records).toFixed(3), deserialize_cpu_us: +(deserializeUs / records).toFixed(3),
     bytes_per_record: Math.round(serialized.reduce((n, b) => n + b.length, 0) / serialized.length),
   });

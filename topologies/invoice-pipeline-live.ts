@@ -4,7 +4,7 @@ import { avroSerde, jsonSerde, Stores, stringSerde, type AvroSerde, type SchemaR
 import { encodeInvoiceEventFramed, INVOICE_EVENT_SCHEMA } from '../src/invoice/avro.ts';
 import { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import type { InvoiceEvent, InvoiceEventType } from '../src/invoice/invoice.ts';
-import { internalJsonSerde } from '../src/invoice/serdes.ts';
+import { repartitionSerde, type RepartitionFormat } from '../src/invoice/repartition-serde.ts';
 import type { EventTimeReader } from '../src/invoice/event-time.ts';
 import { buildInvoicePipeline, pipelineTopics, type InvoicePipeline, type InvoicePipelineOptions } from './invoice-pipeline.ts';
 
@@ -15,6 +15,8 @@ export interface LivePipelineOptions extends Omit<InvoicePipelineOptions, 'serde
   stateDir: string;
   /** Called with each invoice event as it is emitted (before Avro): processing-latency metrics. */
   onInvoiceEvent?: (event: InvoiceEvent) => void;
+  /** What repartition records are written in (default binary; both are read). */
+  repartitionFormat?: RepartitionFormat;
 }
 
 const EVENT_TYPES: readonly InvoiceEventType[] = [
@@ -29,7 +31,7 @@ export async function buildLiveInvoicePipeline(options: LivePipelineOptions): Pr
   const avro = new Map<string, AvroSerde<Record<string, unknown>>>();
   for (const topic of outputs) avro.set(topic, await avroSerde<Record<string, unknown>>(options.registry, `${topic}-value`, INVOICE_EVENT_SCHEMA));
   const key = stringSerde();
-  const internal = internalJsonSerde<unknown>();
+  const internal = repartitionSerde(options.repartitionFormat);
   const pipeline = buildInvoicePipeline({
     ...options,
     avroInputs: new AvroInputDecoder(options.registry),

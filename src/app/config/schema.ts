@@ -176,6 +176,8 @@ export const configSchema = z.object({
   stateCleanupIntervalMs: int(0, 86_400_000).default(600_000),
   /** `num.stream.threads`: stream threads of this instance, each a worker thread with its own group member, producer, tasks and stores; 1 runs on the main thread. */
   numStreamThreads: int(1, 16).default(1),
+  /** What the repartition topics are written in (both are always read); `json` for the first roll of an upgrade from a version before 2026-12-07, which reads only that. */
+  repartitionFormat: z.enum(['binary', 'json']).default('binary'),
   clock: clock.default({ mode: 'event_time', wallClockIntervalMs: 60_000 }),
   /** The query port: interactive queries only, behind a bearer token. */
   http: z.object({

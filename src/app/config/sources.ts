@@ -45,6 +45,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   b('stallTimeoutMs', ['INVOICE_STREAM_STALL_TIMEOUT_MS']),
   b('stateCleanupIntervalMs', ['INVOICE_STREAM_STATE_CLEANUP_INTERVAL_MS']),
   b('numStreamThreads', ['INVOICE_STREAM_NUM_STREAM_THREADS']),
+  b('repartitionFormat', ['INVOICE_STREAM_REPARTITION_FORMAT']),
   b('clock.mode', ['INVOICE_STREAM_CLOCK_MODE']),
   b('clock.wallClockIntervalMs', ['INVOICE_STREAM_WALL_CLOCK_INTERVAL_MS']),
   b('http.host', ['INVOICE_STREAM_HTTP_HOST']),

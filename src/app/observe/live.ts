@@ -135,6 +135,7 @@ export async function buildPipeline(config: Config, metrics: Metrics | undefined
     prefix: t.outputPrefix,
     routeByType: t.routeByEventType,
     dlqTopic: t.deadLetter,
+    repartitionFormat: config.repartitionFormat,
     wallClockIntervalMs: config.clock.mode === 'wall_clock' ? config.clock.wallClockIntervalMs : undefined,
     onInvoiceEvent: metrics ? (event) => observeInvoiceEvent(metrics, event) : undefined,
   });
