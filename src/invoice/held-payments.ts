@@ -17,7 +17,8 @@ import { pad, type HeldPayment } from './stores.ts';
 
 /**
  * What the store holds: a payment per `invoiceId\u0000seq` key, the number held under
- * `invoiceId\u0000`, and (written by earlier versions) a whole list under the bare invoice id.
+ * `invoiceId\u0000`, the marker ENTRIES_ONLY, and (written by earlier versions, until converted)
+ * a whole list under the bare invoice id.
  */
 export type HeldValue = HeldPayment | HeldPayment[] | number;
 
@@ -25,6 +26,9 @@ const SEPARATOR = '\u0000';
 const END = '\u0001';
 // pad's forms for non-negative numbers: digits, or ':' and digits past its width.
 const SEQ_SUFFIX = /^:?\d+$/;
+// Present once the store's lists of an earlier version are converted (or it never had any): the id
+// '' with a suffix that is neither a seq nor a count, so no invoice's key is ever this.
+const ENTRIES_ONLY = `${SEPARATOR}entries`;
 
 /** Held payments by invoice, oldest first (by occurred_at, then arrival) when taken. */
 export class HeldPayments {
@@ -32,6 +36,7 @@ export class HeldPayments {
 
   constructor(store: KeyValueStore<HeldValue>) {
     this.#store = store;
+    if (store.get(ENTRIES_ONLY) === undefined) this.#convertLists();
   }
 
   /** Holds `held` for `invoiceId`. */
@@ -43,10 +48,11 @@ export class HeldPayments {
 
   /** Removes and returns every payment held for `invoiceId`, oldest first. */
   take(invoiceId: string): HeldPayment[] {
-    const taken = this.#takeLegacy(invoiceId);
-    if (this.#store.get(countKey(invoiceId)) === undefined) return taken.sort(oldestFirst);
+    // The common case, an order with nothing held, is this one point read.
+    if (this.#store.get(countKey(invoiceId)) === undefined) return [];
     this.#store.delete(countKey(invoiceId));
     const prefix = `${invoiceId}${SEPARATOR}`;
+    const taken: HeldPayment[] = [];
     const keys: string[] = [];
     for (const [key, value] of this.#store.range(prefix, `${invoiceId}${END}`)) {
       // Another invoice whose id continues with '\u0000' shares the prefix; its suffix is not a seq.
@@ -70,22 +76,25 @@ export class HeldPayments {
     return held;
   }
 
-  // How many are held; a list of an earlier version is first turned into entries.
+  // How many are held.
   #count(invoiceId: string): number {
-    const legacy = this.#takeLegacy(invoiceId);
     const stored = this.#store.get(countKey(invoiceId));
-    let count = typeof stored === 'number' ? stored : 0;
-    for (const held of legacy) this.#store.put(keyOf(invoiceId, held.seq), held);
-    if (legacy.length > 0) this.#store.put(countKey(invoiceId), (count += legacy.length));
-    return count;
+    return typeof stored === 'number' ? stored : 0;
   }
 
-  // The list an earlier version kept under the bare id (removed here), or nothing.
-  #takeLegacy(invoiceId: string): HeldPayment[] {
-    const list = this.#store.get(invoiceId);
-    if (!Array.isArray(list)) return [];
-    this.#store.delete(invoiceId);
-    return [...list];
+  // Lists an earlier version kept under the bare invoice id become entries, once per store (one
+  // scan when a task first opens it with this version): the marker then says there are none, so
+  // no record pays a read for them. The marker and the entries reach the changelog like any write.
+  #convertLists(): void {
+    const lists: Array<[string, HeldPayment[]]> = [];
+    // Collected first: a store's range is not to be changed while it is walked.
+    for (const [key, value] of this.#store.range()) if (Array.isArray(value)) lists.push([key, value]);
+    for (const [invoiceId, list] of lists) {
+      this.#store.delete(invoiceId);
+      for (const held of list) this.#store.put(keyOf(invoiceId, held.seq), held);
+      this.#store.put(countKey(invoiceId), this.#count(invoiceId) + list.length);
+    }
+    this.#store.put(ENTRIES_ONLY, 1);
   }
 }
 

@@ -1,6 +1,6 @@
 // Held payments: one small store entry per payment however many wait for one invoice, taken
 // oldest first; ids that extend another id with '\u0000' stay apart; lists written by earlier
-// versions are still read.
+// versions become entries when the store is opened.
 import { describe, expect, it } from 'vitest';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
 import { HeldPayments, type HeldValue } from '../../../src/invoice/held-payments.ts';
@@ -12,6 +12,11 @@ function held(seq: number, occurredAt: number, value = 'x'): HeldPayment {
     event: { type: 'payment.received', eventId: `p${seq}`, occurredAt } as unknown as HeldPayment['event'],
     origin: { topic: 'payments', partition: 0, offset: seq, key: null, value },
   };
+}
+
+// What the store holds besides the marker that says it holds no list of an earlier version.
+function payload(store: KeyValueStore<HeldValue>): Array<[string, HeldValue]> {
+  return [...store.range()].filter(([key]) => key !== '\u0000entries');
 }
 
 function payments(): { store: KeyValueStore<HeldValue>; held: HeldPayments } {
@@ -31,7 +36,7 @@ describe('HeldPayments', () => {
     expect(h.take('inv_a')).toEqual([]);
     expect(h.take('inv_a\u0000x').map((p) => p.seq)).toEqual([5]);
     expect(h.take('inv_b').map((p) => p.seq)).toEqual([4]);
-    expect([...store.range()]).toEqual([]);
+    expect(payload(store)).toEqual([]);
   });
 
   it('keeps ids made of another id, separators and digits apart (ids come from input)', () => {
@@ -43,7 +48,7 @@ describe('HeldPayments', () => {
     expect(h.take('inv_x').map((p) => p.seq)).toEqual([1]);
     expect(h.remove(other, 2)?.seq).toBe(2);
     expect(h.take('inv_x\u0000').map((p) => p.seq)).toEqual([3]);
-    expect([...store.range()]).toEqual([]);
+    expect(payload(store)).toEqual([]);
   });
 
   it('removes one payment at its orphan time and keeps the rest', () => {
@@ -53,7 +58,7 @@ describe('HeldPayments', () => {
     expect(h.remove('inv_a', 1)?.seq).toBe(1);
     expect(h.remove('inv_a', 1)).toBeUndefined();
     expect(h.remove('inv_a', 2)?.seq).toBe(2);
-    expect([...store.range()]).toEqual([]);
+    expect(payload(store)).toEqual([]);
     expect(h.take('inv_a')).toEqual([]);
   });
 
@@ -67,14 +72,27 @@ describe('HeldPayments', () => {
     expect(h.take('inv_ghost')).toHaveLength(5_000);
   });
 
-  it('reads lists written by earlier versions, for taking and for removing', () => {
-    const { store, held: h } = payments();
+  it('turns lists written by earlier versions into entries when it opens the store, for taking and for removing', () => {
+    const store = Stores.inMemoryKeyValueStore('held').get() as unknown as KeyValueStore<HeldValue>;
     store.put('inv_a', [held(2, 20), held(1, 10)]);
-    expect(h.take('inv_a').map((p) => p.seq)).toEqual([1, 2]);
     store.put('inv_b', [held(3, 30), held(4, 40)]);
+    const h = new HeldPayments(store);
+    expect(store.get('inv_a')).toBeUndefined();
+    expect(h.take('inv_a').map((p) => p.seq)).toEqual([1, 2]);
     expect(h.remove('inv_b', 3)?.seq).toBe(3);
     h.add('inv_b', held(5, 5));
     expect(h.take('inv_b').map((p) => p.seq)).toEqual([5, 4]);
-    expect([...store.range()]).toEqual([]);
+    // Only the marker is left, and it is nobody's payment.
+    expect([...store.range()].map(([key]) => key)).toEqual(['\u0000entries']);
+    expect(h.take('')).toEqual([]);
+  });
+
+  it('converts once: a store with the marker is not scanned again', () => {
+    const { store } = payments();
+    let ranges = 0;
+    const counting = { ...store, get: (k: string) => store.get(k), range: (from?: string, to?: string) => (ranges++, store.range(from, to)), put: (k: string, v: HeldValue) => store.put(k, v), delete: (k: string) => store.delete(k) } as KeyValueStore<HeldValue>;
+    new HeldPayments(counting);
+    expect(ranges).toBe(0);
+    expect(store.get('\u0000entries')).toBe(1);
   });
 });
