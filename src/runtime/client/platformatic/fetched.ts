@@ -8,17 +8,13 @@
 // Fetcher: the response's aborted transactions sorted by first offset; each one is active for its
 // producer from its first offset until that producer's ABORT marker; a transactional batch of an
 // active producer is dropped whole (a batch belongs to one transaction).
+//
+// The records field is read here, straight from its bytes into the runtime's records: the client's
+// own decoder makes an object per record with BigInt varints and then we made ours, and those were
+// a fifth of what survived the young-generation GC in a live run (docs/BENCHMARKS.md). Compressed
+// batches, rare on these topics, go through the client's decoder (it has the codecs).
+import { Reader, readRecordsBatch } from '@platformatic/kafka';
 import type { ConsumedRecord } from '../api.ts';
-
-/** A record batch as @platformatic/kafka decodes it (the fields this module reads). */
-export interface RawBatch {
-  firstOffset: bigint;
-  lastOffsetDelta: number;
-  attributes: number;
-  firstTimestamp: bigint;
-  producerId: bigint;
-  records: ReadonlyArray<{ timestampDelta: bigint; offsetDelta: number; key: Buffer | null; value: Buffer | null; headers: ReadonlyArray<[Buffer | null, Buffer | null]> }>;
-}
 
 /** An aborted transaction as a Fetch response lists it. */
 export interface AbortedTransaction {
@@ -28,8 +24,15 @@ export interface AbortedTransaction {
 
 const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;
+const COMPRESSION = 0x07;
 /** Control record key: version (int16) then type (int16); type 0 = ABORT, 1 = COMMIT. */
 const ABORT = 0;
+
+// Record batch v2 layout: base offset (8), length (4), then from byte 12 the leader epoch (4),
+// magic (1), CRC (4), attributes (2) at 21, last offset delta (4) at 23, first timestamp (8) at 27,
+// max timestamp (8), producer id (8) at 43, epoch (2), base sequence (4), record count (4) at 57.
+const LOG_OVERHEAD = 12;
+const HEADER_BYTES = 61;
 
 /** What one partition's fetched data gives the consumer. */
 export interface ReadPartition {
@@ -39,45 +42,128 @@ export interface ReadPartition {
 }
 
 /**
- * Records of `batches` visible to a read_committed (or, with `readUncommitted`, any) consumer at
- * or after `fromOffset` (a batch can start before the fetch offset: its earlier records are skipped).
+ * Records of the record batches in `data` (a Fetch response's records field) visible to a
+ * read_committed (or, with `readUncommitted`, any) consumer at or after `fromOffset` (a batch can
+ * start before the fetch offset: its earlier records are skipped). A last batch cut short by the
+ * response's size limit is left for the next fetch, as Kafka's consumers do.
  */
-export function readPartition(topic: string, partition: number, fromOffset: number, batches: readonly RawBatch[] | null | undefined, aborted: readonly AbortedTransaction[] | null | undefined, readUncommitted = false): ReadPartition {
+export function readPartition(topic: string, partition: number, fromOffset: number, data: Buffer | null | undefined, aborted: readonly AbortedTransaction[] | null | undefined, readUncommitted = false): ReadPartition {
   const records: ConsumedRecord[] = [];
   let nextOffset = -1;
-  if (!batches || batches.length === 0) return { records, nextOffset };
+  if (!data || data.length === 0) return { records, nextOffset };
   const pending = !readUncommitted && aborted && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : [];
   const active = new Set<bigint>();
   let next = 0;
-  const from = BigInt(fromOffset);
-  for (const batch of batches) {
-    const lastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
-    nextOffset = Number(lastOffset) + 1;
-    if (lastOffset < from) continue;
-    const transactional = (batch.attributes & IS_TRANSACTIONAL) !== 0;
+  for (let start = 0; data.length - start >= LOG_OVERHEAD; ) {
+    const end = start + LOG_OVERHEAD + data.readInt32BE(start + 8);
+    if (end > data.length || end < start + HEADER_BYTES) break;
+    const batch = data.subarray(start, end);
+    start = end;
+    const firstOffset = Number(batch.readBigInt64BE(0));
+    const lastOffset = firstOffset + batch.readInt32BE(23);
+    nextOffset = lastOffset + 1;
+    if (lastOffset < fromOffset) continue;
+    const attributes = batch.readInt16BE(21);
+    const producerId = batch.readBigInt64BE(43);
+    const transactional = (attributes & IS_TRANSACTIONAL) !== 0;
     if (transactional) {
-      while (next < pending.length && (pending[next] as AbortedTransaction).firstOffset <= lastOffset) active.add((pending[next++] as AbortedTransaction).producerId);
+      while (next < pending.length && Number((pending[next] as AbortedTransaction).firstOffset) <= lastOffset) active.add((pending[next++] as AbortedTransaction).producerId);
     }
-    if ((batch.attributes & IS_CONTROL) !== 0) {
-      const key = batch.records[0]?.key;
-      if (key && key.length >= 4 && key.readInt16BE(2) === ABORT) active.delete(batch.producerId);
+    if ((attributes & IS_CONTROL) !== 0) {
+      const key = controlKey(batch);
+      if (key && key.length >= 4 && key.readInt16BE(2) === ABORT) active.delete(producerId);
       continue;
     }
-    if (transactional && active.has(batch.producerId)) continue;
-    const base = Number(batch.firstOffset);
-    const baseTime = Number(batch.firstTimestamp);
-    for (const r of batch.records) {
-      const offset = base + r.offsetDelta;
-      if (offset < fromOffset) continue;
-      records.push({ topic, partition, offset, key: r.key ?? null, value: r.value ?? null, timestamp: baseTime + Number(r.timestampDelta), headers: toHeaders(r.headers) });
-    }
+    if (transactional && active.has(producerId)) continue;
+    if ((attributes & COMPRESSION) !== 0) readCompressed(topic, partition, fromOffset, batch, records);
+    else readRecords(topic, partition, fromOffset, batch, records);
   }
   return { records, nextOffset };
 }
 
+// The record being read: `buf` and a position in it (reading is synchronous).
+let buf: Buffer = Buffer.alloc(0);
+let pos = 0;
+
+// A zigzag varint (Kafka's varint and varlong): exact to 2^53, which holds any offset delta,
+// length and millisecond timestamp delta a batch can carry.
+function varlong(): number {
+  let shift = 1;
+  let z = 0;
+  for (let i = 0; i < 10; i++) {
+    const b = buf[pos++];
+    if (b === undefined) throw new Error('record batch: truncated varint');
+    z += (b & 0x7f) * shift;
+    if (b < 0x80) return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    shift *= 128;
+  }
+  throw new Error('record batch: varint longer than 10 bytes');
+}
+
+// Bytes with a varint length (-1: null), as a view of the response (no copy, as the client gave them).
+function bytes(): Buffer | null {
+  const n = varlong();
+  if (n < 0) return null;
+  if (pos + n > buf.length) throw new Error('record batch: truncated record');
+  const b = buf.subarray(pos, pos + n);
+  pos += n;
+  return b;
+}
+
+function readRecords(topic: string, partition: number, fromOffset: number, batch: Buffer, out: ConsumedRecord[]): void {
+  buf = batch;
+  const base = Number(batch.readBigInt64BE(0));
+  const baseTime = Number(batch.readBigInt64BE(27));
+  const count = batch.readInt32BE(57);
+  pos = HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const length = varlong();
+    const end = pos + length;
+    pos += 1; // record attributes: unused
+    const timestamp = baseTime + varlong();
+    const offset = base + varlong();
+    const key = bytes();
+    const value = bytes();
+    const headerCount = varlong();
+    // No prototype: a header named `__proto__` (any producer may send one) is a header like the
+    // others, not the object's prototype. A repeated header keeps the last value, as a Java
+    // consumer's lastHeader does.
+    const headers = Object.create(null) as Record<string, Buffer | undefined>;
+    for (let h = 0; h < headerCount; h++) {
+      const name = bytes();
+      const headerValue = bytes();
+      if (name) headers[name.toString('utf8')] = headerValue ?? undefined;
+    }
+    if (pos !== end) throw new Error(`record batch: record ${i} of ${topic}-${partition} is ${length} bytes long, its fields ${length + pos - end}`);
+    if (offset >= fromOffset) out.push({ topic, partition, offset, key, value, timestamp, headers });
+  }
+}
+
+// The first record's key of a control batch (the marker's type).
+function controlKey(batch: Buffer): Buffer | null {
+  if (batch.readInt32BE(57) < 1) return null;
+  buf = batch;
+  pos = HEADER_BYTES;
+  varlong(); // length
+  pos += 1; // attributes
+  varlong(); // timestamp delta
+  varlong(); // offset delta
+  return bytes();
+}
+
+function readCompressed(topic: string, partition: number, fromOffset: number, batch: Buffer, out: ConsumedRecord[]): void {
+  const decoded = readRecordsBatch(Reader.from(batch));
+  const base = Number(decoded.firstOffset);
+  const baseTime = Number(decoded.firstTimestamp);
+  for (const r of decoded.records) {
+    const offset = base + r.offsetDelta;
+    if (offset < fromOffset) continue;
+    out.push({ topic, partition, offset, key: r.key ?? null, value: r.value ?? null, timestamp: baseTime + Number(r.timestampDelta), headers: toHeaders(r.headers) });
+  }
+}
+
 function toHeaders(headers: ReadonlyArray<[Buffer | null, Buffer | null]>): Record<string, Buffer | undefined> {
-  // No prototype: a header named `__proto__` (any producer may send one) is a header like the
-  // others, not the object's prototype (dropped, and a Buffer's indices seen as headers after).
+  // As readRecords builds them (no prototype; the last of a repeated header).
   const out: Record<string, Buffer | undefined> = Object.create(null) as Record<string, Buffer | undefined>;
   if (headers.length === 0) return out;
   // A repeated header keeps the last value, as a Java consumer's lastHeader does.

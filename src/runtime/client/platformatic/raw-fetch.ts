@@ -4,13 +4,33 @@
 // first aborted offset to its *last* ABORT marker in the response, committed transactions in
 // between included, and the markers with them. Reproduced 2026-12-06 on a chaos run's output:
 // 15,750 committed records of one partition missing where librdkafka read them all. Our filter
-// (`fetched.ts`) needs the raw batches and the broker's aborted-transaction list.
-import { fetchV12, type ClusterMetadata } from '@platformatic/kafka';
+// (`fetched.ts`) needs the raw batches and the broker's aborted-transaction list. The response is
+// decoded here too, with each partition's records left as the bytes the broker sent (`fetched.ts`
+// reads them straight into the runtime's records).
+import { fetchV12, type ClusterMetadata, type Connection, type Reader } from '@platformatic/kafka';
 import { BrokerConnections } from './broker-connections.ts';
 import type { PlatformaticBase } from './connection.ts';
+import type { AbortedTransaction } from './fetched.ts';
 
-/** A Fetch response as the client's protocol layer decodes it (batches not filtered). */
-export type RawFetchResponse = Awaited<ReturnType<typeof fetchV12.api.async>>;
+/** One partition of a Fetch response. */
+export interface RawFetchPartition {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  abortedTransactions: AbortedTransaction[] | null;
+  /** The record batches as sent (null: none). */
+  records: Buffer | null;
+}
+
+/** A Fetch (v12) response: per topic (by name), its partitions; errors are left to the caller. */
+export interface RawFetchResponse {
+  errorCode: number;
+  responses: Array<{ topicId: string; partitions: RawFetchPartition[] }>;
+}
+
+const FETCH = 1;
+const FETCH_VERSION = 12;
 
 /** What to fetch from one leader. */
 export interface RawFetchRequest {
@@ -37,11 +57,13 @@ export class RawFetcher {
       partitions: t.partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(p.offset), lastFetchedEpoch: -1, partitionMaxBytes: p.maxBytes })),
     }));
     try {
-      return await fetchV12.api.async(connection, request.maxWaitMs, 1, request.maxBytes, request.isolationLevel, 0, -1, topics, [], '');
+      return await new Promise<RawFetchResponse>((resolve, reject) => {
+        (connection as Connection).send(FETCH, FETCH_VERSION, () => fetchV12.createRequest(request.maxWaitMs, 1, request.maxBytes, request.isolationLevel, 0, -1, topics, [], ''), parseFetchResponse, true, true, (error: unknown, answer: unknown) => {
+          if (error) reject(error instanceof Error ? error : new Error(String(error)));
+          else resolve(answer as RawFetchResponse);
+        });
+      });
     } catch (error) {
-      // The protocol layer throws on any partition error, with the decoded response attached.
-      const response = (error as { response?: unknown }).response;
-      if (response && typeof response === 'object' && Array.isArray((response as { responses?: unknown }).responses)) return response as RawFetchResponse;
       await this.#connections.drop(node);
       throw error;
     }
@@ -50,4 +72,37 @@ export class RawFetcher {
   close(): Promise<void> {
     return this.#connections.close();
   }
+}
+
+/**
+ * Fetch v12's response (the client's `fetchV12.parseResponse`, field for field), except that a
+ * partition's records stay bytes, and partition errors are returned rather than thrown.
+ */
+function parseFetchResponse(_correlationId: number, _apiKey: number, _apiVersion: number, reader: Reader): RawFetchResponse {
+  reader.readInt32(); // throttle_time_ms
+  const errorCode = reader.readInt16();
+  reader.readInt32(); // session_id
+  const responses = reader.readArray((r) => ({
+    topicId: r.readString(),
+    partitions: r.readArray((p) => {
+      const partitionIndex = p.readInt32();
+      const partitionError = p.readInt16();
+      const highWatermark = p.readInt64();
+      const lastStableOffset = p.readInt64();
+      p.readInt64(); // log_start_offset
+      const abortedTransactions = p.readNullableArray((a) => ({ producerId: a.readInt64(), firstOffset: a.readInt64() }));
+      p.readInt32(); // preferred_read_replica
+      // COMPACT_RECORDS: length + 1, 0 for null.
+      const size = p.readUnsignedVarInt() - 1;
+      let records: Buffer | null = null;
+      if (size > 0) {
+        records = p.buffer.slice(p.position, p.position + size);
+        p.skip(size);
+      }
+      p.readTaggedFields(); // diverging_epoch, current_leader, snapshot_id: not used
+      return { partitionIndex, errorCode: partitionError, highWatermark, lastStableOffset, abortedTransactions, records };
+    }, true, false),
+  }));
+  reader.readTaggedFields();
+  return { errorCode, responses };
 }
