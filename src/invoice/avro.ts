@@ -108,31 +108,6 @@ export class AvroBuffer extends ByteWriter {
   long(n: number): void {
     this.zigzag(n);
   }
-  string(s: string): void {
-    const len = s.length;
-    if (len < 64) {
-      // One pass for the usual ASCII id: copy after a one-byte length, give up on the first non-ASCII.
-      this.ensure(len + 1);
-      const b = this.buf;
-      const start = this.pos;
-      let p = start + 1;
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) break;
-        b[p++] = c;
-      }
-      if (i === len) {
-        b[start] = len << 1;
-        this.pos = p;
-        return;
-      }
-    }
-    const n = Buffer.byteLength(s, 'utf8');
-    this.long(n);
-    this.ensure(n);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
   /** Avro decimal bytes (minimal two's complement, big-endian) of decimal text at the money scale. */
   decimal(text: string): void {
     // Plain text of up to 15 digits without BigInt (nearly every amount); the rest as a BigInt.

@@ -53,31 +53,9 @@ const notBinary = new NotBinary();
 
 class Writer extends ByteWriter {
   str(s: unknown): void {
-    if (typeof s !== 'string') throw notBinary;
-    const len = s.length;
-    if (len < 64) {
-      // The usual ASCII id in one pass after a one-byte length (a lone surrogate is not ASCII).
-      this.ensure(len + 1);
-      const b = this.buf;
-      const start = this.pos;
-      let p = start + 1;
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) break;
-        b[p++] = c;
-      }
-      if (i === len) {
-        b[start] = len << 1;
-        this.pos = p;
-        return;
-      }
-    }
-    if (!s.isWellFormed()) throw notBinary;
-    const n = Buffer.byteLength(s, 'utf8');
-    this.zigzag(n);
-    this.ensure(n);
-    this.pos += this.buf.write(s, this.pos, n, 'utf8');
+    // The engine's string would write a lone surrogate as U+FFFD: such a record goes as JSON.
+    if (typeof s !== 'string' || !s.isWellFormed()) throw notBinary;
+    this.string(s);
   }
 
   num(v: unknown): void {

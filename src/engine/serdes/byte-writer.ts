@@ -58,6 +58,36 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /**
+   * A string as its UTF-8 bytes after their count as a zigzag varint (Avro's string; Kafka's
+   * record header names the same way). Lone surrogates become U+FFFD, as UTF-8 has no form for them.
+   */
+  string(s: string): void {
+    const len = s.length;
+    if (len < 64) {
+      // One pass for the usual ASCII id: copy after a one-byte length, give up on the first non-ASCII.
+      this.ensure(len + 1);
+      const b = this.buf;
+      const start = this.pos;
+      let p = start + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[p++] = c;
+      }
+      if (i === len) {
+        b[start] = len << 1;
+        this.pos = p;
+        return;
+      }
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.zigzag(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, n, 'utf8');
+  }
+
   /** The bytes written so far (a view: copy it before writing more). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
