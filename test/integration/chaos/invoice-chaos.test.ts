@@ -23,6 +23,11 @@
 // partitions would make the outcome depend on timing, not on the contract: each invoice task has
 // its own event-time clock, and upstream tasks interleave their writes to a repartition partition.
 //
+// Instance a writes its repartition records as JSON (`repartitionFormat: json`), b and c in binary:
+// the state of a rolling upgrade between its two rolls (docs/operations.md). When the kills move a
+// repartition topic's writer between a and the others, the topic holds both formats, and its
+// reader must take both (the summary's `ranOn` says which instances ran each task).
+//
 // The private broker (scripts/stack.sh with its own directory and ports, as in
 // runtime-broker-restart.test.ts) is the only one restarted; the shared stack gives the schema
 // registry. CI: 4,000 orders over 45 s, 4 kills, about 2 minutes in all. INVOICE_CHAOS_LONG=1:
@@ -160,16 +165,22 @@ it(`invoice pipeline and Delta sink: ${KILLS} instance SIGKILLs, a broker restar
   // Three instances; who runs which task, from their `tasks` lines.
   mkdirSync(join(root, 'logs'), { recursive: true });
   const owner = new Map<string, string>();
+  // Every instance that ran each task: a repartition topic holds both formats once its writer
+  // (task 0_0 for by-invoice, 1_0 for by-client) ran on a and on b or c.
+  const ranOn = new Map<string, Set<string>>();
   const cluster = new InstanceCluster({
     brokers, applicationId: run, topicPrefix: run, stateRoot: join(root, 'state'), logDir: join(root, 'logs'), entry: LIVE_INSTANCE,
     env: (name) => ({
-      LIVE_CONFIG: JSON.stringify(liveConfig(run, t, { brokers, registryUrl, stateDir: join(root, 'state', name), clientId: `${run}-${name}`, groupInstanceId: name, commitIntervalMs: 100 })),
+      LIVE_CONFIG: JSON.stringify(liveConfig(run, t, { brokers, registryUrl, stateDir: join(root, 'state', name), clientId: `${run}-${name}`, groupInstanceId: name, commitIntervalMs: 100, repartitionFormat: name === 'a' ? 'json' : 'binary' })),
     }),
     onLine: (name, line) => {
       const event = parseLine(line);
       if (event?.event !== 'tasks') return;
       for (const [task, who] of owner) if (who === name) owner.delete(task);
-      for (const task of event.tasks as string[]) owner.set(task, name);
+      for (const task of event.tasks as string[]) {
+        owner.set(task, name);
+        ranOn.set(task, (ranOn.get(task) ?? new Set()).add(name));
+      }
     },
   });
   children.cluster = cluster;
@@ -347,6 +358,7 @@ it(`invoice pipeline and Delta sink: ${KILLS} instance SIGKILLs, a broker restar
     inputRecords: driver.records, outputRecords: counts.events + counts.rows + counts.balances + counts.dlq, outputs: counts,
     lost: verdict.lost, duplicated: verdict.duplicated, diffs: verdict.diffs.length, sinkRows, tableDiffs: tableDiffs.length,
     abortedTransactions: { outputs: aborted('outputs'), repartitions: aborted('repartitions'), changelogs: aborted('changelogs') }, purgedTo,
+    ranOn: Object.fromEntries([...ranOn].map(([task, names]) => [task, [...names].sort().join('')])),
     seconds: Math.round((Date.now() - started) / 1000), load: loadavg().map((l) => Number(l.toFixed(2))),
   }));
 

@@ -69,6 +69,8 @@ export interface LiveConfigOptions {
   groupInstanceId?: string;
   /** The query port's bearer token; without one, queries are open (`http.auth: none`). */
   queryToken?: string;
+  /** What the instance writes its repartition records in (the app's default: binary). */
+  repartitionFormat?: 'binary' | 'json';
 }
 
 /** An instance config for run `run`, parsed by the app's own schema (so defaults are the app's). */
@@ -83,6 +85,7 @@ export function liveConfig(run: string, t: RunTopics, o: LiveConfigOptions): Con
     stateDir: o.stateDir,
     processingGuarantee: o.guarantee ?? 'exactly_once',
     ...(o.commitIntervalMs !== undefined ? { commitIntervalMs: o.commitIntervalMs } : {}),
+    ...(o.repartitionFormat !== undefined ? { repartitionFormat: o.repartitionFormat } : {}),
     http: { host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1', ...(o.queryToken ? { token: o.queryToken } : { auth: 'none' }) },
     ops: { host: '127.0.0.1', port: 0 },
     ...(o.metrics !== undefined ? { metrics: { enabled: o.metrics } } : {}),
