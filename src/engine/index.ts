@@ -25,6 +25,7 @@ export type { StoreMetrics, MeteredKeyValueStore } from './state/metered-store.t
 export type { PersistentStoreOptions } from './state/stores.ts';
 export { stringSerde, bytesSerde } from './serdes/string.ts';
 export { ByteWriter } from './serdes/byte-writer.ts';
+export { ByteReader } from './serdes/byte-reader.ts';
 export { zodJsonSerde, zodJsonResultDeserializer, parseJson, type Validated } from './serdes/zod-json.ts';
 export { avroSerde, avroType, schemaIdOf, type AvroSerde } from './serdes/avro.ts';
 export { HttpSchemaRegistry, InMemorySchemaRegistry, SchemaNotFoundError, type SchemaRegistry } from './serdes/schema-registry.ts';

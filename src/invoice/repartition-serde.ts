@@ -14,7 +14,7 @@
 // a JSON `\ud800` escape, which UTF-8 cannot carry), is written as that JSON instead, and records
 // of either format are read: the JSON of earlier versions never starts with a tag byte.
 import type { Serde } from '../engine/index.ts';
-import { ByteWriter } from '../engine/index.ts';
+import { ByteReader, ByteWriter } from '../engine/index.ts';
 import type { Contribution, ContributionChange } from './balances.ts';
 import type { InputEnvelope, InputEvent, OrderLine, Origin } from './events.ts';
 import { internalJsonSerde } from './serdes.ts';
@@ -172,69 +172,29 @@ function writeContribution(c: Contribution): void {
 }
 
 // The record being read (reading is synchronous too).
-let buf: Buffer = Buffer.alloc(0);
-let pos = 0;
+const rd = new ByteReader('repartition record');
 
 /** Reads a binary envelope or contribution change (the first byte says which). */
 export function decodeRepartitionValue(data: Buffer): InputEnvelope | ContributionChange {
-  buf = data;
-  pos = 1;
+  rd.reset(data, 1);
   const value = data[0] === ENVELOPE_TAG ? readEnvelope() : readChange();
-  if (pos !== data.length) throw new Error(`repartition record: ${data.length - pos} bytes left after the value`);
+  if (rd.pos !== data.length) throw new Error(`repartition record: ${data.length - rd.pos} bytes left after the value`);
   return value;
 }
 
-function need(n: number): void {
-  if (pos + n > buf.length) throw new Error('repartition record: truncated');
-}
-
-function varint(): number {
-  // Lengths and counts: non-negative and small; zigzag as ByteWriter writes them.
-  let shift = 1;
-  let z = 0;
-  for (;;) {
-    need(1);
-    const b = buf[pos++] as number;
-    z += (b & 0x7f) * shift;
-    if (b < 0x80) break;
-    shift *= 128;
-    if (shift > 2 ** 49) throw new Error('repartition record: varint too long');
-  }
-  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-}
-
-function str(): string {
-  const n = varint();
-  need(n);
-  const s = buf.toString('utf8', pos, pos + n);
-  pos += n;
-  return s;
-}
-
-function num(): number {
-  need(8);
-  const v = buf.readDoubleLE(pos);
-  pos += 8;
-  return v;
-}
+const str = (): string => rd.string();
+const num = (): number => rd.f64();
+const present = (): boolean => rd.u8() === 1;
 
 function blob(): Buffer {
-  const n = varint();
-  need(n);
+  const view = rd.bytes();
+  if (view === null) throw new Error('repartition record: null bytes');
   // A copy: the fetched batch this is a view of is not kept alive by a held payment.
-  const b = Buffer.from(buf.subarray(pos, pos + n));
-  pos += n;
-  return b;
-}
-
-function present(): boolean {
-  need(1);
-  return buf[pos++] === 1;
+  return Buffer.from(view);
 }
 
 function readEnvelope(): InputEnvelope {
-  need(1);
-  const type = EVENT_TYPES[buf[pos++] as number];
+  const type = EVENT_TYPES[rd.u8()];
   if (type === undefined) throw new Error('repartition record: unknown event type');
   const eventId = str();
   const occurredAt = num();
@@ -267,7 +227,7 @@ function readEnvelope(): InputEnvelope {
 }
 
 function readLines(): OrderLine[] {
-  const n = varint();
+  const n = rd.zigzag();
   if (n < 0) throw new Error('repartition record: negative count');
   const lines: OrderLine[] = [];
   for (let i = 0; i < n; i++) lines.push({ sku: str(), quantity: str(), unitPrice: str(), taxRate: str() });

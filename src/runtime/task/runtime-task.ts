@@ -216,7 +216,9 @@ export class RuntimeTask {
     let processed = 0;
     let run = 0;
     let runTopic = '';
-    for (let record = processed < limit ? group.next(now) : undefined; record !== undefined; record = processed < limit ? group.next(now) : undefined) {
+    while (processed < limit) {
+      const record = group.next(now);
+      if (record === undefined) break;
       const key = checkpointKey(record.topic, record.partition);
       const position = this.#positions.get(key);
       if (position !== undefined && record.offset < position) continue;

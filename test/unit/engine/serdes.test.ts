@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { DeserializationError } from '../../../src/engine/serdes/api.ts';
 import { avroSerde, schemaIdOf } from '../../../src/engine/serdes/avro.ts';
 import { InMemorySchemaRegistry } from '../../../src/engine/serdes/schema-registry.ts';
+import { ByteReader } from '../../../src/engine/serdes/byte-reader.ts';
+import { ByteWriter } from '../../../src/engine/serdes/byte-writer.ts';
 import { bytesSerde, stringSerde } from '../../../src/engine/serdes/string.ts';
 import { zodJsonResultDeserializer, zodJsonSerde } from '../../../src/engine/serdes/zod-json.ts';
 import { StreamsBuilder } from '../../../src/engine/dsl/streams-builder.ts';
@@ -152,5 +154,25 @@ describe('Avro longs past ±2^52 (timestamp-micros of years 0001-9999)', () => {
   it('refuses a long that is not an integer (the serializer does not round)', async () => {
     const serde = await avroSerde<{ at: number; maybe: null; many: number[] }>(new InMemorySchemaRegistry(), 's-value', schema);
     expect(() => serde.serialize('t', { at: 1.5, maybe: null, many: [] })).toThrow(/invalid/);
+  });
+});
+
+describe('ByteReader reads what ByteWriter writes', () => {
+  it('zigzag varints below ±2^52, strings ASCII and not, and says what it was reading when cut short', () => {
+    const numbers = [0, -1, 1, 63, -64, 64, 2 ** 31, -(2 ** 31) - 1, 2 ** 52 - 1, -(2 ** 52) + 1];
+    const strings = ['', 'inv_000123', 'é€😀'.repeat(30), 'x'.repeat(200)];
+    const w = new ByteWriter(16);
+    for (const n of numbers) w.zigzag(n);
+    for (const s of strings) w.string(s);
+    const bytes = Buffer.from(w.view());
+    const r = new ByteReader('test format');
+    r.reset(bytes);
+    expect(numbers.map(() => r.zigzag())).toEqual(numbers);
+    expect(strings.map(() => r.string())).toEqual(strings);
+    expect(r.pos).toBe(bytes.length);
+    r.reset(bytes.subarray(0, bytes.length - 1), bytes.length - 202); // the last string: 2 bytes of length, 200 of text
+    expect(() => r.string()).toThrow('test format: truncated');
+    r.reset(Buffer.alloc(11, 0xff));
+    expect(() => r.zigzag()).toThrow('test format: varint longer than 10 bytes');
   });
 });

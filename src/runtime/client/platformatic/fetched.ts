@@ -14,6 +14,7 @@
 // a fifth of what survived the young-generation GC in a live run (docs/BENCHMARKS.md). Compressed
 // batches, rare on these topics, go through the client's decoder (it has the codecs).
 import { Reader, readRecordsBatch } from '@platformatic/kafka';
+import { ByteReader } from '../../../engine/serdes/byte-reader.ts';
 import type { ConsumedRecord } from '../api.ts';
 
 /** An aborted transaction as a Fetch response lists it. */
@@ -81,60 +82,34 @@ export function readPartition(topic: string, partition: number, fromOffset: numb
   return { records, nextOffset };
 }
 
-// The record being read: `buf` and a position in it (reading is synchronous).
-let buf: Buffer = Buffer.alloc(0);
-let pos = 0;
-
-// A zigzag varint (Kafka's varint and varlong): exact to 2^53, which holds any offset delta,
-// length and millisecond timestamp delta a batch can carry.
-function varlong(): number {
-  let shift = 1;
-  let z = 0;
-  for (let i = 0; i < 10; i++) {
-    const b = buf[pos++];
-    if (b === undefined) throw new Error('record batch: truncated varint');
-    z += (b & 0x7f) * shift;
-    if (b < 0x80) return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    shift *= 128;
-  }
-  throw new Error('record batch: varint longer than 10 bytes');
-}
-
-// Bytes with a varint length (-1: null), as a view of the response (no copy, as the client gave them).
-function bytes(): Buffer | null {
-  const n = varlong();
-  if (n < 0) return null;
-  if (pos + n > buf.length) throw new Error('record batch: truncated record');
-  const b = buf.subarray(pos, pos + n);
-  pos += n;
-  return b;
-}
+// The batch being read (reading is synchronous). Keys and values are views of the response, as
+// the client gave them.
+const rd = new ByteReader('record batch');
 
 function readRecords(topic: string, partition: number, fromOffset: number, batch: Buffer, out: ConsumedRecord[]): void {
-  buf = batch;
   const base = Number(batch.readBigInt64BE(0));
   const baseTime = Number(batch.readBigInt64BE(27));
   const count = batch.readInt32BE(57);
-  pos = HEADER_BYTES;
+  rd.reset(batch, HEADER_BYTES);
   for (let i = 0; i < count; i++) {
-    const length = varlong();
-    const end = pos + length;
-    pos += 1; // record attributes: unused
-    const timestamp = baseTime + varlong();
-    const offset = base + varlong();
-    const key = bytes();
-    const value = bytes();
-    const headerCount = varlong();
+    const length = rd.zigzag();
+    const end = rd.pos + length;
+    rd.pos += 1; // record attributes: unused
+    const timestamp = baseTime + rd.zigzag();
+    const offset = base + rd.zigzag();
+    const key = rd.bytes();
+    const value = rd.bytes();
+    const headerCount = rd.zigzag();
     // No prototype: a header named `__proto__` (any producer may send one) is a header like the
     // others, not the object's prototype. A repeated header keeps the last value, as a Java
     // consumer's lastHeader does.
     const headers = Object.create(null) as Record<string, Buffer | undefined>;
     for (let h = 0; h < headerCount; h++) {
-      const name = bytes();
-      const headerValue = bytes();
+      const name = rd.bytes();
+      const headerValue = rd.bytes();
       if (name) headers[name.toString('utf8')] = headerValue ?? undefined;
     }
-    if (pos !== end) throw new Error(`record batch: record ${i} of ${topic}-${partition} is ${length} bytes long, its fields ${length + pos - end}`);
+    if (rd.pos !== end) throw new Error(`record batch: record ${i} of ${topic}-${partition} is ${length} bytes long, its fields ${length + rd.pos - end}`);
     if (offset >= fromOffset) out.push({ topic, partition, offset, key, value, timestamp, headers });
   }
 }
@@ -142,13 +117,12 @@ function readRecords(topic: string, partition: number, fromOffset: number, batch
 // The first record's key of a control batch (the marker's type).
 function controlKey(batch: Buffer): Buffer | null {
   if (batch.readInt32BE(57) < 1) return null;
-  buf = batch;
-  pos = HEADER_BYTES;
-  varlong(); // length
-  pos += 1; // attributes
-  varlong(); // timestamp delta
-  varlong(); // offset delta
-  return bytes();
+  rd.reset(batch, HEADER_BYTES);
+  rd.zigzag(); // length
+  rd.pos += 1; // attributes
+  rd.zigzag(); // timestamp delta
+  rd.zigzag(); // offset delta
+  return rd.bytes();
 }
 
 function readCompressed(topic: string, partition: number, fromOffset: number, batch: Buffer, out: ConsumedRecord[]): void {
