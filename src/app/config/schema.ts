@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { isValidToken, TOKEN_RULE } from '../http/token.ts';
 import { isHost } from '../queries/endpoint.ts';
-import { DEFAULT_OPTIMIZE } from '../../sinks/delta/optimize.ts';
+import { DEFAULT_OPTIMIZE } from '../../sinks/delta/optimize-options.ts';
 
 /** `host:port` with a port in 1–65535; IPv6 hosts in brackets (`[::1]:9092`). */
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([1-9]\d{0,4})$/, 'expected host:port')

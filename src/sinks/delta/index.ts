@@ -1,8 +1,9 @@
 // Public API of the local Delta Lake writer.
 export { DeltaTable } from './table.ts';
 export { enableDeletionVectors } from './upgrade.ts';
-export { optimize, DEFAULT_OPTIMIZE } from './optimize.ts';
-export type { OptimizeCommandOptions, OptimizeOptions, OptimizeResult } from './optimize.ts';
+export { optimize } from './optimize.ts';
+export { DEFAULT_OPTIMIZE, type OptimizeOptions } from './optimize-options.ts';
+export type { OptimizeCommandOptions, OptimizeResult } from './optimize.ts';
 export { vacuum, DEFAULT_RETENTION_MS } from './vacuum.ts';
 export type { VacuumOptions, VacuumResult } from './vacuum.ts';
 export { TypedBatchBuilder } from './typed.ts';

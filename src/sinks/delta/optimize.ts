@@ -19,23 +19,11 @@ import { catchUp, CommitConflict, ENGINE, putCommit, writeCheckpoint } from './l
 import { liveColumns, removeOf, writeChunks, type FileContext } from './merge.ts';
 import { openForMaintenance } from './protocol.ts';
 import { compileLogSchema } from './schema.ts';
-import { fileRows, SMALL_FILE_ROWS, TARGET_FILE_ROWS } from './stats.ts';
+import { DEFAULT_OPTIMIZE, type OptimizeOptions } from './optimize-options.ts';
+import { fileRows, TARGET_FILE_ROWS } from './stats.ts';
 import { retentionOf } from './vacuum.ts';
 
 const MAX_ATTEMPTS = 20;
-
-/** Which files OPTIMIZE rewrites, and how large it writes them. */
-export interface OptimizeOptions {
-  /** A file whose deletion vector deletes at least this fraction of its rows is rewritten (0 < f ≤ 1). */
-  deletedFraction: number;
-  /** A file with fewer rows left than this is small: small files are packed together. */
-  minFileRows: number;
-  /** Rows per written file at most. */
-  targetFileRows: number;
-}
-
-/** Defaults of the choice (the writer's targetFileRows sets the size). */
-export const DEFAULT_OPTIMIZE: Omit<OptimizeOptions, 'targetFileRows'> = { deletedFraction: 0.2, minFileRows: SMALL_FILE_ROWS };
 
 /** A file chosen for rewriting, with its row counts from the log. */
 export interface OptimizeFile {
