@@ -1,4 +1,4 @@
-// An instance with two stream threads (numStreamThreads: 2, worker threads) against the real broker
+// An instance with two stream threads (the main thread and a worker) against the real broker
 // and registry, started as `invoice-stream run` starts it: the public conformance scenario
 // (test/fixtures/conformance/small) must end exactly as expected.json says and in the replay's
 // order, read back read_committed by librdkafka, as with one thread
@@ -83,6 +83,9 @@ describe('stream threads: two threads, live (Kafka + Schema Registry, exactly_on
       return tasks.every((x) => x.length > 0) ? tasks : undefined;
     });
     expect(perThread.flat().sort()).toEqual(['0_0', '1_0', '2_0']);
+    // Thread 0 on the main thread (no isolate of its own to start), thread 1 on a worker.
+    expect(l.threads[0]?.threadId).toBe(0);
+    expect(l.threads[1]?.threadId).toBeGreaterThan(0);
     const ready = await (await fetch(liveUrl(l, '/readyz'))).json() as { ready: boolean; tasks: string[]; threads: number };
     expect(ready).toEqual({ ready: true, tasks: ['0_0', '1_0', '2_0'], threads: 2 });
     expect((await fetch(liveUrl(l, '/healthz'))).status).toBe(200);

@@ -57,7 +57,8 @@ export type ThreadMessage =
   | Status
   /** Checks done and internal topics created: waiting for `join`. */
   | { type: 'ready_to_join' }
-  | { type: 'started' }
+  /** Started; `threadId` is worker_threads' (0: the main thread). */
+  | { type: 'started'; threadId: number }
   | { type: 'start_failed'; error: string }
   | { type: 'fatal'; error: string }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };

@@ -1,12 +1,16 @@
 // An instance with `numStreamThreads` > 1 (Kafka Streams' `num.stream.threads`): the main thread
-// keeps the HTTP servers (operations and queries) and starts one worker thread per stream thread
-// (threads/worker.ts). Each is a full member of the consumer group, so the co-partitioning
+// keeps the HTTP servers (operations and queries), runs stream thread 0 itself and starts one
+// worker thread for each of the others (threads/worker.ts runs a stream thread either way, behind
+// the same messages). Thread 0 on the main thread because a worker pays for an isolate of its
+// own: its modules loaded again (~0.4 CPU-s), its code compiled again, its own heap; the main
+// thread has all that already and would otherwise only serve HTTP (docs/BENCHMARKS.md, "Stream
+// thread 0 on the main thread"). Each is a full member of the consumer group, so the co-partitioning
 // assignor splits tasks among threads as it does among instances. /metrics merges every thread's
 // registry with the main thread's (threads/metrics.ts), the probes fold the threads' own
 // (threads/probes.ts), queries are read from whichever thread runs the key's task
 // (threads/queries.ts). With one thread, observe/live.ts runs everything on the main thread.
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { releaseThreadLocks } from '../../runtime/index.ts';
 import type { Config } from '../config.ts';
 import { queryAuth } from '../http/auth.ts';
@@ -21,6 +25,7 @@ import { aggregateThreadMetrics } from './metrics.ts';
 import { threadProbes, type ThreadView } from './probes.ts';
 import type { MetricsJson, Request, ThreadData, ThreadMessage } from './protocol.ts';
 import { threadsQueryHost, type Ask, type QueriedThread } from './queries.ts';
+import { runStreamThread } from './worker.ts';
 
 /** A running instance of several stream threads. */
 export interface ThreadedInstance {
@@ -42,8 +47,10 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   readonly index: number;
   status?: ThreadView['status'];
   statusAt?: number;
+  /** worker_threads' id of the thread once started: 0 for thread 0, which runs on the main thread. */
+  threadId?: number;
   failure?: string;
-  #worker: Worker;
+  #thread: ThreadEndpoint;
   #next = 0;
   #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #exited = false;
@@ -52,10 +59,12 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
   #started: Promise<void>;
   #readyToJoin: Promise<void>;
 
-  /** Starts the worker; `script` is threads/worker-entry.ts (which runs worker.ts) but for tests. */
-  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script: URL = new URL('./worker-entry.ts', import.meta.url)) {
+  /**
+   * Starts the thread: thread 0 on this (the main) thread, the others on a worker thread running
+   * threads/worker-entry.ts; a test's `script` runs on a worker whatever the index.
+   */
+  constructor(index: number, data: ThreadData, onFailure: (handle: StreamThreadHandle) => void, log: NonNullable<LiveOptions['log']>, script?: URL) {
     this.index = index;
-    this.#worker = new Worker(script, { workerData: data, name: `stream-thread-${index}` });
     let started!: () => void;
     let failedToStart!: (error: Error) => void;
     this.#started = new Promise<void>((resolve, reject) => ((started = resolve), (failedToStart = reject)));
@@ -76,7 +85,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
       this.failure = reason;
       if (running) onFailure(this);
     };
-    this.#worker.on('message', (message: ThreadMessage) => {
+    const onMessage = (message: ThreadMessage): void => {
       switch (message.type) {
         case 'reply': {
           const waiting = this.#pending.get(message.id);
@@ -93,6 +102,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
           readyToJoin();
           break;
         case 'started':
+          this.threadId = message.threadId;
           running = true;
           readyToJoin();
           started();
@@ -107,16 +117,18 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
           log(message.level, message.message, { ...message.fields, thread: index });
           break;
       }
-    });
-    this.#worker.on('error', (error) => fail(`uncaught: ${error.message}`));
-    this.#worker.on('exit', (code) => {
+    };
+    const onError = (error: Error): void => fail(`uncaught: ${error.message}`);
+    const onExit = (code: number): void => {
       this.#exited = true;
       // A thread that died holding tasks would keep their directories from the threads that get them next.
       void releaseThreadLocks(data.config.stateDir, data.config.applicationId, { run: data.stateRun, thread: index }).catch((error: unknown) => log('warn', 'could not release a stream thread\'s task locks', { thread: index, error: String(error) }));
       for (const waiting of this.#pending.values()) waiting.reject(new Error(`stream thread ${index} exited`));
       this.#pending.clear();
       if (!this.#closing) fail(`exited with code ${code}`);
-    });
+    };
+    const events = { message: onMessage, error: onError, exit: onExit };
+    this.#thread = script === undefined && index === 0 ? onMainThread(data, events) : onWorker(script ?? new URL('./worker-entry.ts', import.meta.url), index, data, events);
   }
 
   /** Resolves once the thread's streams started; rejects if it failed first. */
@@ -155,7 +167,7 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id } as Request);
+      this.#thread.postMessage({ ...request, id } as Request);
     });
   }
 
@@ -167,10 +179,54 @@ export class StreamThreadHandle implements QueriedThread, ThreadView {
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), boundMs)));
     const answer = await Promise.race([this.ask({ op: 'close' }).catch(() => undefined), late]);
     clearTimeout(timer);
-    await this.#worker.terminate();
+    await this.#thread.terminate();
     const result = answer as { ok: boolean; fatal: boolean } | undefined;
     return result !== undefined && result.ok && !result.fatal && this.failure === undefined;
   }
+}
+
+/** What a handle sees of its thread: messages out, and its end. */
+interface ThreadEndpoint {
+  postMessage(request: Request): void;
+  /** Ends the thread (a worker is stopped wherever it is); its `exit` event follows. */
+  terminate(): Promise<void>;
+}
+
+/** What a thread reports to its handle: its messages, an uncaught error, its exit. */
+interface ThreadEvents {
+  message(message: ThreadMessage): void;
+  error(error: Error): void;
+  exit(code: number): void;
+}
+
+function onWorker(script: URL, index: number, data: ThreadData, events: ThreadEvents): ThreadEndpoint {
+  const worker = new Worker(script, { workerData: data, name: `stream-thread-${index}` });
+  worker.on('message', events.message);
+  worker.on('error', events.error);
+  worker.on('exit', events.exit);
+  return { postMessage: (request) => worker.postMessage(request), terminate: async () => void (await worker.terminate()) };
+}
+
+// The same thread code and messages as a worker's, over a MessageChannel on this thread. What
+// differs: an uncaught error in it ends the process (as with one stream thread), and terminate
+// cannot stop it mid-work, only close its channel; a close that hit its bound leaves the process
+// to exit.
+function onMainThread(data: ThreadData, events: ThreadEvents): ThreadEndpoint {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', events.message);
+  let exited = false;
+  const exit = (code: number): void => {
+    if (exited) return;
+    exited = true;
+    port1.close();
+    events.exit(code);
+  };
+  // A copy, as workerData would be: the thread shares no object with the main thread.
+  runStreamThread(port2, structuredClone(data)).catch((error: unknown) => {
+    events.error(error instanceof Error ? error : new Error(String(error)));
+    exit(1);
+  });
+  return { postMessage: (request) => port1.postMessage(request), terminate: async () => exit(0) };
 }
 
 /** Starts an instance of `config.numStreamThreads` stream threads; a ConfigError when queries have no token and `http.auth` is not `none`. */

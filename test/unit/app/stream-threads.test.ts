@@ -217,6 +217,7 @@ describe('stream threads: a thread that fails', () => {
     await failed.close(1_000);
     const ok = start('ok');
     await ok.started();
+    expect(ok.threadId).toBeGreaterThan(0); // a test's script runs on a worker
     expect(await ok.close(1_000)).toBe(true);
   });
 });

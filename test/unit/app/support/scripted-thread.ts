@@ -1,7 +1,7 @@
 // A stand-in for threads/worker.ts in unit tests: does what its workerData.config.script says
 // ('exit': starts, then exits with code 3; 'fatal': starts, then reports a fatal error; 'fail':
 // fails to start; otherwise starts and answers close and metrics), so StreamThreadHandle is tested without Kafka.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 
 const port = parentPort as NonNullable<typeof parentPort>;
 const script = (workerData as { config: { script?: string } }).config.script;
@@ -19,7 +19,7 @@ port.on('message', (request: { id: number; op: string }) => {
 if (script === 'fail') {
   port.postMessage({ type: 'start_failed', error: 'topics missing: x' });
 } else {
-  port.postMessage({ type: 'started' });
+  port.postMessage({ type: 'started', threadId });
   if (script === 'exit') setTimeout(() => process.exit(3), 50);
   if (script === 'fatal') setTimeout(() => port.postMessage({ type: 'fatal', error: 'fenced' }), 50);
 }
