@@ -17,6 +17,8 @@
 //   survived the young generation (copied and promoted: a scavenge's cost) or is still live.
 //   LIVE_BENCH_BROKER_PID=<pid> (Linux) adds the timed span's CPU of that process (the broker's
 //   JVM) and of the whole machine, from /proc: what the pipeline leaves the broker on shared cores.
+//   --topic-counts adds offsets_per_input: offsets written per input record on each of the run's
+//   topics (records, plus one per transaction marker), read after the timed span.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -40,6 +42,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
   const instances = numberArg(args, 'instances', 1);
   const threads = numberArg(args, 'threads', 1);
   const metrics = args.metrics !== undefined;
+  const topicCounts = args['topic-counts'] !== undefined;
   const commitIntervalMs = args['commit-interval-ms'] === undefined ? undefined : numberArg(args, 'commit-interval-ms', 100);
   const run = `bench-live-invoices-${Date.now()}`;
   const t = runTopics(run);
@@ -82,9 +85,10 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
     }
     if (alloc && process.env.LIVE_BENCH_ALLOC) writeFileSync(process.env.LIVE_BENCH_ALLOC, JSON.stringify(await alloc()));
+    const written = topicCounts ? await offsetsPerInput(admin, runTopicsToDelete(t), records) : {};
     emit({
       name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
-      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine, ...commits,
+      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine, ...commits, ...written,
     });
   } finally {
     await admin.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
@@ -121,6 +125,22 @@ function commitDurations(text: string): { commits: number; commit_ms_mean: numbe
   // Cumulative buckets: the first whose count reaches the quantile's rank.
   const at = (q: number): number => [...buckets].sort((a, b) => a[0] - b[0]).find(([, n]) => n >= q * count)?.[0] ?? Number.NaN;
   return { commits: count, commit_ms_mean: Math.round((sum / count) * 1000), commit_ms_p50_le: at(0.5) * 1000, commit_ms_p99_le: at(0.99) * 1000 };
+}
+
+/**
+ * Offsets written per input record on each of the run's topics (their end offsets summed over
+ * partitions, divided by the inputs): what one input costs the broker. Under exactly_once an
+ * offset is also taken by each transaction's commit marker.
+ */
+async function offsetsPerInput(admin: { endOffsets(topic: string): Promise<Map<number, number>> }, topics: string[], inputs: number): Promise<{ offsets_per_input: Record<string, number> }> {
+  const perTopic: Record<string, number> = {};
+  for (const topic of topics) {
+    let sum = 0;
+    for (const end of (await admin.endOffsets(topic)).values()) sum += end;
+    // The run's name is the same prefix on every topic.
+    perTopic[topic.replace(/^bench-live-invoices-\d+-?/, '')] = Math.round((sum / inputs) * 1000) / 1000;
+  }
+  return { offsets_per_input: perTopic };
 }
 
 // Linux's clock tick, USER_HZ: 100 on every architecture Node runs on.
