@@ -138,7 +138,7 @@ async function offsetsPerInput(admin: { endOffsets(topic: string): Promise<Map<n
     let sum = 0;
     for (const end of (await admin.endOffsets(topic)).values()) sum += end;
     // The run's name is the same prefix on every topic.
-    perTopic[topic.replace(/^bench-live-invoices-\d+-?/, '')] = Math.round((sum / inputs) * 1000) / 1000;
+    perTopic[topic.replace(/^bench-live-invoices-\d+[.-]?/, '')] = Math.round((sum / inputs) * 1000) / 1000;
   }
   return { offsets_per_input: perTopic };
 }
