@@ -64,3 +64,27 @@ export function cpuSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
   return (d.user + d.system) / 1000;
 }
+
+/**
+ * How fast this machine runs JavaScript right now: a fixed workload (a Map of 200,000 string keys
+ * updated a million times, and as many small JSON.stringify calls; ~0.3 s on the dev VM at its
+ * fastest), in ms, after one warm-up run. The shared machine's speed drifts by a quarter within
+ * minutes with nothing else running (docs/BENCHMARKS.md), so a live figure carries this beside it:
+ * compare figures taken at similar probe times.
+ */
+export function cpuProbe(): number {
+  const work = (): void => {
+    const seen = new Map<string, number>();
+    let bytes = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      const key = `k${i % 200_000}`;
+      seen.set(key, (seen.get(key) ?? 0) + i);
+      bytes += JSON.stringify({ a: i, b: key }).length;
+    }
+    if (bytes === 0) throw new Error('cpuProbe: no work done');
+  };
+  work();
+  const started = performance.now();
+  work();
+  return Math.round(performance.now() - started);
+}

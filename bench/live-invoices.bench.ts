@@ -17,6 +17,8 @@
 //   survived the young generation (copied and promoted: a scavenge's cost) or is still live.
 //   LIVE_BENCH_BROKER_PID=<pid> (Linux) adds the timed span's CPU of that process (the broker's
 //   JVM) and of the whole machine, from /proc: what the pipeline leaves the broker on shared cores.
+//   cpu_probe_ms: a fixed JavaScript workload's best time just before the run (bench/lib.ts
+//   cpuProbe): the shared machine's speed drifts, so compare figures taken at similar probe times.
 //   --topic-counts adds offsets_per_input: offsets written per input record on each of the run's
 //   topics (records, plus one per transaction marker), read after the timed span.
 import { spawn } from 'node:child_process';
@@ -29,7 +31,7 @@ import { createKafkaClient, liveConfig, liveUrl, outputTopics, produceLines, run
 import { startInstance } from '../src/app/observe/instance.ts';
 import type { Config } from '../src/app/config.ts';
 import { waitForLag0 } from '../test/integration/chaos/workload.ts';
-import { cpuSince, emit, numberArg, rate, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
+import { cpuProbe, cpuSince, emit, numberArg, rate, since, type BenchArgs, type BenchmarkMap } from './lib.ts';
 import { generateScenario } from './scenario/generator.ts';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
@@ -56,6 +58,8 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const records = await produceLines(BROKERS, t, generateScenario({ orders, seed: 11 }));
     const config: Config = { ...liveConfig(run, t, { brokers: BROKERS, registryUrl: REGISTRY, stateDir, guarantee, metrics, ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}) }), numStreamThreads: threads };
     const consumed = [t.orders, t.payments, t.activity, ...t.repartitions];
+    // The machine's speed now, outside the timed span.
+    const probeMs = cpuProbe();
     const alloc = process.env.LIVE_BENCH_ALLOC ? await startAllocationSampling() : undefined;
     const brokerPid = process.env.LIVE_BENCH_BROKER_PID;
     const machineBefore = brokerPid ? machineCpu(brokerPid) : undefined;
@@ -88,7 +92,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     const written = topicCounts ? await offsetsPerInput(admin, runTopicsToDelete(t), records) : {};
     emit({
       name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
-      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine, ...commits, ...written,
+      elapsed_ms: Math.round(ms), cpu_ms: Math.round(cpuMs), records_per_cpu_s: rate(records, cpuMs), ...machine, ...commits, ...written, cpu_probe_ms: probeMs,
     });
   } finally {
     await admin.deleteTopics(runTopicsToDelete(t)).catch(() => undefined);
