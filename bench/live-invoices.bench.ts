@@ -81,7 +81,9 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       spanEnds();
       cpuMs = cpuSince(cpu);
       if (metrics) commits = commitDurations(await (await fetch(liveUrl(live, '/metrics'))).text());
+      if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, 'timed span ends; closing');
       await live.close();
+      if (process.env.LIVE_BENCH_LOG) console.error(Date.now() - T0, 'closed');
     } else {
       const children = Array.from({ length: instances }, (_, i) => startChild({ ...config, clientId: `${run}-${i}`, stateDir: join(stateDir, String(i)) }));
       await waitForLag0(admin, run, consumed, 600_000, () => children.find((c) => c.failed)?.failed);
