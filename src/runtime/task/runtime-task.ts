@@ -13,6 +13,7 @@ import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, Par
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
 import { checkpointKey, TaskDirectory, type Checkpoint, type StateOwner } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
+import { OutputArena } from './output-arena.ts';
 import { toEngineRecord, toOutgoing } from './records.ts';
 import { formatTaskId } from './task-id.ts';
 import { PartitionGroup, type GroupInput } from './partition-group.ts';
@@ -62,7 +63,8 @@ export class RuntimeTask {
   #engine: StreamTask | undefined;
   readonly #positions = new Map<string, number>();
   readonly #group: PartitionGroup;
-  #outputs: OutgoingRecord[] = [];
+  // Outputs until the commit, as bytes (output-arena.ts).
+  readonly #outputs = new OutputArena();
   #dirty = false;
   restoredRecords = 0;
   /** Time spent reading changelogs into stores (not fencing or offset look-ups). */
@@ -253,8 +255,7 @@ export class RuntimeTask {
   async prepareCommit(): Promise<CommitBatch> {
     const engine = this.#ready();
     await engine.flush();
-    const records = this.#outputs;
-    this.#outputs = [];
+    const records = this.#outputs.take();
     for (const c of this.#o.changelogs) {
       const store = loggedStore(engine.stores.get(c.store), c.store);
       for (const e of store.drainChangelog()) {
@@ -290,7 +291,7 @@ export class RuntimeTask {
     // Do not flush: the cache and the stores hold writes no transaction committed.
     for (const store of this.#engine?.stores.values() ?? []) await store.close().catch(() => undefined);
     this.#engine = undefined;
-    this.#outputs = [];
+    this.#outputs.clear();
     // Not ours (the lock was never taken: another thread holds the task): not ours to wipe.
     if (!this.directory.held) return;
     try {
