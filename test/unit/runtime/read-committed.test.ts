@@ -170,6 +170,19 @@ describe('readPartition decoding', () => {
     }
   });
 
+  it('fails loudly, never a position that does not move, on a first batch cut short, a corrupt batch length or an old message format', () => {
+    const batch = data(5, 2, 1n, false);
+    expect(() => readPartition('t', 0, 5, batch.subarray(0, batch.length - 3), null)).toThrow(/fetch t-0 at 5: not a whole v2 record batch at byte 0/);
+    const short = Buffer.from(batch);
+    short.writeInt32BE(20, 8); // shorter than a batch header
+    expect(() => readPartition('t', 0, 5, short, null)).toThrow(/length field 20/);
+    const v1 = Buffer.from(batch);
+    v1[16] = 1;
+    expect(() => readPartition('t', 0, 5, v1, null)).toThrow(/magic 1/);
+    // The same fault in a later batch is as loud.
+    expect(() => readPartition('t', 0, 0, Buffer.concat([data(0, 2, 1n, false), v1]), null)).toThrow(/at byte \d+ of/);
+  });
+
   it('fails loudly on a record whose fields do not fill its length', () => {
     const bytes = data(0, 1, 1n, false);
     // The record's length (first byte after the header) one larger than its fields.

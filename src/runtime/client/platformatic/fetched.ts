@@ -46,7 +46,9 @@ export interface ReadPartition {
  * Records of the record batches in `data` (a Fetch response's records field) visible to a
  * read_committed (or, with `readUncommitted`, any) consumer at or after `fromOffset` (a batch can
  * start before the fetch offset: its earlier records are skipped). A last batch cut short by the
- * response's size limit is left for the next fetch, as Kafka's consumers do.
+ * response's size limit is left for the next fetch, as Kafka's consumers do; bytes that are not
+ * a whole v2 batch where one starts (a first batch cut short, a corrupt length, an old message
+ * format) throw.
  */
 export function readPartition(topic: string, partition: number, fromOffset: number, data: Buffer | null | undefined, aborted: readonly AbortedTransaction[] | null | undefined, readUncommitted = false): ReadPartition {
   const records: ConsumedRecord[] = [];
@@ -57,7 +59,13 @@ export function readPartition(topic: string, partition: number, fromOffset: numb
   let next = 0;
   for (let start = 0; data.length - start >= LOG_OVERHEAD; ) {
     const end = start + LOG_OVERHEAD + data.readInt32BE(start + 8);
-    if (end > data.length || end < start + HEADER_BYTES) break;
+    // A last batch cut short by the response's size limit waits for the next fetch; the first
+    // never is (the broker returns it whole, however large: KIP-74), so one cut short is an error,
+    // as in Java's consumer, not a position that never moves.
+    if (end > data.length && start > 0) break;
+    if (end > data.length || end < start + HEADER_BYTES || data[start + 16] !== 2) {
+      throw new Error(`fetch ${topic}-${partition} at ${fromOffset}: not a whole v2 record batch at byte ${start} of ${data.length} (length field ${end - start - LOG_OVERHEAD}, magic ${data[start + 16]})`);
+    }
     const batch = data.subarray(start, end);
     start = end;
     const firstOffset = Number(batch.readBigInt64BE(0));
