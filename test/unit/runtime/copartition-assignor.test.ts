@@ -37,6 +37,25 @@ describe('assignTasks', () => {
     expect(plan.get('m1')).toHaveLength(4);
   });
 
+  it('spreads each sub-topology over the members, even when one member owned every task', () => {
+    // The first thread to join gets every task; the second must not end up with only the tasks fed
+    // by the first one's repartition topic (idle until the first commits).
+    const three = taskIdsOf(new Map([[0, 4], [1, 4], [2, 4]]));
+    for (const count of [2, 3, 4]) {
+      const members = Array.from({ length: count }, (_, i) => ({ memberId: `m${i}`, subscription: sub(`pod-${i}`, i === 0 ? three : []) }));
+      const plan = assignTasks(members, three);
+      expect([...plan.values()].flat().sort()).toEqual([...three].sort());
+      for (const subtopology of [0, 1, 2]) {
+        const held = [...plan.values()].map((list) => list.filter((t) => t.startsWith(`${subtopology}_`)).length);
+        expect(Math.max(...held) - Math.min(...held), `${count} members, sub-topology ${subtopology}: ${held}`).toBeLessThanOrEqual(1);
+      }
+      const sizes = [...plan.values()].map((t) => t.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    }
+    const two = assignTasks([{ memberId: 'm0', subscription: sub('pod-0', three) }, { memberId: 'm1', subscription: sub('pod-1') }], three);
+    expect(two.get('m0')?.sort()).toEqual(['0_0', '0_1', '1_0', '1_1', '2_0', '2_1']); // kept, up to its share of each
+  });
+
   it('is deterministic whatever the member order', () => {
     const members = [{ memberId: 'x', subscription: sub('b') }, { memberId: 'y', subscription: sub('a') }];
     expect(assignTasks(members, tasks)).toEqual(assignTasks([...members].reverse(), tasks));
