@@ -198,12 +198,24 @@ export interface ConsumerGroupMetadata {
   memberId: string;
 }
 
+/** Records a transactional producer encoded for its next send (`TransactionalProducer.encode`); opaque. */
+export interface EncodedRecords {
+  /** Records encoded. */
+  readonly count: number;
+}
+
 /** A transactional producer: one transactional.id, one transaction at a time. */
 export interface TransactionalProducer {
   /** InitProducerId: fences any older producer with the same transactional id and aborts its open transaction. */
   init(): Promise<void>;
   begin(): Promise<void>;
-  send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]>;
+  /**
+   * Encodes records into this producer's record batches now, for a later `send` in its next
+   * transaction: the caller can drop the records at once. Undefined when it cannot yet (before
+   * `init`, or a topic it has not written to): send the records themselves then.
+   */
+  encode(records: readonly OutgoingRecord[]): EncodedRecords | undefined;
+  send(records: readonly OutgoingRecord[] | EncodedRecords): Promise<ProduceAck[]>;
   /** Adds consumer offsets to the open transaction, checked by the group coordinator against the member's generation (KIP-447). */
   sendOffsets(group: ConsumerGroupMetadata, offsets: readonly PartitionOffset[]): Promise<void>;
   commit(): Promise<void>;

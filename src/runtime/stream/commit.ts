@@ -5,7 +5,7 @@
 // - exactly_once (EOS-v2, KIP-447): records and offsets in one transaction of the thread's
 //   producer, the offsets checked against the member's generation, so a member that lost its
 //   partitions in a rebalance cannot commit them.
-import type { ConsumerGroupMetadata, GroupConsumer, RecordProducer, TransactionalProducer } from '../client/api.ts';
+import type { ConsumerGroupMetadata, EncodedRecords, GroupConsumer, RecordProducer, TransactionalProducer } from '../client/api.ts';
 import type { CommitBatch, RuntimeTask } from '../task/runtime-task.ts';
 
 /** Every task's batch, with the names of the tasks it holds. */
@@ -13,20 +13,28 @@ export interface ThreadBatch extends CommitBatch {
   tasks: string[];
   /** Records per task, in order within each task. */
   perTask: CommitBatch['records'][];
+  /** The records, encoded by the transactional producer (`encodeBatch`): `records` and `perTask` are then empty. */
+  encoded?: EncodedRecords;
 }
 
-/** Flushes and drains the tasks that have something to commit; undefined when none has. */
+/**
+ * Flushes the tasks that have something to commit, then drains them all at once; undefined when
+ * none has. Every store is flushed before any task's records are taken, so that nothing runs
+ * between the drain and the encoding (`encodeBatch`).
+ */
 export async function prepareBatch(tasks: readonly RuntimeTask[]): Promise<ThreadBatch | undefined> {
+  const committing = tasks.filter((task) => task.needsCommit || task.buffered > 0);
+  if (committing.length === 0) return undefined;
+  for (const task of committing) await task.flushStores();
   const merged: ThreadBatch = { records: [], offsets: [], tasks: [], perTask: [] };
-  for (const task of tasks) {
-    if (!task.needsCommit && task.buffered === 0) continue;
-    const batch = await task.prepareCommit();
+  for (const task of committing) {
+    const batch = task.drainCommit();
     for (const r of batch.records) merged.records.push(r);
     merged.perTask.push(batch.records);
     merged.offsets.push(...batch.offsets);
     merged.tasks.push(task.name);
   }
-  return merged.tasks.length > 0 ? merged : undefined;
+  return merged;
 }
 
 /** Produces, waits for every ack, then commits the offsets; returns the records produced. Tasks
@@ -37,11 +45,24 @@ export async function sendAtLeastOnce(batch: ThreadBatch, producer: RecordProduc
   return batch.records.length;
 }
 
+/**
+ * Encodes the batch's records into `producer`'s record batches now and lets go of them (exactly_once):
+ * the commit's send runs while the thread processes on, and records held until it ends survived
+ * young collections. Left as records when the producer cannot encode yet (its first transaction).
+ */
+export function encodeBatch(batch: ThreadBatch, producer: TransactionalProducer): void {
+  const encoded = producer.encode(batch.records);
+  if (!encoded) return;
+  batch.encoded = encoded;
+  batch.records = [];
+  batch.perTask = [];
+}
+
 /** One transaction: every record, then the offsets as of `group`'s generation; returns the records produced. */
 export async function sendExactlyOnce(batch: ThreadBatch, producer: TransactionalProducer, group: ConsumerGroupMetadata): Promise<number> {
   await producer.begin();
-  await producer.send(batch.records);
+  await producer.send(batch.encoded ?? batch.records);
   await producer.sendOffsets(group, batch.offsets);
   await producer.commit();
-  return batch.records.length;
+  return batch.encoded?.count ?? batch.records.length;
 }

@@ -10,7 +10,7 @@ import { deadLetterHandler } from '../../engine/processor/internals/deserializat
 import type { ApplicationLayout } from '../topics/layout.ts';
 import { RuntimeTask } from '../task/runtime-task.ts';
 import { formatTaskId, parseTaskId } from '../task/task-id.ts';
-import { prepareBatch, sendAtLeastOnce, sendExactlyOnce, type ThreadBatch } from './commit.ts';
+import { encodeBatch, prepareBatch, sendAtLeastOnce, sendExactlyOnce, type ThreadBatch } from './commit.ts';
 import { RepartitionPurge } from './purge.ts';
 import { isFatal } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
@@ -454,6 +454,7 @@ export class StreamThread {
     const tasks = [...this.#tasks.values()];
     const batch = await prepareBatch(tasks);
     if (!batch) return;
+    if (this.#d.config.guarantee === 'exactly_once' && this.#transactions) encodeBatch(batch, this.#transactions);
     const run = this.#send(batch).then(
       (n) => {
         this.metrics.produced += n;

@@ -13,7 +13,7 @@ import { parseConfig } from '../../../src/app/config.ts';
 import { kafkaClientOptions } from '../../../src/app/kafka-connection.ts';
 import { startLiveInstance } from '../../../src/app/observe/live.ts';
 import { createKafkaClient, type KafkaClient } from '../../../src/runtime/index.ts';
-import type { TransactionalProducer } from '../../../src/runtime/client/api.ts';
+import type { EncodedRecords, TransactionalProducer } from '../../../src/runtime/client/api.ts';
 
 const config = parseConfig(JSON.parse(process.env.LIVE_CONFIG ?? '{}'));
 const sessionTimeoutMs = Number(process.env.SESSION_TIMEOUT_MS ?? 6_000);
@@ -33,8 +33,9 @@ function dyingInTransaction(inner: TransactionalProducer): TransactionalProducer
       records = 0;
       await inner.begin();
     },
+    encode: (batch) => inner.encode(batch),
     async send(batch) {
-      records += batch.length;
+      records += Array.isArray(batch) ? batch.length : (batch as EncodedRecords).count;
       return inner.send(batch);
     },
     sendOffsets: (group, offsets) => inner.sendOffsets(group, offsets),

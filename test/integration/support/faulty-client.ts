@@ -39,6 +39,7 @@ function faultyProducer(inner: TransactionalProducer, transactionalId: string, f
   return {
     init: () => inner.init(),
     begin: () => inner.begin(),
+    encode: (records) => inner.encode(records),
     async send(records) {
       await faults.beforeSend?.({ transactionalId, commit: commits + 1 });
       return inner.send(records);

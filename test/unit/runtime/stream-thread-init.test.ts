@@ -44,6 +44,7 @@ describe('StreamThread under exactly_once', () => {
     const producer: TransactionalProducer = {
       init: async () => void calls.push('InitProducerId app-a'),
       begin: unused,
+      encode: () => undefined,
       send: unused,
       sendOffsets: unused,
       commit: unused,

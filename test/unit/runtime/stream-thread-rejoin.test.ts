@@ -40,6 +40,7 @@ function thread(consumers: FakeConsumer[]): StreamThread {
     transactionalProducer: () => ({
       init: async () => {},
       begin: async () => {},
+      encode: () => undefined,
       send: async () => [],
       sendOffsets: async () => {},
       commit: async () => {},

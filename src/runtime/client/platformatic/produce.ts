@@ -56,12 +56,28 @@ interface PendingBatch {
   bytes: Buffer;
 }
 
+/** Called with every partition a send writes, before it writes any (a transaction adds them). */
+export type BeforeSend = (partitions: readonly TopicPartition[], metadata: ClusterMetadata) => Promise<void>;
+
+/** Record batches encoded for one producer identity, waiting for their send (`ProduceSender.encode`). */
+export interface EncodedSend {
+  readonly identity: Readonly<ProducerIdentity>;
+  readonly topics: readonly string[];
+  readonly partitions: readonly TopicPartition[];
+  /** Round k: the k-th batch of every partition with that many. */
+  readonly rounds: readonly PendingBatch[][];
+  /** Records encoded. */
+  readonly count: number;
+}
+
 /** Sends records as record batches of one producer identity. */
 export class ProduceSender {
   readonly #connections: BrokerConnections;
   readonly #metadata: MetadataSource;
   readonly #timeoutMs: number;
   readonly #sequences = new Map<string, number>();
+  // Partitions per topic, from the metadata of the last send that wrote to it: what `encode` routes by.
+  readonly #partitionCounts = new Map<string, number>();
   #identity: ProducerIdentity | undefined;
 
   constructor(base: PlatformaticBase, metadata: MetadataSource, timeoutMs = 30_000) {
@@ -75,27 +91,32 @@ export class ProduceSender {
    * written before anything is (a transaction adds them). One batch per partition per request:
    * a partition with more than a request's worth goes in several, one after the other.
    */
-  async send(records: readonly OutgoingRecord[], identity: ProducerIdentity, beforeSend?: (partitions: TopicPartition[], metadata: ClusterMetadata) => Promise<void>): Promise<ProduceAck[]> {
+  async send(records: readonly OutgoingRecord[], identity: ProducerIdentity, beforeSend?: BeforeSend): Promise<ProduceAck[]> {
     if (records.length === 0) return [];
-    this.#use(identity);
-    // Records come in runs of one topic (a task's sink at a time): a Set lookup per run, not per record.
-    const topicSet = new Set<string>();
-    let lastTopic: string | undefined;
-    for (const r of records) {
-      if (r.topic === lastTopic) continue;
-      lastTopic = r.topic;
-      topicSet.add(lastTopic);
+    let encoded = this.encode(records, identity);
+    if (!encoded) {
+      // A topic not seen yet: its partition count comes with the metadata.
+      await this.#metadataWith(topicsOf(records));
+      encoded = this.encode(records, identity) as EncodedSend;
     }
-    const topics = [...topicSet];
-    let metadata = await this.#metadataWith(topics);
+    return this.sendEncoded(encoded, beforeSend);
+  }
+
+  /**
+   * Encodes `records` into record batches of `identity` now (partitions chosen, sequences taken),
+   * for `sendEncoded`: the caller can drop the records at once. Synchronous, from the partition
+   * counts of the metadata earlier sends used; undefined when a topic has not been seen yet.
+   */
+  encode(records: readonly OutgoingRecord[], identity: ProducerIdentity): EncodedSend | undefined {
+    const counts = this.#partitionCounts;
     // Grouped per topic, then per partition number: no string key per record.
     const byTopic = new Map<string, { partitions: number; byPartition: Map<number, PartitionRecords> }>();
     const groups: PartitionRecords[] = [];
     for (const r of records) {
       let topic = byTopic.get(r.topic);
       if (!topic) {
-        const partitions = metadata.topics.get(r.topic)?.partitionsCount;
-        if (!partitions) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${r.topic} is not in the cluster metadata`);
+        const partitions = counts.get(r.topic);
+        if (!partitions) return undefined;
         byTopic.set(r.topic, (topic = { partitions, byPartition: new Map() }));
       }
       const partition = r.partition ?? (r.key === null ? 0 : partitionForBytes(r.key, topic.partitions));
@@ -107,19 +128,35 @@ export class ProduceSender {
       group.records.push(r);
       group.bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0) + (r.headers ? headerBytes(r.headers) : 0);
     }
-    await beforeSend?.(groups.map(({ topic, partition }) => ({ topic, partition })), metadata);
+    this.#use(identity);
     // Rounds: the k-th chunk of every partition; a partition's next chunk waits for its previous
     // one. A partition's records fit one batch unless they come near the broker's message limit.
-    const chunked = groups.map((g) => ({ ...g, chunks: g.bytes + 70 * g.records.length > CHUNK_BYTES ? chunkBySize(g.records, CHUNK_BYTES) : [g.records] }));
-    const acks: ProduceAck[] = [];
-    for (let round = 0; chunked.some((p) => p.chunks.length > round); round++) {
-      const pending: PendingBatch[] = [];
-      for (const p of chunked) {
-        const chunk = p.chunks[round];
-        if (chunk) pending.push({ topic: p.topic, partition: p.partition, bytes: this.#encode(p.topic, p.partition, chunk, identity) });
-      }
-      metadata = await this.#sendRound(pending, metadata, topics, identity, acks);
+    const rounds: PendingBatch[][] = [];
+    for (const g of groups) {
+      const chunks = g.bytes + 70 * g.records.length > CHUNK_BYTES ? chunkBySize(g.records, CHUNK_BYTES) : [g.records];
+      chunks.forEach((chunk, round) => (rounds[round] ??= []).push({ topic: g.topic, partition: g.partition, bytes: this.#encode(g.topic, g.partition, chunk, identity) }));
     }
+    return {
+      identity: { ...identity },
+      topics: [...byTopic.keys()],
+      partitions: groups.map(({ topic, partition }) => ({ topic, partition })),
+      rounds,
+      count: records.length,
+    };
+  }
+
+  /** Sends what `encode` made; refused if this sender's producer identity changed since. */
+  async sendEncoded(encoded: EncodedSend, beforeSend?: BeforeSend): Promise<ProduceAck[]> {
+    if (encoded.count === 0) return [];
+    const current = this.#identity;
+    const { identity } = encoded;
+    if (!current || current.producerId !== identity.producerId || current.producerEpoch !== identity.producerEpoch) {
+      throw new Error(`record batches encoded for producer ${identity.producerId} epoch ${identity.producerEpoch}, sent as ${current?.producerId} epoch ${current?.producerEpoch}`);
+    }
+    let metadata = await this.#metadataWith(encoded.topics);
+    await beforeSend?.(encoded.partitions, metadata);
+    const acks: ProduceAck[] = [];
+    for (const pending of encoded.rounds) metadata = await this.#sendRound(pending, metadata, encoded.topics, identity, acks);
     return acks;
   }
 
@@ -129,11 +166,14 @@ export class ProduceSender {
 
   // A topic created a moment ago may not be in the metadata yet (nor have leaders): asked again,
   // as the client's own producer did, before the send fails.
-  async #metadataWith(topics: string[]): Promise<ClusterMetadata> {
+  async #metadataWith(topics: readonly string[]): Promise<ClusterMetadata> {
     for (let attempt = 1; ; attempt++) {
-      const metadata = await this.#metadata(topics, attempt > 1);
+      const metadata = await this.#metadata([...topics], attempt > 1);
       const missing = topics.find((t) => !metadata.topics.get(t)?.partitionsCount);
-      if (missing === undefined) return metadata;
+      if (missing === undefined) {
+        for (const t of topics) this.#partitionCounts.set(t, metadata.topics.get(t)?.partitionsCount as number);
+        return metadata;
+      }
       if (attempt >= ATTEMPTS) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${missing} is not in the cluster metadata`);
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
     }
@@ -147,7 +187,7 @@ export class ProduceSender {
     this.#identity = { ...identity };
   }
 
-  #encode(topic: string, partition: number, records: readonly OutgoingRecord[], identity: ProducerIdentity): Buffer {
+  #encode(topic: string, partition: number, records: readonly OutgoingRecord[], identity: Readonly<ProducerIdentity>): Buffer {
     const key = `${topic}\u0000${partition}`;
     const baseSequence = this.#sequences.get(key) ?? 0;
     this.#sequences.set(key, nextSequence(baseSequence, records.length));
@@ -155,8 +195,8 @@ export class ProduceSender {
   }
 
   /** Sends one round's batches to their leaders, resending the retriable failures; returns the metadata last used. */
-  async #sendRound(batches: PendingBatch[], metadata: ClusterMetadata, topics: string[], identity: ProducerIdentity, acks: ProduceAck[]): Promise<ClusterMetadata> {
-    let pending = batches;
+  async #sendRound(batches: readonly PendingBatch[], metadata: ClusterMetadata, topics: readonly string[], identity: Readonly<ProducerIdentity>, acks: ProduceAck[]): Promise<ClusterMetadata> {
+    let pending: readonly PendingBatch[] = batches;
     for (let attempt = 1; ; attempt++) {
       const byLeader = new Map<number, PendingBatch[]>();
       for (const b of pending) {
@@ -187,13 +227,13 @@ export class ProduceSender {
       if (failed.length === 0) return metadata;
       if (attempt >= ATTEMPTS) throw lastError;
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
-      metadata = await this.#metadata(topics, true);
+      metadata = await this.#metadata([...topics], true);
       pending = failed;
     }
   }
 
   /** One Produce to `leader`: the acks of what it wrote, and the batches to send again (a retriable error each). */
-  async #produce(metadata: ClusterMetadata, leader: number, batches: PendingBatch[], identity: ProducerIdentity): Promise<{ acks: ProduceAck[]; retry: PendingBatch[]; error?: unknown }> {
+  async #produce(metadata: ClusterMetadata, leader: number, batches: PendingBatch[], identity: Readonly<ProducerIdentity>): Promise<{ acks: ProduceAck[]; retry: PendingBatch[]; error?: unknown }> {
     let connection: Connection;
     let response: produceV9.ProduceResponse;
     try {
@@ -229,6 +269,18 @@ export class ProduceSender {
     }
     return { acks, retry, error: failure };
   }
+}
+
+function topicsOf(records: readonly OutgoingRecord[]): string[] {
+  // Records come in runs of one topic (a task's sink at a time): a Set lookup per run, not per record.
+  const topics = new Set<string>();
+  let last: string | undefined;
+  for (const r of records) {
+    if (r.topic === last) continue;
+    last = r.topic;
+    topics.add(last);
+  }
+  return [...topics];
 }
 
 function backoffMs(attempt: number): number {

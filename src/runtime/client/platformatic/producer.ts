@@ -17,12 +17,12 @@ import { Admin, Connection, FindCoordinatorKeyTypes, Producer, txnOffsetCommitV3
 
 /** A transaction of @platformatic/kafka (its class is not exported by name). */
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
-import type { ConsumerGroupMetadata, OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
+import type { ConsumerGroupMetadata, EncodedRecords, OutgoingRecord, PartitionOffset, ProduceAck, RecordProducer, TransactionalProducer } from '../api.ts';
 import { ProducerFencedError } from '../api.ts';
 import { errorChain, FatalRuntimeError } from '../../errors.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { metadataFor, retrying } from './offsets.ts';
-import { ProduceSender } from './produce.ts';
+import { ProduceSender, type BeforeSend, type EncodedSend, type ProducerIdentity } from './produce.ts';
 
 /** An idempotent producer (acks=all). */
 export function createRecordProducer(base: PlatformaticBase): RecordProducer {
@@ -102,20 +102,29 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     }
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
+  encode(records: readonly OutgoingRecord[]): EncodedRecords | undefined {
+    if (!this.#producer || !this.#sender) return undefined;
+    return this.#sender.encode(records, this.#identity(this.#producer));
+  }
+
+  async send(records: readonly OutgoingRecord[] | EncodedRecords): Promise<ProduceAck[]> {
     const transaction = this.#current();
-    const acks: ProduceAck[] = [];
-    if (records.length === 0) return acks;
+    const count = isRecords(records) ? records.length : records.count;
+    if (count === 0) return [];
     this.#used = true;
     const producer = this.#open();
-    const identity = { producerId: producer.producerId ?? -1n, producerEpoch: producer.producerEpoch ?? -1, transactionalId: this.#transactionalId };
+    const sender = this.#sender as ProduceSender;
+    // AddPartitionsToTxn first (the transaction remembers what it added), then the records.
+    const beforeSend: BeforeSend = (partitions, metadata) => transaction.addPartitions(metadata, partitions as Parameters<Transaction['addPartitions']>[1]);
     try {
-      // AddPartitionsToTxn first (the transaction remembers what it added), then the records.
-      acks.push(...(await (this.#sender as ProduceSender).send(records, identity, (partitions, metadata) => transaction.addPartitions(metadata, partitions as Parameters<Transaction['addPartitions']>[1]))));
-      return acks;
+      return isRecords(records) ? await sender.send(records, this.#identity(producer), beforeSend) : await sender.sendEncoded(records as EncodedSend, beforeSend);
     } catch (error) {
       throw translateError(error, this.#transactionalId);
     }
+  }
+
+  #identity(producer: Producer): ProducerIdentity {
+    return { producerId: producer.producerId ?? -1n, producerEpoch: producer.producerEpoch ?? -1, transactionalId: this.#transactionalId };
   }
 
   async sendOffsets(group: ConsumerGroupMetadata, offsets: readonly PartitionOffset[]): Promise<void> {
@@ -236,4 +245,8 @@ export function translateError(error: unknown, transactionalId: string): Error {
     return new FatalRuntimeError(`producer ${transactionalId}: a record is larger than the max message size the broker accepts`, { cause: error });
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+function isRecords(records: readonly OutgoingRecord[] | EncodedRecords): records is readonly OutgoingRecord[] {
+  return Array.isArray(records);
 }
