@@ -10,6 +10,7 @@ export interface StreamRecord<K, V> {
   key: K;
   value: V;
   timestamp: number;
+  /** A consumed record's headers are read-only (a frozen shared object when it had none): forward a copy to add one. */
   headers?: Headers;
 }
 

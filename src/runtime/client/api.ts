@@ -24,6 +24,7 @@ export interface ConsumedRecord {
   value: Buffer | null;
   /** Record timestamp, epoch ms. */
   timestamp: number;
+  /** Read-only: records without headers share one frozen empty object (copy to add one). */
   headers: Record<string, Buffer | undefined>;
 }
 

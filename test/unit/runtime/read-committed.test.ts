@@ -116,6 +116,17 @@ describe('readPartition (read_committed)', () => {
 });
 
 describe('readPartition headers', () => {
+  it('gives records without headers one shared empty object that nothing can write to', () => {
+    const plain = (offsetDelta: number): TestRecord => ({ timestampDelta: 0, offsetDelta, key: null, value: Buffer.from('v'), headers: [] });
+    const withHeader: TestRecord = { timestampDelta: 0, offsetDelta: 2, key: null, value: Buffer.from('v'), headers: [[Buffer.from('a'), Buffer.from('b')]] };
+    const [first, second, third] = readPartition('t', 0, 0, batchBytes(0, 0, -1n, [plain(0), plain(1), withHeader]), null).records;
+    expect(first?.headers).toBe(second?.headers);
+    expect(Object.keys(first?.headers ?? { x: 1 })).toEqual([]);
+    expect(() => ((first as { headers: Record<string, Buffer | undefined> }).headers.x = Buffer.from('y'))).toThrow(TypeError);
+    expect(Object.keys(third?.headers ?? {})).toEqual(['a']);
+    expect(third?.headers).not.toBe(first?.headers);
+  });
+
   it('keeps a header named __proto__ as a header, through to the record produced from it', () => {
     const batch = batchBytes(0, 0, -1n, [{ timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from('v'), headers: [[Buffer.from('__proto__'), Buffer.from('xy')], [Buffer.from('a'), Buffer.from('b')]] }]);
     const [record] = readPartition('t', 0, 0, Buffer.concat([batch]), []).records;

@@ -90,6 +90,11 @@ export function readPartition(topic: string, partition: number, fromOffset: numb
   return { records, nextOffset };
 }
 
+// The headers of every record that has none. Frozen: a header object prototype-less and per record
+// (a dictionary-mode object each) was a large part of what fetched records kept alive while they
+// waited in a task's queue; nothing writes to a consumed record's headers.
+const NO_HEADERS: Record<string, Buffer | undefined> = Object.freeze(Object.create(null) as Record<string, Buffer | undefined>);
+
 // The batch being read (reading is synchronous). Keys and values are views of the response, as
 // the client gave them.
 const rd = new ByteReader('record batch');
@@ -110,8 +115,8 @@ function readRecords(topic: string, partition: number, fromOffset: number, batch
     const headerCount = rd.zigzag();
     // No prototype: a header named `__proto__` (any producer may send one) is a header like the
     // others, not the object's prototype. A repeated header keeps the last value, as a Java
-    // consumer's lastHeader does.
-    const headers = Object.create(null) as Record<string, Buffer | undefined>;
+    // consumer's lastHeader does. Most records have none: they share one empty object.
+    const headers = headerCount === 0 ? NO_HEADERS : (Object.create(null) as Record<string, Buffer | undefined>);
     for (let h = 0; h < headerCount; h++) {
       const name = rd.bytes();
       const headerValue = rd.bytes();
@@ -146,8 +151,8 @@ function readCompressed(topic: string, partition: number, fromOffset: number, ba
 
 function toHeaders(headers: ReadonlyArray<[Buffer | null, Buffer | null]>): Record<string, Buffer | undefined> {
   // As readRecords builds them (no prototype; the last of a repeated header).
+  if (headers.length === 0) return NO_HEADERS;
   const out: Record<string, Buffer | undefined> = Object.create(null) as Record<string, Buffer | undefined>;
-  if (headers.length === 0) return out;
   // A repeated header keeps the last value, as a Java consumer's lastHeader does.
   for (const [name, value] of headers) if (name) out[name.toString('utf8')] = value ?? undefined;
   return out;
