@@ -186,7 +186,7 @@ export class DeltaSinkStage {
   async #onBatch(batch: FetchedBatch, control: BatchControl): Promise<void> {
     const st = this.#states.get(`${batch.topic}:${batch.partition}`);
     if (!st || !st.ready || st.revoked || this.#stopping || this.#failed || control.isStale()) return;
-    const records = batch.records.filter((r) => r.offset >= st.position);
+    const records = Array.from(batch.records).filter((r) => r.offset >= st.position);
     if (records.length === 0) return;
     const mapper = st.route.mapper;
     if (mapper.prepare) {

@@ -44,6 +44,15 @@ export class ByteReader {
     throw new Error(`${this.#what}: varint longer than 10 bytes`);
   }
 
+  /** Skips bytes after a zigzag length; returns that length (-1: null), the bytes ending at `pos`. */
+  skipBytes(): number {
+    const n = this.zigzag();
+    if (n < 0) return -1;
+    this.need(n);
+    this.pos += n;
+    return n;
+  }
+
   /** Bytes after a zigzag length (-1: null), as a view of `buf`: copy them to keep them apart from it. */
   bytes(): Buffer | null {
     const n = this.zigzag();

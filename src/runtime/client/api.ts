@@ -28,6 +28,13 @@ export interface ConsumedRecord {
   headers: Record<string, Buffer | undefined>;
 }
 
+/** Records of a fetched batch, in offset order: an array, or a block that makes each record when it is read (`record-block.ts`). */
+export interface RecordList extends Iterable<ConsumedRecord> {
+  readonly length: number;
+  /** Record `index` (negative: from the end); undefined outside the list. */
+  at(index: number): ConsumedRecord | undefined;
+}
+
 /** A record to produce; without `partition`, Java's murmur2 of the key picks it (`partitioner.ts`), and a record with neither goes to partition 0. */
 export interface OutgoingRecord {
   topic: string;
@@ -95,7 +102,8 @@ export interface GroupMember {
 export interface FetchedBatch {
   topic: string;
   partition: number;
-  records: ConsumedRecord[];
+  /** In offset order; the client's are a RecordBlock, each record made when it is read. */
+  records: RecordList;
   highWatermark: number;
   /** Offset after the batch, counting trailing control records (transaction markers). */
   nextOffset: number;
@@ -227,7 +235,7 @@ export interface TransactionalProducer {
 
 /** Reads a partition without a group (assign mode), read_committed, from an offset to an end offset. */
 export interface PartitionReader {
-  read(topic: string, partition: number, fromOffset: number, toOffset: number, onRecords: (records: ConsumedRecord[]) => void | Promise<void>): Promise<number>;
+  read(topic: string, partition: number, fromOffset: number, toOffset: number, onRecords: (records: RecordList) => void | Promise<void>): Promise<number>;
   close(): Promise<void>;
 }
 

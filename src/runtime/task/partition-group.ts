@@ -4,7 +4,8 @@
 // a head with no readable timestamp, negative or NaN, goes first). While a partition's queue is
 // empty but the fetcher knows it has more (its high watermark is past what was fetched), the task
 // waits rather than process out of order, as Kafka Streams does with `max.task.idle.ms`.
-import type { ConsumedRecord } from '../client/api.ts';
+import type { ConsumedRecord, RecordList } from '../client/api.ts';
+import { offsetAt } from '../client/record-block.ts';
 
 /** Reads a record's event time (epoch ms; negative or NaN = none). */
 export type RecordTimestamp = (record: ConsumedRecord) => number;
@@ -31,7 +32,7 @@ export interface PartitionGroupOptions {
 // A fetched batch in a queue: records from `index` on are unread; `nextOffset` is applied as a
 // skip once they are all read (it may count trailing control records).
 interface Chunk {
-  records: readonly ConsumedRecord[];
+  records: RecordList;
   index: number;
   nextOffset: number;
 }
@@ -39,7 +40,8 @@ interface Chunk {
 class RecordQueue {
   readonly chunks: Chunk[] = [];
   size = 0;
-  // The head's timestamp, computed once per head (NaN: not computed yet).
+  // The head record and its timestamp, made once per head (a RecordBlock makes a record per read).
+  #head: ConsumedRecord | undefined;
   headTs = Number.NaN;
   headKnown = false;
   // Next offset the fetcher will deliver, and the partition's known end (high watermark).
@@ -57,8 +59,11 @@ class RecordQueue {
   }
 
   head(): ConsumedRecord {
-    const chunk = this.chunks[0] as Chunk;
-    return chunk.records[chunk.index] as ConsumedRecord;
+    if (this.#head === undefined) {
+      const chunk = this.chunks[0] as Chunk;
+      this.#head = chunk.records.at(chunk.index) as ConsumedRecord;
+    }
+    return this.#head;
   }
 
   headTimestamp(): number {
@@ -68,6 +73,22 @@ class RecordQueue {
       this.headKnown = true;
     }
     return this.headTs;
+  }
+
+  /** Takes the head: the next record becomes the head. */
+  take(): ConsumedRecord {
+    const record = this.head();
+    (this.chunks[0] as Chunk).index++;
+    this.size--;
+    this.#head = undefined;
+    this.headKnown = false;
+    return record;
+  }
+
+  /** Forgets the head made from a chunk that is going (a chunk added or dropped in front of it). */
+  forgetHead(): void {
+    this.#head = undefined;
+    this.headKnown = false;
   }
 }
 
@@ -116,13 +137,13 @@ export class PartitionGroup {
   }
 
   /** Buffers a fetched batch; records before what was already buffered (a re-fetch) are dropped. */
-  add(topic: string, partition: number, records: readonly ConsumedRecord[], nextOffset: number, highWatermark: number): void {
+  add(topic: string, partition: number, records: RecordList, nextOffset: number, highWatermark: number): void {
     const q = this.#queue(topic, partition);
     let index = 0;
-    if (q.fetched !== undefined && q.size > 0) while (index < records.length && (records[index] as ConsumedRecord).offset < q.fetched) index++;
+    if (q.fetched !== undefined && q.size > 0) while (index < records.length && offsetAt(records, index) < q.fetched) index++;
     if (index < records.length || nextOffset > (q.fetched ?? -1)) {
       q.chunks.push({ records, index, nextOffset });
-      if (q.size === 0) q.headKnown = false;
+      if (q.size === 0) q.forgetHead();
       q.size += records.length - index;
     }
     // The newest fetch is the fetcher's position (after a rebalance it may start lower again).
@@ -178,10 +199,7 @@ export class PartitionGroup {
       if (best === undefined || wait) return undefined;
     }
     this.timestamp = best.headTimestamp();
-    const chunk = best.chunks[0] as Chunk;
-    const record = chunk.records[chunk.index++] as ConsumedRecord;
-    best.size--;
-    best.headKnown = false;
+    const record = best.take();
     this.#taken = best;
     return record;
   }
@@ -201,8 +219,8 @@ export class PartitionGroup {
       const chunk = q.chunks[0] as Chunk;
       if (chunk.index < chunk.records.length) return;
       q.chunks.shift();
-      const last = chunk.records[chunk.records.length - 1];
-      if (last === undefined || chunk.nextOffset > last.offset + 1) this.#onSkip(q.topic, q.partition, chunk.nextOffset);
+      const count = chunk.records.length;
+      if (count === 0 || chunk.nextOffset > offsetAt(chunk.records, count - 1) + 1) this.#onSkip(q.topic, q.partition, chunk.nextOffset);
     }
   }
 

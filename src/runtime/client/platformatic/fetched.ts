@@ -9,13 +9,14 @@
 // producer from its first offset until that producer's ABORT marker; a transactional batch of an
 // active producer is dropped whole (a batch belongs to one transaction).
 //
-// The records field is read here, straight from its bytes into the runtime's records: the client's
-// own decoder makes an object per record with BigInt varints and then we made ours, and those were
-// a fifth of what survived the young-generation GC in a live run (docs/BENCHMARKS.md). Compressed
-// batches, rare on these topics, go through the client's decoder (it has the codecs).
+// The records field is read here, straight from its bytes into a RecordBlock (record-block.ts:
+// where each key and value sits, records made only when read): the client's own decoder makes an
+// object per record with BigInt varints, and records waiting as objects were a large share of what
+// survived the young-generation GC in a live run (docs/BENCHMARKS.md). Compressed batches, rare on
+// these topics, go through the client's decoder (it has the codecs).
 import { Reader, readRecordsBatch } from '@platformatic/kafka';
 import { ByteReader } from '../../../engine/serdes/byte-reader.ts';
-import type { ConsumedRecord } from '../api.ts';
+import { NO_HEADERS, RecordBlock } from '../record-block.ts';
 
 /** An aborted transaction as a Fetch response lists it. */
 export interface AbortedTransaction {
@@ -37,7 +38,7 @@ const HEADER_BYTES = 61;
 
 /** What one partition's fetched data gives the consumer. */
 export interface ReadPartition {
-  records: ConsumedRecord[];
+  records: RecordBlock;
   /** Offset after the last batch the response held (markers and aborted batches included); -1 if it held none. */
   nextOffset: number;
 }
@@ -51,9 +52,10 @@ export interface ReadPartition {
  * format) throw.
  */
 export function readPartition(topic: string, partition: number, fromOffset: number, data: Buffer | null | undefined, aborted: readonly AbortedTransaction[] | null | undefined, readUncommitted = false): ReadPartition {
-  const records: ConsumedRecord[] = [];
   let nextOffset = -1;
-  if (!data || data.length === 0) return { records, nextOffset };
+  if (!data || data.length === 0) return { records: new RecordBlock(topic, partition, EMPTY, 1), nextOffset };
+  // Sized for records of ~128 bytes; it grows past that.
+  const records = new RecordBlock(topic, partition, data, (data.length >> 7) + 16);
   const pending = !readUncommitted && aborted && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : [];
   const active = new Set<bigint>();
   let next = 0;
@@ -85,21 +87,19 @@ export function readPartition(topic: string, partition: number, fromOffset: numb
     }
     if (transactional && active.has(producerId)) continue;
     if ((attributes & COMPRESSION) !== 0) readCompressed(topic, partition, fromOffset, batch, records);
-    else readRecords(topic, partition, fromOffset, batch, records);
+    else readRecords(topic, partition, fromOffset, data, batch.byteOffset - data.byteOffset, batch, records);
   }
   return { records, nextOffset };
 }
 
-// The headers of every record that has none. Frozen: a header object prototype-less and per record
-// (a dictionary-mode object each) was a large part of what fetched records kept alive while they
-// waited in a task's queue; nothing writes to a consumed record's headers.
-const NO_HEADERS: Record<string, Buffer | undefined> = Object.freeze(Object.create(null) as Record<string, Buffer | undefined>);
+const EMPTY = Buffer.alloc(0);
 
-// The batch being read (reading is synchronous). Keys and values are views of the response, as
-// the client gave them.
+// The batch being read (reading is synchronous).
 const rd = new ByteReader('record batch');
 
-function readRecords(topic: string, partition: number, fromOffset: number, batch: Buffer, out: ConsumedRecord[]): void {
+// Where each record's key and value are (positions in `data`, which holds `batch` at `batchStart`):
+// the block makes the record when it is read.
+function readRecords(topic: string, partition: number, fromOffset: number, data: Buffer, batchStart: number, batch: Buffer, out: RecordBlock): void {
   const base = Number(batch.readBigInt64BE(0));
   const baseTime = Number(batch.readBigInt64BE(27));
   const count = batch.readInt32BE(57);
@@ -110,20 +110,25 @@ function readRecords(topic: string, partition: number, fromOffset: number, batch
     rd.pos += 1; // record attributes: unused
     const timestamp = baseTime + rd.zigzag();
     const offset = base + rd.zigzag();
-    const key = rd.bytes();
-    const value = rd.bytes();
+    const keyLength = rd.skipBytes();
+    const keyStart = rd.pos - Math.max(0, keyLength);
+    const valueLength = rd.skipBytes();
+    const valueStart = rd.pos - Math.max(0, valueLength);
     const headerCount = rd.zigzag();
     // No prototype: a header named `__proto__` (any producer may send one) is a header like the
     // others, not the object's prototype. A repeated header keeps the last value, as a Java
-    // consumer's lastHeader does. Most records have none: they share one empty object.
-    const headers = headerCount === 0 ? NO_HEADERS : (Object.create(null) as Record<string, Buffer | undefined>);
-    for (let h = 0; h < headerCount; h++) {
-      const name = rd.bytes();
-      const headerValue = rd.bytes();
-      if (name) headers[name.toString('utf8')] = headerValue ?? undefined;
+    // consumer's lastHeader does. Most records have none: the block gives them NO_HEADERS.
+    let headers: Record<string, Buffer | undefined> | undefined;
+    if (headerCount > 0) {
+      headers = Object.create(null) as Record<string, Buffer | undefined>;
+      for (let h = 0; h < headerCount; h++) {
+        const name = rd.bytes();
+        const headerValue = rd.bytes();
+        if (name) headers[name.toString('utf8')] = headerValue ?? undefined;
+      }
     }
     if (rd.pos !== end) throw new Error(`record batch: record ${i} of ${topic}-${partition} is ${length} bytes long, its fields ${length + rd.pos - end}`);
-    if (offset >= fromOffset) out.push({ topic, partition, offset, key, value, timestamp, headers });
+    if (offset >= fromOffset) out.add(offset, timestamp, batchStart + keyStart, keyLength, batchStart + valueStart, valueLength, headers);
   }
 }
 
@@ -138,14 +143,14 @@ function controlKey(batch: Buffer): Buffer | null {
   return rd.bytes();
 }
 
-function readCompressed(topic: string, partition: number, fromOffset: number, batch: Buffer, out: ConsumedRecord[]): void {
+function readCompressed(topic: string, partition: number, fromOffset: number, batch: Buffer, out: RecordBlock): void {
   const decoded = readRecordsBatch(Reader.from(batch));
   const base = Number(decoded.firstOffset);
   const baseTime = Number(decoded.firstTimestamp);
   for (const r of decoded.records) {
     const offset = base + r.offsetDelta;
     if (offset < fromOffset) continue;
-    out.push({ topic, partition, offset, key: r.key ?? null, value: r.value ?? null, timestamp: baseTime + Number(r.timestampDelta), headers: toHeaders(r.headers) });
+    out.addDecoded({ topic, partition, offset, key: r.key ?? null, value: r.value ?? null, timestamp: baseTime + Number(r.timestampDelta), headers: toHeaders(r.headers) });
   }
 }
 

@@ -2,7 +2,7 @@
 // partition's leader, read_committed (`raw-fetch.ts`, `fetched.ts`); metadata through a Consumer
 // that never joins its group.
 import { Consumer } from '@platformatic/kafka';
-import type { ConsumedRecord, PartitionReader } from '../api.ts';
+import type { PartitionReader, RecordList } from '../api.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { readPartition } from './fetched.ts';
 import { metadataFor } from './offsets.ts';
@@ -18,7 +18,7 @@ export function createPartitionReader(base: PlatformaticBase, maxBytes = 16 * 10
   const consumer = new Consumer({ ...base.options('restore'), groupId: `${base.connection.clientId}-restore` });
   const fetcher = new RawFetcher(base);
   return {
-    async read(topic, partition, fromOffset, toOffset, onRecords: (records: ConsumedRecord[]) => void | Promise<void>): Promise<number> {
+    async read(topic, partition, fromOffset, toOffset, onRecords: (records: RecordList) => void | Promise<void>): Promise<number> {
       let next = fromOffset;
       let idleRounds = 0;
       let refresh = false;
