@@ -5,8 +5,8 @@
 // Why: decoded into objects at fetch time, records waited in their task's queue (a fetch brings up
 // to 1 MiB per partition, thousands of records) long enough to survive young-generation
 // collections, and what survives is what a scavenge costs: the records and their key and value
-// views were the largest share of it after the commit's (docs/BENCHMARKS.md, "Fetched records
-// kept as bytes").
+// views were ~155 MB of the ~1,300 MB a one-thread run's scavenges kept, ~56 MB since
+// (docs/BENCHMARKS.md, "GC, the threads nobody sees, and tasks spread per sub-topology").
 import type { ConsumedRecord, RecordList } from './api.ts';
 
 

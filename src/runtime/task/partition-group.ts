@@ -85,7 +85,7 @@ class RecordQueue {
     return record;
   }
 
-  /** Forgets the head made from a chunk that is going (a chunk added or dropped in front of it). */
+  /** Forgets any head made earlier: the queue was empty, its next head comes from a chunk just added. */
   forgetHead(): void {
     this.#head = undefined;
     this.headKnown = false;

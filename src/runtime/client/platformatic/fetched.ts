@@ -11,8 +11,8 @@
 //
 // The records field is read here, straight from its bytes into a RecordBlock (record-block.ts:
 // where each key and value sits, records made only when read): the client's own decoder makes an
-// object per record with BigInt varints, and records waiting as objects were a large share of what
-// survived the young-generation GC in a live run (docs/BENCHMARKS.md). Compressed batches, rare on
+// object per record with BigInt varints, and records waiting as objects were about an eighth of
+// what survived the young-generation GC in a live run (docs/BENCHMARKS.md). Compressed batches, rare on
 // these topics, go through the client's decoder (it has the codecs).
 import { Reader, readRecordsBatch } from '@platformatic/kafka';
 import { ByteReader } from '../../../engine/serdes/byte-reader.ts';
