@@ -80,14 +80,11 @@ export function startSampler(m: Metrics, streams: KafkaStreams, options: Sampler
       for (const topic of layout.subtopologies.find((s) => s.id === sub)?.sourceTopics ?? []) owned.set(topic, [...(owned.get(topic) ?? []), p]);
     }
     const lag: Array<[string, number, number]> = [];
-    for (const [topic, partitions] of owned) {
-      const [ends, committed] = await Promise.all([options.admin.endOffsets(topic), options.admin.committedOffsets(streams.config.applicationId, topic)]);
-      for (const p of partitions) {
-        const end = ends.get(p) ?? 0;
-        // No commit yet: everything up to the end is still to do (offsets start at the log start,
-        // which we do not fetch: lag may overstate until the first commit on a truncated log).
-        lag.push([topic, p, Math.max(0, end - (committed.get(p) ?? 0))]);
-      }
+    for (const p of owned.size === 0 ? [] : await options.admin.groupOffsets(streams.config.applicationId, [...owned.keys()])) {
+      if (!owned.get(p.topic)?.includes(p.partition)) continue;
+      // No commit yet: everything up to the end is still to do (offsets start at the log start,
+      // which we do not fetch: lag may overstate until the first commit on a truncated log).
+      lag.push([p.topic, p.partition, Math.max(0, p.end - (p.committed ?? 0))]);
     }
     m.consumerLag.reset();
     for (const [topic, partition, value] of lag) m.consumerLag.set({ topic, partition: String(partition) }, value);

@@ -81,12 +81,25 @@ export interface RuntimeAdmin {
   offsetRange(topic: string, partition: number): Promise<{ low: number; high: number }>;
   /** Offsets the group has committed for `topic` (partitions with no commit are absent). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
+  /**
+   * Every partition of `topics` with its high watermark and the offset `groupId` committed there:
+   * a lag probe in one request of each kind, however many topics (lag metrics, stall watch, tests).
+   */
+  groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupPartitionOffsets[]>;
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** DeleteRecords: each partition's log start moves up to its offset (repartition purge). */
   deleteRecords?(offsets: readonly PartitionOffset[]): Promise<void>;
   /** Members of a consumer group with their join user data and assigned partitions (query routing). */
   groupMembers?(groupId: string): Promise<GroupMember[]>;
   close(): Promise<void>;
+}
+
+/** One partition in a lag probe: its high watermark and the group's committed offset (undefined: no commit yet). */
+export interface GroupPartitionOffsets {
+  topic: string;
+  partition: number;
+  end: number;
+  committed: number | undefined;
 }
 
 /** One member of a group as DescribeGroups shows it. */

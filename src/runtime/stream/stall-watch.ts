@@ -98,21 +98,20 @@ export class StallWatch {
     const tasks = this.#o.tasks();
     const topics = new Set<string>();
     for (const inputs of tasks.values()) for (const { topic } of inputs) topics.add(topic);
-    const ends = new Map<string, Map<number, number>>();
-    const committed = new Map<string, Map<number, number>>();
-    await Promise.all([...topics].map(async (topic) => {
-      const [e, c] = await Promise.all([this.#o.admin.endOffsets(topic), this.#o.admin.committedOffsets(this.#o.groupId, topic)]);
-      ends.set(topic, e);
-      committed.set(topic, c);
-    }));
+    const ends = new Map<string, number>();
+    const committed = new Map<string, number>();
+    for (const p of await this.#o.admin.groupOffsets(this.#o.groupId, [...topics])) {
+      ends.set(`${p.topic}:${p.partition}`, p.end);
+      if (p.committed !== undefined) committed.set(`${p.topic}:${p.partition}`, p.committed);
+    }
     const now = Date.now();
     const before = this.#tracker.snapshot();
     for (const [task, inputs] of tasks) {
       let lag = 0;
       const parts: string[] = [];
       for (const { topic, partition } of inputs) {
-        const end = ends.get(topic)?.get(partition) ?? 0;
-        let position = committed.get(topic)?.get(partition);
+        const end = ends.get(`${topic}:${partition}`) ?? 0;
+        let position = committed.get(`${topic}:${partition}`);
         // Never committed: the task starts at the log start, which retention may have moved.
         position ??= end === 0 ? 0 : (await this.#o.admin.offsetRange(topic, partition)).low;
         lag += Math.max(0, end - position);

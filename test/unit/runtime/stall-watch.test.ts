@@ -40,6 +40,7 @@ describe('StallWatch', () => {
       endOffsets: async () => new Map([[0, state.end]]),
       offsetRange: async () => ({ low: state.low, high: state.end }),
       committedOffsets: async () => (state.committed === undefined ? new Map() : new Map([[0, state.committed]])),
+      groupOffsets: async (_group, topics) => topics.map((topic) => ({ topic, partition: 0, end: state.end, committed: state.committed })),
       deleteTopics: async () => {},
       close: async () => {},
     };

@@ -1,6 +1,6 @@
 // RuntimeAdmin over @platformatic/kafka's Admin.
 import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes, metadataV12 } from '@platformatic/kafka';
-import type { GroupMember, PartitionOffset, RuntimeAdmin, TopicSpec } from '../api.ts';
+import type { GroupMember, GroupPartitionOffsets, PartitionOffset, RuntimeAdmin, TopicSpec } from '../api.ts';
 import type { PlatformaticBase } from './connection.ts';
 import { committedOffsets, earliestOffsets, highWatermarks, metadataFor, retrying } from './offsets.ts';
 
@@ -63,6 +63,17 @@ export function createAdmin(base: PlatformaticBase): RuntimeAdmin {
     async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
       const offsets = await committedOffsets(admin, groupId, new Map([[topic, await partitionsOf(topic)]]));
       return offsets.get(topic) ?? new Map();
+    },
+    async groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupPartitionOffsets[]> {
+      const metadata = await metadataFor(admin, [...topics]);
+      const partitions = new Map<string, number[]>();
+      for (const topic of topics) partitions.set(topic, Array.from({ length: metadata.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i));
+      const [ends, committed] = await Promise.all([highWatermarks(admin, partitions), committedOffsets(admin, groupId, partitions)]);
+      const out: GroupPartitionOffsets[] = [];
+      for (const [topic, list] of partitions) {
+        for (const partition of list) out.push({ topic, partition, end: ends.get(topic)?.get(partition) ?? 0, committed: committed.get(topic)?.get(partition) });
+      }
+      return out;
     },
     async deleteTopics(topics: readonly string[]): Promise<void> {
       const existing = await existingTopics(base, topics);
