@@ -9,6 +9,7 @@ import { Stores, Topology, type KeyValueStoreSupplier, type SinkSerializers } fr
 import { Accounting } from '../src/invoice/accounting.ts';
 import type { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import { BalanceProcessor } from '../src/invoice/balance-processor.ts';
+import { DEDUP_CACHE_ENTRIES } from '../src/invoice/dedup-window.ts';
 import type { InputRole } from '../src/invoice/events.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
 import { InvoiceProcessor, SEVEN_DAYS_MICROS } from '../src/invoice/invoice-processor.ts';
@@ -54,7 +55,7 @@ export interface InvoicePipelineOptions {
   storeSupplier?: (name: string) => KeyValueStoreSupplier;
   /** Changelogs for the Kafka runtime (default off: replays and tests rebuild from input). */
   changelogs?: boolean;
-  /** Entries each store's write-back cache holds (default: the engine's, 100k). */
+  /** Entries each store's write-back cache holds (default: the engine's, 100k; the dedup store's at most DEDUP_CACHE_ENTRIES). */
   cacheMaxEntries?: number;
   /** Dedup horizon in days of clock (default 30; the contract asks for at least 7). */
   dedupHorizonDays?: number;
@@ -104,7 +105,8 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
   const supplier = options.storeSupplier ?? ((name: string) => Stores.inMemoryKeyValueStore(name));
   const store = (name: string) => {
     const builder = Stores.keyValueStoreBuilder(supplier(name));
-    if (options.cacheMaxEntries !== undefined) builder.withCachingEnabled(options.cacheMaxEntries);
+    if (name === STORE.dedup) builder.withCachingEnabled(Math.min(options.cacheMaxEntries ?? DEDUP_CACHE_ENTRIES, DEDUP_CACHE_ENTRIES));
+    else if (options.cacheMaxEntries !== undefined) builder.withCachingEnabled(options.cacheMaxEntries);
     return options.changelogs ? builder.withLoggingEnabled() : builder.withLoggingDisabled();
   };
   const serdes = options.serdes ?? {};
