@@ -9,7 +9,7 @@ import { Stores, Topology, type KeyValueStoreSupplier, type SinkSerializers } fr
 import { Accounting } from '../src/invoice/accounting.ts';
 import type { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import { BalanceProcessor } from '../src/invoice/balance-processor.ts';
-import { DEDUP_CACHE_ENTRIES } from '../src/invoice/dedup-window.ts';
+import { DEDUP_CACHE_ENTRIES, dedupClockSerde } from '../src/invoice/dedup-window.ts';
 import type { InputRole } from '../src/invoice/events.ts';
 import type { InvoiceEvent } from '../src/invoice/invoice.ts';
 import { InvoiceProcessor, SEVEN_DAYS_MICROS } from '../src/invoice/invoice-processor.ts';
@@ -104,7 +104,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
   const accounting = options.accounting ?? new Accounting();
   const supplier = options.storeSupplier ?? ((name: string) => Stores.inMemoryKeyValueStore(name));
   const store = (name: string) => {
-    const builder = Stores.keyValueStoreBuilder(supplier(name));
+    const builder = name === STORE.dedup ? Stores.keyValueStoreBuilder(supplier(name), dedupClockSerde) : Stores.keyValueStoreBuilder(supplier(name));
     if (name === STORE.dedup) builder.withCachingEnabled(Math.min(options.cacheMaxEntries ?? DEDUP_CACHE_ENTRIES, DEDUP_CACHE_ENTRIES));
     else if (options.cacheMaxEntries !== undefined) builder.withCachingEnabled(options.cacheMaxEntries);
     return options.changelogs ? builder.withLoggingEnabled() : builder.withLoggingDisabled();

@@ -16,7 +16,7 @@
 // average. With k = 2 that is no more store entries per id than the index design held (two each),
 // for two entry reads per record (~1 µs each in a live profile). Entries an earlier version
 // indexed by day are swept as well.
-import type { KeyValueStore } from '../engine/index.ts';
+import type { KeyValueStore, Serde } from '../engine/index.ts';
 
 /** Entries looked at per record processed, on average: 2 keeps the store within 2 horizons (1.33 on average). */
 export const SWEEP_PER_RECORD = 2;
@@ -30,6 +30,28 @@ export const SWEEP_EVERY = 256;
  * entries, mark-compact pauses 220-228 → 154-169 ms per run, ~3 % less CPU (docs/BENCHMARKS.md).
  */
 export const DEDUP_CACHE_ENTRIES = 4096;
+
+// A first sighting's clock as stored: a 0 byte, then the µs as a big-endian float64 (every clock
+// is an integer within 2^53). Until 2026-12-07 it was JSON text, which the changelog and the
+// stores of earlier versions still hold: JSON never starts with a 0 byte, so both read back.
+// Why bytes: the sweep reads two entries per record, and each JSON read was a UTF-8 decode and a
+// parse, a third of the sweep's CPU (docs/BENCHMARKS.md).
+const CLOCK_BYTES = 9;
+
+/** The dedup store's values: a first sighting's clock (µs). */
+export const dedupClockSerde: Serde<number> = {
+  serialize: (_topic, clock) => {
+    const bytes = Buffer.allocUnsafe(CLOCK_BYTES);
+    bytes[0] = 0;
+    bytes.writeDoubleBE(clock, 1);
+    return bytes;
+  },
+  deserialize: (_topic, bytes) => {
+    if (bytes === null) return null as unknown as number;
+    if (bytes.length === CLOCK_BYTES && bytes[0] === 0) return bytes.readDoubleBE(1);
+    return JSON.parse(bytes.toString('utf8')) as number;
+  },
+};
 
 /** Event ids seen within the horizon, in a store of first sightings. */
 export class DedupWindow {

@@ -4,13 +4,15 @@
 // as commits do, so the sweep's scans see both dirty and flushed entries.
 import { describe, expect, it } from 'vitest';
 import { Stores, type KeyValueStore } from '../../../src/engine/index.ts';
-import { DedupWindow, SWEEP_EVERY, SWEEP_PER_RECORD } from '../../../src/invoice/dedup-window.ts';
+import { DEDUP_CACHE_ENTRIES, DedupWindow, dedupClockSerde, SWEEP_EVERY, SWEEP_PER_RECORD } from '../../../src/invoice/dedup-window.ts';
 
 const HOUR = 3_600_000_000;
 const HORIZON = 24 * HOUR;
 
+// As the pipeline builds it (topologies/invoice-pipeline.ts): its value bytes and its small cache,
+// so entries also come back from below the cache.
 function store(): KeyValueStore<number> & { flush(): Promise<void> } {
-  return Stores.keyValueStoreBuilder<number>(Stores.inMemoryKeyValueStore('dedup')).withLoggingDisabled().build();
+  return Stores.keyValueStoreBuilder<number>(Stores.inMemoryKeyValueStore('dedup'), dedupClockSerde).withCachingEnabled(DEDUP_CACHE_ENTRIES).withLoggingDisabled().build();
 }
 
 const keys = (s: KeyValueStore<number>): string[] => [...s.range()].map(([k]) => k);
@@ -61,5 +63,21 @@ describe('DedupWindow', () => {
     // And nothing within the horizon was swept: the last day's ids are all duplicates now.
     const now = (24 * 6 - 1) * HOUR + perHour;
     for (let hour = 24 * 5; hour < 24 * 6; hour++) expect(window.seen(`orders\u0000${hour}-0`, now)).toBe(true);
+  });
+});
+
+describe('dedupClockSerde', () => {
+  it('round-trips clocks, before 1970 and past year 9999 too, as 9 bytes', () => {
+    for (const clock of [0, 1, 1_796_637_031_770_123, -62_135_596_800_000_000, 253_402_300_799_999_999, -1]) {
+      const bytes = dedupClockSerde.serialize('dedup', clock) as Buffer;
+      expect(bytes).toHaveLength(9);
+      expect(dedupClockSerde.deserialize('dedup', bytes)).toBe(clock);
+    }
+  });
+
+  it('reads the JSON text that earlier versions stored and logged', () => {
+    for (const clock of [1_796_637_031_770_123, -5, 12_345_678, 0]) {
+      expect(dedupClockSerde.deserialize('dedup', Buffer.from(JSON.stringify(clock)))).toBe(clock);
+    }
   });
 });
