@@ -26,8 +26,8 @@ export const SWEEP_EVERY = 256;
  * Write-back cache entries of the dedup store (the others keep the engine's 100k). An id is
  * written once and read again only by a duplicate (most arrive soon after the first: a producer's
  * retry) and by the sweep, so a large cache only held every id of the run as objects the GC marks
- * again and again. Measured (live-invoices, one thread, --trace-gc, alternated): 100k → 2,048
- * entries, mark-compact pauses 220-228 → 154-169 ms per run, ~3 % less CPU (docs/BENCHMARKS.md).
+ * again and again. Measured (live-invoices, one thread, --trace-gc, alternated, 2,048 entries):
+ * mark-compact pauses 220-228 → 154-169 ms per run (docs/BENCHMARKS.md, fifth session).
  */
 export const DEDUP_CACHE_ENTRIES = 4096;
 
