@@ -31,8 +31,8 @@ export const SWEEP_EVERY = 256;
  */
 export const DEDUP_CACHE_ENTRIES = 4096;
 
-// A first sighting's clock as stored: a 0 byte, then the µs as a big-endian float64 (every clock
-// is an integer within 2^53). Until 2026-12-07 it was JSON text, which the changelog and the
+// A first sighting's clock as stored: a 0 byte, then the µs as a big-endian float64 (the clock's
+// double, bit for bit). Until 2026-12-07 it was JSON text, which the changelog and the
 // stores of earlier versions still hold: JSON never starts with a 0 byte, so both read back.
 // Why bytes: the sweep reads two entries per record, and each JSON read was a UTF-8 decode and a
 // parse, a third of the sweep's CPU (docs/BENCHMARKS.md).

@@ -68,7 +68,7 @@ describe('DedupWindow', () => {
 
 describe('dedupClockSerde', () => {
   it('round-trips clocks, before 1970 and past year 9999 too, as 9 bytes', () => {
-    for (const clock of [0, 1, 1_796_637_031_770_123, -62_135_596_800_000_000, 253_402_300_799_999_999, -1]) {
+    for (const clock of [0, 1, 1_796_637_031_770_123, -62_135_596_800_000_000, 253_402_300_800_000_000, -1]) {
       const bytes = dedupClockSerde.serialize('dedup', clock) as Buffer;
       expect(bytes).toHaveLength(9);
       expect(dedupClockSerde.deserialize('dedup', bytes)).toBe(clock);
