@@ -5,7 +5,7 @@
 //                                                                                                ├→ invoice rows (KTable changelog)
 //                                                                                                ├→ dlq (domain dead letters)
 //                                                                                                └→ by-client repartition → client balances → balance rows
-import { Stores, Topology, type KeyValueStoreSupplier, type SinkSerializers } from '../src/engine/index.ts';
+import { Stores, Topology, type KeyValueStoreBuilder, type KeyValueStoreSupplier, type SinkSerializers } from '../src/engine/index.ts';
 import { Accounting } from '../src/invoice/accounting.ts';
 import type { AvroInputDecoder } from '../src/invoice/avro-input.ts';
 import { BalanceProcessor } from '../src/invoice/balance-processor.ts';
@@ -103,12 +103,15 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
   const topics = pipelineTopics(options);
   const accounting = options.accounting ?? new Accounting();
   const supplier = options.storeSupplier ?? ((name: string) => Stores.inMemoryKeyValueStore(name));
+  const logged = <V>(builder: KeyValueStoreBuilder<V>) => (options.changelogs ? builder.withLoggingEnabled() : builder.withLoggingDisabled());
   const store = (name: string) => {
-    const builder = name === STORE.dedup ? Stores.keyValueStoreBuilder(supplier(name), dedupClockSerde) : Stores.keyValueStoreBuilder(supplier(name));
-    if (name === STORE.dedup) builder.withCachingEnabled(Math.min(options.cacheMaxEntries ?? DEDUP_CACHE_ENTRIES, DEDUP_CACHE_ENTRIES));
-    else if (options.cacheMaxEntries !== undefined) builder.withCachingEnabled(options.cacheMaxEntries);
-    return options.changelogs ? builder.withLoggingEnabled() : builder.withLoggingDisabled();
+    const builder = Stores.keyValueStoreBuilder(supplier(name));
+    if (options.cacheMaxEntries !== undefined) builder.withCachingEnabled(options.cacheMaxEntries);
+    return logged(builder);
   };
+  // The dedup store has value bytes and a cache size of its own (dedup-window.ts says why).
+  const dedupStore = () =>
+    logged(Stores.keyValueStoreBuilder(supplier(STORE.dedup), dedupClockSerde).withCachingEnabled(Math.min(options.cacheMaxEntries ?? DEDUP_CACHE_ENTRIES, DEDUP_CACHE_ENTRIES)));
   const serdes = options.serdes ?? {};
   const roles = new Map<string, InputRole>([
     [topics.orders, 'orders'],
@@ -164,7 +167,7 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     .addSink('balance-rows-sink', topics.balanceRows, serdes.rows, 'client-balances');
 
   for (const name of [STORE.invoices, STORE.dedup, STORE.held, STORE.heldExpiry, STORE.dueIndex, STORE.clock]) {
-    t.addStateStore(store(name), 'invoice-processor');
+    t.addStateStore(name === STORE.dedup ? dedupStore() : store(name), 'invoice-processor');
   }
   t.addStateStore(store(STORE.balances), 'client-balances');
   return { topology: t, topics, accounting, eventTime };

@@ -9,7 +9,6 @@
 // (docs/BENCHMARKS.md, "GC, the threads nobody sees, and tasks spread per sub-topology").
 import type { ConsumedRecord, RecordList } from './api.ts';
 
-
 type Headers = ConsumedRecord['headers'];
 
 /**
