@@ -131,10 +131,13 @@ export interface Metrics {
   /** Compaction runs that failed (storage trouble; each is also logged as a warning). */
   readonly sinkCompactionFailures: Counter<'sink' | 'table'>;
   /**
-   * Called before each scrape reads the sink table counters: the writers keep cumulative counts
-   * of their own, mirrored in then (see mirrorSinkTable).
+   * Called before a scrape reads the counters whose owners keep counts of their own, mirrored in
+   * then: the sink table writers' (mirrorSinkTable), the pipeline's accounting (mirrorAccounting)
+   * and the records produced (counted per topic by the runtime observer). Per record, a
+   * prom-client update with labels was ~6 % of a live input's CPU (docs/BENCHMARKS.md, sixth
+   * session); a scrape is every few seconds.
    */
-  readonly beforeSinkScrape: (() => void)[];
+  readonly beforeScrape: (() => void)[];
 }
 
 /** Options for createMetrics. */
@@ -152,17 +155,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const n = METRIC_NAMES;
-  const beforeSinkScrape: (() => void)[] = [];
-  // Each of the table counters runs the hooks when scraped; mirroring is idempotent, so the first
-  // one read brings all of them up to date.
-  const collect = (): void => { for (const hook of beforeSinkScrape) hook(); };
+  const beforeScrape: (() => void)[] = [];
+  // Each mirrored metric runs the hooks when scraped; mirroring is idempotent, so the first one
+  // read brings all of them up to date.
+  const collect = (): void => { for (const hook of beforeScrape) hook(); };
   const m: Metrics = {
-    beforeSinkScrape,
+    beforeScrape,
     registry,
     buildInfo: new Gauge({ name: n.buildInfo, help: 'Build information; always 1.', labelNames: ['version', 'guarantee'], registers }),
     consumerLag: new Gauge({ name: n.consumerLag, help: 'Records between the committed offset and the log end offset, per input partition.', labelNames: ['topic', 'partition'], registers }),
     recordsIn: new Counter({ name: n.recordsIn, help: 'Records consumed, per topic.', labelNames: ['topic'], registers }),
-    recordsOut: new Counter({ name: n.recordsOut, help: 'Records produced, per topic.', labelNames: ['topic'], registers }),
+    recordsOut: new Counter({ name: n.recordsOut, help: 'Records produced, per topic.', labelNames: ['topic'], registers, collect }),
     processingLatency: new Histogram({
       name: n.processingLatency,
       help: 'Seconds from the event time of the causing input record to the emit of the invoice event.',
@@ -177,14 +180,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     storeSize: new Gauge({ name: n.storeSize, help: 'Approximate on-disk size of a state store partition, in bytes.', labelNames: ['store', 'partition'], registers }),
     restoredRecords: new Counter({ name: n.restoredRecords, help: 'Changelog records restored into a state store partition.', labelNames: ['store', 'partition'], registers }),
     restoreRemaining: new Gauge({ name: n.restoreRemaining, help: 'Changelog records left to restore for a state store partition (0 when ready).', labelNames: ['store', 'partition'], registers }),
-    duplicates: new Counter({ name: n.duplicates, help: 'Valid input events dropped as duplicates.', registers }),
+    duplicates: new Counter({ name: n.duplicates, help: 'Valid input events dropped as duplicates.', registers, collect }),
     deadLetters: new Counter({ name: n.deadLetters, help: 'Records sent to the dead-letter topic, per reason and source topic.', labelNames: ['reason', 'topic'], registers }),
-    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held now for an invoice not yet known.', registers }),
-    accountingRead: new Counter({ name: n.accountingRead, help: 'Input records read (the accounting total).', registers }),
+    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held now for an invoice not yet known.', registers, collect }),
+    accountingRead: new Counter({ name: n.accountingRead, help: 'Input records read (the accounting total).', registers, collect }),
     accountingOutcome: new Counter({
       name: n.accountingOutcome,
       help: 'Input records by outcome (held: every hold; a released hold also counts as applied or dead_lettered). read = applied + duplicate + dead_lettered + held_payments.',
-      labelNames: ['outcome'], registers,
+      labelNames: ['outcome'], registers, collect,
     }),
     commitDuration: new Histogram({ name: n.commitDuration, help: 'Duration of a commit (a transaction commit under exactly_once), in seconds.', labelNames: ['guarantee'], buckets: [...LATENCY_BUCKETS_SECONDS], registers }),
     sinkBatchSize: new Histogram({ name: n.sinkBatchSize, help: 'Rows per sink micro-batch.', labelNames: ['sink', 'table'], buckets: [...SINK_BATCH_ROWS_BUCKETS], registers }),

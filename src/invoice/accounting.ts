@@ -11,29 +11,24 @@ export interface AccountingCounts {
   held: number;
 }
 
-/** Mutable counters shared by the pipeline's processors (one per pipeline instance). */
+/** Mutable counters shared by the pipeline's processors (one per pipeline instance); readers take `counts` when they need them (the metrics, when scraped). */
 export class Accounting {
   readonly counts: AccountingCounts = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
-  /** Called after each change, e.g. to mirror the counts into Prometheus metrics. */
-  onChange: ((counts: Readonly<AccountingCounts>) => void) | undefined;
 
   /** A record entered the pipeline. */
   read(): void {
     this.counts.read += 1;
-    this.onChange?.(this.counts);
   }
 
   /** A record's final (or, for `held`, provisional) outcome. */
   count(outcome: 'applied' | 'duplicate' | 'dead_lettered' | 'held'): void {
     this.counts[outcome] += 1;
-    this.onChange?.(this.counts);
   }
 
   /** A held payment left the held set: applied, or dead-lettered (orphan, refused). */
   release(outcome: 'applied' | 'dead_lettered'): void {
     this.counts.held -= 1;
     this.counts[outcome] += 1;
-    this.onChange?.(this.counts);
   }
 
   /** Whether the counts add up to the records read. */

@@ -140,8 +140,9 @@ export async function buildPipeline(config: Config, metrics: Metrics | undefined
     onInvoiceEvent: metrics ? (event) => observeInvoiceEvent(metrics, event) : undefined,
   });
   if (metrics) {
+    // Mirrored when scraped, not per record (Metrics.beforeScrape).
     let previous: AccountingSnapshot = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
-    pipeline.accounting.onChange = (counts) => (previous = mirrorAccounting(metrics, previous, counts));
+    metrics.beforeScrape.push(() => { previous = mirrorAccounting(metrics, previous, pipeline.accounting.counts); });
   }
   return pipeline;
 }

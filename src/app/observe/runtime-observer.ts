@@ -15,12 +15,19 @@ function headerText(value: Buffer | string | undefined): string | undefined {
 export function metricsObserver(m: Metrics, deadLetterTopic: string, guarantee: 'at_least_once' | 'exactly_once'): RuntimeObserver {
   // The runtime reports restored-so-far per restore; the counter wants increments.
   const restored = new Map<string, number>();
+  // Records produced per topic since the last scrape: a count per record here, the counter's
+  // labelled update once per topic when scraped (Metrics.beforeScrape).
+  const produced = new Map<string, number>();
+  m.beforeScrape.push(() => {
+    for (const [topic, count] of produced) m.recordsOut.inc({ topic }, count);
+    produced.clear();
+  });
   return {
     consumed(topic, count) {
       m.recordsIn.inc({ topic }, count);
     },
     produced(record) {
-      m.recordsOut.inc({ topic: record.topic });
+      produced.set(record.topic, (produced.get(record.topic) ?? 0) + 1);
       if (record.topic === deadLetterTopic) {
         recordDeadLetter(m, headerText(record.headers?.['dlq.reason']), headerText(record.headers?.['dlq.source.topic']));
       }

@@ -20,7 +20,7 @@ export function metricsSinkObserver(m: Metrics, sink: string): SinkObserver {
     watchTable: (table, counts) => {
       // Zero series from the start: the alerts' rate() over a counter that has not moved is 0, not absent.
       let previous = mirrorSinkTable(m, sink, table, undefined, counts());
-      m.beforeSinkScrape.push(() => { previous = mirrorSinkTable(m, sink, table, previous, counts()); });
+      m.beforeScrape.push(() => { previous = mirrorSinkTable(m, sink, table, previous, counts()); });
     },
   };
 }
