@@ -118,8 +118,15 @@ export function buildInvoicePipeline(options: InvoicePipelineOptions = {}): Invo
     [topics.payments, 'payments'],
     [topics.activity, 'activity'],
   ]);
+  // Routed names built once per event type, not per record (a new string per record is hashed
+  // again by every Map keyed by topic downstream).
+  const routed = new Map<string, string>();
   const eventTopic = options.routeByType
-    ? (_key: string, value: InvoiceEvent) => `${topics.invoiceEvents}.${value.event_type.slice('invoice.'.length)}`
+    ? (_key: string, value: InvoiceEvent) => {
+        let topic = routed.get(value.event_type);
+        if (topic === undefined) routed.set(value.event_type, (topic = `${topics.invoiceEvents}.${value.event_type.slice('invoice.'.length)}`));
+        return topic;
+      }
     : topics.invoiceEvents;
   const dedupHorizonMicros = (options.dedupHorizonDays ?? 30) * MICROS_PER_DAY;
   const rd = serdes.repartitionDeserializer;

@@ -76,7 +76,10 @@ export const REPARTITION_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
  * Kafka Streams does), checks co-partitioning, and lists the internal topics. */
 export function planLayout(input: LayoutInput): ApplicationLayout {
   const repartition = new Set(input.subtopologies.flatMap((s) => s.repartitionTopics));
-  const physicalName = (topic: string): string => (repartition.has(topic) ? internalTopicName(input.applicationId, topic) : topic);
+  // Each name built once: one built per record was a new string that every Map it met (the
+  // producer's grouping, the metrics' counts) had to hash again.
+  const physicalNames = new Map([...repartition].map((topic) => [topic, internalTopicName(input.applicationId, topic)]));
+  const physicalName = (topic: string): string => physicalNames.get(topic) ?? topic;
   const counts = new Map<string, number>();
   for (const s of input.subtopologies) {
     for (const t of s.sourceTopics) {
