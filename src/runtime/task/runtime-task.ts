@@ -61,7 +61,10 @@ export class RuntimeTask {
   readonly #o: RuntimeTaskOptions;
   readonly #preparers = new Map<string, { key?: Preparing; value?: Preparing }>();
   #engine: StreamTask | undefined;
-  readonly #positions = new Map<string, number>();
+  // Next offset to process per source topic, in `sourceTopics` order (-1: none yet); every input
+  // of a task has its partition. A task reads one to three topics: a scan of their names costs
+  // less than a Map keyed by `topic:partition`, a string built and hashed per record.
+  readonly #positions: number[];
   readonly #group: PartitionGroup;
   // Outputs until the commit, as bytes (output-arena.ts).
   readonly #outputs = new OutputArena();
@@ -90,6 +93,7 @@ export class RuntimeTask {
       options.sourceTopics.map((topic) => ({ topic, partition: options.id.partition, extractor: extractors.get(options.topologyName(topic)) })),
       { maxTaskIdleMs: options.maxTaskIdleMs, onSkip: (topic, partition, nextOffset) => this.skipTo(topic, partition, nextOffset) },
     );
+    this.#positions = options.sourceTopics.map(() => -1);
   }
 
   /** Source topic-partitions of this task. */
@@ -136,7 +140,7 @@ export class RuntimeTask {
     for (const { topic, partition } of this.inputs) {
       const committed = await this.#o.admin.committedOffsets(this.#o.groupId, topic);
       const offset = committed.get(partition);
-      if (offset !== undefined) this.#positions.set(checkpointKey(topic, partition), offset);
+      if (offset !== undefined) this.#positions[this.#source(topic)] = offset;
       // Known lag from the start, so a partition not fetched yet holds the others back (one input: no choice to make).
       if (this.inputs.length > 1) {
         const range = await this.#o.admin.offsetRange(topic, partition);
@@ -176,12 +180,11 @@ export class RuntimeTask {
   }
 
   /** Moves a partition's position past records that are not data (markers, aborted records). */
-  skipTo(topic: string, partition: number, nextOffset: number): void {
-    const key = checkpointKey(topic, partition);
-    const position = this.#positions.get(key);
+  skipTo(topic: string, _partition: number, nextOffset: number): void {
+    const i = this.#source(topic);
     // Only forward; the partition group calls it only once what lies before was processed.
-    if (position === undefined || nextOffset > position) {
-      this.#positions.set(key, nextOffset);
+    if (i >= 0 && nextOffset > (this.#positions[i] as number)) {
+      this.#positions[i] = nextOffset;
       this.#dirty = true;
     }
   }
@@ -221,10 +224,11 @@ export class RuntimeTask {
     while (processed < limit) {
       const record = group.next(now);
       if (record === undefined) break;
-      const key = checkpointKey(record.topic, record.partition);
-      const position = this.#positions.get(key);
-      if (position !== undefined && record.offset < position) continue;
-      this.#positions.set(key, record.offset + 1);
+      const source = this.#source(record.topic);
+      if (source >= 0) {
+        if (record.offset < (this.#positions[source] as number)) continue;
+        this.#positions[source] = record.offset + 1;
+      }
       this.#dirty = true;
       processed++;
       // Consumed counts per run of one topic, not per record (metrics callbacks are not free).
@@ -275,8 +279,8 @@ export class RuntimeTask {
     }
     const offsets: PartitionOffset[] = [];
     for (const { topic, partition } of this.inputs) {
-      const offset = this.#positions.get(checkpointKey(topic, partition));
-      if (offset !== undefined) offsets.push({ topic, partition, offset });
+      const offset = this.#positions[this.#source(topic)] as number;
+      if (offset >= 0) offsets.push({ topic, partition, offset });
     }
     this.#dirty = false;
     return { records, offsets };
@@ -308,6 +312,13 @@ export class RuntimeTask {
     } finally {
       await this.directory.unlock();
     }
+  }
+
+  // The index of a source topic in `sourceTopics`, -1 if not one (records only come from them).
+  #source(topic: string): number {
+    const topics = this.#o.sourceTopics;
+    for (let i = 0; i < topics.length; i++) if (topics[i] === topic) return i;
+    return -1;
   }
 
   #ready(): StreamTask {
