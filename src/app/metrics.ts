@@ -134,7 +134,7 @@ export interface Metrics {
    * Called before a scrape reads the counters whose owners keep counts of their own, mirrored in
    * then: the sink table writers' (mirrorSinkTable), the pipeline's accounting (mirrorAccounting)
    * and the records produced (counted per topic by the runtime observer). Per record, a
-   * prom-client update with labels was ~6 % of a live input's CPU (docs/BENCHMARKS.md, sixth
+   * prom-client update with labels was ~7 % of a live input's CPU (docs/BENCHMARKS.md, sixth
    * session); a scrape is every few seconds.
    */
   readonly beforeScrape: (() => void)[];

@@ -5,6 +5,7 @@ import {
   LATENCY_BUCKETS_SECONDS, METRIC_NAMES, METRIC_PREFIX, NODE_METRIC_NAMES, createMetrics, observeEmit,
   mirrorAccounting, observeRestore, observeSinkBatch, primeMetrics, recordDeadLetter,
 } from '../../../src/app/metrics.ts';
+import { metricsObserver } from '../../../src/app/observe/runtime-observer.ts';
 import { metricsSinkObserver } from '../../../src/app/observe/sink-observer.ts';
 import type { SinkTableCounts } from '../../../src/app/metrics.ts';
 
@@ -62,6 +63,23 @@ describe('metrics catalog', () => {
     expect(applied + duplicate + deadLettered + held).toBe(read);
     expect(prev).toEqual({ read: 5, applied: 2, duplicate: 1, dead_lettered: 1, held: 1 });
     expect(text).toContain('invoice_stream_build_info{version="0.1.0",guarantee="exactly_once"} 1');
+  });
+
+  it('counts records produced per topic and brings them into the counter at every scrape', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const observer = metricsObserver(m, 'dlq', 'exactly_once');
+    const record = (topic: string, headers?: Record<string, string>) => ({ topic, key: null, value: Buffer.from('x'), ...(headers ? { headers } : {}) });
+    for (let i = 0; i < 3; i++) observer.produced?.(record('invoices'));
+    observer.produced?.(record('dlq', { 'dlq.reason': 'malformed_json', 'dlq.source.topic': 'orders' }));
+    let text = await m.registry.metrics();
+    expect(text).toContain('invoice_stream_records_out_total{topic="invoices"} 3');
+    expect(text).toContain('invoice_stream_records_out_total{topic="dlq"} 1');
+    expect(text).toContain('invoice_stream_dead_letters_total{reason="malformed_json",topic="orders"} 1');
+    // Counted once: a second scrape with nothing new says the same, then the next records add up.
+    expect(await m.registry.metrics()).toContain('invoice_stream_records_out_total{topic="invoices"} 3');
+    observer.produced?.(record('invoices'));
+    text = await m.registry.metrics();
+    expect(text).toContain('invoice_stream_records_out_total{topic="invoices"} 4');
   });
 
   it('observes latency, restore progress and sink batches', async () => {
