@@ -79,14 +79,26 @@ describe('RFC 3339: one parser, one rule', () => {
     expect(read).toBeGreaterThan(20_000);
   });
 
-  it('reads back what it formats as the very same double, past 2^53 µs too (no memo of recent texts)', () => {
+  it('reads back what it formats as the very same double, past 2^53 µs too, by the arithmetic and by its memo of the last text', () => {
     const r = rng(53);
     const ends = [-62_167_219_200_000_000, 0, 2 ** 53, END_MICROS - 32, 253_402_300_799_000_000];
     for (let k = 0; k < 50_000; k++) {
       const micros = k < ends.length ? ends[k] as number : Math.floor(-62_167_219_200_000_000 + r() * (END_MICROS + 62_167_219_200_000_000));
       const text = formatTimestamp(micros);
+      // The text just formatted: parseTimestamp answers from the memo.
+      expect(parseTimestamp(text), text).toBe(micros);
+      // Another text formatted since: the arithmetic answers.
+      formatTimestamp(micros === 0 ? 1 : 0);
       expect(parseTimestamp(text), text).toBe(micros);
       expect(parseTimestampExact(text), text).toBe(BigInt(micros));
+    }
+  });
+
+  it('answers from the memo only what the arithmetic would: text of an instant it refuses stays refused', () => {
+    // Year 10000, and a fraction of a µs: formatted (as text the rule refuses), never read back.
+    for (const micros of [END_MICROS, END_MICROS + 86_400_000_000, 1.5]) {
+      const text = formatTimestamp(micros);
+      expect(parseTimestamp(text), text).toBeUndefined();
     }
   });
 });
