@@ -103,7 +103,7 @@ export interface Metrics {
   readonly duplicates: Counter;
   /** Records sent to the dead-letter topic, per `dlq.reason` and source topic. */
   readonly deadLetters: Counter<'reason' | 'topic'>;
-  /** Payments and refunds held now for an invoice not yet known (the Accounting's `held`). */
+  /** Payments and refunds held now for an invoice not yet known, in this instance's tasks (`Accounting.heldNow`: restored ones included). */
   readonly heldPayments: Gauge;
   /** Input records read (the Accounting total). */
   readonly accountingRead: Counter;
@@ -182,11 +182,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     restoreRemaining: new Gauge({ name: n.restoreRemaining, help: 'Changelog records left to restore for a state store partition (0 when ready).', labelNames: ['store', 'partition'], registers }),
     duplicates: new Counter({ name: n.duplicates, help: 'Valid input events dropped as duplicates.', registers, collect }),
     deadLetters: new Counter({ name: n.deadLetters, help: 'Records sent to the dead-letter topic, per reason and source topic.', labelNames: ['reason', 'topic'], registers }),
-    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held now for an invoice not yet known.', registers, collect }),
+    heldPayments: new Gauge({ name: n.heldPayments, help: 'Payments and refunds held now for an invoice not yet known, in this instance\'s tasks (restored ones included).', registers, collect }),
     accountingRead: new Counter({ name: n.accountingRead, help: 'Input records read (the accounting total).', registers, collect }),
     accountingOutcome: new Counter({
       name: n.accountingOutcome,
-      help: 'Input records by outcome (held: every hold; a released hold also counts as applied or dead_lettered). read = applied + duplicate + dead_lettered + held_payments.',
+      help: 'Input records by outcome (held: every hold; a released hold also counts as applied or dead_lettered). read = applied + duplicate + dead_lettered + held_payments while no task has opened or closed with payments held (a restart or a rebalance moves them between instances\' held_payments without a read).',
       labelNames: ['outcome'], registers, collect,
     }),
     commitDuration: new Histogram({ name: n.commitDuration, help: 'Duration of a commit (a transaction commit under exactly_once), in seconds.', labelNames: ['guarantee'], buckets: [...LATENCY_BUCKETS_SECONDS], registers }),
@@ -213,17 +213,18 @@ export interface AccountingSnapshot {
 
 /**
  * Moves the accounting counters from the previous snapshot to the next one (the pipeline keeps
- * the counts; counters only take the increases, the held gauge takes the level). Returns `next`
- * copied, to pass as `previous` the next time.
+ * the counts; counters only take the increases) and sets the held gauge to `heldNow`, the
+ * payments held now in the open tasks' state (`Accounting.heldNow`; the snapshot's `held` when
+ * not given). Returns `next` copied, to pass as `previous` the next time.
  */
-export function mirrorAccounting(m: Metrics, previous: Readonly<AccountingSnapshot>, next: Readonly<AccountingSnapshot>): AccountingSnapshot {
+export function mirrorAccounting(m: Metrics, previous: Readonly<AccountingSnapshot>, next: Readonly<AccountingSnapshot>, heldNow: number = next.held): AccountingSnapshot {
   if (next.read > previous.read) m.accountingRead.inc(next.read - previous.read);
   for (const outcome of RECORD_OUTCOMES) {
     const delta = next[outcome] - previous[outcome];
     if (delta > 0) m.accountingOutcome.inc({ outcome }, delta);
   }
   if (next.duplicate > previous.duplicate) m.duplicates.inc(next.duplicate - previous.duplicate);
-  m.heldPayments.set(next.held);
+  m.heldPayments.set(heldNow);
   return { ...next };
 }
 

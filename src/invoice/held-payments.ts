@@ -64,6 +64,16 @@ export class HeldPayments {
     return taken.sort(oldestFirst);
   }
 
+  /** How many payments are held, for every invoice: one walk of the store (when a task opens). */
+  size(): number {
+    let n = 0;
+    for (const [key, value] of this.#store.range()) {
+      if (typeof value !== 'object' || Array.isArray(value)) continue; // a count, the marker
+      if (SEQ_SUFFIX.test(key.slice(key.lastIndexOf(SEPARATOR) + 1))) n++;
+    }
+    return n;
+  }
+
   /** Removes and returns the payment `seq` held for `invoiceId` (undefined when it is gone). */
   remove(invoiceId: string, seq: number): HeldPayment | undefined {
     const count = this.#count(invoiceId);

@@ -5,7 +5,7 @@
 // time moves (end of a replay, wall clock).
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../engine/index.ts';
 import { PunctuationType } from '../engine/index.ts';
-import type { Accounting } from './accounting.ts';
+import type { Accounting, HeldTally } from './accounting.ts';
 import { balanceKey, contributionOf, sameContribution, type ContributionChange } from './balances.ts';
 import { deadLetterHeaders, type DeadLetter, type DomainRejection } from './dead-letters.ts';
 import { invoiceIdOf, type InputEnvelope, type Origin, type PaymentEvent } from './events.ts';
@@ -50,6 +50,8 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
   #dedup!: DedupWindow;
   #held!: HeldPayments;
   #heldExpiry!: KeyValueStore<number>;
+  // This task's payments held now, restored ones included (the held-payments gauge).
+  #heldTally: HeldTally | undefined;
   #dueIndex!: DayBuckets;
   #clockStore!: KeyValueStore<number>;
   #clock = -Infinity;
@@ -69,6 +71,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     this.#dedup = new DedupWindow(context.getStateStore(STORE.dedup), this.#options.dedupHorizonMicros);
     this.#held = new HeldPayments(context.getStateStore(STORE.held));
     this.#heldExpiry = context.getStateStore(STORE.heldExpiry);
+    this.#heldTally = this.#options.accounting.openHeld(this.#held.size());
     this.#dueIndex = new DayBuckets(context.getStateStore(STORE.dueIndex));
     this.#clockStore = context.getStateStore(STORE.clock);
     this.#clock = this.#clockStore.get('clock') ?? -Infinity;
@@ -119,6 +122,11 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
     }
   }
 
+  close(): void {
+    if (this.#heldTally) this.#options.accounting.closeHeld(this.#heldTally);
+    this.#heldTally = undefined;
+  }
+
   /** Moves the clock to `micros` if later and runs the clock rules. */
   advanceClock(micros: number): void {
     if (!(micros > this.#clock)) return;
@@ -158,7 +166,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       const held = this.#held.remove(invoiceId, seq);
       if (!held) continue;
       this.#deadLetter({ reason: 'orphan_payment', error: 'no invoice arrived', origin: originOf(held) });
-      this.#options.accounting.release('dead_lettered');
+      this.#released('dead_lettered');
     }
     this.#nextOrphanAt = this.#firstExpiry();
   }
@@ -190,6 +198,7 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       },
     };
     this.#held.add(invoiceId, held);
+    if (this.#heldTally) this.#heldTally.count += 1;
     const expiry = event.occurredAt + this.#options.holdMicros;
     this.#heldExpiry.put(heldExpiryKey(expiry, invoiceId, held.seq), 1);
     if (expiry < this.#nextOrphanAt) this.#nextOrphanAt = expiry;
@@ -203,15 +212,21 @@ export class InvoiceProcessor implements Processor<string, InputEnvelope, string
       const prev = this.#invoices.get(invoiceId);
       const outcome = applyEvent(prev, held.event, this.#clock);
       if (outcome.kind === 'applied') {
-        this.#options.accounting.release('applied');
+        this.#released('applied');
         this.#commit(prev, outcome.state, outcome.events);
       } else {
         const reason: DomainRejection = outcome.kind === 'rejected' ? outcome.reason : 'orphan_payment';
         const error = outcome.kind === 'rejected' ? outcome.error : 'not applicable';
         this.#deadLetter({ reason, error, origin: originOf(held) });
-        this.#options.accounting.release('dead_lettered');
+        this.#released('dead_lettered');
       }
     }
+  }
+
+  // A held payment left the held set.
+  #released(outcome: 'applied' | 'dead_lettered'): void {
+    this.#options.accounting.release(outcome);
+    if (this.#heldTally) this.#heldTally.count -= 1;
   }
 
   // Stores the new state, keeps the due-date index right, and publishes events, row and balance change.

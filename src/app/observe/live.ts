@@ -142,7 +142,7 @@ export async function buildPipeline(config: Config, metrics: Metrics | undefined
   if (metrics) {
     // Mirrored when scraped, not per record (Metrics.beforeScrape).
     let previous: AccountingSnapshot = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
-    metrics.beforeScrape.push(() => { previous = mirrorAccounting(metrics, previous, pipeline.accounting.counts); });
+    metrics.beforeScrape.push(() => { previous = mirrorAccounting(metrics, previous, pipeline.accounting.counts, pipeline.accounting.heldNow()); });
   }
   return pipeline;
 }

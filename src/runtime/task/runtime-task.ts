@@ -301,7 +301,13 @@ export class RuntimeTask {
 
   /** Dirty close (revoked uncommitted, fenced, failed commit): drop local state (the thread aborts the transaction). */
   async closeDirty(): Promise<void> {
-    // Do not flush: the cache and the stores hold writes no transaction committed.
+    // Processors close as in a clean close (they give back what they registered, such as a held
+    // payments tally); the stores do not flush: they hold writes no transaction committed.
+    try {
+      this.#engine?.closeProcessors();
+    } catch {
+      // A processor failing to close must not keep a dirty task's state from being dropped.
+    }
     for (const store of this.#engine?.stores.values() ?? []) await store.close().catch(() => undefined);
     this.#engine = undefined;
     this.#outputs.clear();

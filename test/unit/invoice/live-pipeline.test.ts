@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InMemorySchemaRegistry, TopologyTestDriver, schemaIdOf } from '../../../src/engine/index.ts';
+import { createMetrics, mirrorAccounting } from '../../../src/app/metrics.ts';
 import { decimalText, invoiceEventType } from '../../../src/invoice/avro.ts';
 import { buildLiveInvoicePipeline } from '../../../topologies/invoice-pipeline-live.ts';
 
@@ -34,5 +35,38 @@ describe('live invoice pipeline (serdes)', () => {
     expect(JSON.parse((rows[0]?.value as Buffer).toString())).toMatchObject({ invoice_id: 'inv_1', invoice_total: '10.01' });
     await driver.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts a restored task\'s held payments in the held gauge, which a release then never takes below zero', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'invoice-live-held-'));
+    const registry = new InMemorySchemaRegistry();
+    const payment = '{"event_id":"p9","event_type":"payment.received","occurred_at":"2026-01-02T00:00:00Z","payment_id":"y","invoice_id":"inv_9","amount":"5","currency":"EUR","method":"ach"}';
+    const placed = '{"event_id":"o9","event_type":"order.placed","occurred_at":"2026-01-03T00:00:00Z","order_id":"9","client_id":"c","currency":"EUR","lines":[{"sku":"a","quantity":1,"unit_price":"10","tax_rate":"0"}]}';
+    try {
+      // A first run holds the payment, then stops: the payment stays in the task's state.
+      const first = await buildLiveInvoicePipeline({ registry, stateDir: dir, prefix: 'acme', dlqTopic: 'acme.dlq' });
+      const before = new TopologyTestDriver(first.topology, { applicationId: 'live-held' });
+      before.pipeRecord('payments', { key: Buffer.from('y'), value: Buffer.from(payment), timestamp: 0, offset: 0 });
+      expect(first.accounting.counts.held).toBe(1);
+      expect(first.accounting.heldNow()).toBe(1);
+      await before.close();
+      expect(first.accounting.heldNow()).toBe(0);
+
+      // The restart: the task opens with the payment held, which this pipeline never read.
+      const second = await buildLiveInvoicePipeline({ registry, stateDir: dir, prefix: 'acme', dlqTopic: 'acme.dlq' });
+      const after = new TopologyTestDriver(second.topology, { applicationId: 'live-held' });
+      expect(second.accounting.heldNow()).toBe(1);
+      after.pipeRecord('orders', { key: Buffer.from('9'), value: Buffer.from(placed), timestamp: 0, offset: 0 });
+      expect(after.createOutputTopic<Buffer, Buffer>('acme.invoices').readRecordsToList()).toHaveLength(2); // created, then partially_paid
+      // This pipeline's own counts: one read, two applied (the order and the released payment).
+      expect(second.accounting.counts).toEqual({ read: 1, applied: 2, duplicate: 0, dead_lettered: 0, held: -1 });
+      expect(second.accounting.heldNow()).toBe(0);
+      const metrics = createMetrics();
+      mirrorAccounting(metrics, { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 }, second.accounting.counts, second.accounting.heldNow());
+      expect((await metrics.heldPayments.get()).values[0]?.value).toBe(0);
+      await after.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -102,9 +102,15 @@ export class StreamTask {
     for (const store of this.stores.values()) await store.flush();
   }
 
+  /** Closes the processors, once: a dirty close (the runtime's) does only this and drops the stores unflushed. */
+  closeProcessors(): void {
+    const processors = this.#processors.splice(0);
+    for (const p of processors) p.close?.();
+  }
+
   /** Closes processors, then flushes and closes stores. */
   async close(): Promise<void> {
-    for (const p of this.#processors) p.close?.();
+    this.closeProcessors();
     for (const store of this.stores.values()) {
       await store.flush();
       await store.close();
