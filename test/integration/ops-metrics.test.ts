@@ -214,6 +214,8 @@ describe('ops: metrics, probes and queries of a live run', () => {
     expect(sum(series(restored, n.restoreRemaining))).toBe(0);
     expect(sum(series(restored, n.storeEntries).filter((s) => s.labels.store === 'invoices'))).toBe(6);
     expect(sum(series(restored, n.storeEntries).filter((s) => s.labels.store === 'held-payments-by-expiry'))).toBe(1);
+    // The restored payment is held now, though this instance never read it (it was 0 until 2026-12-07).
+    expect(one(restored, n.heldPayments)).toBe(1);
     expect(await (await get('/invoices/inv_ord_1')).json()).toMatchObject({ status: 'paid', version: 2 });
     expect(await second.close()).toBe(true);
     live = undefined;
