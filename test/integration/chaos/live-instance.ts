@@ -10,6 +10,7 @@
 // a fatal error exits 2. SIGUSR2 arms a kill inside a transaction: at its next commit that sent
 // records, after the records and offsets went out and before EndTxn, the process SIGKILLs itself.
 import { parseConfig } from '../../../src/app/config.ts';
+import { tuneGarbageCollector } from '../../../src/app/gc-tuning.ts';
 import { kafkaClientOptions } from '../../../src/app/kafka-connection.ts';
 import { startLiveInstance } from '../../../src/app/observe/live.ts';
 import { createKafkaClient, type KafkaClient } from '../../../src/runtime/index.ts';
@@ -62,6 +63,8 @@ const client: KafkaClient = {
   groupConsumer: (options) => base.groupConsumer({ ...options, sessionTimeoutMs }),
 };
 
+// As startInstance (what `invoice-stream run` calls) does before it starts the stream thread.
+tuneGarbageCollector();
 const live = await startLiveInstance(config, {
   client,
   log: (level, message, fields) => {
