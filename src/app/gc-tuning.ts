@@ -8,7 +8,7 @@
 // Measured (`node [--no-allocation-site-pretenuring] --trace-gc-nvp bench/run.ts live-invoices
 // --orders=50000 --partitions=4 --threads=1`, docs/BENCHMARKS.md, seventh session): mark-compacts
 // 18 → 13 per run, scavenge pauses 986 → 667 ms, bytes promoted 403 → 267 MB; records per
-// CPU-second +7 % over alternated pairs, with one thread and with two.
+// CPU-second +6 to +9 % over alternated pairs, with one thread and with two.
 import v8 from 'node:v8';
 
 let tuned = false;

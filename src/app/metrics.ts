@@ -214,10 +214,9 @@ export interface AccountingSnapshot {
 /**
  * Moves the accounting counters from the previous snapshot to the next one (the pipeline keeps
  * the counts; counters only take the increases) and sets the held gauge to `heldNow`, the
- * payments held now in the open tasks' state (`Accounting.heldNow`; the snapshot's `held` when
- * not given). Returns `next` copied, to pass as `previous` the next time.
+ * payments held now in the open tasks' state (`Accounting.heldNow`). Returns `next` copied, to pass as `previous` the next time.
  */
-export function mirrorAccounting(m: Metrics, previous: Readonly<AccountingSnapshot>, next: Readonly<AccountingSnapshot>, heldNow: number = next.held): AccountingSnapshot {
+export function mirrorAccounting(m: Metrics, previous: Readonly<AccountingSnapshot>, next: Readonly<AccountingSnapshot>, heldNow: number): AccountingSnapshot {
   if (next.read > previous.read) m.accountingRead.inc(next.read - previous.read);
   for (const outcome of RECORD_OUTCOMES) {
     const delta = next[outcome] - previous[outcome];

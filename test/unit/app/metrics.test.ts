@@ -41,9 +41,9 @@ describe('metrics catalog', () => {
     const m = createMetrics({ defaultMetrics: false });
     primeMetrics(m, { version: '0.1.0', guarantee: 'exactly_once', inputTopics: ['orders', 'payments', 'invoice-activity'] });
     const zero = { read: 0, applied: 0, duplicate: 0, dead_lettered: 0, held: 0 };
-    // Two holds, one later applied: the held gauge is the level, the counters only grow.
-    let prev = mirrorAccounting(m, zero, { read: 4, applied: 1, duplicate: 1, dead_lettered: 0, held: 2 });
-    prev = mirrorAccounting(m, prev, { read: 5, applied: 2, duplicate: 1, dead_lettered: 1, held: 1 });
+    // Two holds, one later applied: the held gauge is the level held now, the counters only grow.
+    let prev = mirrorAccounting(m, zero, { read: 4, applied: 1, duplicate: 1, dead_lettered: 0, held: 2 }, 2);
+    prev = mirrorAccounting(m, prev, { read: 5, applied: 2, duplicate: 1, dead_lettered: 1, held: 1 }, 1);
     recordDeadLetter(m, 'currency_mismatch', 'payments');
     const text = await m.registry.metrics();
     expect(text).toContain('invoice_stream_accounting_read_total 5');
