@@ -15,6 +15,8 @@
 //   GC collected included: what the GC has to do) to <file>, for DevTools or a script. With
 //   LIVE_BENCH_ALLOC_SURVIVORS=1 objects a scavenge collected are left out: what is left is what
 //   survived the young generation (copied and promoted: a scavenge's cost) or is still live.
+//   LIVE_BENCH_CPU=<file> writes a V8 CPU profile of the timed span on the main thread (all of one
+//   instance with --threads=1; stream thread 0 with more) to <file>, for DevTools or a script.
 //   LIVE_BENCH_BROKER_PID=<pid> (Linux) adds the timed span's CPU of that process (the broker's
 //   JVM) and of the whole machine, from /proc: what the pipeline leaves the broker on shared cores.
 //   cpu_probe_ms: a fixed JavaScript workload's best time just before the run (bench/lib.ts
@@ -63,6 +65,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     // The machine's speed now, outside the timed span.
     const probeMs = cpuProbe();
     const alloc = process.env.LIVE_BENCH_ALLOC ? await startAllocationSampling() : undefined;
+    const cpuProfile = process.env.LIVE_BENCH_CPU ? await startCpuProfile() : undefined;
     const brokerPid = process.env.LIVE_BENCH_BROKER_PID;
     const machineBefore = brokerPid ? machineCpu(brokerPid) : undefined;
     const cpu = process.cpuUsage();
@@ -72,9 +75,11 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
     let cpuMs: number;
     let machine = {};
     let commits = {};
+    let profiled: Promise<unknown> | undefined;
     // The machine's CPU up to the end of the timed span, before the instances close.
     const spanEnds = (): void => {
       ms = since(started);
+      profiled = cpuProfile?.();
       if (brokerPid && machineBefore) machine = machineCpuSince(brokerPid, machineBefore);
     };
     if (instances === 1) {
@@ -93,6 +98,7 @@ async function liveInvoices(args: BenchArgs): Promise<void> {
       cpuMs = (await Promise.all(children.map((c) => c.stop()))).reduce((a, b) => a + b, 0);
     }
     if (alloc && process.env.LIVE_BENCH_ALLOC) writeFileSync(process.env.LIVE_BENCH_ALLOC, JSON.stringify(await alloc()));
+    if (profiled && process.env.LIVE_BENCH_CPU) writeFileSync(process.env.LIVE_BENCH_CPU, JSON.stringify(await profiled));
     const written = topicCounts ? await offsetsPerInput(admin, runTopicsToDelete(t), records) : {};
     emit({
       name: 'live-invoices', records_per_s: rate(records, ms), records, partitions, guarantee, instances, threads, commit_interval_ms: config.commitIntervalMs,
@@ -186,6 +192,20 @@ async function startAllocationSampling(): Promise<() => Promise<unknown>> {
   await session.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.LIVE_BENCH_ALLOC_SURVIVORS } as never);
   return async () => {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    session.disconnect();
+    return profile;
+  };
+}
+
+/** Starts V8's CPU profiler (250 µs samples) on this thread; the returned call stops it and gives the profile (a .cpuprofile). */
+async function startCpuProfile(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
     session.disconnect();
     return profile;
   };

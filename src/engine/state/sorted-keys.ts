@@ -19,6 +19,14 @@ export class SortedKeySet {
     return set;
   }
 
+  /** An independent copy (the keys are shared strings; the chunks are copied). */
+  clone(): SortedKeySet {
+    const copy = new SortedKeySet();
+    copy.#chunks = this.#chunks.map((chunk) => chunk.slice());
+    copy.#size = this.#size;
+    return copy;
+  }
+
   get size(): number {
     return this.#size;
   }

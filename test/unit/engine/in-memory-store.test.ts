@@ -66,4 +66,53 @@ describe('InMemoryKeyValueStore', () => {
       }),
     );
   });
+
+  it('walks the keys a scan started with, whatever writes and other scans do meanwhile', () => {
+    type Op = { op: 'put'; k: string; v: number } | { op: 'del'; k: string } | { op: 'open' } | { op: 'step' | 'stop'; i: number };
+    const key = fc.string({ maxLength: 2 });
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ op: fc.constant('put' as const), k: key, v: fc.integer() }),
+      fc.record({ op: fc.constant('del' as const), k: key }),
+      fc.constant({ op: 'open' as const }),
+      fc.record({ op: fc.constantFrom('step' as const, 'stop' as const), i: fc.nat(3) }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 2 }), { maxLength: 12 }), fc.array(op, { maxLength: 60 }), (initial, ops) => {
+        const store = new InMemoryKeyValueStore<number>('s');
+        const model = new Map<string, number>();
+        for (const k of initial) {
+          store.put(k, 1);
+          model.set(k, 1);
+        }
+        Array.from(store.range()); // the index exists from here on
+        // Each open scan: its iterator and the keys the model held when it opened, still to come.
+        const scans: Array<{ it: Iterator<[string, number]>; rest: string[] }> = [];
+        for (const o of ops) {
+          if (o.op === 'put') {
+            store.put(o.k, o.v);
+            model.set(o.k, o.v);
+          } else if (o.op === 'del') {
+            store.delete(o.k);
+            model.delete(o.k);
+          } else if (o.op === 'open') {
+            scans.push({ it: store.range()[Symbol.iterator](), rest: [...model.keys()].sort(compareKeys) });
+          } else {
+            const scan = scans[o.i % Math.max(1, scans.length)];
+            if (!scan) continue;
+            if (o.op === 'stop') {
+              scan.it.return?.();
+              scans.splice(scans.indexOf(scan), 1);
+              continue;
+            }
+            // The next key of its start that still has a value, with the value it has now.
+            while (scan.rest.length > 0 && !model.has(scan.rest[0] as string)) scan.rest.shift();
+            const k = scan.rest.shift();
+            const next = scan.it.next();
+            expect(next.done ? undefined : next.value).toEqual(k === undefined ? undefined : [k, model.get(k)]);
+          }
+        }
+        expect([...store.range()]).toEqual([...model.entries()].sort(([a], [b]) => compareKeys(a, b)));
+      }),
+    );
+  });
 });
