@@ -222,5 +222,36 @@ async function storeIndex(args: BenchArgs): Promise<void> {
   }
 }
 
+// store-key-order: what a commit's writes cost LMDB by the order of their keys. A store of
+// --prefill random ids (as the dedup store's event ids), then --commits commits of --batch puts
+// (a live commit's share for one store), written as the cache flushes them (one synchronous
+// transaction each): keys as random as the ids, or ascending past the existing ones (a key that
+// grows with time). CPU µs per put of each.
+// Run: npm run bench -- store-key-order [--prefill=200000] [--batch=200] [--commits=1000]
+async function storeKeyOrder(args: BenchArgs): Promise<void> {
+  const prefill = numberArg(args, 'prefill', 200_000);
+  const batch = numberArg(args, 'batch', 200);
+  const commits = numberArg(args, 'commits', 1000);
+  const rand = rng(7);
+  const id = (): string => Array.from({ length: 4 }, () => Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0')).join('-');
+  const value = Buffer.alloc(9, 1);
+  for (const order of ['random', 'ascending']) {
+    const dir = mkdtempSync(join(tmpdir(), 'store-key-order-'));
+    const backend = Stores.persistentKeyValueStore('ids', { dir }).get();
+    try {
+      for (let i = 0; i < prefill; i += 10_000) backend.writeSync?.(Array.from({ length: Math.min(10_000, prefill - i) }, () => [id(), value] as const));
+      const keys = Array.from({ length: batch * commits }, (_, i) => (order === 'random' ? id() : `~${String(i).padStart(10, '0')}`));
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let c = 0; c < commits; c++) backend.writeSync?.(keys.slice(c * batch, (c + 1) * batch).map((k) => [k, value] as const));
+      const used = process.cpuUsage(cpu);
+      emit({ name: 'store-key-order', records_per_s: rate(batch * commits, since(started)), order, prefill, batch, commits, cpu_us_per_put: Number(((used.user + used.system) / (batch * commits)).toFixed(2)), sys_ms: Math.round(used.system / 1000) });
+    } finally {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 /** Bench registry (bench/README.md convention). */
-export const benchmarks: BenchmarkMap = { 'store-put': storePut, 'store-get': storeGet, 'store-index': storeIndex };
+export const benchmarks: BenchmarkMap = { 'store-put': storePut, 'store-get': storeGet, 'store-index': storeIndex, 'store-key-order': storeKeyOrder };
