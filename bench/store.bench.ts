@@ -239,11 +239,14 @@ async function storeKeyOrder(args: BenchArgs): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'store-key-order-'));
     const backend = Stores.persistentKeyValueStore('ids', { dir }).get();
     try {
-      for (let i = 0; i < prefill; i += 10_000) backend.writeSync?.(Array.from({ length: Math.min(10_000, prefill - i) }, () => [id(), value] as const));
-      const keys = Array.from({ length: batch * commits }, (_, i) => (order === 'random' ? id() : `~${String(i).padStart(10, '0')}`));
+      const writeSync = backend.writeSync;
+      if (!writeSync) throw new Error('the LMDB backend writes synchronously');
+      for (let i = 0; i < prefill; i += 10_000) writeSync(Array.from({ length: Math.min(10_000, prefill - i) }, () => [id(), value] as const));
+      // Ascending keys as long as the ids (35 characters), after every id ('~' sorts after hex digits).
+      const keys = Array.from({ length: batch * commits }, (_, i) => (order === 'random' ? id() : `~${String(i).padStart(34, '0')}`));
       const cpu = process.cpuUsage();
       const started = performance.now();
-      for (let c = 0; c < commits; c++) backend.writeSync?.(keys.slice(c * batch, (c + 1) * batch).map((k) => [k, value] as const));
+      for (let c = 0; c < commits; c++) writeSync(keys.slice(c * batch, (c + 1) * batch).map((k) => [k, value] as const));
       const used = process.cpuUsage(cpu);
       emit({ name: 'store-key-order', records_per_s: rate(batch * commits, since(started)), order, prefill, batch, commits, cpu_us_per_put: Number(((used.user + used.system) / (batch * commits)).toFixed(2)), sys_ms: Math.round(used.system / 1000) });
     } finally {

@@ -44,7 +44,8 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
 
   range(from?: string, to?: string): Iterable<[string, V]> {
     // The scan holds the index from now, not from its first step: a write in between is after it.
-    // A scan never walked keeps the count up until the next write, which then copies once.
+    // A scan never walked, or walked and dropped without `return()`, keeps the count up until the
+    // next write, which then copies once and starts the count again on the copy.
     const index = (this.#index ??= SortedKeySet.from(this.#map.keys()));
     this.#openScans++;
     return this.#walk(index, from, to);
