@@ -16,7 +16,8 @@
 //   LIVE_BENCH_ALLOC_SURVIVORS=1 objects a scavenge collected are left out: what is left is what
 //   survived the young generation (copied and promoted: a scavenge's cost) or is still live.
 //   LIVE_BENCH_CPU=<file> writes a V8 CPU profile of the timed span on the main thread (all of one
-//   instance with --threads=1; stream thread 0 with more) to <file>, for DevTools or a script.
+//   instance with --threads=1; stream thread 0 with more; nothing of the instances with --instances > 1)
+//   to <file>, for DevTools or a script. The profiler runs in the timed span: its cost is in the figures.
 //   LIVE_BENCH_BROKER_PID=<pid> (Linux) adds the timed span's CPU of that process (the broker's
 //   JVM) and of the whole machine, from /proc: what the pipeline leaves the broker on shared cores.
 //   cpu_probe_ms: a fixed JavaScript workload's best time just before the run (bench/lib.ts
