@@ -196,13 +196,18 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   #groupCoordinator(groupId: string): Promise<Connection> {
     let connection = this.#coordinators.get(groupId);
     if (!connection) {
-      connection = (async () => {
+      // Forgotten when it closes (a broker restart): the next commit looks the coordinator up again.
+      const forget = (): void => {
+        if (this.#coordinators.get(groupId) === opened) this.#coordinators.delete(groupId);
+      };
+      const opened = (async () => {
         const admin = (this.#lookups ??= new Admin(this.#base.options(`${this.#transactionalId}-lookups`)));
         const [found] = await retrying(() => admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }));
         if (!found) throw new Error(`no coordinator for group ${groupId}`);
-        return this.#base.connect(`${this.#transactionalId}-offsets`, found.host, found.port);
+        return this.#base.connect(`${this.#transactionalId}-offsets`, found.host, found.port, forget);
       })();
-      this.#coordinators.set(groupId, connection);
+      this.#coordinators.set(groupId, opened);
+      connection = opened;
     }
     return connection;
   }
