@@ -11,7 +11,7 @@ import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
 import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin } from '../client/api.ts';
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
-import { checkpointKey, TaskDirectory, type Checkpoint, type StateOwner } from '../state/task-directory.ts';
+import { TaskDirectory, type Checkpoint, type StateOwner } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
 import { OutputArena } from './output-arena.ts';
 import { toEngineRecord, toOutgoing } from './records.ts';
@@ -69,6 +69,8 @@ export class RuntimeTask {
   // Outputs until the commit, as bytes (output-arena.ts).
   readonly #outputs = new OutputArena();
   #dirty = false;
+  // Where each changelog stood when this task's restore ended: what its clean close checkpoints.
+  #restoredTo: Checkpoint = new Map();
   restoredRecords = 0;
   /** Time spent reading changelogs into stores (not fencing or offset look-ups). */
   restoreMs = 0;
@@ -174,6 +176,7 @@ export class RuntimeTask {
     const restored = await restoreStores(targets, checkpoint, this.#o.admin, this.#o.reader, heartbeat, progress);
     this.restoreMs = performance.now() - started;
     this.restoredRecords = restored.records;
+    this.#restoredTo = restored.offsets;
     // Processors read their state in init: only now is it there.
     engine.initializeTopology();
     this.#engine = engine;
@@ -290,10 +293,14 @@ export class RuntimeTask {
   async closeClean(): Promise<void> {
     if (this.#engine) {
       await this.#engine.close();
-      // After our last commit the changelog ends where our writes end: this task is its only writer.
-      const checkpoint: Checkpoint = new Map();
-      for (const c of this.#o.changelogs) checkpoint.set(checkpointKey(c.topic, this.id.partition), (await this.#o.admin.offsetRange(c.topic, this.id.partition)).high);
-      await this.directory.writeCheckpoint(checkpoint);
+      // The checkpoint is where the restore ended, not the changelog's end now. The stores hold
+      // the log up to there plus this task's own committed writes, all of which come after it, so
+      // the next restore from there re-applies those (the same values again) and then whatever
+      // came later. The log's end now is not ours to claim: a revoked task closes after the
+      // rebalance, and its new owner may have written already. Checkpointing that end made a later
+      // owner on this directory skip the new owner's writes: dedup entries were lost, and a
+      // producer's retry of a payment was applied twice (the invoice chaos test, 2026-12-07).
+      await this.directory.writeCheckpoint(new Map(this.#restoredTo));
     }
     this.#engine = undefined;
     await this.directory.unlock();
