@@ -180,7 +180,9 @@ export class StreamThread {
       if (!this.#failed) await this.#commitAll();
       const last = await this.#takeInflight();
       for (const name of last?.tasks ?? []) await this.#closeDirty(name);
-      await this.#closeAll(true);
+      // The last commit went through and the group is not left yet: no one else has the tasks, so
+      // their checkpoints may claim the changelogs' end (a restart then restores nothing).
+      await this.#closeAll(true, last === undefined && !this.#failed);
     });
     await this.#consumer?.close().catch(() => undefined);
     await this.#dropTransactions();
@@ -530,13 +532,13 @@ export class StreamThread {
     }
   }
 
-  async #closeTask(task: RuntimeTask, commit: boolean): Promise<void> {
+  async #closeTask(task: RuntimeTask, commit: boolean, ownsLogEnd = false): Promise<void> {
     this.#tasks.delete(task.name);
     try {
       if (commit) {
         const batch = await prepareBatch([task]);
         if (batch) this.metrics.produced += await this.#send(batch);
-        await task.closeClean();
+        await task.closeClean(ownsLogEnd);
         this.#onDisk.add(task.name);
         return;
       }
@@ -547,8 +549,8 @@ export class StreamThread {
     await task.closeDirty();
   }
 
-  async #closeAll(commit: boolean): Promise<void> {
-    for (const task of [...this.#tasks.values()]) await this.#closeTask(task, commit);
+  async #closeAll(commit: boolean, ownsLogEnd = false): Promise<void> {
+    for (const task of [...this.#tasks.values()]) await this.#closeTask(task, commit, ownsLogEnd);
   }
 
   // A commit or task failed: the failed tasks lose their uncommitted work (abort, wipe), the others

@@ -11,7 +11,7 @@ import type { Subtopology } from '../../engine/topology/subtopologies.ts';
 import type { StoreBuilder } from '../../engine/topology/topology.ts';
 import type { ConsumedRecord, FetchedBatch, OutgoingRecord, PartitionOffset, PartitionReader, RuntimeAdmin } from '../client/api.ts';
 import { restoreStores, type RestoreTarget } from '../state/restorer.ts';
-import { TaskDirectory, type Checkpoint, type StateOwner } from '../state/task-directory.ts';
+import { checkpointKey, TaskDirectory, type Checkpoint, type StateOwner } from '../state/task-directory.ts';
 import { isChangeLogging, type ChangeLoggingStore, type StateStore } from '../../engine/state/api.ts';
 import { OutputArena } from './output-arena.ts';
 import { toEngineRecord, toOutgoing } from './records.ts';
@@ -289,18 +289,23 @@ export class RuntimeTask {
     return { records, offsets };
   }
 
-  /** Clean close after a successful commit: checkpoint, close stores. */
-  async closeClean(): Promise<void> {
+  /**
+   * Clean close after a successful commit: checkpoint, close stores. `ownsLogEnd`: nobody else can
+   * have written to the changelogs since this task's last commit (a graceful close whose last commit
+   * went through, the group not left yet), so the checkpoint may claim their end now.
+   */
+  async closeClean(ownsLogEnd = false): Promise<void> {
     if (this.#engine) {
       await this.#engine.close();
-      // The checkpoint is where the restore ended, not the changelog's end now. The stores hold
-      // the log up to there plus this task's own committed writes, all of which come after it, so
-      // the next restore from there re-applies those (the same values again) and then whatever
-      // came later. The log's end now is not ours to claim: a revoked task closes after the
-      // rebalance, and its new owner may have written already. Checkpointing that end made a later
-      // owner on this directory skip the new owner's writes: dedup entries were lost, and a
-      // producer's retry of a payment was applied twice (the invoice chaos test, 2026-12-07).
-      await this.directory.writeCheckpoint(new Map(this.#restoredTo));
+      // Otherwise the checkpoint is where the restore ended. The stores hold the log up to there
+      // plus this task's own committed writes, all of which come after it, so the next restore
+      // from there applies those again (the same values) and then whatever came later. A task
+      // revoked in a rebalance closes after it, when its new owner may have written already:
+      // claiming the log's end then made a later owner on this directory skip those writes
+      // (dedup entries lost, a payment's retry applied twice: the invoice chaos test, 2026-12-07).
+      const checkpoint: Checkpoint = new Map(this.#restoredTo);
+      if (ownsLogEnd) for (const c of this.#o.changelogs) checkpoint.set(checkpointKey(c.topic, this.id.partition), (await this.#o.admin.offsetRange(c.topic, this.id.partition)).high);
+      await this.directory.writeCheckpoint(checkpoint);
     }
     this.#engine = undefined;
     await this.directory.unlock();

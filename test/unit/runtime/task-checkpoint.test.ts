@@ -16,8 +16,8 @@ describe('a task closing clean', () => {
   beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'task-checkpoint-'))));
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('checkpoints where its restore ended, though the changelog has grown since', async () => {
-    // The changelog ends at 10 while the task restores, at 25 when it closes (a new owner wrote).
+  // The changelog ends at 10 while the task restores, at 25 when it closes (a new owner wrote).
+  async function closedAt(ownsLogEnd: boolean | undefined): Promise<Map<string, number> | undefined> {
     let logEnd = 10;
     const admin = { committedOffsets: async () => new Map([[0, 0]]), offsetRange: async () => ({ low: 0, high: logEnd }) } as unknown as RuntimeAdmin;
     const reader = { read: async (_t: string, _p: number, _from: number, to: number) => to } as unknown as PartitionReader;
@@ -32,7 +32,15 @@ describe('a task closing clean', () => {
     });
     await task.initialize(async () => {});
     logEnd = 25;
-    await task.closeClean();
-    expect(await task.directory.readCheckpoint()).toEqual(new Map([[checkpointKey('app-counts-changelog', 0), 10]]));
+    await task.closeClean(ownsLogEnd);
+    return task.directory.readCheckpoint();
+  }
+
+  it('checkpoints where its restore ended, though the changelog has grown since', async () => {
+    expect(await closedAt(undefined)).toEqual(new Map([[checkpointKey('app-counts-changelog', 0), 10]]));
+  });
+
+  it("claims the changelog's end when it owns it (a graceful close after its last commit)", async () => {
+    expect(await closedAt(true)).toEqual(new Map([[checkpointKey('app-counts-changelog', 0), 25]]));
   });
 });
