@@ -180,9 +180,11 @@ export class StreamThread {
       if (!this.#failed) await this.#commitAll();
       const last = await this.#takeInflight();
       for (const name of last?.tasks ?? []) await this.#closeDirty(name);
-      // The last commit went through and the group is not left yet: no one else has the tasks, so
-      // their checkpoints may claim the changelogs' end (a restart then restores nothing).
-      await this.#closeAll(true, last === undefined && !this.#failed);
+      // The last commit went through, no rebalance is under way and the group is not left yet: no
+      // one else has the tasks, so their checkpoints may claim the changelogs' end (a restart then
+      // restores nothing). During a rebalance (revoking) a new owner may already be writing. Left:
+      // a member whose session expired unnoticed and whose tasks had nothing to commit.
+      await this.#closeAll(true, last === undefined && !this.#failed && !this.#revoking);
     });
     await this.#consumer?.close().catch(() => undefined);
     await this.#dropTransactions();

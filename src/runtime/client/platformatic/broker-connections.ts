@@ -20,14 +20,9 @@ export class BrokerConnections {
     if (!connection) {
       const broker = metadata.brokers.get(node);
       if (!broker) return Promise.reject(new Error(`no broker ${node} in the metadata`));
-      // Forgotten when it fails to open or closes (a broker restart): the next get reconnects.
-      const forget = (): void => {
-        if (this.#connections.get(node) === opened) this.#connections.delete(node);
-      };
-      const opened = this.#base.connect(this.#suffix, broker.host, broker.port, forget);
-      opened.catch(forget);
-      this.#connections.set(node, opened);
-      connection = opened;
+      connection = this.#base.connect(this.#suffix, broker.host, broker.port);
+      connection.catch(() => this.#connections.delete(node));
+      this.#connections.set(node, connection);
     }
     return connection;
   }

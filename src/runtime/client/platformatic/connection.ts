@@ -50,19 +50,14 @@ export class PlatformaticBase {
     };
   }
 
-  /**
-   * A connection of our own to one broker (requests the client does not make as we need them:
-   * Fetch, TxnOffsetCommit). `onClose` runs once when it closes (a broker restart, a reset): its
-   * owner forgets it then, and the next use opens a new one.
-   */
-  async connect(suffix: string, host: string, port: number, onClose?: () => void): Promise<Connection> {
+  /** A connection of our own to one broker (requests the client does not make as we need them: Fetch, TxnOffsetCommit). */
+  async connect(suffix: string, host: string, port: number): Promise<Connection> {
     const options = this.options(suffix);
     const opened = new Connection(options.clientId, options);
     // A socket error (ECONNRESET while a broker restarts) comes as an 'error' event, and an event
     // nobody listens to is thrown: it killed an instance of the invoice chaos test. The requests
-    // in flight fail with the error anyway, and the connection closes: nothing else to do here.
+    // in flight fail with the error anyway, and their owner drops the connection then.
     opened.on('error', () => undefined);
-    if (onClose) opened.once('close', onClose);
     await opened.connect(host, port);
     return opened;
   }

@@ -196,18 +196,13 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   #groupCoordinator(groupId: string): Promise<Connection> {
     let connection = this.#coordinators.get(groupId);
     if (!connection) {
-      // Forgotten when it closes (a broker restart): the next commit looks the coordinator up again.
-      const forget = (): void => {
-        if (this.#coordinators.get(groupId) === opened) this.#coordinators.delete(groupId);
-      };
-      const opened = (async () => {
+      connection = (async () => {
         const admin = (this.#lookups ??= new Admin(this.#base.options(`${this.#transactionalId}-lookups`)));
         const [found] = await retrying(() => admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }));
         if (!found) throw new Error(`no coordinator for group ${groupId}`);
-        return this.#base.connect(`${this.#transactionalId}-offsets`, found.host, found.port, forget);
+        return this.#base.connect(`${this.#transactionalId}-offsets`, found.host, found.port);
       })();
-      this.#coordinators.set(groupId, opened);
-      connection = opened;
+      this.#coordinators.set(groupId, connection);
     }
     return connection;
   }
